@@ -1,0 +1,43 @@
+/**
+ * Wiring shared by the three entry points (server, chat, CLI): open the
+ * database, build the repos and the use cases on top of them.
+ */
+import type { Config } from './config';
+import { openDatabase, type Database } from '../store/connection';
+import { createRepos, type Repos } from '../store/repos';
+import type { Deps } from './services/context';
+import { userService } from './services/users';
+import { registryService } from './services/registry';
+import { poolService } from './services/pools';
+
+export function createServices(deps: Deps) {
+  return {
+    users: userService(deps),
+    registry: registryService(deps),
+    pools: poolService(deps),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+export interface App {
+  db: Database;
+  repos: Repos;
+  services: Services;
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+export async function openApp(config: Config, log: (line: string) => void): Promise<App> {
+  const db = await openDatabase({
+    uri: config.MONGODB_URI,
+    dbName: config.DB_NAME,
+    dataDir: config.DATA_DIR,
+    engine: config.DB_ENGINE,
+    log,
+  });
+  const repos = createRepos(db.models);
+  await repos.org.seedDepartments();
+  const deps: Deps = { repos, now: () => new Date() };
+  return { db, repos, deps, services: createServices(deps), close: () => db.close() };
+}

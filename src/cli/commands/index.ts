@@ -1,0 +1,25 @@
+import type { App } from '../../app';
+import { userCommand } from './user';
+import { poolCommand } from './pool';
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  /** Progress goes to stderr only when a person is watching. */
+  isTTY: boolean;
+}
+
+export interface CliCommand {
+  summary: string;
+  run(args: string[], app: App, io: Io): Promise<number>;
+}
+
+export const COMMANDS: Record<string, CliCommand> = {
+  user: userCommand,
+  pool: poolCommand,
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`);
+  return `usage: npm run cli -- <command> [options]\n\n${lines.join('\n')}\n`;
+}

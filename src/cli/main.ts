@@ -1,0 +1,50 @@
+/**
+ * Administration: `npm run cli -- <command> ...`
+ *   import entities|inspectors|items <file> [--json] [--from-row N]
+ *   demo
+ *   user add|list ...
+ *   pool place|decide ...
+ */
+import { loadConfig, ConfigError } from '../config';
+import { openApp } from '../app';
+import { Refusal } from '../services/context';
+import { COMMANDS, usage } from './commands';
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    process.stderr.write(usage());
+    return name ? 2 : 0;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const app = await openApp(config, (l) => process.stderr.write(`${l}\n`));
+  try {
+    return await command.run(rest, app, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) });
+  } catch (err) {
+    if (err instanceof Refusal) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await app.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,65 @@
+/**
+ * Small, pure parsers for the cells of imported lists and for chat input.
+ * Each returns either a value or a Chinese reason that names the field.
+ */
+import dayjs from 'dayjs';
+import customParseFormat from 'dayjs/plugin/customParseFormat';
+
+dayjs.extend(customParseFormat);
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+export const bad = <T = never>(reason: string): Parsed<T> => ({ ok: false, reason });
+
+/** Longest text any cell may hold; a longer one is refused, never stored. */
+export const MAX_CELL_CHARS = 500;
+
+export function text(label: string, raw: string | undefined, opts: { required?: boolean; max?: number } = {}): Parsed<string> {
+  const value = (raw ?? '').trim();
+  const max = opts.max ?? MAX_CELL_CHARS;
+  if (opts.required && !value) return bad(`“${label}”不能为空`);
+  if (value.length > max) return bad(`“${label}”过长（${value.length}字，最多${max}字）`);
+  return ok(value);
+}
+
+/** Splits 「a、b；c,d」 style lists; trims and drops empties and repeats. */
+export function list(raw: string | undefined): string[] {
+  const parts = (raw ?? '').split(/[、,，;；|\n]/).map((s) => s.trim()).filter(Boolean);
+  return [...new Set(parts)];
+}
+
+export function yesNo(label: string, raw: string | undefined, fallback: boolean): Parsed<boolean> {
+  const v = (raw ?? '').trim().toLowerCase();
+  if (!v) return ok(fallback);
+  if (['是', '在岗', 'y', 'yes', 'true', '1', '√'].includes(v)) return ok(true);
+  if (['否', '离岗', 'n', 'no', 'false', '0', '×'].includes(v)) return ok(false);
+  return bad(`“${label}”应填“是”或“否”，不能是“${short(v)}”`);
+}
+
+const DATE_FORMATS = ['YYYY-MM-DD', 'YYYY/MM/DD', 'YYYY.MM.DD', 'YYYY年M月D日', 'YYYY-M-D', 'YYYY/M/D', 'YYYYMMDD'];
+
+/** A calendar date as 'YYYY-MM-DD' (dates carry no time zone here). */
+export function date(label: string, raw: string | undefined, opts: { required?: boolean } = {}): Parsed<string | undefined> {
+  const v = (raw ?? '').trim();
+  if (!v) return opts.required ? bad(`“${label}”不能为空，请填日期，如 2026-12-31`) : ok(undefined);
+  const d = dayjs(v, DATE_FORMATS, true);
+  if (!d.isValid()) return bad(`“${label}”不是有效日期：“${short(v)}”，请写成 2026-12-31`);
+  return ok(d.format('YYYY-MM-DD'));
+}
+
+/** Picks one of a fixed set of values, accepting aliases. */
+export function oneOf<T extends string>(label: string, raw: string | undefined, aliases: Record<string, T>, opts: { fallback?: T } = {}): Parsed<T> {
+  const v = (raw ?? '').trim();
+  if (!v) {
+    if (opts.fallback !== undefined) return ok(opts.fallback);
+    return bad(`“${label}”不能为空，可选：${[...new Set(Object.values(aliases))].join('、')}`);
+  }
+  const hit = aliases[v] ?? aliases[v.toUpperCase()];
+  if (hit) return ok(hit);
+  return bad(`“${label}”的值“${short(v)}”无法识别，可选：${[...new Set(Object.values(aliases))].join('、')}`);
+}
+
+export function short(s: string): string {
+  return s.length > 20 ? `${s.slice(0, 20)}…` : s;
+}

@@ -1,0 +1,31 @@
+/** What every use case receives: the repos, the clock, and who is calling through which channel. */
+import type { Channel } from '../domain/audit';
+import type { Actor } from '../domain/pools';
+import type { Role } from '../domain/organisation';
+import type { Repos } from '../../store/repos';
+
+export interface Deps {
+  repos: Repos;
+  now: () => Date;
+}
+
+export interface Caller extends Actor {
+  name: string;
+  channel: Channel;
+}
+
+/** A refusal a user reads: one short Chinese sentence, with the rule it rests on. */
+export class Refusal extends Error {
+  constructor(message: string, readonly rule?: string) {
+    super(message);
+  }
+}
+
+export function hasAny(caller: Caller, roles: readonly Role[]): boolean {
+  return caller.roles.some((r) => roles.includes(r));
+}
+
+/** The operator at a terminal (CLI): an admin acting in the system's name. */
+export function cliCaller(name = process.env.USER || 'operator'): Caller {
+  return { userId: `cli:${name}`, name, department: 'SCJGJ', roles: ['admin'], channel: 'cli' };
+}

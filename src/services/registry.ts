@@ -1,0 +1,79 @@
+/** Looking things up: the pools, one entity, a department's inspectors and items. */
+import { checkCreditCode, looksLikeCreditCode } from '../domain/creditCode';
+import { JUSTICE_DEPT, unitName } from '../domain/organisation';
+import type { Pool } from '../domain/pools';
+import type { EntityDoc, EntityFilter } from '../../store/repos/entities';
+import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
+import { hasAny, Refusal, type Caller, type Deps } from './context';
+
+export interface PoolQueryResult {
+  total: number;
+  byPool: Record<Pool, number>;
+  rows: EntityDoc[];
+}
+
+export type EntityLookup =
+  | { kind: 'one'; entity: EntityDoc }
+  | { kind: 'many'; total: number; rows: EntityDoc[] }
+  | { kind: 'none' };
+
+const QUERY_ROLES = ['official', 'leader', 'office', 'justice', 'admin', 'inspector'] as const;
+const COUNTY_WIDE_ROLES = ['office', 'justice', 'admin'] as const;
+
+export function registryService({ repos }: Deps) {
+  function mayQuery(caller: Caller) {
+    if (!hasAny(caller, QUERY_ROLES)) throw new Refusal('您没有查询检查对象库的权限，请联系系统管理员分配角色');
+  }
+
+  return {
+    /** Counts per pool for the filter, and the first rows of the pool asked for (or of all pools). */
+    async queryPool(caller: Caller, filter: EntityFilter, limit: number): Promise<PoolQueryResult> {
+      mayQuery(caller);
+      const { pool, ...rest } = filter;
+      const byPool = await repos.entities.countByPool(rest);
+      const total = pool ? byPool[pool] : byPool.A + byPool.B + byPool.C;
+      const rows = total > 0 ? await repos.entities.find(filter, limit) : [];
+      return { total, byPool, rows };
+    },
+
+    /** By full credit code, or by part of the name. */
+    async lookup(caller: Caller, query: string, limit: number): Promise<EntityLookup> {
+      mayQuery(caller);
+      const q = query.trim();
+      if (!q) throw new Refusal('请输入统一社会信用代码或名称中的几个字，如：查 91361129MA35XXXX 或 查 华达');
+      if (looksLikeCreditCode(q)) {
+        const check = checkCreditCode(q);
+        if (!check.ok) throw new Refusal(check.reason, 'R1');
+        const entity = await repos.entities.get(check.code);
+        return entity ? { kind: 'one', entity } : { kind: 'none' };
+      }
+      if (q.length > 50) throw new Refusal('名称关键词过长，请输入名称中的几个字');
+      const rows = await repos.entities.find({ keyword: q }, limit + 1);
+      if (rows.length === 0) return { kind: 'none' };
+      if (rows.length === 1) return { kind: 'one', entity: rows[0] };
+      const total = rows.length > limit ? await repos.entities.count({ keyword: q }) : rows.length;
+      return { kind: 'many', total, rows: rows.slice(0, limit) };
+    },
+
+    /**
+     * A department's inspectors carry personal data (certificates): a member unit
+     * sees its own; 联席办, 司法局 and admins see every department's.
+     */
+    async inspectors(caller: Caller, department: string): Promise<InspectorDoc[]> {
+      const countyWide = hasAny(caller, COUNTY_WIDE_ROLES) || caller.department === JUSTICE_DEPT && hasAny(caller, ['justice']);
+      if (!countyWide && caller.department !== department) {
+        throw new Refusal(`您只能查看本单位（${unitName(caller.department)}）的执法检查人员；其他单位的名录请向联席办查询（R7）`);
+      }
+      if (!hasAny(caller, QUERY_ROLES)) throw new Refusal('您没有查看执法检查人员名录的权限');
+      return repos.inspectors.byDepartment(department);
+    },
+
+    /** Item lists are public (清单之外无检查, R9): any registered user may read any department's. */
+    async items(caller: Caller, department: string): Promise<ItemDoc[]> {
+      mayQuery(caller);
+      return repos.items.byDepartment(department);
+    },
+  };
+}
+
+export type RegistryService = ReturnType<typeof registryService>;

@@ -1,0 +1,71 @@
+/** Registering users and resolving who is speaking (R19, R20). */
+import { diff } from '../domain/audit';
+import { findUnit, roleHomeDepartment, ROLES, unitName, type Role } from '../domain/organisation';
+import type { UserDoc } from '../../store/repos/org';
+import { hasAny, Refusal, type Caller, type Deps } from './context';
+
+export interface UserInput {
+  userId: string;
+  name: string;
+  department: string;
+  roles: string[];
+  wecomUserId?: string;
+  dingtalkStaffId?: string;
+  active?: boolean;
+}
+
+export function userService({ repos, now }: Deps) {
+  return {
+    /** Finds the registered user behind a platform id (or our own user id for the shell). */
+    async identify(platform: 'wecom' | 'dingtalk' | 'shell', id: string): Promise<UserDoc | undefined> {
+      const u = platform === 'shell'
+        ? (await repos.org.user(id)) ?? (await repos.org.userByPlatform('wecom', id)) ?? (await repos.org.userByPlatform('dingtalk', id))
+        : await repos.org.userByPlatform(platform, id);
+      return u?.active ? u : undefined;
+    },
+
+    async save(by: Caller, input: UserInput): Promise<UserDoc> {
+      if (!hasAny(by, ['admin'])) throw new Refusal('只有系统管理员可以登记用户（R20）');
+      const userId = input.userId.trim();
+      if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(userId)) throw new Refusal(`用户ID“${userId}”无效：只能包含字母、数字和 _ . @ -`);
+      const unit = findUnit(input.department);
+      if (!unit) throw new Refusal(`部门“${input.department}”不是联席会议成员单位（R19）`);
+      const roles = [...new Set(input.roles.map((r) => r.trim()).filter(Boolean))];
+      if (roles.length === 0) throw new Refusal(`请至少指定一个角色：${ROLES.join(', ')}`);
+      for (const r of roles) {
+        if (!ROLES.includes(r as Role)) throw new Refusal(`角色“${r}”无效，可选：${ROLES.join(', ')}`);
+        const home = roleHomeDepartment(r as Role);
+        if (home && home !== unit.code) throw new Refusal(`角色 ${r} 只能属于${unitName(home)}（R19），不能属于${unit.name}`);
+      }
+      for (const [platform, id] of [['wecom', input.wecomUserId], ['dingtalk', input.dingtalkStaffId]] as const) {
+        if (!id) continue;
+        const other = await repos.org.userByPlatform(platform, id);
+        if (other && other.userId !== userId) throw new Refusal(`${platform === 'wecom' ? '企业微信' : '钉钉'}账号“${id}”已绑定用户 ${other.userId}`);
+      }
+      const before = await repos.org.user(userId);
+      const at = now();
+      const user: UserDoc = {
+        userId,
+        name: input.name.trim() || userId,
+        department: unit.code,
+        roles: roles as Role[],
+        wecomUserId: input.wecomUserId?.trim() || undefined,
+        dingtalkStaffId: input.dingtalkStaffId?.trim() || undefined,
+        active: input.active ?? true,
+        createdAt: before?.createdAt ?? at,
+        updatedAt: at,
+      };
+      await repos.org.saveUser(user);
+      const { createdAt: _c, updatedAt: _u, ...afterFields } = user;
+      const beforeFields = before ? (({ createdAt: _a, updatedAt: _b, ...rest }) => rest)(before) : undefined;
+      void _c; void _u;
+      await repos.audit.append({
+        at, actor: by.userId, channel: by.channel, action: before ? 'user.update' : 'user.create',
+        target: `user:${userId}`, changes: diff(beforeFields, afterFields), note: '',
+      });
+      return user;
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof userService>;

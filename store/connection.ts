@@ -1,0 +1,57 @@
+/** Opens the database: the configured MONGODB_URI, or a local server started for us. */
+import mongoose, { type Connection } from 'mongoose';
+import { startLocalDatabase, type Engine, type LocalDatabase } from './embedded';
+import { createModels, type Models } from './models';
+
+export interface Database {
+  conn: Connection;
+  models: Models;
+  /** The engine we started, or 'external' for MONGODB_URI. */
+  engine: Engine | 'external';
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  uri?: string;
+  dbName: string;
+  dataDir: string;
+  engine?: Engine | 'auto';
+  log?: (line: string) => void;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  let local: LocalDatabase | undefined;
+  let uri = opts.uri;
+  if (!uri) {
+    local = await startLocalDatabase({ dataDir: opts.dataDir, engine: opts.engine, log: opts.log });
+    uri = local.uri;
+  }
+  try {
+    const db = await connect(uri, opts.dbName);
+    return {
+      ...db,
+      engine: local?.engine ?? 'external',
+      async close() {
+        await db.close();
+        await local?.stop();
+      },
+    };
+  } catch (err) {
+    await local?.stop();
+    throw err;
+  }
+}
+
+/** Connects to one database on a server and makes sure its indexes exist. */
+export async function connect(uri: string, dbName: string): Promise<Omit<Database, 'engine'>> {
+  const conn = mongoose.createConnection(uri, {
+    dbName,
+    autoIndex: false,
+    serverSelectionTimeoutMS: 10_000,
+    retryWrites: false, // standalone servers and FerretDB have no sessions for retryable writes
+  });
+  await conn.asPromise();
+  const models = createModels(conn);
+  await Promise.all(Object.values(models).map((m) => m.createIndexes()));
+  return { conn, models, close: () => conn.close() };
+}

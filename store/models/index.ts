@@ -1,0 +1,155 @@
+/**
+ * Schemas and indexes. Kept flat for FerretDB 1.24 (no nested arrays, no keys
+ * with '.' or '$'); natural keys are the _id, so a retry or a re-import is an
+ * idempotent write without transactions.
+ */
+import { Schema, type Connection } from 'mongoose';
+
+const opts = { versionKey: false as const, strict: 'throw' as const };
+
+const department = new Schema(
+  {
+    _id: String,
+    name: { type: String, required: true },
+    order: { type: Number, required: true },
+    hostsJointOffice: { type: Boolean, default: false },
+  },
+  opts,
+);
+
+const user = new Schema(
+  {
+    _id: String,
+    name: { type: String, required: true },
+    department: { type: String, required: true },
+    roles: { type: [String], required: true },
+    wecomUserId: { type: String, index: true },
+    dingtalkStaffId: { type: String, index: true },
+    active: { type: Boolean, default: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  opts,
+);
+
+const registryStamp = {
+  rowHash: { type: String, required: true },
+  createdAt: { type: Date, required: true },
+  updatedAt: { type: Date, required: true },
+  updatedBy: { type: String, required: true },
+};
+
+const entity = new Schema(
+  {
+    _id: String, // unified social credit code
+    name: { type: String, required: true },
+    kind: { type: String, required: true },
+    industry: { type: String, default: '' },
+    township: { type: String, default: '' },
+    address: { type: String, default: '' },
+    riskClass: { type: String, required: true },
+    sectorTags: { type: [String], default: [] },
+    departments: { type: [String], default: [] },
+    pool: { type: String, required: true, enum: ['A', 'B', 'C'] },
+    poolPlacedBy: { type: String, required: true },
+    poolPlacedAt: { type: Date, required: true },
+    poolReason: { type: String, required: true },
+    pendingPool: { type: String, default: '' },
+    pendingBy: { type: String, default: '' },
+    pendingDepartment: { type: String, default: '' },
+    pendingAt: { type: Date },
+    pendingReason: { type: String, default: '' },
+    ...registryStamp,
+  },
+  opts,
+);
+entity.index({ pool: 1, township: 1 });
+entity.index({ pool: 1, industry: 1 });
+entity.index({ pool: 1, riskClass: 1 });
+entity.index({ name: 1 });
+
+const inspector = new Schema(
+  {
+    _id: String, // inspector number
+    name: { type: String, required: true },
+    department: { type: String, required: true },
+    kind: { type: String, required: true },
+    certificateNo: { type: String, default: '' },
+    certificateExpiry: { type: String },
+    qualification: { type: String, default: '' },
+    specialties: { type: [String], default: [] },
+    jointPool: { type: Boolean, default: false },
+    jointPoolUpdatedOn: { type: String },
+    active: { type: Boolean, default: true },
+    conflicts: { type: [String], default: [] },
+    ...registryStamp,
+  },
+  opts,
+);
+inspector.index({ department: 1 });
+
+const item = new Schema(
+  {
+    _id: String, // department:itemCode
+    itemCode: { type: String, required: true },
+    department: { type: String, required: true },
+    name: { type: String, required: true },
+    legalBasis: { type: String, required: true },
+    powerListCode: { type: String, required: true },
+    pools: { type: [String], required: true },
+    jointListA: { type: Boolean, default: false },
+    jointListFiledOn: { type: String },
+    specialty: { type: String, default: '' },
+    ...registryStamp,
+  },
+  opts,
+);
+item.index({ department: 1 });
+
+const audit = new Schema(
+  {
+    at: { type: Date, required: true },
+    actor: { type: String, required: true },
+    channel: { type: String, required: true },
+    action: { type: String, required: true },
+    target: { type: String, required: true },
+    changes: { type: [{ _id: false, field: String, from: String, to: String }], default: [] },
+    note: { type: String, default: '' },
+  },
+  opts,
+);
+audit.index({ target: 1, at: -1 });
+audit.index({ at: -1 });
+
+const importRun = new Schema(
+  {
+    kind: { type: String, required: true },
+    file: { type: String, required: true },
+    actor: { type: String, required: true },
+    channel: { type: String, required: true },
+    status: { type: String, required: true, enum: ['running', 'done', 'failed'] },
+    imported: { type: Number, default: 0 },
+    updated: { type: Number, default: 0 },
+    unchanged: { type: Number, default: 0 },
+    rejected: { type: Number, default: 0 },
+    lastCommittedRow: { type: Number, default: 0 },
+    error: { type: String, default: '' },
+    startedAt: { type: Date, required: true },
+    finishedAt: { type: Date },
+  },
+  opts,
+);
+
+export function createModels(conn: Connection) {
+  return {
+    Department: conn.model('Department', department, 'departments'),
+    User: conn.model('User', user, 'users'),
+    Entity: conn.model('Entity', entity, 'entities'),
+    Inspector: conn.model('Inspector', inspector, 'inspectors'),
+    Item: conn.model('Item', item, 'items'),
+    Audit: conn.model('Audit', audit, 'audit'),
+    ImportRun: conn.model('ImportRun', importRun, 'import_runs'),
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;

@@ -1,0 +1,117 @@
+/** Queries and pool placements of market entities. */
+import type { Models } from '../models';
+import type { Pool, RiskClass } from '../../src/domain/pools';
+import type { EntityRecord } from '../../src/domain/entity';
+import { registryWriter } from './registry';
+
+export interface EntityDoc extends EntityRecord {
+  pool: Pool;
+  poolPlacedBy: string;
+  poolPlacedAt: Date;
+  poolReason: string;
+  pendingPool: '' | Pool;
+  pendingBy: string;
+  pendingDepartment: string;
+  pendingAt?: Date;
+  pendingReason: string;
+  rowHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+export interface EntityFilter {
+  pool?: Pool;
+  industry?: string;
+  township?: string;
+  riskClass?: RiskClass;
+  department?: string;
+  /** Part of the name. */
+  keyword?: string;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function toQuery(f: EntityFilter): Record<string, unknown> {
+  const q: Record<string, unknown> = {};
+  if (f.pool) q.pool = f.pool;
+  if (f.industry) q.industry = f.industry;
+  if (f.township) q.township = f.township;
+  if (f.riskClass) q.riskClass = f.riskClass;
+  if (f.department) q.departments = f.department;
+  if (f.keyword) q.name = { $regex: escape(f.keyword) };
+  return q;
+}
+
+function fromDoc(d: Record<string, unknown>): EntityDoc {
+  const { _id, ...rest } = d;
+  return { creditCode: String(_id), ...(rest as Omit<EntityDoc, 'creditCode'>) };
+}
+
+export function entityRepo(models: Models) {
+  const col = models.Entity.collection;
+  return {
+    writer: registryWriter(models.Entity),
+
+    async get(creditCode: string): Promise<EntityDoc | undefined> {
+      const d = await col.findOne({ _id: creditCode as never });
+      return d ? fromDoc(d) : undefined;
+    },
+
+    async find(filter: EntityFilter, limit: number): Promise<EntityDoc[]> {
+      const docs = await col.find(toQuery(filter)).sort({ _id: 1 }).limit(limit).toArray();
+      return docs.map(fromDoc);
+    },
+
+    count(filter: EntityFilter): Promise<number> {
+      return col.countDocuments(toQuery(filter));
+    },
+
+    async countByPool(filter: Omit<EntityFilter, 'pool'>): Promise<Record<Pool, number>> {
+      const rows = await col.aggregate<{ _id: Pool; n: number }>([
+        { $match: toQuery(filter) },
+        { $group: { _id: '$pool', n: { $sum: 1 } } },
+      ]).toArray();
+      const out: Record<Pool, number> = { A: 0, B: 0, C: 0 };
+      for (const r of rows) out[r._id] = r.n;
+      return out;
+    },
+
+    /**
+     * Moves an entity to a pool only if it is still where the caller saw it
+     * (a guard in place of a transaction). Returns false if it moved meanwhile.
+     */
+    async place(creditCode: string, from: Pool, to: Pool, by: string, at: Date, reason: string): Promise<boolean> {
+      const r = await col.updateOne(
+        { _id: creditCode as never, pool: from },
+        { $set: { pool: to, poolPlacedBy: by, poolPlacedAt: at, poolReason: reason, pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '', updatedAt: at, updatedBy: by } },
+      );
+      return r.modifiedCount === 1;
+    },
+
+    /** Records a proposal (C) if none is pending. */
+    async propose(creditCode: string, pool: Pool, by: string, department: string, at: Date, reason: string): Promise<boolean> {
+      const r = await col.updateOne(
+        { _id: creditCode as never, pendingPool: '' },
+        { $set: { pendingPool: pool, pendingBy: by, pendingDepartment: department, pendingAt: at, pendingReason: reason, updatedAt: at, updatedBy: by } },
+      );
+      return r.modifiedCount === 1;
+    },
+
+    /** Drops a pending proposal (rejected by 联席办). */
+    async clearPending(creditCode: string, by: string, at: Date): Promise<boolean> {
+      const r = await col.updateOne(
+        { _id: creditCode as never, pendingPool: { $ne: '' } },
+        { $set: { pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '', updatedAt: at, updatedBy: by } },
+      );
+      return r.modifiedCount === 1;
+    },
+
+    async pending(limit: number): Promise<EntityDoc[]> {
+      const docs = await col.find({ pendingPool: { $ne: '' } }).sort({ pendingAt: 1 }).limit(limit).toArray();
+      return docs.map(fromDoc);
+    },
+  };
+}
+
+export type EntityRepo = ReturnType<typeof entityRepo>;

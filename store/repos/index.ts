@@ -1,0 +1,19 @@
+import type { Models } from '../models';
+import { auditRepo, importRunRepo } from './audit';
+import { inspectorRepo, itemRepo } from './directory';
+import { entityRepo } from './entities';
+import { orgRepo } from './org';
+
+/** Every repo over one database; services receive these, never models. */
+export function createRepos(models: Models) {
+  return {
+    entities: entityRepo(models),
+    inspectors: inspectorRepo(models),
+    items: itemRepo(models),
+    org: orgRepo(models),
+    audit: auditRepo(models),
+    importRuns: importRunRepo(models),
+  };
+}
+
+export type Repos = ReturnType<typeof createRepos>;

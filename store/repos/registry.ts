@@ -1,0 +1,59 @@
+/**
+ * Writes shared by the three registries (entities, inspectors, items), keyed by
+ * their natural key as _id and guarded by a digest of the imported row, so an
+ * import is idempotent and a concurrent change is never overwritten silently.
+ */
+import type { Model } from 'mongoose';
+
+export interface Stamp {
+  rowHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+export type StoredDoc = { _id: string } & Stamp & Record<string, unknown>;
+
+export interface RegistryWriter {
+  /** Every stored key with the digest of the row it came from (one scan, then memory). */
+  digests(): Promise<Map<string, string>>;
+  /** Inserts new documents; keys that already exist are returned, not overwritten. */
+  insertNew(docs: StoredDoc[]): Promise<{ inserted: number; existing: string[] }>;
+  getMany(ids: string[]): Promise<StoredDoc[]>;
+  /** Sets fields only if the stored digest is still `expectedHash`; false if someone changed it meanwhile. */
+  updateIfUnchanged(id: string, expectedHash: string, set: Record<string, unknown>): Promise<boolean>;
+}
+
+export function registryWriter(model: Model<any>): RegistryWriter { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const col = model.collection;
+  return {
+    async digests() {
+      const out = new Map<string, string>();
+      const cursor = col.find({}, { projection: { _id: 1, rowHash: 1 }, batchSize: 5000 });
+      for await (const d of cursor) out.set(String(d._id), String(d.rowHash));
+      return out;
+    },
+    async insertNew(docs) {
+      if (docs.length === 0) return { inserted: 0, existing: [] };
+      try {
+        // Raw driver insert: rows are validated by the domain before they get here.
+        const r = await col.insertMany(docs as never[], { ordered: false });
+        return { inserted: r.insertedCount, existing: [] };
+      } catch (err) {
+        const e = err as { code?: number; writeErrors?: { code?: number; index: number; err?: { index: number; code: number } }[]; insertedCount?: number; result?: { insertedCount?: number } };
+        const writeErrors = e.writeErrors ?? [];
+        if (writeErrors.length === 0 || writeErrors.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
+        const existing = writeErrors.map((w) => docs[w.index ?? w.err!.index]._id);
+        return { inserted: docs.length - existing.length, existing };
+      }
+    },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      return (await col.find({ _id: { $in: ids as never[] } }).toArray()) as unknown as StoredDoc[];
+    },
+    async updateIfUnchanged(id, expectedHash, set) {
+      const r = await col.updateOne({ _id: id as never, rowHash: expectedHash }, { $set: set });
+      return r.matchedCount === 1;
+    },
+  };
+}
