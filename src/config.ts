@@ -2,6 +2,7 @@
  * Configuration from the environment, validated once at start.
  * A wrong or missing value stops start-up with one line naming the variable.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -15,13 +16,17 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('data'),
   DB_ENGINE: z.enum(['auto', 'mongod', 'memory-server', 'ferretdb']).default('auto'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  COUNTY_NAME: z.string().min(1).max(20).default('万年县'),
   CHAT_PAGE_SIZE: z.coerce.number().int().min(1).max(50).default(10),
 });
 
 export type Config = z.infer<typeof schema>;
 
 export class ConfigError extends Error {}
+
+/** Loads ./.env (if present) into process.env; variables already set win. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
 
 /** Parses the environment; throws ConfigError whose message is one line naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

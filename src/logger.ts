@@ -1,7 +1,7 @@
 /** A one-line JSON logger. Values under keys that look secret are never written. */
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET = /secret|token|password|passwd|aeskey|sign|key$/i;
+const SECRET = /secret|token|passw|^sign$|signature|key$/i;
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;

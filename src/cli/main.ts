@@ -5,7 +5,7 @@
  *   user add|list ...
  *   pool place|decide ...
  */
-import { loadConfig, ConfigError } from '../config';
+import { loadConfig, loadDotEnv, ConfigError } from '../config';
 import { openApp } from '../app';
 import { Refusal } from '../services/context';
 import { COMMANDS, usage } from './commands';
@@ -19,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {

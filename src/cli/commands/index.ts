@@ -1,6 +1,8 @@
 import type { App } from '../../app';
 import { userCommand } from './user';
 import { poolCommand } from './pool';
+import { importCommand } from './import';
+import { demoCommand } from './demo';
 
 export interface Io {
   out(s: string): void;
@@ -17,6 +19,8 @@ export interface CliCommand {
 export const COMMANDS: Record<string, CliCommand> = {
   user: userCommand,
   pool: poolCommand,
+  import: importCommand,
+  demo: demoCommand,
 };
 
 export function usage(): string {

@@ -1,0 +1,50 @@
+/** `npm run chat -- --as <userid>`: talk to the bot in a terminal, interactively or piped. */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, loadDotEnv } from '../../../src/config';
+import { openApp } from '../../../src/app';
+import { createLogger } from '../../../src/logger';
+import { createRouter } from '../../router';
+import { runShell } from './shell';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { as: { type: 'string' } }, allowPositionals: false });
+  if (!values.as) {
+    process.stderr.write('usage: npm run chat -- --as <userid>   (npm run cli -- user list 可查看已登记用户)\n');
+    return 2;
+  }
+  let config;
+  try {
+    loadDotEnv();
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL === 'debug' ? 'debug' : 'warn');
+  const app = await openApp(config, (l) => log.info(l));
+  try {
+    const user = await app.services.users.identify('shell', values.as);
+    if (!user) {
+      process.stdout.write(`您好，用户“${values.as}”尚未在监管助手中登记（或已停用）。请联系系统管理员登记，或用 npm run cli -- user list 查看已登记用户。\n`);
+      return 1;
+    }
+    const interactive = Boolean(process.stdin.isTTY);
+    if (interactive) process.stdout.write(`您好，${user.name}。发送“帮助”查看命令，“退出”结束。\n`);
+    const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE });
+    await runShell(router, values.as, process.stdin, process.stdout, interactive);
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,32 @@
+/**
+ * The shell channel (Hubot's shell adapter): lines from a stream in, replies
+ * out, through the very same router as WeCom and DingTalk.
+ */
+import readline from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Router } from '../../router';
+import type { ChannelAdapter, Reply } from '../../types';
+
+export function shellAdapter(out: Writable): ChannelAdapter {
+  return {
+    name: 'shell',
+    async send(_recipient: string, replies: Reply[]) {
+      for (const r of replies) out.write(`${r.kind === 'markdown' ? `【${r.title}】\n${r.text}` : r.text}\n\n`);
+    },
+  };
+}
+
+/** Runs a conversation as `userId` until the input ends (or the user types 退出). */
+export async function runShell(router: Router, userId: string, input: Readable, out: Writable, interactive: boolean): Promise<void> {
+  const adapter = shellAdapter(out);
+  const rl = readline.createInterface({ input, terminal: false });
+  const prompt = () => { if (interactive) out.write(`${userId}> `); };
+  prompt();
+  for await (const line of rl) {
+    const t = line.trim();
+    if (t === '退出' || t === 'exit' || t === 'quit') break;
+    if (t) await adapter.send(userId, await router.handle({ channel: 'shell', senderId: userId, text: t }));
+    prompt();
+  }
+  rl.close();
+}

@@ -1,0 +1,39 @@
+/** Small, valid registry records for tests, written straight through the repos. */
+import { creditCodeCheckChar } from '../../src/domain/creditCode';
+import type { EntityRecord } from '../../src/domain/entity';
+import type { Pool } from '../../src/domain/pools';
+import type { Repos } from '../../store/repos';
+
+/** A valid credit code from a number: 91 + Wannian's division code + 9 digits + check char. */
+export function code(n: number): string {
+  const first17 = `91361129${String(n).padStart(9, '0')}`;
+  return first17 + creditCodeCheckChar(first17);
+}
+
+export async function addEntities(repos: Repos, rows: (Partial<EntityRecord> & { pool?: Pool; n: number })[], at = new Date('2026-01-05T02:00:00Z')): Promise<string[]> {
+  const docs = rows.map(({ n, pool, ...r }) => ({
+    _id: code(n),
+    name: r.name ?? `万年县测试${n}有限公司`,
+    kind: r.kind ?? '企业',
+    industry: r.industry ?? '制造业',
+    township: r.township ?? '陈营镇',
+    address: r.address ?? '万年县陈营镇',
+    riskClass: r.riskClass ?? '一般',
+    sectorTags: r.sectorTags ?? [],
+    departments: r.departments ?? ['SCJGJ'],
+    pool: pool ?? 'B',
+    poolPlacedBy: 'test',
+    poolPlacedAt: at,
+    poolReason: '测试数据',
+    pendingPool: '',
+    pendingBy: '',
+    pendingDepartment: '',
+    pendingReason: '',
+    rowHash: `h${n}`,
+    createdAt: at,
+    updatedAt: at,
+    updatedBy: 'test',
+  }));
+  await repos.entities.writer.insertNew(docs);
+  return docs.map((d) => d._id);
+}

@@ -1,0 +1,160 @@
+/**
+ * The command router on the real database, as every channel uses it, and the
+ * shell channel as a person runs it (`npm run chat -- --as <userid>`, piped).
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createServices } from '../../src/app';
+import { cliCaller } from '../../src/services/context';
+import { createLogger } from '../../src/logger';
+import { createRouter, type Router } from '../../bot/router';
+import type { Reply } from '../../bot/types';
+import { freshDb, type TestDb } from '../helpers/db';
+import { addEntities, code } from '../helpers/fixtures';
+
+let db: TestDb;
+let router: Router;
+const logged: string[] = [];
+
+const say = async (senderId: string, t: string, channel: 'shell' | 'wecom' | 'dingtalk' = 'shell') =>
+  (await router.handle({ channel, senderId, text: t })).map((r: Reply) => r.text).join('\n');
+
+beforeAll(async () => {
+  db = await freshDb();
+  await db.repos.org.seedDepartments();
+  const services = createServices({ repos: db.repos, now: () => new Date('2026-03-02T02:00:00Z') });
+  router = createRouter({ services, log: createLogger('debug', (l) => logged.push(l)), pageSize: 5 });
+  const admin = cliCaller('test');
+  await services.users.save(admin, { userId: 'li.official', name: '李经办', department: '县市管局', roles: ['official'], wecomUserId: 'LiWx', dingtalkStaffId: 'li-dd' });
+  await services.users.save(admin, { userId: 'zhao.office', name: '赵联席', department: '县市管局', roles: ['office'] });
+  await services.users.save(admin, { userId: 'fire.official', name: '消防经办', department: '县消防救援大队', roles: ['official'] });
+  await services.users.save(admin, { userId: 'gone', name: '已离职', department: '县市管局', roles: ['official'], active: false });
+  await addEntities(db.repos, [
+    { n: 1, name: '万年县华达食品有限公司', township: '陈营镇', riskClass: '高', pool: 'C', industry: '制造业' },
+    { n: 2, name: '万年县华达汽车维修店', kind: '个体工商户', township: '石镇镇', pool: 'B', industry: '交通运输业' },
+    { n: 3, name: '万年县青云旅游发展有限公司', township: '青云镇', riskClass: '低', pool: 'A', industry: '文化旅游', sectorTags: ['旅游业'] },
+    ...Array.from({ length: 12 }, (_, i) => ({ n: 100 + i, township: '陈营镇', pool: 'B' as const })),
+  ]);
+  await db.repos.items.writer.insertNew([{
+    _id: 'XFJYDD:XF-001', itemCode: 'XF-001', department: 'XFJYDD', name: '消防安全检查', legalBasis: '《中华人民共和国消防法》第五十三条',
+    powerListCode: '36112900XF001', pools: ['A', 'B', 'C'], jointListA: true, jointListFiledOn: '2026-03-20', specialty: '消防',
+    rowHash: 'x', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test',
+  }]);
+  await db.repos.inspectors.writer.insertNew([
+    { _id: 'SC001', name: '王执法', department: 'SCJGJ', kind: 'civil_servant', certificateNo: 'JX-001', certificateExpiry: '2027-12-31', qualification: '行政执法证', specialties: ['食品'], jointPool: true, jointPoolUpdatedOn: '2026-03-15', active: true, conflicts: [], rowHash: 'a', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test' },
+    { _id: 'XF001', name: '陈消防', department: 'XFJYDD', kind: 'civil_servant', certificateNo: 'JX-101', certificateExpiry: '2020-01-01', qualification: '行政执法证', specialties: ['消防'], jointPool: false, active: true, conflicts: [], rowHash: 'b', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test' },
+  ]);
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+describe('command router', () => {
+  it('refuses an unknown or deactivated user politely, on every channel', async () => {
+    for (const [id, ch] of [['stranger', 'shell'], ['gone', 'shell'], ['nobody', 'wecom'], ['nobody', 'dingtalk']] as const) {
+      expect(await say(id, '帮助', ch)).toContain('尚未在监管助手中登记');
+    }
+  });
+
+  it('identifies users by WeCom userid and DingTalk staffId', async () => {
+    expect(await say('LiWx', '我是谁', 'wecom')).toContain('李经办');
+    expect(await say('li-dd', '我是谁', 'dingtalk')).toContain('县市管局');
+  });
+
+  it('帮助 lists every command', async () => {
+    const help = await say('li.official', '帮助');
+    for (const word of ['查询', '查 ', '人员', '事项', '我是谁']) expect(help).toContain(word);
+  });
+
+  it('queries a pool with filters, giving counts and the first rows (R1)', async () => {
+    const all = await say('li.official', '查询');
+    expect(all).toContain('共 15 户，其中 A类 1、B类 13、C类 1');
+    const chenying = await say('li.official', '查询 B类 乡镇=陈营镇');
+    expect(chenying).toContain('B类一般监管库（乡镇=陈营镇）：共 12 户');
+    expect(chenying).toContain('仅显示前 5 户');
+    const risky = await say('li.official', '查询 风险=高 关键词=华达');
+    expect(risky).toContain('共 1 户');
+    expect(risky).toContain('万年县华达食品有限公司');
+    expect(await say('li.official', '查询 A类 行业=文化旅游')).toContain('青云旅游');
+  });
+
+  it('answers a bad filter with what is wrong and an example', async () => {
+    expect(await say('li.official', '查询 D类')).toContain('例如：查询 A类');
+    expect(await say('li.official', '查询 风险=极高')).toContain('R6');
+    expect(await say('li.official', '查询 颜色=红')).toContain('不支持的条件“颜色”');
+    expect(await say('li.official', '查询 部门=县宇航局')).toContain('R19');
+  });
+
+  it('looks an entity up by credit code or part of its name', async () => {
+    const one = await say('li.official', `查 ${code(1)}`);
+    expect(one).toContain('万年县华达食品有限公司');
+    expect(one).toContain('C类重点监管库');
+    const many = await say('li.official', '查 华达');
+    expect(many).toContain('名称含“华达”的有 2 户');
+    expect(await say('li.official', '查青云')).toContain('统一社会信用代码：');
+    expect(await say('li.official', '查 不存在的公司')).toContain('没有找到');
+  });
+
+  it('refuses a credit code with a wrong check character, citing the rule (R1)', async () => {
+    const good = code(1);
+    const bad = good.slice(0, 17) + (good[17] === '0' ? '1' : '0');
+    expect(await say('li.official', `查 ${bad}`)).toContain('校验位错误');
+  });
+
+  it('lists inspectors of the own department only, unless 联席办 (R7)', async () => {
+    const own = await say('li.official', '人员');
+    expect(own).toContain('王执法');
+    expect(own).toContain('联合检查库');
+    expect(await say('li.official', '人员 县消防救援大队')).toContain('只能查看本单位');
+    const office = await say('zhao.office', '人员 县消防救援大队');
+    expect(office).toContain('陈消防');
+    expect(office).toContain('已于2020-01-01过期');
+  });
+
+  it('lists a department item list with power-list codes (R9)', async () => {
+    const items = await say('fire.official', '事项');
+    expect(items).toContain('消防安全检查');
+    expect(items).toContain('36112900XF001');
+    expect(items).toContain('A类联合清单');
+    expect(await say('li.official', '事项')).toContain('R9');
+  });
+
+  it('answers unknown commands, empty and overlong input without crashing', async () => {
+    expect(await say('li.official', '你好呀')).toContain('发送“帮助”');
+    expect(await say('li.official', '   ')).toContain('请输入命令');
+    expect(await say('li.official', `查 ${'长'.repeat(5000)}`)).toContain('消息过长');
+  });
+});
+
+describe('shell channel (npm run chat)', () => {
+  const root = path.resolve(__dirname, '..', '..');
+  const chat = (as: string, input: string) => new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'bot/channels/shell/main.ts', '--as', as], {
+      cwd: root,
+      env: { ...process.env, MONGODB_URI: db.uri, DB_NAME: db.dbName, LOG_LEVEL: 'warn' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('error', reject);
+    child.on('exit', (c) => resolve({ code: c, out }));
+    child.stdin.end(input);
+  });
+
+  it('answers piped lines in order through the same router', async () => {
+    const r = await chat('li.official', '我是谁\n查询 C类\n查 华达食品\n');
+    expect(r.code).toBe(0);
+    const who = r.out.indexOf('李经办');
+    const pool = r.out.indexOf('C类重点监管库：共 1 户');
+    const card = r.out.indexOf('统一社会信用代码：');
+    expect(who).toBeGreaterThanOrEqual(0);
+    expect(pool).toBeGreaterThan(who);
+    expect(card).toBeGreaterThan(pool);
+  });
+
+  it('refuses an unknown user politely and exits non-zero', async () => {
+    const r = await chat('intruder', '帮助\n');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('尚未在监管助手中登记');
+  });
+});
