@@ -9,12 +9,16 @@ import type { Deps } from './services/context';
 import { userService } from './services/users';
 import { registryService } from './services/registry';
 import { poolService } from './services/pools';
+import { importService } from './services/importer';
+import { demoService } from './services/demo';
 
 export function createServices(deps: Deps) {
   return {
     users: userService(deps),
     registry: registryService(deps),
     pools: poolService(deps),
+    importer: importService(deps),
+    demo: demoService(deps),
   };
 }
 

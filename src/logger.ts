@@ -1,7 +1,12 @@
-/** A one-line JSON logger. Values under keys that look secret are never written. */
+/**
+ * A one-line JSON logger. Values under keys that look secret are never written,
+ * at any depth, and credentials inside URIs are removed from every string.
+ */
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET = /secret|token|passw|^sign$|signature|key$/i;
+const SECRET = /secret|token|password|passwd|pwd|aeskey|sign|key$|credential|authorization|cookie/i;
+/** Nesting beyond this is cut: a log line is not a dump. */
+const MAX_DEPTH = 6;
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -10,17 +15,49 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** Removes credentials from a URI such as mongodb://user:pass@host/. */
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/[^@/]*@/, '//***@');
+/**
+ * Removes credentials from every URI in a text, such as mongodb://user:pass@host/.
+ * Everything up to the last '@' of the authority goes, so a password with an
+ * unescaped '@' leaves nothing behind.
+ */
+export function redactUri(text: string): string {
+  return text.replace(/\/\/[^/\s]*@/g, '//***@');
+}
+
+/** Query parameters that carry credentials, as in WeCom's ?access_token= or ?corpsecret=. */
+const SECRET_PARAM = /([?&][^=&\s]*(?:secret|token|password|passwd|pwd|aeskey|sign|key)[^=&\s]*=)[^&#\s]*/gi;
+
+/** A text with credentials removed from URIs and their query strings. */
+export function redactText(text: string): string {
+  return redactUri(text).replace(SECRET_PARAM, '$1[redacted]');
+}
+
+/** A copy of a value that is safe to print: secrets redacted, URIs cleaned, errors and cycles handled. */
+function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return value;
+  if (value instanceof Error) return redactText(`${value.name}: ${value.message}`);
+  if (seen.has(value)) return '[circular]';
+  if (depth >= MAX_DEPTH) return '[…]';
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET.test(k) ? '[redacted]' : scrub(v, depth + 1, seen);
+    return out;
+  } finally {
+    seen.delete(value);
+  }
 }
 
 export function createLogger(level: Level = 'info', write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Logger {
   const log = (l: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[l] < ORDER[level]) return;
-    const safe: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(fields)) safe[k] = SECRET.test(k) ? '[redacted]' : v;
-    write(JSON.stringify({ t: new Date().toISOString(), level: l, msg, ...safe }));
+    const line: Record<string, unknown> = { t: new Date().toISOString(), level: l, msg: redactText(msg) };
+    // A field never overwrites the time, level or message: it is kept as _t, _level, _msg.
+    for (const [k, v] of Object.entries(scrub(fields, 0, new WeakSet()) as Record<string, unknown>)) line[Object.hasOwn(line, k) ? `_${k}` : k] = v;
+    write(JSON.stringify(line));
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

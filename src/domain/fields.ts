@@ -37,12 +37,18 @@ export function yesNo(label: string, raw: string | undefined, fallback: boolean)
   return bad(`“${label}”应填“是”或“否”，不能是“${short(v)}”`);
 }
 
-const DATE_FORMATS = ['YYYY-MM-DD', 'YYYY/MM/DD', 'YYYY.MM.DD', 'YYYY年M月D日', 'YYYY-M-D', 'YYYY/M/D', 'YYYYMMDD'];
+const DATE_FORMATS = [
+  'YYYY-MM-DD', 'YYYY/MM/DD', 'YYYY.MM.DD', 'YYYY年MM月DD日', 'YYYYMMDD',
+  'YYYY-M-D', 'YYYY/M/D', 'YYYY.M.D', 'YYYY年M月D日',
+];
+/** Longer than any date in the formats above: refused before parsing. */
+const MAX_DATE_CHARS = 12;
 
 /** A calendar date as 'YYYY-MM-DD' (dates carry no time zone here). */
 export function date(label: string, raw: string | undefined, opts: { required?: boolean } = {}): Parsed<string | undefined> {
   const v = (raw ?? '').trim();
   if (!v) return opts.required ? bad(`“${label}”不能为空，请填日期，如 2026-12-31`) : ok(undefined);
+  if (v.length > MAX_DATE_CHARS) return bad(`“${label}”不是有效日期：“${short(v)}”，请写成 2026-12-31`);
   const d = dayjs(v, DATE_FORMATS, true);
   if (!d.isValid()) return bad(`“${label}”不是有效日期：“${short(v)}”，请写成 2026-12-31`);
   return ok(d.format('YYYY-MM-DD'));
@@ -55,9 +61,17 @@ export function oneOf<T extends string>(label: string, raw: string | undefined, 
     if (opts.fallback !== undefined) return ok(opts.fallback);
     return bad(`“${label}”不能为空，可选：${[...new Set(Object.values(aliases))].join('、')}`);
   }
-  const hit = aliases[v] ?? aliases[v.toUpperCase()];
+  const hit = lookup(aliases, v) ?? lookup(aliases, v.toUpperCase());
   if (hit) return ok(hit);
   return bad(`“${label}”的值“${short(v)}”无法识别，可选：${[...new Set(Object.values(aliases))].join('、')}`);
+}
+
+/**
+ * An alias table's own entry for a key, never an inherited Object property
+ * (a cell reading "constructor" or "__proto__" is not a value).
+ */
+export function lookup<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }
 
 export function short(s: string): string {

@@ -2,6 +2,7 @@
 import { checkCreditCode } from './creditCode';
 import { bad, date, list, ok, oneOf, text, yesNo, type Parsed } from './fields';
 import { findUnit } from './organisation';
+import { aliasTable } from './pools';
 
 export const INSPECTOR_KINDS = ['civil_servant', 'qualified_staff', 'daily_supervision', 'expert'] as const;
 export type InspectorKind = (typeof INSPECTOR_KINDS)[number];
@@ -13,12 +14,12 @@ export const INSPECTOR_KIND_LABELS: Record<InspectorKind, string> = {
   expert: '专家',
 };
 
-const KIND_ALIASES: Record<string, InspectorKind> = {
+const KIND_ALIASES: Record<string, InspectorKind> = aliasTable({
   行政执法类公务员: 'civil_servant', 公务员: 'civil_servant', civil_servant: 'civil_servant',
   具有执法资格的工作人员: 'qualified_staff', 执法资格人员: 'qualified_staff', qualified_staff: 'qualified_staff',
   日常监管人员: 'daily_supervision', 日常监管: 'daily_supervision', daily_supervision: 'daily_supervision',
   专家: 'expert', 专家学者: 'expert', expert: 'expert',
-};
+});
 
 export interface InspectorRecord {
   inspectorNo: string;

@@ -1,5 +1,5 @@
 /** The inspection item list (检查事项清单), R9: nothing is inspected that is not listed. */
-import { bad, date, list, ok, text, yesNo, type Parsed } from './fields';
+import { bad, date, list, lookup, ok, short, text, yesNo, type Parsed } from './fields';
 import { findUnit } from './organisation';
 import { POOL_ALIASES, type Pool } from './pools';
 
@@ -49,10 +49,13 @@ export function parseItemRow(cells: Partial<Record<keyof ItemRecord, string>>): 
   const poolText = text('适用库', cells.pools, { max: 50 });
   if (!poolText.ok) return poolText;
   const pools: Pool[] = [];
-  for (const p of list(poolText.value.replace(/(?<=[ABC])(?=[ABC])/g, '、'))) {
-    const pool = POOL_ALIASES[p.toUpperCase()] ?? POOL_ALIASES[p];
-    if (!pool) return bad(`适用库“${p}”无法识别，请填A、B、C中的一个或几个，如“B、C”`);
-    pools.push(pool);
+  for (const part of list(poolText.value)) {
+    // "BC" (or "bc") means B and C.
+    for (const p of /^[ABC]{2,3}$/i.test(part) ? [...part.toUpperCase()] : [part]) {
+      const pool = lookup(POOL_ALIASES, p.toUpperCase()) ?? lookup(POOL_ALIASES, p);
+      if (!pool) return bad(`适用库“${short(p)}”无法识别，请填A、B、C中的一个或几个，如“B、C”`);
+      pools.push(pool);
+    }
   }
   const joint = yesNo('A类联合清单', cells.jointListA, false);
   if (!joint.ok) return joint;

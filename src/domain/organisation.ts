@@ -63,13 +63,45 @@ const byCode = new Map(MEMBER_UNITS.map((u) => [u.code, u]));
 const byName = new Map(MEMBER_UNITS.map((u) => [u.name, u]));
 
 /**
- * Resolves a department from its code, its full name, or its name without the
- * leading 县 ("市管局" → 县市管局). Returns undefined for anything else.
+ * Formal names (without the leading 县) that lists and people write for the
+ * abbreviated names of the attachment; the seed itself calls the convener
+ * 县市场监督管理局.
+ */
+const FORMAL_NAMES: Record<string, string> = {
+  市场监督管理局: 'SCJGJ', 市场监管局: 'SCJGJ',
+  发展和改革委员会: 'FGW', 发展改革委: 'FGW',
+  统战部: 'TZB', 委统一战线工作部: 'TZB',
+  人力资源和社会保障局: 'RSJ',
+  应急局: 'YJGLJ',
+  工业和信息化局: 'GXJ',
+  交通运输局: 'JYJ',
+  消防大队: 'XFJYDD',
+  住房和城乡建设局: 'ZJJ',
+  城市管理局: 'CGJ', 城市管理和综合执法局: 'CGJ',
+  人民防空办公室: 'RFB',
+  卫生健康委员会: 'WJW', 卫生健康委: 'WJW',
+  文化广电新闻出版旅游局: 'WGXLJ',
+  医疗保障局: 'YBJ',
+  教育体育局: 'JTJ',
+  残疾人联合会: 'CL',
+  高新区管委会: 'GXQGWH',
+};
+const byFormalName = new Map(Object.entries(FORMAL_NAMES).map(([name, code]) => [name, byCode.get(code)!]));
+
+/**
+ * Resolves a department from its code, its name as the attachment writes it,
+ * that name without the leading 县 ("市管局" → 县市管局), or a formal name
+ * ("县市场监督管理局"), with or without the county's name in front
+ * ("万年县司法局"). Returns undefined for anything else.
  */
 export function findUnit(text: string): MemberUnit | undefined {
   const t = text.trim();
   if (!t) return undefined;
-  return byCode.get(t.toUpperCase()) ?? byName.get(t) ?? byName.get(`县${t}`);
+  const hit = byCode.get(t.toUpperCase()) ?? byName.get(t) ?? byName.get(`县${t}`);
+  if (hit) return hit;
+  const bare = t.replace(/^万年县?/, '').replace(/^县/, '');
+  if (!bare) return undefined;
+  return byName.get(`县${bare}`) ?? byFormalName.get(bare);
 }
 
 export function unitName(code: string): string {

@@ -13,32 +13,40 @@ export const POOL_LABELS: Record<Pool, string> = {
   C: 'C类重点监管库',
 };
 
-export const POOL_ALIASES: Record<string, Pool> = {
+/**
+ * Alias tables have no prototype, so a word such as "constructor" or
+ * "__proto__" typed in a cell or a chat is never mistaken for a value.
+ */
+export function aliasTable<T>(entries: Record<string, T>): Record<string, T> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
+export const POOL_ALIASES: Record<string, Pool> = aliasTable({
   A: 'A', B: 'B', C: 'C',
   A类: 'A', B类: 'B', C类: 'C',
   A类库: 'A', B类库: 'B', C类库: 'C',
   联合监管库: 'A', 一般监管库: 'B', 重点监管库: 'C',
   A类联合监管库: 'A', B类一般监管库: 'B', C类重点监管库: 'C',
-};
+});
 
 export const RISK_CLASSES = ['低', '一般', '较高', '高'] as const;
 export type RiskClass = (typeof RISK_CLASSES)[number];
 
-export const RISK_ALIASES: Record<string, RiskClass> = {
+export const RISK_ALIASES: Record<string, RiskClass> = aliasTable({
   低: '低', 一般: '一般', 较高: '较高', 高: '高',
   信用风险低: '低', 信用风险一般: '一般', 信用风险较高: '较高', 信用风险高: '高',
   低风险: '低', 一般风险: '一般', 较高风险: '较高', 高风险: '高',
   A: '低', B: '一般', C: '较高', D: '高',
-};
+});
 
 export const ENTITY_KINDS = ['企业', '个体工商户', '农民专业合作社'] as const;
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 
-export const KIND_ALIASES: Record<string, EntityKind> = {
+export const KIND_ALIASES: Record<string, EntityKind> = aliasTable({
   企业: '企业', 公司: '企业', 有限责任公司: '企业', 股份有限公司: '企业', 个人独资企业: '企业', 合伙企业: '企业',
   个体工商户: '个体工商户', 个体户: '个体工商户', 个体: '个体工商户',
   农民专业合作社: '农民专业合作社', 合作社: '农民专业合作社', 农专: '农民专业合作社',
-};
+});
 
 export interface Actor {
   userId: string;

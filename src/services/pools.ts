@@ -6,6 +6,9 @@ import { checkCreditCode } from '../domain/creditCode';
 import { decideConfirmation, decidePlacement, POOL_LABELS, type Pool } from '../domain/pools';
 import { Refusal, type Caller, type Deps } from './context';
 
+/** Longest reason or comment kept with a placement. */
+const MAX_REASON_CHARS = 500;
+
 export type PlacementResult = { effective: true; pool: Pool } | { effective: false; pending: Pool };
 
 export function poolService({ repos, now }: Deps) {
@@ -21,6 +24,7 @@ export function poolService({ repos, now }: Deps) {
     async place(caller: Caller, code: string, target: Pool, reason: string): Promise<PlacementResult> {
       const why = reason.trim();
       if (!why) throw new Refusal('请写明调整理由（R20：每项调整都须可追溯）');
+      if (why.length > MAX_REASON_CHARS) throw new Refusal(`调整理由过长（${why.length}字），请控制在${MAX_REASON_CHARS}字以内`);
       const entity = await load(code);
       const decision = decidePlacement(caller, target, entity.pool);
       if (!decision.ok) throw new Refusal(decision.message, decision.rule);
@@ -48,22 +52,29 @@ export function poolService({ repos, now }: Deps) {
     async decide(caller: Caller, code: string, approve: boolean, comment: string): Promise<Pool> {
       const ok = decideConfirmation(caller);
       if (!ok.ok) throw new Refusal(ok.message, ok.rule);
+      const note = comment.trim();
+      if (note.length > MAX_REASON_CHARS) throw new Refusal(`意见过长（${note.length}字），请控制在${MAX_REASON_CHARS}字以内`);
       const entity = await load(code);
       if (!entity.pendingPool) throw new Refusal('该主体没有待确认的调整');
+      // Guarded by the proposal as the caller saw it: one that was meanwhile
+      // confirmed, rejected or replaced is never acted on.
+      const seen = { pool: entity.pool, pendingPool: entity.pendingPool, pendingBy: entity.pendingBy, pendingAt: entity.pendingAt };
       const at = now();
       if (approve) {
-        const moved = await repos.entities.place(entity.creditCode, entity.pool, entity.pendingPool, caller.userId, at,
-          `${entity.pendingReason}（${entity.pendingBy}提出，联席办确认${comment ? `：${comment}` : ''}）`);
-        if (!moved) throw new Refusal('该主体的所属库刚被他人调整，请重新查询后再操作');
+        const moved = await repos.entities.confirmPending(entity.creditCode, seen, caller.userId, at,
+          `${entity.pendingReason}（${entity.pendingBy}提出，联席办确认${note ? `：${note}` : ''}）`);
+        if (!moved) throw new Refusal('该调整刚被他人处理或该主体刚被调整，请重新查询后再操作');
       } else {
-        const cleared = await repos.entities.clearPending(entity.creditCode, caller.userId, at);
+        const cleared = await repos.entities.clearPending(entity.creditCode, caller.userId, at, seen);
         if (!cleared) throw new Refusal('该调整刚被他人处理，请重新查询');
       }
       await repos.audit.append({
         at, actor: caller.userId, channel: caller.channel, action: approve ? 'pool.confirm' : 'pool.reject',
         target: `entity:${entity.creditCode}`,
-        changes: approve ? [{ field: 'pool', from: JSON.stringify(entity.pool), to: JSON.stringify(entity.pendingPool) }] : [],
-        note: comment,
+        changes: approve
+          ? [{ field: 'pool', from: JSON.stringify(entity.pool), to: JSON.stringify(entity.pendingPool) }]
+          : [{ field: 'pendingPool', from: JSON.stringify(entity.pendingPool), to: '""' }],
+        note,
       });
       return approve ? entity.pendingPool : entity.pool;
     },

@@ -1,6 +1,6 @@
 /** Looking things up: the pools, one entity, a department's inspectors and items. */
 import { checkCreditCode, looksLikeCreditCode } from '../domain/creditCode';
-import { JUSTICE_DEPT, unitName } from '../domain/organisation';
+import { findUnit, unitName } from '../domain/organisation';
 import type { Pool } from '../domain/pools';
 import type { EntityDoc, EntityFilter } from '../../store/repos/entities';
 import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
@@ -20,9 +20,20 @@ export type EntityLookup =
 const QUERY_ROLES = ['official', 'leader', 'office', 'justice', 'admin', 'inspector'] as const;
 const COUNTY_WIDE_ROLES = ['office', 'justice', 'admin'] as const;
 
+/** Rows one answer may list, whatever the caller asks (0 would mean "all" to MongoDB). */
+const MAX_ROWS = 200;
+const rowLimit = (limit: number) => Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_ROWS);
+
 export function registryService({ repos }: Deps) {
   function mayQuery(caller: Caller) {
     if (!hasAny(caller, QUERY_ROLES)) throw new Refusal('您没有查询检查对象库的权限，请联系系统管理员分配角色');
+  }
+
+  /** A department by code or name; only member units exist (R19). */
+  function department(text: string): string {
+    const unit = findUnit(text);
+    if (!unit) throw new Refusal(`“${text.trim().slice(0, 20)}”不是联席会议成员单位（R19），请用成员单位名称，如“县市管局”`);
+    return unit.code;
   }
 
   return {
@@ -32,7 +43,7 @@ export function registryService({ repos }: Deps) {
       const { pool, ...rest } = filter;
       const byPool = await repos.entities.countByPool(rest);
       const total = pool ? byPool[pool] : byPool.A + byPool.B + byPool.C;
-      const rows = total > 0 ? await repos.entities.find(filter, limit) : [];
+      const rows = total > 0 ? await repos.entities.find(filter, rowLimit(limit)) : [];
       return { total, byPool, rows };
     },
 
@@ -48,6 +59,7 @@ export function registryService({ repos }: Deps) {
         return entity ? { kind: 'one', entity } : { kind: 'none' };
       }
       if (q.length > 50) throw new Refusal('名称关键词过长，请输入名称中的几个字');
+      limit = rowLimit(limit);
       const rows = await repos.entities.find({ keyword: q }, limit + 1);
       if (rows.length === 0) return { kind: 'none' };
       if (rows.length === 1) return { kind: 'one', entity: rows[0] };
@@ -59,19 +71,19 @@ export function registryService({ repos }: Deps) {
      * A department's inspectors carry personal data (certificates): a member unit
      * sees its own; 联席办, 司法局 and admins see every department's.
      */
-    async inspectors(caller: Caller, department: string): Promise<InspectorDoc[]> {
-      const countyWide = hasAny(caller, COUNTY_WIDE_ROLES) || caller.department === JUSTICE_DEPT && hasAny(caller, ['justice']);
-      if (!countyWide && caller.department !== department) {
+    async inspectors(caller: Caller, departmentText: string): Promise<InspectorDoc[]> {
+      if (!hasAny(caller, QUERY_ROLES)) throw new Refusal('您没有查看执法检查人员名录的权限');
+      const dept = department(departmentText);
+      if (!hasAny(caller, COUNTY_WIDE_ROLES) && caller.department !== dept) {
         throw new Refusal(`您只能查看本单位（${unitName(caller.department)}）的执法检查人员；其他单位的名录请向联席办查询（R7）`);
       }
-      if (!hasAny(caller, QUERY_ROLES)) throw new Refusal('您没有查看执法检查人员名录的权限');
-      return repos.inspectors.byDepartment(department);
+      return repos.inspectors.byDepartment(dept);
     },
 
     /** Item lists are public (清单之外无检查, R9): any registered user may read any department's. */
-    async items(caller: Caller, department: string): Promise<ItemDoc[]> {
+    async items(caller: Caller, departmentText: string): Promise<ItemDoc[]> {
       mayQuery(caller);
-      return repos.items.byDepartment(department);
+      return repos.items.byDepartment(department(departmentText));
     },
   };
 }

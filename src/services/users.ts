@@ -37,20 +37,27 @@ export function userService({ repos, now }: Deps) {
         const home = roleHomeDepartment(r as Role);
         if (home && home !== unit.code) throw new Refusal(`角色 ${r} 只能属于${unitName(home)}（R19），不能属于${unit.name}`);
       }
-      for (const [platform, id] of [['wecom', input.wecomUserId], ['dingtalk', input.dingtalkStaffId]] as const) {
+      const name = input.name.trim() || userId;
+      if (name.length > 50) throw new Refusal(`姓名过长（${name.length}字），最多50字`);
+      // Ids are compared exactly as they will be stored: trimmed.
+      const wecomUserId = input.wecomUserId?.trim() || undefined;
+      const dingtalkStaffId = input.dingtalkStaffId?.trim() || undefined;
+      for (const [platform, id] of [['wecom', wecomUserId], ['dingtalk', dingtalkStaffId]] as const) {
         if (!id) continue;
+        const label = platform === 'wecom' ? '企业微信' : '钉钉';
+        if (!/^[\x21-\x7e]{1,64}$/.test(id)) throw new Refusal(`${label}账号“${id.slice(0, 20)}”无效：应为64个字符以内的字母、数字或符号，不含空格`);
         const other = await repos.org.userByPlatform(platform, id);
-        if (other && other.userId !== userId) throw new Refusal(`${platform === 'wecom' ? '企业微信' : '钉钉'}账号“${id}”已绑定用户 ${other.userId}`);
+        if (other && other.userId !== userId) throw new Refusal(`${label}账号“${id}”已绑定用户 ${other.userId}`);
       }
       const before = await repos.org.user(userId);
       const at = now();
       const user: UserDoc = {
         userId,
-        name: input.name.trim() || userId,
+        name,
         department: unit.code,
         roles: roles as Role[],
-        wecomUserId: input.wecomUserId?.trim() || undefined,
-        dingtalkStaffId: input.dingtalkStaffId?.trim() || undefined,
+        wecomUserId,
+        dingtalkStaffId,
         active: input.active ?? true,
         createdAt: before?.createdAt ?? at,
         updatedAt: at,

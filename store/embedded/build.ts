@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -27,7 +27,11 @@ export async function buildFerretDB(log: (l: string) => void = () => undefined):
   log('building FerretDB (first run only, about a minute)…');
   mkdirSync(path.dirname(BIN), { recursive: true });
   try {
-    await run('go', ['build', '-trimpath', '-o', BIN, '.'], { cwd: SRC, maxBuffer: 16 * 1024 * 1024 });
+    // Built beside the target and renamed into place, so a test run or server
+    // starting meanwhile never executes a half-written binary.
+    const tmp = `${BIN}.${process.pid}.tmp`;
+    await run('go', ['build', '-trimpath', '-o', tmp, '.'], { cwd: SRC, maxBuffer: 16 * 1024 * 1024 });
+    renameSync(tmp, BIN);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') throw new Error('Go is not installed: it is needed to build FerretDB');

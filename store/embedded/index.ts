@@ -49,15 +49,21 @@ export async function startLocalDatabase(opts: StartOptions): Promise<LocalDatab
       if (wanted === engine) break;
     }
   }
-  throw new Error(`No local database could be started (${errors.join('; ') || 'none available'}). Set MONGODB_URI or install Go (for FerretDB).`);
+  const advice = wanted === 'auto'
+    ? 'Set MONGODB_URI, or install Go (for FerretDB) or MongoDB.'
+    : `Set MONGODB_URI, make ${wanted} available, or set DB_ENGINE=auto.`;
+  throw new Error(`No local database could be started (${errors.join('; ') || 'none available'}). ${advice}`);
 }
 
 type Starter = (dir: string, log: (l: string) => void, forced: boolean) => Promise<LocalDatabase | undefined>;
 
 const START: Record<Engine, Starter> = {
-  async mongod(dir) {
+  async mongod(dir, _log, forced) {
     const bin = which('mongod');
-    if (!bin) return undefined;
+    if (!bin) {
+      if (forced) throw new Error('no mongod on PATH');
+      return undefined;
+    }
     mkdirSync(dir, { recursive: true });
     const port = await freePort();
     const child = spawn(bin, ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {

@@ -43,6 +43,18 @@ function toQuery(f: EntityFilter): Record<string, unknown> {
   return q;
 }
 
+const NO_PENDING = { pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '' } as const;
+
+/** Matches an entity only while it is where the caller saw it, with the proposal the caller saw. */
+function proposalGuard(seen: { pool: Pool; pendingPool: Pool; pendingBy: string; pendingAt?: Date }): Record<string, unknown> {
+  return {
+    pool: seen.pool,
+    pendingPool: seen.pendingPool,
+    pendingBy: seen.pendingBy,
+    ...(seen.pendingAt ? { pendingAt: seen.pendingAt } : {}),
+  };
+}
+
 function fromDoc(d: Record<string, unknown>): EntityDoc {
   const { _id, ...rest } = d;
   return { creditCode: String(_id), ...(rest as Omit<EntityDoc, 'creditCode'>) };
@@ -84,9 +96,72 @@ export function entityRepo(models: Models) {
     async place(creditCode: string, from: Pool, to: Pool, by: string, at: Date, reason: string): Promise<boolean> {
       const r = await col.updateOne(
         { _id: creditCode as never, pool: from },
-        { $set: { pool: to, poolPlacedBy: by, poolPlacedAt: at, poolReason: reason, pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '', updatedAt: at, updatedBy: by } },
+        { $set: { pool: to, poolPlacedBy: by, poolPlacedAt: at, poolReason: reason, ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
       return r.modifiedCount === 1;
+    },
+
+    /**
+     * Carries out the pending proposal the caller saw: only if the entity is
+     * still in `seen.pool` and that very proposal (same pool, proposer and time)
+     * is still pending. False if anyone moved it, or rejected or replaced the
+     * proposal meanwhile.
+     */
+    async confirmPending(
+      creditCode: string,
+      seen: { pool: Pool; pendingPool: Pool; pendingBy: string; pendingAt?: Date },
+      by: string,
+      at: Date,
+      reason: string,
+    ): Promise<boolean> {
+      const r = await col.updateOne(
+        { _id: creditCode as never, ...proposalGuard(seen) },
+        { $set: { pool: seen.pendingPool, poolPlacedBy: by, poolPlacedAt: at, poolReason: reason, ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
+      );
+      return r.modifiedCount === 1;
+    },
+
+    /**
+     * Bulk pool changes for data that can be generated again (the demo filling
+     * an empty database), NEVER for a live register: live changes go through
+     * place(), propose() and confirmPending().
+     *
+     * Why it exists: FerretDB 1.24 on SQLite updates each document with a scan
+     * of the whole table (its UPDATE matches `->'$._id'`, which the `_id` index
+     * on `->"_id"` does not serve), so thousands of guarded updates take
+     * minutes. This reads the entities still matching `guard`, deletes exactly
+     * those and inserts them back with their new fields: three statements per
+     * chunk. Not atomic: should the process die between the delete and the
+     * insert, that chunk is gone (an insert that fails puts the old versions
+     * back). `fields` maps a credit code to what changes. Returns how many changed.
+     */
+    async rewriteMany(fields: Map<string, Record<string, unknown>>, guard: { pool: Pool; pendingPool?: '' | Pool }, unset: string[] = []): Promise<number> {
+      const CHUNK = 10_000; // SQLite allows 32,766 parameters in the DELETE … IN (…)
+      const codes = [...fields.keys()];
+      let changed = 0;
+      for (let i = 0; i < codes.length; i += CHUNK) {
+        const filter = { _id: { $in: codes.slice(i, i + CHUNK) as never[] }, ...guard };
+        const old = await col.find(filter).toArray();
+        if (old.length === 0) continue;
+        const ids = old.map((d) => d._id);
+        const del = await col.deleteMany({ _id: { $in: ids }, ...guard });
+        if (del.deletedCount !== old.length) {
+          throw new Error(`entities changed during a bulk rewrite: read ${old.length}, deleted ${del.deletedCount}`);
+        }
+        const fresh = old.map((d) => {
+          const doc: Record<string, unknown> = { ...d, ...fields.get(String(d._id)) };
+          for (const f of unset) delete doc[f];
+          return doc;
+        });
+        try {
+          await col.insertMany(fresh as never[], { ordered: false });
+        } catch (err) {
+          await col.insertMany(old, { ordered: false }).catch(() => undefined);
+          throw err;
+        }
+        changed += old.length;
+      }
+      return changed;
     },
 
     /** Records a proposal (C) if none is pending. */
@@ -98,11 +173,19 @@ export function entityRepo(models: Models) {
       return r.modifiedCount === 1;
     },
 
-    /** Drops a pending proposal (rejected by 联席办). */
-    async clearPending(creditCode: string, by: string, at: Date): Promise<boolean> {
+    /**
+     * Drops a pending proposal (rejected by 联席办): any proposal, or with `seen`
+     * only the one the caller saw, so a newer proposal is never dropped unseen.
+     */
+    async clearPending(
+      creditCode: string,
+      by: string,
+      at: Date,
+      seen?: { pool: Pool; pendingPool: Pool; pendingBy: string; pendingAt?: Date },
+    ): Promise<boolean> {
       const r = await col.updateOne(
-        { _id: creditCode as never, pendingPool: { $ne: '' } },
-        { $set: { pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '', updatedAt: at, updatedBy: by } },
+        { _id: creditCode as never, ...(seen ? proposalGuard(seen) : { pendingPool: { $ne: '' } }) },
+        { $set: { ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
       return r.modifiedCount === 1;
     },

@@ -20,8 +20,11 @@ export interface RegistryWriter {
   /** Inserts new documents; keys that already exist are returned, not overwritten. */
   insertNew(docs: StoredDoc[]): Promise<{ inserted: number; existing: string[] }>;
   getMany(ids: string[]): Promise<StoredDoc[]>;
-  /** Sets fields only if the stored digest is still `expectedHash`; false if someone changed it meanwhile. */
-  updateIfUnchanged(id: string, expectedHash: string, set: Record<string, unknown>): Promise<boolean>;
+  /**
+   * Sets (and unsets) fields only if the stored digest is still `expectedHash`;
+   * false if someone changed it meanwhile.
+   */
+  updateIfUnchanged(id: string, expectedHash: string, set: Record<string, unknown>, unset?: string[]): Promise<boolean>;
 }
 
 export function registryWriter(model: Model<any>): RegistryWriter { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -51,8 +54,10 @@ export function registryWriter(model: Model<any>): RegistryWriter { // eslint-di
       if (ids.length === 0) return [];
       return (await col.find({ _id: { $in: ids as never[] } }).toArray()) as unknown as StoredDoc[];
     },
-    async updateIfUnchanged(id, expectedHash, set) {
-      const r = await col.updateOne({ _id: id as never, rowHash: expectedHash }, { $set: set });
+    async updateIfUnchanged(id, expectedHash, set, unset = []) {
+      const update: Record<string, unknown> = { $set: set };
+      if (unset.length) update.$unset = Object.fromEntries(unset.map((f) => [f, '']));
+      const r = await col.updateOne({ _id: id as never, rowHash: expectedHash }, update);
       return r.matchedCount === 1;
     },
   };
