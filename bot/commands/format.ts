@@ -29,7 +29,7 @@ export function entityCard(e: EntityDoc): string {
 
 export function inspectorLine(p: InspectorDoc, i: number, today: string): string {
   const cert = p.kind === 'expert'
-    ? '专家（不计入执法人数）'
+    ? '不计入执法人数'
     : p.certificateNo
       ? `证号${p.certificateNo}${p.certificateExpiry && p.certificateExpiry < today ? `（已于${p.certificateExpiry}过期）` : `（至${p.certificateExpiry ?? '-'}）`}`
       : '无执法证';
