@@ -28,7 +28,77 @@ const schema = z.object({
   DB_ENGINE: z.enum(['auto', 'mongod', 'memory-server', 'ferretdb']).default('auto'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   CHAT_PAGE_SIZE: wholeNumber(1, 50).default(10),
+
+  // Webhooks, both platforms.
+  PUBLIC_BASE_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http(s) URL such as https://bot.example.gov.cn').optional(),
+  WEBHOOK_BODY_LIMIT_KB: wholeNumber(1, 10240).default(256),
+  CALLBACK_WINDOW_SECONDS: wholeNumber(10, 86400).default(3600),
+  OUTBOX_MAX_ATTEMPTS: wholeNumber(1, 100).default(8),
+  ROBOT_RATE_PER_MINUTE: wholeNumber(1, 600).default(20),
+
+  // WeCom (企业微信) self-built application; all five or none.
+  WECOM_CORP_ID: z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'letters and digits only').optional(),
+  WECOM_AGENT_ID: z.string().regex(/^\d{1,12}$/, 'must be the numeric AgentId').optional(),
+  WECOM_SECRET: z.string().min(1).optional(),
+  WECOM_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'letters and digits, at most 32').optional(),
+  WECOM_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey').optional(),
+  WECOM_API_BASE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').default('https://qyapi.weixin.qq.com'),
+  /** Group robots for announcements: 部门=webhook key, comma separated. */
+  WECOM_ROBOTS: z.string().optional(),
+
+  // DingTalk (钉钉) enterprise robot; key and secret together.
+  DINGTALK_APP_KEY: z.string().min(1).optional(),
+  DINGTALK_APP_SECRET: z.string().min(1).optional(),
+  DINGTALK_ROBOT_CODE: z.string().optional(),
+  DINGTALK_API_BASE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').default('https://api.dingtalk.com'),
+  DINGTALK_OAPI_BASE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').default('https://oapi.dingtalk.com'),
+  /** Custom group robots (加签): 部门=access_token:secret, comma separated. */
+  DINGTALK_ROBOTS: z.string().optional(),
+  /** Signs download links for files sent to DingTalk groups; at least 32 characters. */
+  DOWNLOAD_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DOWNLOAD_TTL_HOURS: wholeNumber(1, 720).default(72),
+}).superRefine((c, ctx) => {
+  const groups: [string, (keyof typeof c)[]][] = [
+    ['WeCom', ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY']],
+    ['DingTalk', ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET']],
+  ];
+  for (const [name, keys] of groups) {
+    if (!keys.some((k) => c[k] !== undefined)) continue;
+    for (const k of keys) {
+      if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `is required when ${name} is configured` });
+    }
+  }
+  if (c.WECOM_ROBOTS && !c.WECOM_CORP_ID) ctx.addIssue({ code: 'custom', path: ['WECOM_CORP_ID'], message: 'is required when WECOM_ROBOTS is set' });
+  if (c.DINGTALK_ROBOTS && !c.DOWNLOAD_SECRET) ctx.addIssue({ code: 'custom', path: ['DOWNLOAD_SECRET'], message: 'is required when DINGTALK_ROBOTS is set (file links are signed)' });
+  if (c.DINGTALK_ROBOTS && !c.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required when DINGTALK_ROBOTS is set (file links point to it)' });
+  for (const k of ['WECOM_ROBOTS', 'DINGTALK_ROBOTS'] as const) {
+    const v = c[k];
+    if (v === undefined) continue;
+    try {
+      parseRobotList(v, k === 'DINGTALK_ROBOTS');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [k], message: (err as Error).message });
+    }
+  }
 });
+
+/**
+ * Parses "部门=key, 部门=key" (DingTalk: "部门=access_token:secret") into
+ * department name or code → value. Department names are resolved by the caller.
+ */
+export function parseRobotList(text: string, withSecret: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1) throw new Error('must be 部门=key pairs separated by commas');
+    const dept = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (withSecret && !/^[^:\s]+:[^:\s]+$/.test(value)) throw new Error(`robot for ${dept} must be access_token:secret`);
+    if (out.has(dept)) throw new Error(`robot for ${dept} is listed twice`);
+    out.set(dept, value);
+  }
+  return out;
+}
 
 export type Config = z.infer<typeof schema>;
 

@@ -8,7 +8,7 @@ import { createServices } from '../../src/app';
 import { cliCaller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
 import { createRouter, type Router } from '../../bot/router';
-import type { Reply } from '../../bot/types';
+import { replyText, type Reply } from '../../bot/types';
 import { freshDb, type TestDb } from '../helpers/db';
 import { addEntities, code } from '../helpers/fixtures';
 
@@ -17,7 +17,7 @@ let router: Router;
 const logged: string[] = [];
 
 const say = async (senderId: string, t: string, channel: 'shell' | 'wecom' | 'dingtalk' = 'shell') =>
-  (await router.handle({ channel, senderId, text: t })).map((r: Reply) => r.text).join('\n');
+  (await router.handle({ channel, senderId, text: t })).map((r: Reply) => replyText(r)).join('\n');
 
 beforeAll(async () => {
   db = await freshDb();

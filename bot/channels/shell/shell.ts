@@ -5,13 +5,13 @@
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Router } from '../../router';
-import type { ChannelAdapter, Reply } from '../../types';
+import { replyText, type ChannelAdapter, type Reply } from '../../types';
 
 export function shellAdapter(out: Writable): ChannelAdapter {
   return {
     name: 'shell',
     async send(_recipient: string, replies: Reply[]) {
-      for (const r of replies) out.write(`${r.kind === 'markdown' ? `【${r.title}】\n${r.text}` : r.text}\n\n`);
+      for (const r of replies) out.write(`${replyText(r)}\n\n`);
     },
   };
 }

@@ -1,0 +1,79 @@
+/**
+ * The seams between the platform adapters (bot/channels/wecom, bot/channels/dingtalk)
+ * and the rest: what a verified webhook hands in, and what the outbox hands out.
+ *
+ * Inbound: a webhook verifies, decrypts and parses, turns the request into an
+ * InboundMessage and calls Inbox.accept — which records it under its platform
+ * message id (a retry is a no-op) — then answers at once. A worker processes
+ * the message after the answer.
+ *
+ * Outbound: everything we send is an OutboundPayload stored in the outbox; the
+ * outbox worker hands it to the platform's Sender, retrying with backoff.
+ */
+import type { Card, CardOutcome } from '../cards/card';
+import type { Reply } from '../types';
+
+export type Platform = 'wecom' | 'dingtalk';
+
+export interface InboundMessage {
+  platform: Platform;
+  /** WeCom MsgId (or, for a card event, a key built from its EventKey+TaskId+CreateTime+FromUserName); DingTalk msgId. */
+  msgId: string;
+  /** WeCom userid / DingTalk senderStaffId. */
+  senderId: string;
+  kind: 'text' | 'card_action';
+  /** The text typed (kind 'text'), or '' for a card action. */
+  text: string;
+  /** For card_action: the tapped button's key and the card's id. */
+  actionKey?: string;
+  cardId?: string;
+  /** WeCom ResponseCode of a template_card_event, needed to update that card. */
+  responseCode?: string;
+  /** DingTalk: where to answer while it is valid. */
+  sessionWebhook?: string;
+  sessionWebhookExpiresAt?: number; // epoch ms
+  /** DingTalk conversation id (group or 1:1). */
+  conversationId?: string;
+}
+
+export interface Inbox {
+  /** Records the message once; 'duplicate' for a platform retry (in any process). */
+  accept(msg: InboundMessage): Promise<'new' | 'duplicate'>;
+}
+
+/** What one outbox entry asks a platform to do. JSON-serialisable. */
+export type OutboundPayload =
+  // WeCom application message to one user (text, markdown or a button_interaction card).
+  | { platform: 'wecom'; kind: 'app'; toUser: string; reply: Reply }
+  // WeCom: replace a decided card (update_template_card with the ResponseCode).
+  | { platform: 'wecom'; kind: 'card_update'; responseCode: string; outcome: CardOutcome; card: Card; toUser: string }
+  // WeCom group robot: markdown (already split to fit 4,096 bytes) or a file by id in our files collection.
+  | { platform: 'wecom'; kind: 'robot_markdown'; robotKey: string; markdown: string }
+  | { platform: 'wecom'; kind: 'robot_file'; robotKey: string; fileId: string }
+  // DingTalk: answer in the conversation through its sessionWebhook (falls back to robot_user when expired).
+  | { platform: 'dingtalk'; kind: 'session'; sessionWebhook: string; expiresAt: number; toUser: string; reply: Reply }
+  // DingTalk enterprise robot one-to-one message through the robot API.
+  | { platform: 'dingtalk'; kind: 'robot_user'; toUser: string; reply: Reply }
+  // DingTalk custom group robot (加签): markdown, or a link to a signed download of a file.
+  | { platform: 'dingtalk'; kind: 'group_markdown'; robot: string; title: string; markdown: string };
+
+/** A failed send; `retryable` false sends it straight to the dead-letter list. */
+export class SendError extends Error {
+  constructor(message: string, readonly retryable: boolean, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+export interface Sender {
+  send(payload: OutboundPayload): Promise<void>;
+}
+
+/**
+ * The rate-limit bucket of a payload: group robots accept about 20 messages a
+ * minute each, so each robot is its own bucket; other sends share one per platform.
+ */
+export function rateKey(p: OutboundPayload): string | undefined {
+  if (p.platform === 'wecom' && (p.kind === 'robot_markdown' || p.kind === 'robot_file')) return `wecom-robot:${p.robotKey}`;
+  if (p.platform === 'dingtalk' && p.kind === 'group_markdown') return `dingtalk-robot:${p.robot}`;
+  return undefined;
+}
