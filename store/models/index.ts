@@ -140,6 +140,91 @@ const importRun = new Schema(
   opts,
 );
 
+/** Cached platform access tokens, shared by every process. */
+const token = new Schema(
+  {
+    _id: String, // e.g. "wecom:<corpid>:<agentid>"
+    value: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    fetchedAt: { type: Date, required: true },
+  },
+  opts,
+);
+
+/** Files we send (announcement lists), served to DingTalk groups by signed links. */
+const file = new Schema(
+  {
+    name: { type: String, required: true },
+    contentType: { type: String, required: true },
+    data: { type: Buffer, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  opts,
+);
+
+/** Inbound platform messages, keyed by platform message id: a retry is a no-op. */
+const inbound = new Schema(
+  {
+    _id: String, // "<platform>:<msgId>"
+    platform: { type: String, required: true },
+    senderId: { type: String, required: true },
+    kind: { type: String, required: true },
+    text: { type: String, default: '' },
+    actionKey: { type: String, default: '' },
+    cardId: { type: String, default: '' },
+    responseCode: { type: String, default: '' },
+    sessionWebhook: { type: String, default: '' },
+    sessionWebhookExpiresAt: { type: Number, default: 0 },
+    conversationId: { type: String, default: '' },
+    status: { type: String, required: true, enum: ['new', 'working', 'done', 'failed'] },
+    attempts: { type: Number, default: 0 },
+    leaseOwner: { type: String, default: '' },
+    leaseUntil: { type: Date, required: true },
+    receivedAt: { type: Date, required: true },
+    doneAt: { type: Date },
+    error: { type: String, default: '' },
+  },
+  opts,
+);
+inbound.index({ status: 1, leaseUntil: 1 });
+
+/** Durable outbox: every message we send, with retries, backoff and a dead-letter state. */
+const outbox = new Schema(
+  {
+    payload: { type: String, required: true }, // JSON of OutboundPayload
+    platform: { type: String, required: true },
+    kind: { type: String, required: true },
+    rateKey: { type: String, default: '' },
+    status: { type: String, required: true, enum: ['pending', 'sending', 'sent', 'dead'] },
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, required: true },
+    leaseOwner: { type: String, default: '' },
+    leaseUntil: { type: Date, required: true },
+    lastError: { type: String, default: '' },
+    createdAt: { type: Date, required: true },
+    sentAt: { type: Date },
+    /** Set when the same logical message must not be queued twice (e.g. "<inbound id>:<n>"). */
+    dedupeKey: { type: String },
+  },
+  opts,
+);
+outbox.index({ status: 1, nextAttemptAt: 1 });
+outbox.index({ rateKey: 1, sentAt: -1 });
+
+/** Scheduled jobs: one document per job; the lease makes it run once across processes. */
+const job = new Schema(
+  {
+    _id: String,
+    nextRunAt: { type: Date, required: true },
+    leaseOwner: { type: String, default: '' },
+    leaseUntil: { type: Date, required: true },
+    lastRunAt: { type: Date },
+    lastResult: { type: String, default: '' },
+  },
+  opts,
+);
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -149,6 +234,11 @@ export function createModels(conn: Connection) {
     Item: conn.model('Item', item, 'items'),
     Audit: conn.model('Audit', audit, 'audit'),
     ImportRun: conn.model('ImportRun', importRun, 'import_runs'),
+    Token: conn.model('Token', token, 'tokens'),
+    File: conn.model('File', file, 'files'),
+    Inbound: conn.model('Inbound', inbound, 'inbound'),
+    Outbox: conn.model('Outbox', outbox, 'outbox'),
+    Job: conn.model('Job', job, 'jobs'),
   };
 }
 

@@ -3,6 +3,9 @@ import { auditRepo, importRunRepo } from './audit';
 import { inspectorRepo, itemRepo } from './directory';
 import { entityRepo } from './entities';
 import { orgRepo } from './org';
+import { tokenRepo } from './tokens';
+import { fileRepo } from './files';
+import { inboundRepo } from './inbound';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -13,6 +16,9 @@ export function createRepos(models: Models) {
     org: orgRepo(models),
     audit: auditRepo(models),
     importRuns: importRunRepo(models),
+    tokens: tokenRepo(models),
+    files: fileRepo(models),
+    inbound: inboundRepo(models),
   };
 }
 
