@@ -9,6 +9,7 @@ import type { Deps } from './services/context';
 import { userService } from './services/users';
 import { registryService } from './services/registry';
 import { poolService } from './services/pools';
+import { deliveryService } from './services/deliveries';
 import { importService } from './services/importer';
 import { demoService } from './services/demo';
 
@@ -17,6 +18,7 @@ export function createServices(deps: Deps) {
     users: userService(deps),
     registry: registryService(deps),
     pools: poolService(deps),
+    deliveries: deliveryService(deps),
     importer: importService(deps),
     demo: demoService(deps),
   };

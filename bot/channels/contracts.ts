@@ -10,7 +10,7 @@
  * Outbound: everything we send is an OutboundPayload stored in the outbox; the
  * outbox worker hands it to the platform's Sender, retrying with backoff.
  */
-import type { Card, CardOutcome } from '../cards/card';
+import type { CardOutcome } from '../cards/card';
 import type { Reply } from '../types';
 
 export type Platform = 'wecom' | 'dingtalk';
@@ -45,8 +45,9 @@ export interface Inbox {
 export type OutboundPayload =
   // WeCom application message to one user (text, markdown or a button_interaction card).
   | { platform: 'wecom'; kind: 'app'; toUser: string; reply: Reply }
-  // WeCom: replace a decided card (update_template_card with the ResponseCode).
-  | { platform: 'wecom'; kind: 'card_update'; responseCode: string; outcome: CardOutcome; card: Card; toUser: string }
+  // WeCom: make a decided card's buttons unclickable, showing the outcome
+  // (update_template_card with the ResponseCode and button.replace_name).
+  | { platform: 'wecom'; kind: 'card_update'; responseCode: string; outcome: CardOutcome; toUser: string }
   // WeCom group robot: markdown (already split to fit 4,096 bytes) or a file by id in our files collection.
   | { platform: 'wecom'; kind: 'robot_markdown'; robotKey: string; markdown: string }
   | { platform: 'wecom'; kind: 'robot_file'; robotKey: string; fileId: string }

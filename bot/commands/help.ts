@@ -7,8 +7,9 @@ export function helpCommand(all: () => Command[]): Command {
   return {
     names: ['帮助', 'help', '?', '？', '菜单'],
     usage: '帮助 — 显示本说明',
-    async run() {
-      const lines = all().map((c) => `· ${c.usage}`);
+    async run(_args, ctx) {
+      const mine = all().filter((c) => !c.roles || ctx.caller.roles.some((r) => c.roles!.includes(r)));
+      const lines = mine.map((c) => `· ${c.usage}`);
       return [text(`“双随机、一公开、一集中”监管助手，可用命令：\n${lines.join('\n')}`)];
     },
   };

@@ -7,6 +7,8 @@ export interface CommandContext {
   services: Services;
   /** How many rows a list shows. */
   pageSize: number;
+  /** Sends a message to another registered user (e.g. an approval card to 联席办). */
+  notify(userId: string, reply: Reply): void;
 }
 
 export interface Command {
@@ -14,5 +16,14 @@ export interface Command {
   names: string[];
   /** One line for 帮助. */
   usage: string;
+  /** Shown in 帮助 only to users holding one of these roles (all users when absent). */
+  roles?: readonly string[];
   run(args: string, ctx: CommandContext): Promise<Reply[]>;
+}
+
+/** A tapped card button: `key` is "<action>:<subject>". */
+export interface CardAction {
+  action: string;
+  /** Runs the decision; `outcome` replaces the card's buttons (e.g. "已同意（程丽华）"). */
+  run(subject: string, ctx: CommandContext): Promise<{ replies: Reply[]; outcome: string }>;
 }

@@ -24,6 +24,11 @@ export function userService({ repos, now }: Deps) {
       return u?.active ? u : undefined;
     },
 
+    /** Active users holding a role (e.g. every 联席办 user, to receive an approval card). */
+    async withRole(role: Role): Promise<UserDoc[]> {
+      return (await repos.org.users()).filter((u) => u.active && u.roles.includes(role));
+    },
+
     async save(by: Caller, input: UserInput): Promise<UserDoc> {
       if (!hasAny(by, ['admin'])) throw new Refusal('只有系统管理员可以登记用户（R20）');
       const userId = input.userId.trim();

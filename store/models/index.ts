@@ -192,6 +192,7 @@ inbound.index({ status: 1, leaseUntil: 1 });
 /** Durable outbox: every message we send, with retries, backoff and a dead-letter state. */
 const outbox = new Schema(
   {
+    _id: String, // the dedupe key when given (e.g. "<inbound id>:<n>"), else random
     payload: { type: String, required: true }, // JSON of OutboundPayload
     platform: { type: String, required: true },
     kind: { type: String, required: true },
@@ -204,13 +205,21 @@ const outbox = new Schema(
     lastError: { type: String, default: '' },
     createdAt: { type: Date, required: true },
     sentAt: { type: Date },
-    /** Set when the same logical message must not be queued twice (e.g. "<inbound id>:<n>"). */
-    dedupeKey: { type: String },
   },
   opts,
 );
 outbox.index({ status: 1, nextAttemptAt: 1 });
 outbox.index({ rateKey: 1, sentAt: -1 });
+
+/** Recent sends per rate-limited destination (a group robot), for a sliding one-minute window. */
+const rateWindow = new Schema(
+  {
+    _id: String, // the rate key
+    sent: { type: [Date], default: [] },
+    v: { type: Number, default: 0 },
+  },
+  opts,
+);
 
 /** Scheduled jobs: one document per job; the lease makes it run once across processes. */
 const job = new Schema(
@@ -239,6 +248,7 @@ export function createModels(conn: Connection) {
     Inbound: conn.model('Inbound', inbound, 'inbound'),
     Outbox: conn.model('Outbox', outbox, 'outbox'),
     Job: conn.model('Job', job, 'jobs'),
+    RateWindow: conn.model('RateWindow', rateWindow, 'rate_windows'),
   };
 }
 

@@ -6,6 +6,8 @@ import { orgRepo } from './org';
 import { tokenRepo } from './tokens';
 import { fileRepo } from './files';
 import { inboundRepo } from './inbound';
+import { outboxRepo } from './outbox';
+import { jobRepo } from './jobs';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -19,6 +21,8 @@ export function createRepos(models: Models) {
     tokens: tokenRepo(models),
     files: fileRepo(models),
     inbound: inboundRepo(models),
+    outbox: outboxRepo(models),
+    jobs: jobRepo(models),
   };
 }
 

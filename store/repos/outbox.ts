@@ -1,0 +1,135 @@
+/**
+ * The durable outbox: every message we send is first a document here; workers
+ * in any process claim due ones with a lease, send, and mark them sent, to be
+ * retried (with backoff), or dead (the dead-letter list an admin can resend from).
+ */
+import { randomBytes } from 'node:crypto';
+import { rateKey, type OutboundPayload } from '../../bot/channels/contracts';
+import type { Models } from '../models';
+
+export interface OutboxEntry {
+  id: string;
+  payload: OutboundPayload;
+  attempts: number;
+  rateKey: string;
+  status: 'pending' | 'sending' | 'sent' | 'dead';
+  lastError: string;
+  createdAt: Date;
+  nextAttemptAt: Date;
+}
+
+const isDuplicate = (err: unknown) => (err as { code?: number }).code === 11000;
+
+function fromDoc(d: Record<string, unknown>): OutboxEntry {
+  return {
+    id: String(d._id),
+    payload: JSON.parse(String(d.payload)) as OutboundPayload,
+    attempts: Number(d.attempts),
+    rateKey: String(d.rateKey ?? ''),
+    status: d.status as OutboxEntry['status'],
+    lastError: String(d.lastError ?? ''),
+    createdAt: d.createdAt as Date,
+    nextAttemptAt: d.nextAttemptAt as Date,
+  };
+}
+
+export function outboxRepo(models: Models) {
+  const col = models.Outbox.collection;
+  const windows = models.RateWindow.collection;
+  return {
+    /**
+     * Queues a message. With a key, queuing the same key again is a no-op
+     * (a re-processed inbound message never sends its replies twice).
+     */
+    async enqueue(payload: OutboundPayload, now: Date, key?: string): Promise<string> {
+      const id = key ?? randomBytes(12).toString('hex');
+      try {
+        await col.insertOne({
+          _id: id as never, payload: JSON.stringify(payload), platform: payload.platform, kind: payload.kind,
+          rateKey: rateKey(payload) ?? '', status: 'pending', attempts: 0, nextAttemptAt: now,
+          leaseOwner: '', leaseUntil: now, lastError: '', createdAt: now,
+        });
+      } catch (err) {
+        if (!isDuplicate(err)) throw err;
+      }
+      return id;
+    },
+
+    /** Claims the most overdue message whose time has come and that nobody holds. */
+    async claim(owner: string, now: Date, leaseMs: number): Promise<OutboxEntry | undefined> {
+      const d = await col.findOneAndUpdate(
+        { status: { $in: ['pending', 'sending'] }, nextAttemptAt: { $lte: now }, leaseUntil: { $lte: now } },
+        { $set: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+        { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
+      );
+      return d ? fromDoc(d) : undefined;
+    },
+
+    async markSent(id: string, owner: string, now: Date): Promise<void> {
+      await col.updateOne({ _id: id as never, leaseOwner: owner }, { $set: { status: 'sent', sentAt: now, leaseOwner: '', lastError: '' } });
+    },
+
+    /** Back to pending at `at`; `countAttempt` false when it was only held back by a rate limit. */
+    async retryAt(id: string, owner: string, at: Date, error: string, countAttempt = true): Promise<void> {
+      await col.updateOne(
+        { _id: id as never, leaseOwner: owner },
+        { $set: { status: 'pending', nextAttemptAt: at, leaseUntil: at, leaseOwner: '', lastError: error }, ...(countAttempt ? {} : { $inc: { attempts: -1 } }) },
+      );
+    },
+
+    async markDead(id: string, owner: string, error: string): Promise<void> {
+      await col.updateOne({ _id: id as never, leaseOwner: owner }, { $set: { status: 'dead', leaseOwner: '', lastError: error } });
+    },
+
+    async dead(limit: number): Promise<OutboxEntry[]> {
+      return (await col.find({ status: 'dead' }).sort({ createdAt: -1 }).limit(limit).toArray()).map(fromDoc);
+    },
+
+    /** Puts a dead message back in the queue; false if there is no such dead message. */
+    async resend(id: string, now: Date): Promise<boolean> {
+      const r = await col.updateOne(
+        { _id: id as never, status: 'dead' },
+        { $set: { status: 'pending', attempts: 0, nextAttemptAt: now, leaseUntil: now, lastError: '' } },
+      );
+      return r.modifiedCount === 1;
+    },
+
+    async get(id: string): Promise<OutboxEntry | undefined> {
+      const d = await col.findOne({ _id: id as never });
+      return d ? fromDoc(d) : undefined;
+    },
+
+    count(filter: Record<string, unknown> = {}): Promise<number> {
+      return col.countDocuments(filter);
+    },
+
+    /**
+     * Takes a send slot for a rate-limited destination: at most `limit` sends in
+     * any 60 s. Returns 0 when a slot was taken, else how many ms until one frees.
+     * A guarded update on one document, so processes never over-book.
+     */
+    async takeSlot(key: string, limit: number, now: Date): Promise<number> {
+      for (let tries = 0; tries < 20; tries++) {
+        const doc = await windows.findOne({ _id: key as never });
+        const since = now.getTime() - 60_000;
+        const recent = ((doc?.sent ?? []) as Date[]).filter((t) => t.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
+        if (recent.length >= limit) return recent[recent.length - limit].getTime() + 60_000 - now.getTime();
+        const v = Number(doc?.v ?? 0);
+        if (!doc) {
+          try {
+            await windows.insertOne({ _id: key as never, sent: [now], v: 1 });
+            return 0;
+          } catch (err) {
+            if (!isDuplicate(err)) throw err;
+            continue;
+          }
+        }
+        const r = await windows.updateOne({ _id: key as never, v }, { $set: { sent: [...recent, now], v: v + 1 } });
+        if (r.modifiedCount === 1) return 0;
+      }
+      return 1000; // heavy contention: try again shortly
+    },
+  };
+}
+
+export type OutboxRepo = ReturnType<typeof outboxRepo>;
