@@ -22,6 +22,8 @@ export interface LocalDatabase {
 export interface StartOptions {
   /** Where data lives; each engine uses its own subfolder. */
   dataDir: string;
+  /** A fixed port (to restart a server where its clients expect it); any free port when absent. */
+  port?: number;
   /** 'auto' tries the engines in order. */
   engine?: Engine | 'auto';
   /** Progress lines for a person at a terminal. */
@@ -39,7 +41,7 @@ export async function startLocalDatabase(opts: StartOptions): Promise<LocalDatab
   for (const engine of ['mongod', 'memory-server', 'ferretdb'] as const) {
     if (wanted !== 'auto' && wanted !== engine) continue;
     try {
-      const db = await START[engine](path.join(opts.dataDir, engine), log, wanted === engine);
+      const db = await START[engine](path.join(opts.dataDir, engine), log, wanted === engine, opts.port);
       if (db) {
         log(`local database: ${engine} at ${db.uri}`);
         return db;
@@ -55,17 +57,17 @@ export async function startLocalDatabase(opts: StartOptions): Promise<LocalDatab
   throw new Error(`No local database could be started (${errors.join('; ') || 'none available'}). ${advice}`);
 }
 
-type Starter = (dir: string, log: (l: string) => void, forced: boolean) => Promise<LocalDatabase | undefined>;
+type Starter = (dir: string, log: (l: string) => void, forced: boolean, port?: number) => Promise<LocalDatabase | undefined>;
 
 const START: Record<Engine, Starter> = {
-  async mongod(dir, _log, forced) {
+  async mongod(dir, _log, forced, fixedPort) {
     const bin = which('mongod');
     if (!bin) {
       if (forced) throw new Error('no mongod on PATH');
       return undefined;
     }
     mkdirSync(dir, { recursive: true });
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const child = spawn(bin, ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -73,13 +75,13 @@ const START: Record<Engine, Starter> = {
     return { engine: 'mongod', uri: `mongodb://127.0.0.1:${port}/`, stop: () => stopChild(child) };
   },
 
-  async 'memory-server'(dir, log, forced) {
+  async 'memory-server'(dir, log, forced, port) {
     if (!forced && recentlyUnavailable()) return undefined;
     const { MongoMemoryServer } = await import('mongodb-memory-server-core');
     mkdirSync(dir, { recursive: true });
     log('trying mongodb-memory-server (downloads MongoDB on first use)…');
     try {
-      const server = await MongoMemoryServer.create({ instance: { dbPath: dir, storageEngine: 'wiredTiger', ip: '127.0.0.1' } });
+      const server = await MongoMemoryServer.create({ instance: { dbPath: dir, storageEngine: 'wiredTiger', ip: '127.0.0.1', port } });
       return { engine: 'memory-server', uri: server.getUri(), stop: async () => { await server.stop({ doCleanup: false }); } };
     } catch (err) {
       mkdirSync(path.dirname(NO_DOWNLOAD_MARK), { recursive: true });
@@ -88,10 +90,10 @@ const START: Record<Engine, Starter> = {
     }
   },
 
-  async ferretdb(dir, log) {
+  async ferretdb(dir, log, _forced, fixedPort) {
     const bin = await buildFerretDB(log);
     mkdirSync(dir, { recursive: true });
-    const child = spawn(bin, ['-listen', '127.0.0.1:0', '-data', dir, '-exit-on-stdin-eof'], {
+    const child = spawn(bin, ['-listen', `127.0.0.1:${fixedPort ?? 0}`, '-data', dir, '-exit-on-stdin-eof'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const uri = await readReadyLine(child, 30_000);
