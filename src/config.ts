@@ -128,3 +128,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return result.data;
 }
+
+/**
+ * For entry points: ./.env, then the environment; on a bad value prints the one
+ * line naming the variable and exits with status 2.
+ */
+export function configOrExit(): Config {
+  try {
+    loadDotEnv();
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,22 +1,12 @@
 /** `npm start`: the composition root of the server. */
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig, loadDotEnv } from './config';
+import { configOrExit } from './config';
 import { openApp } from './app';
 import { createLogger, redactUri } from './logger';
 import { createHttpApp } from './http/app';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    loadDotEnv();
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const log = createLogger(config.LOG_LEVEL);
   const app = await openApp(config, (l) => log.info(l));
   if (config.MONGODB_URI) log.info('database', { uri: redactUri(config.MONGODB_URI), db: config.DB_NAME });

@@ -5,7 +5,7 @@
  *   user add|list ...
  *   pool place|decide ...
  */
-import { loadConfig, loadDotEnv, ConfigError } from '../config';
+import { configOrExit } from '../config';
 import { openApp } from '../app';
 import { Refusal } from '../services/context';
 import { COMMANDS, usage } from './commands';
@@ -17,17 +17,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(usage());
     return name ? 2 : 0;
   }
-  let config;
-  try {
-    loadDotEnv();
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const app = await openApp(config, (l) => process.stderr.write(`${l}\n`));
   try {
     return await command.run(rest, app, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) });

@@ -2,8 +2,7 @@
  * The command router on the real database, as every channel uses it, and the
  * shell channel as a person runs it (`npm run chat -- --as <userid>`, piped).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { runTsx } from '../helpers/run';
 import { createServices } from '../../src/app';
 import { cliCaller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
@@ -166,18 +165,7 @@ describe('pool placement with a one-tap card (R1)', () => {
 });
 
 describe('shell channel (npm run chat)', () => {
-  const root = path.resolve(__dirname, '..', '..');
-  const chat = (as: string, input: string) => new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'bot/channels/shell/main.ts', '--as', as], {
-      cwd: root,
-      env: { ...process.env, MONGODB_URI: db.uri, DB_NAME: db.dbName, LOG_LEVEL: 'warn' },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.on('error', reject);
-    child.on('exit', (c) => resolve({ code: c, out }));
-    child.stdin.end(input);
-  });
+  const chat = (as: string, input: string) => runTsx('bot/channels/shell/main.ts', ['--as', as], { dbName: db.dbName, input });
 
   it('answers piped lines in order through the same router', async () => {
     const r = await chat('li.official', '我是谁\n查询 C类\n查 华达食品\n');

@@ -5,8 +5,7 @@
  * for all 30 member units (R9, R19), one user per role, determinism, and the
  * refusal to touch a database that already holds data.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { runTsx } from '../helpers/run';
 import { checkCreditCode } from '../../src/domain/creditCode';
 import { INSPECTOR_KINDS, isEnforcementOfficer, certificateValidOn } from '../../src/domain/inspector';
 import { MEMBER_UNITS, ROLES } from '../../src/domain/organisation';
@@ -20,7 +19,6 @@ import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
 import type { UserDoc } from '../../store/repos/org';
 import { freshDb, type TestDb } from '../helpers/db';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const NOW = new Date('2026-03-02T02:00:00Z');
 const TODAY = '2026-03-02';
 const WANNIAN_TOWNSHIPS = ['陈营镇', '石镇镇', '青云镇', '裴梅镇', '梓埠镇', '大源镇', '湖云乡', '上坊乡', '齐埠乡', '汪家乡', '珠田乡', '苏桥乡'];
@@ -326,18 +324,7 @@ describe('determinism and safety', () => {
 });
 
 describe('npm run cli -- demo', () => {
-  const cli = (dbName: string, args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, MONGODB_URI: process.env.TEST_MONGODB_URI, DB_NAME: dbName, LOG_LEVEL: 'warn' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
+  const cli = (dbName: string, args: string[]) => runTsx('src/cli/main.ts', args, { dbName });
 
   it('fills a fresh database, prints the demo users with their ids and roles, and then refuses to run again', async () => {
     const x = await freshDb();

@@ -4,7 +4,7 @@
  * an audit diff (R20), refusal of bad files with nothing written, resuming a
  * run that failed part-way, and the CLI as an operator runs it.
  */
-import { spawn } from 'node:child_process';
+import { runTsx } from '../helpers/run';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,6 @@ import { createRepos, type Repos } from '../../store/repos';
 import { freshDb, type TestDb } from '../helpers/db';
 import { code } from '../helpers/fixtures';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const NOW = new Date('2026-03-02T02:00:00Z');
 const admin: Caller = cliCaller('importer-test');
 
@@ -512,18 +511,7 @@ describe('importing inspectors and items', () => {
 });
 
 describe('the CLI', () => {
-  const cli = (args: string[], dbName: string) => new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, MONGODB_URI: process.env.TEST_MONGODB_URI, DB_NAME: dbName, LOG_LEVEL: 'warn' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('error', reject);
-    child.on('exit', (c) => resolve({ code: c, out, err }));
-  });
+  const cli = (args: string[], dbName: string) => runTsx('src/cli/main.ts', args, { dbName });
 
   it('`import entities <file> --json` prints the summary as JSON; a refusal exits 1 with a Chinese message', async () => {
     const file = writeCsv('cli.csv', [ENTITY_COLUMNS, entityRow(1), entityRow(2, { 监管部门: '县宇宙局' }), entityRow(3)]);

@@ -1,6 +1,6 @@
 /** `npm run chat -- --as <userid>`: talk to the bot in a terminal, interactively or piped. */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, loadDotEnv } from '../../../src/config';
+import { configOrExit } from '../../../src/config';
 import { openApp } from '../../../src/app';
 import { createLogger } from '../../../src/logger';
 import { createRouter } from '../../router';
@@ -12,17 +12,7 @@ async function main(): Promise<number> {
     process.stderr.write('usage: npm run chat -- --as <userid>   (npm run cli -- user list 可查看已登记用户)\n');
     return 2;
   }
-  let config;
-  try {
-    loadDotEnv();
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const log = createLogger(config.LOG_LEVEL === 'debug' ? 'debug' : 'warn');
   const app = await openApp(config, (l) => log.info(l));
   try {
