@@ -25,7 +25,8 @@ export const placeInPool: Command = {
     const name = entity.kind === 'one' ? entity.entity.name : code.toUpperCase();
     const office = await ctx.services.users.withRole('office');
     const card = (userId: string): Card => ({
-      cardId: `pool_${code.toUpperCase()}_${Date.now().toString(36)}_${userId}`.slice(0, 128),
+      // WeCom task_id: letters, digits and _-@ only, at most 128.
+      cardId: `pool_${code.toUpperCase()}_${Date.now().toString(36)}_${userId}`.replace(/[^A-Za-z0-9_@-]/g, '_').slice(0, 128),
       title: `${POOL_LABELS[result.pending]}调整待确认`,
       description: `${unitName(ctx.caller.department)} ${ctx.caller.name} 提出（R1：C类名单由联席办确定）`,
       fields: [

@@ -1,10 +1,15 @@
-/** The Koa app: health now; the WeCom and DingTalk webhooks mount here (issue 3). */
+/**
+ * The Koa app: health, the WeCom and DingTalk webhooks, signed downloads.
+ * No global body parser: each webhook reads its raw body itself (signatures
+ * are over the exact bytes, and each has its own size limit).
+ */
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Connection } from 'mongoose';
 
-export function createHttpApp(deps: { conn: Connection; engine: string }): Koa {
+export function createHttpApp(deps: { conn: Connection; engine: string; routes: ReturnType<Router['routes']>[] }): Koa {
   const app = new Koa();
+  app.proxy = true; // behind the county's reverse proxy
   const router = new Router();
   router.get('/healthz', async (ctx) => {
     try {
@@ -15,6 +20,7 @@ export function createHttpApp(deps: { conn: Connection; engine: string }): Koa {
       ctx.body = { ok: false, db: 'unreachable' };
     }
   });
+  for (const r of deps.routes) app.use(r);
   app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

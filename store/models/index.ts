@@ -230,6 +230,7 @@ const job = new Schema(
     leaseUntil: { type: Date, required: true },
     lastRunAt: { type: Date },
     lastResult: { type: String, default: '' },
+    runs: { type: Number, default: 0 },
   },
   opts,
 );

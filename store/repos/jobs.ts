@@ -19,7 +19,7 @@ export function jobRepo(models: Models) {
     async done(name: string, owner: string, now: Date, nextRunAt: Date, result: string): Promise<void> {
       await col.updateOne(
         { _id: name as never, leaseOwner: owner },
-        { $set: { nextRunAt, lastRunAt: now, lastResult: result, leaseOwner: '', leaseUntil: now } },
+        { $set: { nextRunAt, lastRunAt: now, lastResult: result, leaseOwner: '', leaseUntil: now }, $inc: { runs: 1 } },
       );
     },
     async get(name: string) {

@@ -1,0 +1,322 @@
+/**
+ * The DingTalk Sender: delivers the outbox's dingtalk payloads.
+ *
+ * - 'session': POST the robot message (text / markdown / actionCard) to the
+ *   conversation's sessionWebhook while it is valid; once it has expired, or
+ *   DingTalk refuses it, the same reply goes to that user through the robot API.
+ * - 'robot_user': the enterprise robot's one-to-one message,
+ *   POST {DINGTALK_API_BASE}/v1.0/robot/oToMessages/batchSend with the app's
+ *   access token (header x-acs-dingtalk-access-token).
+ * - 'group_markdown': the department's custom group robot (加签),
+ *   POST {DINGTALK_OAPI_BASE}/robot/send?access_token=…&timestamp=…&sign=….
+ *   Group robots cannot send files, so full lists go as a markdown link to a
+ *   signed download of our stored file (signedDownloadUrl, served by download.ts).
+ *
+ * The access token comes from POST {DINGTALK_API_BASE}/v1.0/oauth2/accessToken
+ * and is kept in the tokens collection (key "dingtalk:<appKey>"), shared by all
+ * processes, until five minutes before it expires; a token DingTalk rejects is
+ * dropped and fetched again, once per send.
+ *
+ * Failures are SendErrors: network trouble, HTTP 5xx and DingTalk's throttling
+ * answers are retryable (throttling after a minute); any other refusal is not.
+ * Error messages and logs never carry secrets, signs, tokens or query strings.
+ */
+import axios, { type AxiosInstance } from 'axios';
+import type { Card } from '../../cards/card';
+import type { Config } from '../../../src/config';
+import { parseRobotList } from '../../../src/config';
+import type { Logger } from '../../../src/logger';
+import type { FileRepo } from '../../../store/repos/files';
+import type { TokenRepo } from '../../../store/repos/tokens';
+import type { Reply } from '../../types';
+import { SendError, type OutboundPayload, type Sender } from '../contracts';
+import { downloadSignature, signedRobotUrl, withoutQuery } from './sign';
+
+export interface DingtalkApiDeps {
+  config: Config;
+  tokens: TokenRepo;
+  files: FileRepo;
+  /** Defaults to an axios instance with a 10 s timeout. */
+  http?: AxiosInstance;
+  now: () => Date;
+  log: Logger;
+}
+
+/** A cached token is used until this long before it expires. */
+export const TOKEN_MARGIN_MS = 5 * 60_000;
+/** How long to wait after DingTalk says we send too fast. */
+export const RATE_LIMIT_RETRY_MS = 60_000;
+export const HTTP_TIMEOUT_MS = 10_000;
+/** The robot API's ActionCard keys take at most five buttons. */
+const MAX_ROBOT_BUTTONS = 5;
+
+/** oapi errcodes meaning "too fast": 130101 send too fast (20 a minute per group robot), 660026, 90018 QPS limit. */
+const RATE_LIMIT_ERRCODES = new Set([130101, 660026, 90018]);
+/** api.dingtalk.com error codes meaning throttling. */
+const THROTTLED_CODE = /throttl|qpslimit|toofast|too\.fast|flowcontrol|ratelimit/i;
+
+/** The link that makes the user's DingTalk client send "点 <key>" to the robot (see callback.ts). */
+export function tapUrl(key: string): string {
+  return `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(`点 ${key}`)}`;
+}
+
+export interface ActionCard {
+  title: string;
+  text: string;
+  /** '0' side by side (two buttons), '1' stacked. */
+  btnOrientation: '0' | '1';
+  btns: { title: string; actionURL: string }[];
+}
+
+/** The markdown body of a card: its title, description and fields; buttons past `shown` are listed as words to send. */
+function cardText(card: Card, shown = card.buttons.length): string {
+  const lines = [`### ${card.title}`];
+  if (card.description) lines.push('', card.description);
+  if (card.fields.length) lines.push('', ...card.fields.map((f) => `- **${f.label}**：${f.value}`));
+  const rest = card.buttons.slice(shown);
+  if (rest.length) lines.push('', ...rest.map((b) => `- ${b.label}：发送“点 ${b.key}”`));
+  return lines.join('\n');
+}
+
+/** A Card as DingTalk's robot ActionCard message (the sessionWebhook's `actionCard`). */
+export function renderActionCard(card: Card): ActionCard {
+  return {
+    title: card.title,
+    text: cardText(card),
+    btnOrientation: card.buttons.length === 2 ? '0' : '1',
+    btns: card.buttons.map((b) => ({ title: b.label, actionURL: tapUrl(b.key) })),
+  };
+}
+
+/** A reply as the robot message JSON that sessionWebhook and /robot/send take. */
+export function robotMessageBody(reply: Reply): Record<string, unknown> {
+  if (reply.kind === 'text') return { msgtype: 'text', text: { content: reply.text } };
+  if (reply.kind === 'markdown') return { msgtype: 'markdown', markdown: { title: reply.title, text: reply.text } };
+  return { msgtype: 'actionCard', actionCard: renderActionCard(reply.card) };
+}
+
+/**
+ * A reply as the robot API's message template: sampleText, sampleMarkdown, or
+ * the ActionCard key for its number of buttons (sampleActionCard: one;
+ * sampleActionCard6: two side by side; sampleActionCard3..5: three to five stacked).
+ */
+export function robotApiMessage(reply: Reply): { msgKey: string; msgParam: Record<string, string> } {
+  if (reply.kind === 'text') return { msgKey: 'sampleText', msgParam: { content: reply.text } };
+  if (reply.kind === 'markdown') return { msgKey: 'sampleMarkdown', msgParam: { title: reply.title, text: reply.text } };
+  const card = reply.card;
+  const buttons = card.buttons.slice(0, MAX_ROBOT_BUTTONS);
+  const base = { title: card.title, text: cardText(card, buttons.length) };
+  if (buttons.length === 0) return { msgKey: 'sampleMarkdown', msgParam: base };
+  if (buttons.length === 1) return { msgKey: 'sampleActionCard', msgParam: { ...base, singleTitle: buttons[0].label, singleURL: tapUrl(buttons[0].key) } };
+  if (buttons.length === 2) {
+    return {
+      msgKey: 'sampleActionCard6',
+      msgParam: { ...base, buttonTitle1: buttons[0].label, buttonUrl1: tapUrl(buttons[0].key), buttonTitle2: buttons[1].label, buttonUrl2: tapUrl(buttons[1].key) },
+    };
+  }
+  const msgParam: Record<string, string> = { ...base };
+  buttons.forEach((b, i) => {
+    msgParam[`actionTitle${i + 1}`] = b.label;
+    msgParam[`actionURL${i + 1}`] = tapUrl(b.key);
+  });
+  return { msgKey: `sampleActionCard${buttons.length}`, msgParam };
+}
+
+/**
+ * `${PUBLIC_BASE_URL}/files/<id>?exp=<epoch s>&sig=<hex HMAC-SHA256(DOWNLOAD_SECRET, id + "." + exp)>`,
+ * valid for DOWNLOAD_TTL_HOURS from `now`. The link is a credential: do not log it.
+ */
+export function downloadLink(config: Pick<Config, 'PUBLIC_BASE_URL' | 'DOWNLOAD_SECRET' | 'DOWNLOAD_TTL_HOURS'>, fileId: string, now: Date): string {
+  if (!config.PUBLIC_BASE_URL || !config.DOWNLOAD_SECRET) throw new Error('PUBLIC_BASE_URL and DOWNLOAD_SECRET are needed for download links');
+  const exp = Math.floor(now.getTime() / 1000) + config.DOWNLOAD_TTL_HOURS * 3600;
+  return `${trimSlash(config.PUBLIC_BASE_URL)}/files/${encodeURIComponent(fileId)}?exp=${exp}&sig=${downloadSignature(config.DOWNLOAD_SECRET, fileId, exp)}`;
+}
+
+const trimSlash = (s: string) => s.replace(/\/+$/, '');
+
+interface HttpAnswer {
+  status: number;
+  data: Record<string, unknown>;
+}
+
+/** Words for a failed request that name no URL, token or secret. */
+function networkReason(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') return 'timed out';
+  return e.code ? `network error ${e.code}` : 'network error';
+}
+
+export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkApiDeps) {
+  const client = http ?? axios.create({ timeout: HTTP_TIMEOUT_MS });
+  const apiBase = trimSlash(config.DINGTALK_API_BASE);
+  const oapiBase = trimSlash(config.DINGTALK_OAPI_BASE);
+  const appKey = config.DINGTALK_APP_KEY;
+  const robotCode = config.DINGTALK_ROBOT_CODE || appKey;
+  const tokenKey = `dingtalk:${appKey ?? ''}`;
+  const robots = parseRobotList(config.DINGTALK_ROBOTS ?? '', true);
+  let fetching: Promise<string> | undefined;
+
+  async function post(url: string, body: unknown, headers: Record<string, string>, what: string): Promise<HttpAnswer> {
+    try {
+      const r = await client.post(url, body, {
+        headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
+        timeout: HTTP_TIMEOUT_MS,
+        validateStatus: () => true,
+        maxRedirects: 0,
+      });
+      const data = typeof r.data === 'object' && r.data !== null ? (r.data as Record<string, unknown>) : {};
+      return { status: r.status, data };
+    } catch (err) {
+      throw new SendError(`${what}: ${networkReason(err)}`, true);
+    }
+  }
+
+  // ---- access token -------------------------------------------------------
+
+  async function fetchToken(): Promise<string> {
+    if (!appKey || !config.DINGTALK_APP_SECRET) throw new SendError('DingTalk is not configured (DINGTALK_APP_KEY, DINGTALK_APP_SECRET)', false);
+    const r = await post(`${apiBase}/v1.0/oauth2/accessToken`, { appKey, appSecret: config.DINGTALK_APP_SECRET }, {}, 'DingTalk access token');
+    const token = r.data.accessToken;
+    const expireIn = Number(r.data.expireIn);
+    if (r.status === 200 && typeof token === 'string' && token && expireIn > 0) {
+      const at = now();
+      await tokens.put(tokenKey, token, new Date(at.getTime() + expireIn * 1000), at);
+      log.info('dingtalk access token fetched', { expiresInSeconds: expireIn });
+      return token;
+    }
+    const code = typeof r.data.code === 'string' ? r.data.code : '';
+    const retryable = r.status >= 500 || r.status === 429 || THROTTLED_CODE.test(code);
+    throw new SendError(`DingTalk access token refused: HTTP ${r.status}${code ? ` ${code}` : ''}`, retryable, retryable && r.status < 500 ? RATE_LIMIT_RETRY_MS : undefined);
+  }
+
+  /** The shared token, fetched when there is none valid for five more minutes (one fetch at a time in this process). */
+  async function accessToken(): Promise<string> {
+    const cached = await tokens.get(tokenKey);
+    if (cached && cached.expiresAt.getTime() - TOKEN_MARGIN_MS > now().getTime()) return cached.value;
+    fetching ??= fetchToken().finally(() => {
+      fetching = undefined;
+    });
+    return fetching;
+  }
+
+  const tokenRejected = (r: HttpAnswer) => r.status === 401 || r.data.code === 'InvalidAuthentication' || r.data.errcode === 40014 || r.data.errcode === 42001;
+
+  /** Calls with the token; when DingTalk rejects it, drops it and tries once more with a fresh one. */
+  async function withToken(call: (token: string) => Promise<HttpAnswer>, what: string): Promise<HttpAnswer> {
+    const token = await accessToken();
+    const r = await call(token);
+    if (!tokenRejected(r)) return r;
+    log.warn('dingtalk access token rejected; fetching a new one', { api: what });
+    await tokens.invalidate(tokenKey, token);
+    const again = await call(await accessToken());
+    if (tokenRejected(again)) throw new SendError(`${what}: DingTalk rejected a freshly fetched access token`, true);
+    return again;
+  }
+
+  // ---- sends ------------------------------------------------------------
+
+  /** The enterprise robot's one-to-one message through the robot API. */
+  async function sendToUser(toUser: string, reply: Reply): Promise<void> {
+    const what = 'DingTalk robot API';
+    if (!robotCode) throw new SendError('DingTalk is not configured (DINGTALK_ROBOT_CODE or DINGTALK_APP_KEY)', false);
+    const { msgKey, msgParam } = robotApiMessage(reply);
+    const body = { robotCode, userIds: [toUser], msgKey, msgParam: JSON.stringify(msgParam) };
+    const r = await withToken(
+      (token) => post(`${apiBase}/v1.0/robot/oToMessages/batchSend`, body, { 'x-acs-dingtalk-access-token': token }, what),
+      what,
+    );
+    if (r.status >= 200 && r.status < 300) {
+      const listed = (k: string) => Array.isArray(r.data[k]) && (r.data[k] as unknown[]).includes(toUser);
+      if (listed('flowControlledStaffIdList')) throw new SendError(`${what}: recipient is flow-controlled`, true, RATE_LIMIT_RETRY_MS);
+      if (listed('invalidStaffIdList')) throw new SendError(`${what}: recipient is not a user this robot can reach`, false);
+      log.debug('dingtalk robot message sent', { template: msgKey });
+      return;
+    }
+    const code = typeof r.data.code === 'string' ? r.data.code : '';
+    const reason = `${what}: HTTP ${r.status}${code ? ` ${code}` : ''}`;
+    if (r.status === 429 || THROTTLED_CODE.test(code)) throw new SendError(reason, true, RATE_LIMIT_RETRY_MS);
+    throw new SendError(reason, r.status >= 500);
+  }
+
+  /** An oapi answer ({errcode, errmsg}) as a SendError, or undefined when it is a success. */
+  function oapiFailure(r: HttpAnswer, what: string): SendError | undefined {
+    if (r.status >= 500) return new SendError(`${what}: HTTP ${r.status}`, true);
+    const errcode = Number(r.data.errcode);
+    if (r.status === 200 && errcode === 0) return undefined;
+    const errmsg = typeof r.data.errmsg === 'string' ? ` (${withoutQuery(r.data.errmsg).slice(0, 120)})` : '';
+    const reason = `${what}: ${Number.isFinite(errcode) ? `errcode ${errcode}` : `HTTP ${r.status}`}${errmsg}`;
+    if (RATE_LIMIT_ERRCODES.has(errcode) || r.status === 429) return new SendError(reason, true, RATE_LIMIT_RETRY_MS);
+    // -1: DingTalk's "system busy".
+    return new SendError(reason, errcode === -1);
+  }
+
+  /** Only DingTalk's own host is ever sent a session webhook (the URL comes from a callback body). */
+  function isDingtalkSession(url: string): boolean {
+    try {
+      return new URL(url).origin === new URL(oapiBase).origin;
+    } catch {
+      return false;
+    }
+  }
+
+  async function sendSession(p: Extract<OutboundPayload, { kind: 'session' }>): Promise<void> {
+    if (now().getTime() >= p.expiresAt) {
+      log.debug('dingtalk session webhook expired; using the robot API');
+      return sendToUser(p.toUser, p.reply);
+    }
+    if (!isDingtalkSession(p.sessionWebhook)) {
+      log.warn('dingtalk session webhook is not on DINGTALK_OAPI_BASE; using the robot API', { webhook: withoutQuery(p.sessionWebhook) });
+      return sendToUser(p.toUser, p.reply);
+    }
+    const what = 'DingTalk session webhook';
+    const r = await post(p.sessionWebhook, robotMessageBody(p.reply), {}, what);
+    const failure = oapiFailure(r, what);
+    if (!failure) {
+      log.debug('dingtalk session reply sent');
+      return;
+    }
+    if (failure.retryable) throw failure;
+    // Expired early, revoked, or otherwise refused: the robot API reaches the same user.
+    log.info('dingtalk session webhook refused; using the robot API', { reason: failure.message });
+    return sendToUser(p.toUser, p.reply);
+  }
+
+  async function sendGroup(p: Extract<OutboundPayload, { kind: 'group_markdown' }>): Promise<void> {
+    const what = `DingTalk group robot ${p.robot}`;
+    const entry = robots.get(p.robot);
+    if (!entry) throw new SendError(`${what}: not configured in DINGTALK_ROBOTS`, false);
+    const colon = entry.indexOf(':');
+    const url = signedRobotUrl(oapiBase, entry.slice(0, colon), entry.slice(colon + 1), now().getTime());
+    const r = await post(url, { msgtype: 'markdown', markdown: { title: p.title, text: p.markdown } }, {}, what);
+    const failure = oapiFailure(r, what);
+    if (failure) throw failure;
+    log.debug('dingtalk group message sent', { robot: p.robot });
+  }
+
+  const sender: Sender = {
+    async send(payload: OutboundPayload): Promise<void> {
+      if (payload.platform !== 'dingtalk') throw new SendError(`not a DingTalk payload: ${payload.platform}`, false);
+      if (payload.kind === 'session') return sendSession(payload);
+      if (payload.kind === 'robot_user') return sendToUser(payload.toUser, payload.reply);
+      if (payload.kind === 'group_markdown') return sendGroup(payload);
+      throw new SendError(`unknown DingTalk payload kind: ${(payload as { kind: string }).kind}`, false);
+    },
+  };
+
+  return {
+    ...sender,
+    /** The shared access token (fetched if needed). */
+    accessToken,
+    /** A signed download link to a stored file, valid DOWNLOAD_TTL_HOURS from `now`. */
+    signedDownloadUrl: (fileId: string, at: Date = now()) => downloadLink(config, fileId, at),
+    /** A markdown line linking to a stored file for a group robot message, or undefined when the file is gone. */
+    async fileLinkMarkdown(fileId: string, at: Date = now()): Promise<string | undefined> {
+      const f = await files.get(fileId);
+      if (!f) return undefined;
+      const label = f.name.replace(/[[\]]/g, '');
+      return `[${label}](${downloadLink(config, fileId, at)})（链接 ${config.DOWNLOAD_TTL_HOURS} 小时内有效）`;
+    },
+  };
+}
+
+export type DingtalkApi = ReturnType<typeof dingtalkApi>;
