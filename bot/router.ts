@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { Services } from '../src/app';
 import type { Logger } from '../src/logger';
 import { Refusal, type Caller } from '../src/services/context';
-import { deadLetters, resend } from './commands/admin';
+import { announce, deadLetters, resend } from './commands/admin';
+import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
 import { placeInPool, poolCardActions } from './commands/pools';
 import { listInspectors, listItems, lookupEntity, queryPool } from './commands/registry';
@@ -23,6 +24,7 @@ export interface RouterOptions {
   services: Services;
   log: Logger;
   pageSize: number;
+  announcer?: Announcer;
 }
 
 export interface Outcome {
@@ -34,9 +36,9 @@ export interface Outcome {
 
 const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 
-export function createRouter({ services, log, pageSize }: RouterOptions) {
+export function createRouter({ services, log, pageSize, announcer }: RouterOptions) {
   const commands: Command[] = [];
-  commands.push(helpCommand(() => commands), whoami, queryPool, lookupEntity, listInspectors, listItems, placeInPool, deadLetters, resend);
+  commands.push(helpCommand(() => commands), whoami, queryPool, lookupEntity, listInspectors, listItems, placeInPool, announce, deadLetters, resend);
   const actions = new Map<string, CardAction>(poolCardActions.map((a) => [a.action, a]));
   // Longest names first, so "查询" wins over "查".
   const byName = commands
@@ -64,7 +66,7 @@ export function createRouter({ services, log, pageSize }: RouterOptions) {
 
   async function guarded(caller: Caller, what: string, run: (ctx: CommandContext) => Promise<Outcome>): Promise<Outcome> {
     const notices: Outcome['notices'] = [];
-    const ctx: CommandContext = { caller, services, pageSize, notify: (userId, reply) => notices.push({ userId, reply }) };
+    const ctx: CommandContext = { caller, services, pageSize, announcer, notify: (userId, reply) => notices.push({ userId, reply }) };
     try {
       const out = await run(ctx);
       return { ...out, notices: [...out.notices, ...notices] };

@@ -23,6 +23,7 @@ import { createDispatcher } from '../bot/delivery/dispatcher';
 import { createOutboxWorker } from '../bot/delivery/outboxWorker';
 import { createScheduler } from '../bot/delivery/scheduler';
 import { startLoop, type Loop } from '../bot/delivery/loop';
+import { createAnnouncer } from '../bot/delivery/announcer';
 
 export interface Runtime {
   app: App;
@@ -46,7 +47,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   if (platforms.dingtalk) senders.dingtalk = dingtalkApi({ config, tokens: repos.tokens, files: repos.files, now, log });
 
   const loops: Loop[] = [];
-  const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE });
+  const announcer = createAnnouncer({ config, repos, now });
+  const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE, announcer });
   const outbox = createOutboxWorker({ repos, senders, now, log, owner, maxAttempts: config.OUTBOX_MAX_ATTEMPTS, ratePerMinute: config.ROBOT_RATE_PER_MINUTE });
   const outboxLoop = startLoop('outbox', outbox.step, log, { idleMs: 500, concurrency: 2 });
   const dispatcher = createDispatcher({ repos, router, now, log, owner, platforms, queued: outboxLoop.poke });

@@ -1,5 +1,6 @@
 /** Admin commands over the outbox's dead-letter list. */
 import dayjs from 'dayjs';
+import { findUnit } from '../../src/domain/organisation';
 import { text } from '../types';
 import type { Command } from './types';
 
@@ -28,5 +29,23 @@ export const resend: Command = {
     if (!args.trim()) return [text('请输入要重发的消息编号，如：重发 5f2c…；发送“发送失败”查看编号。')];
     await ctx.services.deliveries.resend(ctx.caller, args);
     return [text(`已重新排入发送队列：${args.trim()}`)];
+  },
+};
+
+export const announce: Command = {
+  names: ['通知', '群通知'],
+  usage: '通知 <部门> <内容> — 发到该部门的工作群（联席办、管理员）',
+  roles: ['office', 'admin'],
+  async run(args, ctx) {
+    if (!ctx.caller.roles.some((r) => r === 'office' || r === 'admin')) return [text('只有联席办或系统管理员可以发工作群通知。')];
+    const [deptName, ...rest] = args.split(/\s+/).filter(Boolean);
+    const body = rest.join(' ');
+    if (!deptName || !body) return [text('请按格式输入：通知 <部门> <内容>，例如：通知 县市管局 6月联合抽查名单已公示，请各组长查收')];
+    const unit = findUnit(deptName);
+    if (!unit) return [text(`部门“${deptName}”不是联席会议成员单位（R19），请用如“县市管局”的名称`)];
+    const has = ctx.announcer?.channelsOf(unit.code);
+    if (!ctx.announcer || !has || (!has.wecom && !has.dingtalk)) return [text(`${unit.name}还没有配置工作群机器人（WECOM_ROBOTS / DINGTALK_ROBOTS），请联系系统管理员。`)];
+    const n = await ctx.announcer.announce(unit.code, { title: `${ctx.caller.name}的通知`, markdown: body });
+    return [text(`已排入发送队列（${n}条），将发到${unit.name}的${[has.wecom && '企业微信群', has.dingtalk && '钉钉群'].filter(Boolean).join('和')}。`)];
   },
 };

@@ -1,6 +1,7 @@
 import type { Services } from '../../src/app';
 import type { Caller } from '../../src/services/context';
 import type { Reply } from '../types';
+import type { Announcer } from '../delivery/announcer';
 
 export interface CommandContext {
   caller: Caller;
@@ -9,6 +10,8 @@ export interface CommandContext {
   pageSize: number;
   /** Sends a message to another registered user (e.g. an approval card to 联席办). */
   notify(userId: string, reply: Reply): void;
+  /** Group-chat announcements; absent where no group robot can be configured. */
+  announcer?: Announcer;
 }
 
 export interface Command {

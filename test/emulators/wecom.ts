@@ -144,6 +144,11 @@ export class WecomEmulator {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Forgets the robots' per-minute counts (a new minute has begun). */
+  resetRobotRate(): void {
+    this.robotSends.clear();
+  }
+
   /** The environment our config reads to talk to this emulator. */
   env(): Record<string, string> {
     return {

@@ -5,6 +5,7 @@ import { openApp } from '../../../src/app';
 import { createLogger } from '../../../src/logger';
 import { createRouter } from '../../router';
 import { runShell } from './shell';
+import { createAnnouncer } from '../../delivery/announcer';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { as: { type: 'string' } }, allowPositionals: false });
@@ -23,7 +24,9 @@ async function main(): Promise<number> {
     }
     const interactive = Boolean(process.stdin.isTTY);
     if (interactive) process.stdout.write(`您好，${user.name}。发送“帮助”查看命令，“退出”结束。\n`);
-    const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE });
+    // Announcements are queued in the outbox; a running server (npm start) sends them.
+    const announcer = createAnnouncer({ config, repos: app.repos, now: () => new Date() });
+    const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE, announcer });
     await runShell(router, values.as, process.stdin, process.stdout, interactive);
     return 0;
   } finally {

@@ -1,0 +1,72 @@
+/**
+ * Announcements to a department's group chats: its WeCom group robot
+ * (WECOM_ROBOTS) and its DingTalk custom group robot (DINGTALK_ROBOTS). Markdown
+ * is split to fit WeCom's 4,096 bytes; a file goes to WeCom as a file and to
+ * DingTalk (whose group robots cannot send files) as a signed, expiring link.
+ * Everything is queued in the outbox, which holds each robot to its rate limit.
+ */
+import { parseRobotList, type Config } from '../../src/config';
+import { findUnit } from '../../src/domain/organisation';
+import type { Repos } from '../../store/repos';
+import { splitMarkdown } from '../channels/wecom/api';
+import { downloadLink } from '../channels/dingtalk/api';
+
+export interface Announcement {
+  title: string;
+  markdown: string;
+  file?: { name: string; contentType: string; data: Buffer };
+}
+
+/** Department code → the robot as listed in the configuration. */
+function robotsByDepartment(list: string | undefined, withSecret: boolean): Map<string, { listed: string; value: string }> {
+  const out = new Map<string, { listed: string; value: string }>();
+  for (const [listed, value] of parseRobotList(list ?? '', withSecret)) {
+    const unit = findUnit(listed);
+    if (unit) out.set(unit.code, { listed, value });
+  }
+  return out;
+}
+
+export function createAnnouncer({ config, repos, now }: { config: Config; repos: Repos; now: () => Date }) {
+  const wecom = robotsByDepartment(config.WECOM_ROBOTS, false);
+  const dingtalk = robotsByDepartment(config.DINGTALK_ROBOTS, true);
+  const fileTtlMs = config.DOWNLOAD_TTL_HOURS * 3600_000;
+
+  return {
+    /** Which platforms have a group robot for this department. */
+    channelsOf(department: string): { wecom: boolean; dingtalk: boolean } {
+      return { wecom: wecom.has(department), dingtalk: dingtalk.has(department) };
+    },
+
+    /** Queues the announcement; returns how many messages were queued. */
+    async announce(department: string, a: Announcement): Promise<number> {
+      const at = now();
+      let queued = 0;
+      let fileId: string | undefined;
+      if (a.file) fileId = await repos.files.put({ ...a.file, createdAt: at, expiresAt: new Date(at.getTime() + fileTtlMs) });
+      const w = wecom.get(department);
+      if (w) {
+        for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
+          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_markdown', robotKey: w.value, markdown: part }, at);
+          queued++;
+        }
+        if (fileId) {
+          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_file', robotKey: w.value, fileId }, at);
+          queued++;
+        }
+      }
+      const d = dingtalk.get(department);
+      if (d) {
+        const link = fileId && a.file ? `\n\n[${a.file.name.replace(/[[\]]/g, '')}](${downloadLink(config, fileId, at)})（${config.DOWNLOAD_TTL_HOURS}小时内有效）` : '';
+        // DingTalk's markdown limit is about 5,000 characters: split the same way.
+        for (const part of splitMarkdown(`${a.markdown}${link}`, 4000)) {
+          await repos.outbox.enqueue({ platform: 'dingtalk', kind: 'group_markdown', robot: d.listed, title: a.title, markdown: part }, at);
+          queued++;
+        }
+      }
+      return queued;
+    },
+  };
+}
+
+export type Announcer = ReturnType<typeof createAnnouncer>;
