@@ -51,7 +51,7 @@ import { connect } from '../../store/connection';
 import { startLocalDatabase, type LocalDatabase } from '../../store/embedded';
 import { createRepos } from '../../store/repos';
 import { WecomEmulator } from '../emulators/wecom';
-import { startServerProcess, waitFor } from '../helpers/server';
+import { startServerProcess } from '../helpers/server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
@@ -390,7 +390,7 @@ function writeReport(section: string): void {
 }
 
 /** The analysis below the figures: the measured causes, from this run's probes. */
-function analysis(p: { empty: Probe; full: Probe; ceiling: LoadSummary; bare: LoadSummary; ours: LoadSummary; processRate: number }): string {
+function analysis(p: { empty: Probe; full: Probe; ceiling: LoadSummary; concurrency: number }): string {
   const { empty, full, ceiling } = p;
   return `Where the time goes (measured by the same run, with the server stopped; mean ms per operation, one at a time):
 
@@ -403,7 +403,7 @@ function analysis(p: { empty: Probe; full: Probe; ceiling: LoadSummary; bare: Lo
 | inbound countDocuments({status}) | ${fmt(empty.countMs, 2)} | ${fmt(full.countMs, 2)} |
 | users findOne({wecomUserId}) (identify, once per message) | ${fmt(empty.identifyMs, 2)} | ${fmt(full.identifyMs, 2)} |
 
-Bare \`insertOne\` from one client at concurrency ${fmt(p.bare.requests > 0 ? Number(process.env.BENCH_CONCURRENCY ?? 50) : 0)} into a scratch collection of the same server
+Bare \`insertOne\` from one client at concurrency ${p.concurrency} into a scratch collection of the same server
 (${CEILING_SECONDS} s, nothing else running): ${fmt(ceiling.rate)} inserts/s, p50 ${fmt(ceiling.p50, 1)} ms, p99 ${fmt(ceiling.p99, 1)} ms.
 `;
 }
@@ -581,7 +581,7 @@ async function main(): Promise<void> {
       callbacks.madeDuringLoad ? `${fmt(callbacks.madeDuringLoad)} callbacks had to be made during the load (the pool of ${fmt(seconds * 4000)} ran out).` : '',
     ].filter(Boolean).join('\n');
     console.log(`\n${loadTable}\n\n${flowTable}\n\n${extra}\n\n${goalLines.replace(/\*\*/g, '')}\n`);
-    const why = analysis({ empty, full, ceiling, bare, ours, processRate });
+    const why = analysis({ empty, full, ceiling, concurrency });
     console.log(why);
 
     writeReport(`${TITLE}
@@ -633,6 +633,3 @@ if (require.main === module) {
     },
   );
 }
-
-// Kept for a reader who wants to poll something from a REPL after the run.
-export { waitFor };

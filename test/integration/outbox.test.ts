@@ -119,7 +119,7 @@ describe('retries and the dead-letter list', () => {
     clock += backoffMs(1);
     await drain();
     e = await db.repos.outbox.get(id);
-    expect(e?.nextAttemptAt.getTime() - clock).toBe(backoffMs(2));
+    expect(e!.nextAttemptAt.getTime() - clock).toBe(backoffMs(2));
     clock += backoffMs(2);
     await drain();
     e = await db.repos.outbox.get(id);
