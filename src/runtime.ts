@@ -25,6 +25,9 @@ import { createScheduler } from '../bot/delivery/scheduler';
 import { startLoop, type Loop } from '../bot/delivery/loop';
 import { createAnnouncer } from '../bot/delivery/announcer';
 
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
 export interface Runtime {
   app: App;
   server: Server;
@@ -55,7 +58,12 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   const inboundLoop = startLoop('inbound', dispatcher.step, log, { idleMs: 500, concurrency: 4 });
   const scheduler = createScheduler({
     repos, now, owner, log,
-    jobs: [{ name: 'files.purge', everyMs: 3600_000, run: async (at) => `purged ${await repos.files.purgeExpired(at)}` }],
+    jobs: [
+      { name: 'files.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.files.purgeExpired(at)}` },
+      // Keeps the work queues small: what is done is kept a week (for dedupe and inspection), then dropped.
+      { name: 'inbound.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.inbound.purge(new Date(at.getTime() - 7 * DAY))}` },
+      { name: 'outbox.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.outbox.purge(new Date(at.getTime() - 7 * DAY))}` },
+    ],
   });
   loops.push(outboxLoop, inboundLoop, startLoop('scheduler', scheduler.step, log, { idleMs: 5000, concurrency: 1 }));
 

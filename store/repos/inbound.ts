@@ -65,6 +65,12 @@ export function inboundRepo(models: Models) {
       return col.findOne({ _id: `${platform}:${msgId}` as never });
     },
 
+    /** Drops processed messages older than `before`: platforms retry within minutes, not days. */
+    async purge(before: Date): Promise<number> {
+      const r = await col.deleteMany({ status: { $in: ['done', 'failed'] }, receivedAt: { $lt: before } });
+      return r.deletedCount;
+    },
+
     count(filter: Record<string, unknown> = {}): Promise<number> {
       return col.countDocuments(filter);
     },

@@ -99,6 +99,12 @@ export function outboxRepo(models: Models) {
       return d ? fromDoc(d) : undefined;
     },
 
+    /** Drops sent messages older than `before` (dead ones stay until an admin resends them). */
+    async purge(before: Date): Promise<number> {
+      const r = await col.deleteMany({ status: 'sent', sentAt: { $lt: before } });
+      return r.deletedCount;
+    },
+
     count(filter: Record<string, unknown> = {}): Promise<number> {
       return col.countDocuments(filter);
     },

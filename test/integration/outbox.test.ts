@@ -159,3 +159,17 @@ describe('retries and the dead-letter list', () => {
     expect(e?.attempts).toBe(3);
   });
 });
+
+describe('keeping the queues small', () => {
+  it('purges sent messages and processed inbound messages older than the cut-off; dead ones stay', async () => {
+    const dead = await db.repos.outbox.count({ status: 'dead' });
+    const sent = await db.repos.outbox.count({ status: 'sent' });
+    expect(sent).toBeGreaterThan(0);
+    await db.repos.inbound.record({ platform: 'wecom', msgId: 'old-1', senderId: 'LiWx', kind: 'text', text: '帮助' }, new Date(clock - 8 * 86400_000));
+    const claimed = await db.repos.inbound.claim('test', new Date(clock), 60_000);
+    await db.repos.inbound.finish(claimed!.id, 'test', 'done', new Date(clock));
+    expect(await db.repos.inbound.purge(new Date(clock - 7 * 86400_000))).toBe(1);
+    expect(await db.repos.outbox.purge(new Date(clock + 1))).toBe(sent);
+    expect(await db.repos.outbox.count({ status: 'dead' })).toBe(dead);
+  });
+});
