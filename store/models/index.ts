@@ -189,6 +189,15 @@ const inbound = new Schema(
 );
 inbound.index({ status: 1, leaseUntil: 1 });
 
+/**
+ * Insert-only records that keep the work queues small: the keys of every
+ * inbound message and keyed outbound message ever accepted (for dedupe after
+ * the queue entry is gone), and the messages sent. Queues hold only live work,
+ * so their claims stay cheap even on servers that scan (FerretDB).
+ */
+const seenKey = new Schema({ _id: String, at: { type: Date, required: true } }, opts);
+seenKey.index({ at: 1 });
+
 /** Durable outbox: every message we send, with retries, backoff and a dead-letter state. */
 const outbox = new Schema(
   {
@@ -209,7 +218,8 @@ const outbox = new Schema(
   opts,
 );
 outbox.index({ status: 1, nextAttemptAt: 1 });
-outbox.index({ rateKey: 1, sentAt: -1 });
+const outboxSent = outbox.clone();
+outboxSent.index({ sentAt: 1 });
 
 /** Recent sends per rate-limited destination (a group robot), for a sliding one-minute window. */
 const rateWindow = new Schema(
@@ -248,6 +258,9 @@ export function createModels(conn: Connection) {
     File: conn.model('File', file, 'files'),
     Inbound: conn.model('Inbound', inbound, 'inbound'),
     Outbox: conn.model('Outbox', outbox, 'outbox'),
+    OutboxSent: conn.model('OutboxSent', outboxSent, 'outbox_sent'),
+    InboundKey: conn.model('InboundKey', seenKey, 'inbound_keys'),
+    OutboxKey: conn.model('OutboxKey', seenKey.clone(), 'outbox_keys'),
     Job: conn.model('Job', job, 'jobs'),
     RateWindow: conn.model('RateWindow', rateWindow, 'rate_windows'),
   };

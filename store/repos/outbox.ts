@@ -1,7 +1,8 @@
 /**
  * The durable outbox: every message we send is first a document here; workers
- * in any process claim due ones with a lease, send, and mark them sent, to be
- * retried (with backoff), or dead (the dead-letter list an admin can resend from).
+ * in any process claim due ones with a lease, send, and mark them sent (moved
+ * to outbox_sent), to be retried (with backoff), or dead (the dead-letter list
+ * an admin can resend from). The queue holds only live work, so claims stay cheap.
  */
 import { randomBytes } from 'node:crypto';
 import { rateKey, type OutboundPayload } from '../../bot/channels/contracts';
@@ -35,6 +36,8 @@ function fromDoc(d: Record<string, unknown>): OutboxEntry {
 
 export function outboxRepo(models: Models) {
   const col = models.Outbox.collection;
+  const sentCol = models.OutboxSent.collection;
+  const keys = models.OutboxKey.collection;
   const windows = models.RateWindow.collection;
   return {
     /**
@@ -51,6 +54,16 @@ export function outboxRepo(models: Models) {
         });
       } catch (err) {
         if (!isDuplicate(err)) throw err;
+        return id; // still queued
+      }
+      if (key) {
+        try {
+          await keys.insertOne({ _id: key as never, at: now });
+        } catch (err) {
+          if (!isDuplicate(err)) throw err;
+          // Queued (and sent) before: drop the copy just made, unless a worker already took it.
+          await col.deleteOne({ _id: id as never, status: 'pending', attempts: 0 });
+        }
       }
       return id;
     },
@@ -65,8 +78,16 @@ export function outboxRepo(models: Models) {
       return d ? fromDoc(d) : undefined;
     },
 
+    /** Moves a sent message out of the queue into outbox_sent. */
     async markSent(id: string, owner: string, now: Date): Promise<void> {
-      await col.updateOne({ _id: id as never, leaseOwner: owner }, { $set: { status: 'sent', sentAt: now, leaseOwner: '', lastError: '' } });
+      const d = await col.findOne({ _id: id as never, leaseOwner: owner });
+      if (!d) return;
+      try {
+        await sentCol.insertOne({ ...d, status: 'sent', sentAt: now, leaseOwner: '', lastError: '' });
+      } catch (err) {
+        if (!isDuplicate(err)) throw err;
+      }
+      await col.deleteOne({ _id: id as never, leaseOwner: owner });
     },
 
     /** Back to pending at `at`; `countAttempt` false when it was only held back by a rate limit. */
@@ -95,16 +116,22 @@ export function outboxRepo(models: Models) {
     },
 
     async get(id: string): Promise<OutboxEntry | undefined> {
-      const d = await col.findOne({ _id: id as never });
+      const d = (await col.findOne({ _id: id as never })) ?? (await sentCol.findOne({ _id: id as never }));
       return d ? fromDoc(d) : undefined;
     },
 
-    /** Drops sent messages older than `before` (dead ones stay until an admin resends them). */
-    async purge(before: Date): Promise<number> {
-      const r = await col.deleteMany({ status: 'sent', sentAt: { $lt: before } });
-      return r.deletedCount;
+    countSent(): Promise<number> {
+      return sentCol.countDocuments({});
     },
 
+    /** Drops the record of messages sent before `before`, and old dedupe keys (dead ones stay until an admin resends them). */
+    async purge(before: Date): Promise<number> {
+      const a = await sentCol.deleteMany({ sentAt: { $lt: before } });
+      await keys.deleteMany({ at: { $lt: before } });
+      return a.deletedCount;
+    },
+
+    /** Messages in the queue (pending, sending or dead), by filter. */
     count(filter: Record<string, unknown> = {}): Promise<number> {
       return col.countDocuments(filter);
     },

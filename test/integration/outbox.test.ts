@@ -80,7 +80,7 @@ describe('group robots', () => {
     await drain();
     expect(wecom.robotMessages).toHaveLength(25);
     expect(dingtalk.groupMessages).toHaveLength(25);
-    expect(await db.repos.outbox.count({ status: 'sent' })).toBe(50);
+    expect(await db.repos.outbox.countSent()).toBe(50);
   });
 
   it('split a long announcement to fit WeCom’s 4,096 bytes, and send a file as a file to WeCom and a signed link to DingTalk', async () => {
@@ -163,12 +163,15 @@ describe('retries and the dead-letter list', () => {
 describe('keeping the queues small', () => {
   it('purges sent messages and processed inbound messages older than the cut-off; dead ones stay', async () => {
     const dead = await db.repos.outbox.count({ status: 'dead' });
-    const sent = await db.repos.outbox.count({ status: 'sent' });
+    const sent = await db.repos.outbox.countSent();
     expect(sent).toBeGreaterThan(0);
     await db.repos.inbound.record({ platform: 'wecom', msgId: 'old-1', senderId: 'LiWx', kind: 'text', text: '帮助' }, new Date(clock - 8 * 86400_000));
     const claimed = await db.repos.inbound.claim('test', new Date(clock), 60_000);
-    await db.repos.inbound.finish(claimed!.id, 'test', 'done', new Date(clock));
+    await db.repos.inbound.finish(claimed!.id, 'test', 'done', new Date(clock - 8 * 86400_000));
+    expect(await db.repos.inbound.count({})).toBe(0); // done: out of the queue
+    expect(await db.repos.inbound.seen('wecom', 'old-1')).toBe(true);
     expect(await db.repos.inbound.purge(new Date(clock - 7 * 86400_000))).toBe(1);
+    expect(await db.repos.inbound.seen('wecom', 'old-1')).toBe(false);
     expect(await db.repos.outbox.purge(new Date(clock + 1))).toBe(sent);
     expect(await db.repos.outbox.count({ status: 'dead' })).toBe(dead);
   });
