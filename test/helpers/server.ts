@@ -1,19 +1,11 @@
 /** Runs the real server (`src/main.ts`) as a child process, as an operator would. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { ROOT } from './run';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../store/embedded';
+
+export { freePort };
 
 export interface ServerProcess {
   port: number;
