@@ -51,7 +51,7 @@ export function registryService({ repos }: Deps) {
     async lookup(caller: Caller, query: string, limit: number): Promise<EntityLookup> {
       mayQuery(caller);
       const q = query.trim();
-      if (!q) throw new Refusal('请输入统一社会信用代码或名称中的几个字，如：查 91361129MA35XXXX 或 查 华达');
+      if (!q) throw new Refusal('请输入统一社会信用代码或名称中的几个字，如：查 91361129MA35GK1L7T 或 查 华达');
       if (looksLikeCreditCode(q)) {
         const check = checkCreditCode(q);
         if (!check.ok) throw new Refusal(check.reason, 'R1');
