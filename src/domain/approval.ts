@@ -1,0 +1,108 @@
+/**
+ * One approval engine for plans, filings and pool changes (issue 4): a request
+ * passes ordered steps, each decided by one role of one department. Pure: the
+ * actor and the time come in; the caller stores the result under its version
+ * (a guarded write), so two taps at once cannot both decide a step.
+ */
+import { ROLE_LABELS, unitName, type Role } from './organisation';
+import type { Actor } from './pools';
+
+export type ApprovalKind = 'plan' | 'filing' | 'pool';
+
+export interface StepSpec {
+  role: Role;
+  department: string;
+  /** What this step checks, e.g. "联席办审核（比例、频次、重复检查，R13）". */
+  label: string;
+}
+
+export interface Step extends StepSpec {
+  outcome: 'waiting' | 'pending' | 'approved' | 'rejected';
+  by?: string;
+  at?: Date;
+  comment?: string;
+}
+
+export interface Approval {
+  kind: ApprovalKind;
+  subject: string;
+  requestedBy: string;
+  requestedAt: Date;
+  steps: Step[];
+  /** Index of the step being decided; steps.length when finished. */
+  current: number;
+  status: 'pending' | 'approved' | 'rejected';
+  /** Bumped by every decision; the store writes only over the version it read. */
+  version: number;
+  /** When the current step started waiting (for reminders). */
+  waitingSince: Date;
+}
+
+export type Decision =
+  | { ok: true; approval: Approval; event: 'advanced' | 'approved' | 'rejected' }
+  | { ok: false; message: string; rule?: string; finished?: boolean };
+
+export function createApproval(kind: ApprovalKind, subject: string, requestedBy: string, steps: StepSpec[], at: Date): Approval {
+  if (steps.length === 0) throw new Error('an approval needs at least one step');
+  return {
+    kind, subject, requestedBy, requestedAt: at,
+    steps: steps.map((s, i) => ({ ...s, outcome: i === 0 ? 'pending' : 'waiting' })),
+    current: 0, status: 'pending', version: 0, waitingSince: at,
+  };
+}
+
+const OUTCOME_WORDS = { approved: '已同意', rejected: '已退回' } as const;
+
+/** Who decides the current step, in words: "县消防救援大队部门领导". */
+export function currentDecider(a: Approval): string {
+  const s = a.steps[a.current];
+  return s ? `${unitName(s.department)}${ROLE_LABELS[s.role]}` : '';
+}
+
+/** Only the designated role of the current step's department decides; nobody decides their own request. */
+export function mayDecide(a: Approval, actor: Actor): { ok: true } | { ok: false; message: string; rule?: string } {
+  const step = a.steps[a.current];
+  if (a.status !== 'pending' || !step) return { ok: false, message: `该申请${OUTCOME_WORDS[a.status as 'approved' | 'rejected']}，无需重复操作` };
+  if (actor.userId === a.requestedBy) return { ok: false, message: '不能审批自己提交的申请，请由审批人处理', rule: 'R20' };
+  if (!actor.roles.includes(step.role) || actor.department !== step.department) {
+    return { ok: false, message: `此步骤（${step.label}）应由${currentDecider(a)}审批，您无权操作` };
+  }
+  return { ok: true };
+}
+
+export function decide(a: Approval, actor: Actor, approve: boolean, comment: string, at: Date): Decision {
+  const may = mayDecide(a, actor);
+  if (!may.ok) return { ...may, finished: a.status !== 'pending' };
+  const steps = a.steps.map((s, i) => (i === a.current
+    ? { ...s, outcome: approve ? 'approved' as const : 'rejected' as const, by: actor.userId, at, comment: comment.trim() || undefined }
+    : s));
+  if (!approve) {
+    return { ok: true, event: 'rejected', approval: { ...a, steps, current: a.steps.length, status: 'rejected', version: a.version + 1, waitingSince: at } };
+  }
+  const next = a.current + 1;
+  if (next >= steps.length) {
+    return { ok: true, event: 'approved', approval: { ...a, steps, current: next, status: 'approved', version: a.version + 1, waitingSince: at } };
+  }
+  steps[next] = { ...steps[next], outcome: 'pending' };
+  return { ok: true, event: 'advanced', approval: { ...a, steps, current: next, version: a.version + 1, waitingSince: at } };
+}
+
+/**
+ * Working days (Monday–Friday, Beijing dates) from `from` to `to`, not counting
+ * `from`'s own day. Official holidays and make-up days come with R15's calendar.
+ */
+export function workingDaysBetween(from: Date, to: Date): number {
+  const day = 86400_000;
+  const cst = (d: Date) => Math.floor((d.getTime() + 8 * 3600_000) / day);
+  let n = 0;
+  for (let d = cst(from) + 1; d <= cst(to); d++) {
+    const weekday = new Date(d * day).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) n++;
+  }
+  return n;
+}
+
+/** Has the current step waited more than `limit` working days? */
+export function overdue(a: Approval, now: Date, limit: number): boolean {
+  return a.status === 'pending' && workingDaysBetween(a.waitingSince, now) > limit;
+}
