@@ -723,11 +723,12 @@ export function demoService(deps: Deps) {
 
       const source = `演示数据（种子 ${seed}）`;
       const runIds: string[] = [];
-      const run = async (kind: 'entities' | 'inspectors' | 'items', rows: readonly Cells[], label: string) => {
+      const run = async (kind: 'entities' | 'inspectors' | 'items', rows: readonly Cells[], label: string, initial?: (key: string) => Record<string, unknown> | undefined) => {
         progress(`导入${label} ${rows.length} 条…`);
         let last = 0;
         const r = await importer.importRows(caller, kind, rowsOf(rows), {
           source,
+          initial,
           onProgress: (n) => {
             if (n - last >= 5000 || n === rows.length) {
               last = n;
@@ -743,14 +744,10 @@ export function demoService(deps: Deps) {
       };
       await run('items', g.items, '检查事项');
       await run('inspectors', g.inspectors, '执法检查人员');
-      // The entities R1 puts in A or C are imported first and placed while the
-      // collection holds only them: on FerretDB every guarded updateMany is a
-      // full scan, so placing them among 30,000 rows would take minutes.
-      const placedCodes = new Set(g.placements.map((p) => p.code));
-      await run('entities', g.entities.filter((r) => placedCodes.has(r.creditCode)), '市场主体（拟列入A类、C类）');
       progress('按R1确定A类、C类名单…');
-      await placeBatches(caller, g.placements);
-      await run('entities', g.entities.filter((r) => !placedCodes.has(r.creditCode)), '市场主体（其余，默认B类）');
+      const initial = placementsOf(caller, g.placements);
+      await run('entities', g.entities, '市场主体', (code) => initial.fields.get(code));
+      await repos.audit.append(initial.audits);
 
       // Every write above was checked row by row (import counts, batch counts), so the pools are known exactly.
       const pools: Record<Pool, number> = { A: 0, B: g.entities.length - g.placements.length, C: 0 };
@@ -778,13 +775,12 @@ export function demoService(deps: Deps) {
   };
 
   /**
-   * Moves the demo's A and C entities out of the default pool B with the
-   * provenance R1 asks for: A decided by 联席办; C proposed by the member unit
-   * in charge, then confirmed by 联席办 (the reason keeps the proposer, as
-   * poolService.decide() writes it). Two bulk writes in all (see
-   * rewriteMany for why not updates), and one audit entry per batch (R20).
+   * The demo's A and C entities with the provenance R1 asks for, set when they
+   * are imported: A decided by 联席办; C proposed by the member unit in charge
+   * and confirmed by 联席办 (the reason keeps the proposer, as
+   * poolService.decide() writes it); and one audit entry per batch (R20).
    */
-  async function placeBatches(caller: Caller, placements: Placement[]): Promise<void> {
+  function placementsOf(caller: Caller, placements: Placement[]): { fields: Map<string, Record<string, unknown>>; audits: AuditEntry[] } {
     const groups = new Map<string, Placement[]>();
     for (const p of placements) {
       const key = `${p.pool}|${p.proposerDept ?? ''}|${p.reason}`;
@@ -793,61 +789,35 @@ export function demoService(deps: Deps) {
       groups.set(key, list);
     }
     const note = (what: string, codes: string[]) => `演示数据批量操作：${what}，共${codes.length}户：${codes.join('、')}`;
+    const at = now();
+    const fields = new Map<string, Record<string, unknown>>();
     const audits: AuditEntry[] = [];
-
-    // Step 1: 联席办 places the A list; member units propose their C lists.
-    const placedAt = now();
-    const step1 = new Map<string, Record<string, unknown>>();
     for (const list of groups.values()) {
       const { pool, reason } = list[0];
       const codes = list.map((p) => p.code);
       if (pool === 'A') {
-        for (const c of codes) {
-          step1.set(c, { pool: 'A', poolPlacedBy: OFFICE_USER, poolPlacedAt: placedAt, poolReason: reason, updatedAt: placedAt, updatedBy: OFFICE_USER });
-        }
+        for (const c of codes) fields.set(c, { pool: 'A', poolPlacedBy: OFFICE_USER, poolPlacedAt: at, poolReason: reason });
         audits.push({
-          at: placedAt, actor: OFFICE_USER, channel: caller.channel, action: 'pool.place.batch', target: 'pool:A',
+          at, actor: OFFICE_USER, channel: caller.channel, action: 'pool.place.batch', target: 'pool:A',
           changes: [{ field: 'pool', from: '"B"', to: '"A"' }], note: note(`联席办确定列入${POOL_LABELS.A}（${reason}）`, codes),
         });
-      } else {
-        const dept = list[0].proposerDept ?? JOINT_OFFICE_HOST;
-        const proposer = PROPOSER[dept];
-        for (const c of codes) {
-          step1.set(c, { pendingPool: 'C', pendingBy: proposer, pendingDepartment: dept, pendingAt: placedAt, pendingReason: reason, updatedAt: placedAt, updatedBy: proposer });
-        }
-        audits.push({
-          at: placedAt, actor: proposer, channel: caller.channel, action: 'pool.propose.batch', target: 'pool:C',
-          changes: [{ field: 'pendingPool', from: '""', to: '"C"' }], note: note(`${unitName(dept)}提出拟入${POOL_LABELS.C}（${reason}）`, codes),
-        });
+        continue;
       }
-    }
-    const moved = await repos.entities.rewriteMany(step1, { pool: 'B', pendingPool: '' });
-    if (moved !== step1.size) throw new Error(`demo: placed or proposed ${moved} of ${step1.size} entities`);
-    await repos.audit.append(audits.splice(0));
-
-    // Step 2: 联席办 confirms the proposed C lists.
-    const confirmedAt = now();
-    const step2 = new Map<string, Record<string, unknown>>();
-    for (const list of groups.values()) {
-      const { pool, reason } = list[0];
-      if (pool !== 'C') continue;
       const dept = list[0].proposerDept ?? JOINT_OFFICE_HOST;
       const proposer = PROPOSER[dept];
-      const codes = list.map((p) => p.code);
-      for (const c of codes) {
-        step2.set(c, {
-          pool: 'C', poolPlacedBy: OFFICE_USER, poolPlacedAt: confirmedAt, poolReason: `${reason}（${proposer}提出，联席办确认）`,
-          pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '', updatedAt: confirmedAt, updatedBy: OFFICE_USER,
-        });
-      }
-      audits.push({
-        at: confirmedAt, actor: OFFICE_USER, channel: caller.channel, action: 'pool.confirm.batch', target: 'pool:C',
-        changes: [{ field: 'pool', from: '"B"', to: '"C"' }], note: note(`联席办确认${unitName(dept)}（${proposer}）提出的${POOL_LABELS.C}名单（${reason}）`, codes),
-      });
+      for (const c of codes) fields.set(c, { pool: 'C', poolPlacedBy: OFFICE_USER, poolPlacedAt: at, poolReason: `${reason}（${proposer}提出，联席办确认）` });
+      audits.push(
+        {
+          at, actor: proposer, channel: caller.channel, action: 'pool.propose.batch', target: 'pool:C',
+          changes: [{ field: 'pendingPool', from: '""', to: '"C"' }], note: note(`${unitName(dept)}提出拟入${POOL_LABELS.C}（${reason}）`, codes),
+        },
+        {
+          at, actor: OFFICE_USER, channel: caller.channel, action: 'pool.confirm.batch', target: 'pool:C',
+          changes: [{ field: 'pool', from: '"B"', to: '"C"' }], note: note(`联席办确认${unitName(dept)}（${proposer}）提出的${POOL_LABELS.C}名单（${reason}）`, codes),
+        },
+      );
     }
-    const confirmed = await repos.entities.rewriteMany(step2, { pool: 'B', pendingPool: 'C' }, ['pendingAt']);
-    if (confirmed !== step2.size) throw new Error(`demo: confirmed ${confirmed} of ${step2.size} entities for C`);
-    await repos.audit.append(audits);
+    return { fields, audits };
   }
 }
 

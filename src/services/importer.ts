@@ -462,7 +462,15 @@ export function importService(deps: Deps) {
     caller: Caller,
     kind: RegistryKind,
     rows: AsyncIterable<RawRow>,
-    opts: ImportOptions & { source?: string } = {},
+    opts: ImportOptions & {
+      source?: string;
+      /**
+       * Fields a NEW record gets in place of the defaults (by natural key), e.g.
+       * the demo's A and C placements with their provenance. Not reachable from
+       * a file or a chat: a user's import never sets a pool (R1).
+       */
+      initial?: (key: string) => Record<string, unknown> | undefined;
+    } = {},
   ): Promise<ImportSummary> {
     const spec = specOf(kind);
     mayImport(caller, spec);
@@ -512,7 +520,7 @@ export function importService(deps: Deps) {
     let lastRead = 0;
 
     const newDoc = (p: Pending, at: Date): StoredDoc => ({
-      _id: p.id, ...p.data, ...spec.onInsert?.(caller, at), rowHash: p.hash, createdAt: at, updatedAt: at, updatedBy: caller.userId,
+      _id: p.id, ...p.data, ...spec.onInsert?.(caller, at), ...opts.initial?.(p.id), rowHash: p.hash, createdAt: at, updatedAt: at, updatedBy: caller.userId,
     });
 
     /**

@@ -121,49 +121,6 @@ export function entityRepo(models: Models) {
       return r.modifiedCount === 1;
     },
 
-    /**
-     * Bulk pool changes for data that can be generated again (the demo filling
-     * an empty database), NEVER for a live register: live changes go through
-     * place(), propose() and confirmPending().
-     *
-     * Why it exists: FerretDB 1.24 on SQLite updates each document with a scan
-     * of the whole table (its UPDATE matches `->'$._id'`, which the `_id` index
-     * on `->"_id"` does not serve), so thousands of guarded updates take
-     * minutes. This reads the entities still matching `guard`, deletes exactly
-     * those and inserts them back with their new fields: three statements per
-     * chunk. Not atomic: should the process die between the delete and the
-     * insert, that chunk is gone (an insert that fails puts the old versions
-     * back). `fields` maps a credit code to what changes. Returns how many changed.
-     */
-    async rewriteMany(fields: Map<string, Record<string, unknown>>, guard: { pool: Pool; pendingPool?: '' | Pool }, unset: string[] = []): Promise<number> {
-      const CHUNK = 10_000; // SQLite allows 32,766 parameters in the DELETE … IN (…)
-      const codes = [...fields.keys()];
-      let changed = 0;
-      for (let i = 0; i < codes.length; i += CHUNK) {
-        const filter = { _id: { $in: codes.slice(i, i + CHUNK) as never[] }, ...guard };
-        const old = await col.find(filter).toArray();
-        if (old.length === 0) continue;
-        const ids = old.map((d) => d._id);
-        const del = await col.deleteMany({ _id: { $in: ids }, ...guard });
-        if (del.deletedCount !== old.length) {
-          throw new Error(`entities changed during a bulk rewrite: read ${old.length}, deleted ${del.deletedCount}`);
-        }
-        const fresh = old.map((d) => {
-          const doc: Record<string, unknown> = { ...d, ...fields.get(String(d._id)) };
-          for (const f of unset) delete doc[f];
-          return doc;
-        });
-        try {
-          await col.insertMany(fresh as never[], { ordered: false });
-        } catch (err) {
-          await col.insertMany(old, { ordered: false }).catch(() => undefined);
-          throw err;
-        }
-        changed += old.length;
-      }
-      return changed;
-    },
-
     /** Records a proposal (C) if none is pending. */
     async propose(creditCode: string, pool: Pool, by: string, department: string, at: Date, reason: string): Promise<boolean> {
       const r = await col.updateOne(
