@@ -17,12 +17,6 @@ export type Reply =
 export const text = (t: string): Reply => ({ kind: 'text', text: t });
 export const markdown = (title: string, t: string): Reply => ({ kind: 'markdown', title, text: t });
 
-/** What a channel adapter must do to deliver replies; transport-specific details stay inside it. */
-export interface ChannelAdapter {
-  readonly name: Channel;
-  send(recipient: string, replies: Reply[]): Promise<void>;
-}
-
 /** Plain-text rendering, for the shell and for platforms' text fallbacks. */
 export function replyText(r: Reply): string {
   if (r.kind === 'text') return r.text;

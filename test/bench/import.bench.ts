@@ -15,7 +15,7 @@
  * BENCH_RUNS the number of runs of each (default 3; medians, highest RSS).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -25,10 +25,10 @@ import { ENTITY_HEADERS, parseEntityRow, type EntityRecord } from '../../src/dom
 import { cliCaller } from '../../src/services/context';
 import { importService, NEW_ENTITY_POOL_REASON, rowHash } from '../../src/services/importer';
 import { connect } from '../../store/connection';
-import { startLocalDatabase, type LocalDatabase } from '../../store/embedded';
+import type { LocalDatabase } from '../../store/embedded';
+import { benchDatabase, describeEngine, fmt, machine, ROOT, writeReport } from './common';
 import { createRepos } from '../../store/repos';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const SEED = 'wannian-import-bench';
 const BARE_BATCH = 1000;
 const GOAL_RATIO = 0.5;
@@ -164,41 +164,6 @@ function summary(list: Result[]) {
   return { seconds, rate: list[0].rows / seconds, maxRssMB: Math.max(...list.map((r) => r.maxRssMB)) };
 }
 
-function machine(engine: string) {
-  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
-  return {
-    nproc: os.availableParallelism(),
-    memGB: (os.totalmem() / 1024 ** 3).toFixed(1),
-    cpu,
-    node: process.version,
-    engine,
-  };
-}
-
-/** FerretDB built from store/embedded reports 'unknown': take the version from its go.mod. */
-function ferretVersion(reported: string): string {
-  if (reported !== 'unknown') return reported;
-  const gomod = path.join(ROOT, 'store/embedded/ferretdb/go.mod');
-  const v = existsSync(gomod) ? /github\.com\/FerretDB\/FerretDB (v\S+)/.exec(readFileSync(gomod, 'utf8'))?.[1] : undefined;
-  return v ? `${v} (SQLite backend, embedded build)` : reported;
-}
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function writeReport(section: string): void {
-  const file = path.join(ROOT, 'BENCHMARKS.md');
-  const title = '## Import (issue 2)';
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured on the machine named in each section; rerun the command to refresh them.\n';
-  const start = text.indexOf(title);
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + title.length);
-    text = text.slice(0, start) + section + (next >= 0 ? text.slice(next + 1) : '');
-  } else {
-    text = `${text.trimEnd()}\n\n${section}`;
-  }
-  writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
-}
 
 async function main(): Promise<void> {
   const n = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -206,18 +171,15 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'import-bench-'));
   let local: LocalDatabase | undefined;
   try {
-    let uri = process.env.MONGODB_URI;
-    if (!uri) {
-      local = await startLocalDatabase({ dataDir: path.join(tmp, 'db'), engine: (process.env.DB_ENGINE as never) || 'auto', log: (l) => console.error(l) });
-      uri = local.uri;
-    }
+    const opened = await benchDatabase(path.join(tmp, 'db'));
+    const { uri } = opened;
+    local = opened.local;
     const stamp = Date.now().toString(36);
     const admin = await connect(uri, `bench_probe_${stamp}`);
     const info = await admin.conn.db!.admin().command({ buildInfo: 1 }).catch(() => ({} as Record<string, unknown>));
     await admin.conn.dropDatabase();
     await admin.close();
-    const engineName = info.ferretdbVersion ? `FerretDB ${ferretVersion(String(info.ferretdbVersion))}` : `MongoDB ${String(info.version ?? '?')}`;
-    const engine = `${engineName} (${local ? `${local.engine}, started by store/embedded` : 'MONGODB_URI'})`;
+    const engine = describeEngine(info, local);
 
     const file = path.join(tmp, 'entities.xlsx');
     console.error(`generating ${fmt(n)} rows into ${file} …`);
@@ -263,7 +225,7 @@ async function main(): Promise<void> {
     ].join('\n');
     console.log(`\n${table}\n\n${goals.replace(/\*\*/g, '')}\n`);
 
-    writeReport(`## Import (issue 2)
+    writeReport('## Import (issue 2)', `## Import (issue 2)
 
 \`npm run bench:import\` (test/bench/import.bench.ts), run ${new Date().toISOString().slice(0, 10)}.
 

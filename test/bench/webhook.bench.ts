@@ -37,7 +37,7 @@
  * Exits 0 unless something crashed: a missed goal is reported, not fatal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,12 +52,12 @@ import { createServices } from '../../src/app';
 import { MEMBER_UNITS } from '../../src/domain/organisation';
 import { cliCaller } from '../../src/services/context';
 import { connect } from '../../store/connection';
-import { startLocalDatabase, type LocalDatabase } from '../../store/embedded';
+import type { LocalDatabase } from '../../store/embedded';
 import { createRepos } from '../../store/repos';
 import { WecomEmulator } from '../emulators/wecom';
 import { startServerProcess } from '../helpers/server';
+import { benchDatabase, describeEngine, fmt, machine, ROOT, writeReport } from './common';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 const SEED = 'wannian-webhook-bench';
 const USERS = 50;
@@ -539,36 +539,9 @@ async function idleReplies(uri: string, dbName: string, emulator: WecomEmulator,
 // ---------------------------------------------------------------------------
 // The report
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
-
-function machine(engine: string) {
-  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
-  return { nproc: os.availableParallelism(), memGB: (os.totalmem() / 1024 ** 3).toFixed(1), cpu, node: process.version, engine };
-}
-
-/** FerretDB built from store/embedded reports 'unknown': take the version from its go.mod. */
-function ferretVersion(reported: string): string {
-  if (reported !== 'unknown') return reported;
-  const gomod = path.join(ROOT, 'store/embedded/ferretdb/go.mod');
-  const v = existsSync(gomod) ? /github\.com\/FerretDB\/FerretDB (v\S+)/.exec(readFileSync(gomod, 'utf8'))?.[1] : undefined;
-  return v ? `${v} (SQLite backend, embedded build)` : reported;
-}
 
 const TITLE = '## Webhook (issue 3)';
 
-function writeReport(section: string): void {
-  const file = path.join(ROOT, 'BENCHMARKS.md');
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured on the machine named in each section; rerun the command to refresh them.\n';
-  const start = text.indexOf(TITLE);
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + TITLE.length);
-    text = text.slice(0, start) + section + (next >= 0 ? `\n${text.slice(next + 1)}` : '');
-  } else {
-    text = `${text.trimEnd()}\n\n${section}`;
-  }
-  writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
-}
 
 interface Findings {
   ferret: boolean;
@@ -694,18 +667,15 @@ async function main(): Promise<void> {
   let db: Db | undefined;
   const stops: (() => Promise<void>)[] = [];
   try {
-    let uri = process.env.MONGODB_URI;
-    if (!uri) {
-      local = await startLocalDatabase({ dataDir: path.join(tmp, 'db'), engine: (process.env.DB_ENGINE as never) || 'auto', log: (l) => console.error(l) });
-      uri = local.uri;
-    }
+    const opened = await benchDatabase(path.join(tmp, 'db'));
+    const { uri } = opened;
+    local = opened.local;
     const stamp = Date.now().toString(36);
     const dbName = `bench_webhook_${stamp}`;
     db = await connect(uri, dbName);
     const info = await db.conn.db!.admin().command({ buildInfo: 1 }).catch(() => ({} as Record<string, unknown>));
     const ferret = Boolean(info.ferretdbVersion);
-    const engineName = ferret ? `FerretDB ${ferretVersion(String(info.ferretdbVersion))}` : `MongoDB ${String(info.version ?? '?')}`;
-    const engine = `${engineName} (${local ? `${local.engine}, started by store/embedded` : 'MONGODB_URI'})`;
+    const engine = describeEngine(info, local);
     await setupDatabase(db);
 
     const emulator = await new WecomEmulator().start();
@@ -877,7 +847,7 @@ async function main(): Promise<void> {
     const why = analysis({ ferret, concurrency, bare, ours, empty, full, ceilings, idle, processRate, open });
     console.log(`\n${loadTable}\n\n${flowTable}\n\n${extra}\n\n${goalLines.replace(/\*\*/g, '')}\n\n${why}`);
 
-    writeReport(`${TITLE}
+    writeReport(TITLE, `${TITLE}
 
 \`npm run bench:webhook\` (test/bench/webhook.bench.ts), run ${new Date().toISOString().slice(0, 10)}.
 

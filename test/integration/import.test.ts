@@ -9,11 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { cliCaller, Refusal, type Caller } from '../../src/services/context';
+import { cliCaller, type Caller } from '../../src/services/context';
 import { importService, NEW_ENTITY_POOL_REASON, type RawRow } from '../../src/services/importer';
 import { connect } from '../../store/connection';
 import { createRepos, type Repos } from '../../store/repos';
 import { freshDb, type TestDb } from '../helpers/db';
+import { refusal } from '../helpers/refusal';
 import { code } from '../helpers/fixtures';
 
 const NOW = new Date('2026-03-02T02:00:00Z');
@@ -84,15 +85,8 @@ async function snapshot() {
   };
 }
 
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(Refusal);
-    return (err as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
+/** The message of the Refusal a promise rejects with. */
+const refusalMessage = async (p: Promise<unknown>): Promise<string> => (await refusal(p)).message;
 
 // ---------------------------------------------------------------------------
 
@@ -299,7 +293,7 @@ describe('bad rows are reported with their row number; the good ones are importe
 describe('bad files are refused whole, with nothing written and stored data untouched', () => {
   async function expectRefusedUntouched(file: string, pattern: RegExp): Promise<string> {
     const before = await snapshot();
-    const message = await refusal(service().importFile(admin, 'entities', file));
+    const message = await refusalMessage(service().importFile(admin, 'entities', file));
     expect(message).toMatch(pattern);
     expect(await snapshot()).toEqual(before);
     return message;
@@ -375,7 +369,7 @@ describe('bad files are refused whole, with nothing written and stored data unto
   it('only 联席办 or an administrator may import', async () => {
     const official: Caller = { userId: 'li', name: '李经办', department: 'SCJGJ', roles: ['official'], channel: 'wecom' };
     const before = await snapshot();
-    expect(await refusal(service().importFile(official, 'entities', entitiesCsv('x.csv', [9])))).toContain('只有联席办或系统管理员');
+    expect(await refusalMessage(service().importFile(official, 'entities', entitiesCsv('x.csv', [9])))).toContain('只有联席办或系统管理员');
     expect(await snapshot()).toEqual(before);
   });
 });
@@ -392,7 +386,7 @@ describe('a run that fails part-way', () => {
 
   it('is marked failed, says the last committed row, and resumes with fromRow without duplicates', async () => {
     const progress: number[] = [];
-    const msg = await refusal(service().importRows(admin, 'entities', rows(2, 5601, 2502), { source: 'big.csv', onProgress: (n) => progress.push(n) }));
+    const msg = await refusalMessage(service().importRows(admin, 'entities', rows(2, 5601, 2502), { source: 'big.csv', onProgress: (n) => progress.push(n) }));
     const runs = await db.models.ImportRun.collection.find({}).toArray();
     expect(runs).toHaveLength(1);
     const last = runs[0].lastCommittedRow as number;
@@ -420,7 +414,7 @@ describe('a run that fails part-way', () => {
   it('a database that goes away mid-import: refused with the row to resume from; the rerun completes it', async () => {
     const file = entitiesCsv('dbfail.csv', Array.from({ length: 6000 }, (_, i) => i + 1));
     const second = await connect(process.env.TEST_MONGODB_URI!, db.dbName);
-    const msg = await refusal(service(createRepos(second.models)).importFile(admin, 'entities', file, {
+    const msg = await refusalMessage(service(createRepos(second.models)).importFile(admin, 'entities', file, {
       onProgress: (n) => { if (n === 5000) void second.conn.close(true); },
     }));
     expect(msg).toMatch(/^导入中断：数据库写入失败（.+）。已完整写入至第(\d+)行；请处理后用 --from-row (\d+) 从第\2行继续/);
@@ -434,7 +428,7 @@ describe('a run that fails part-way', () => {
   });
 
   it('a bad fromRow is refused', async () => {
-    expect(await refusal(service().importFile(admin, 'entities', entitiesCsv('f.csv', [1]), { fromRow: 0 }))).toContain('起始行');
+    expect(await refusalMessage(service().importFile(admin, 'entities', entitiesCsv('f.csv', [1]), { fromRow: 0 }))).toContain('起始行');
   });
 });
 

@@ -9,6 +9,7 @@ import { poolService } from '../../src/services/pools';
 import { userService } from '../../src/services/users';
 import type { Repos } from '../../store/repos';
 import { freshDb, type TestDb } from '../helpers/db';
+import { refusal } from '../helpers/refusal';
 import { addEntities, code } from '../helpers/fixtures';
 
 let db: TestDb;
@@ -26,15 +27,6 @@ const fireOfficial = caller('xf.official', 'XFJYDD', ['official'], 'dingtalk');
 const safetyLeader = caller('yj.leader', 'YJGLJ', ['leader'], 'wecom');
 const inspector = caller('sc.inspector', 'SCJGJ', ['inspector'], 'wecom');
 
-async function refusal(p: Promise<unknown>): Promise<Refusal> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof Refusal) return err;
-    throw err;
-  }
-  throw new Error('expected a Refusal');
-}
 
 beforeAll(async () => {
   db = await freshDb();

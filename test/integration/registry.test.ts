@@ -3,9 +3,10 @@
  * department's inspectors (R7) and item lists (R9).
  */
 import type { Role } from '../../src/domain/organisation';
-import { Refusal, type Caller } from '../../src/services/context';
+import type { Caller } from '../../src/services/context';
 import { registryService, type RegistryService } from '../../src/services/registry';
 import { freshDb, type TestDb } from '../helpers/db';
+import { refusal } from '../helpers/refusal';
 import { addEntities, code } from '../helpers/fixtures';
 
 let db: TestDb;
@@ -16,15 +17,6 @@ const caller = (roles: Role[], department = 'SCJGJ'): Caller =>
 const official = caller(['official']);
 const noRoles = caller([]);
 
-async function refusal(p: Promise<unknown>): Promise<Refusal> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof Refusal) return err;
-    throw err;
-  }
-  throw new Error('expected a Refusal');
-}
 
 const stamp = { rowHash: 'h', createdAt: new Date('2026-01-05T00:00:00Z'), updatedAt: new Date('2026-01-05T00:00:00Z'), updatedBy: 'test' };
 

@@ -5,20 +5,10 @@
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Router } from '../../router';
-import { replyText, type ChannelAdapter, type Reply } from '../../types';
-
-export function shellAdapter(out: Writable): ChannelAdapter {
-  return {
-    name: 'shell',
-    async send(_recipient: string, replies: Reply[]) {
-      for (const r of replies) out.write(`${replyText(r)}\n\n`);
-    },
-  };
-}
+import { replyText } from '../../types';
 
 /** Runs a conversation as `userId` until the input ends (or the user types 退出). */
 export async function runShell(router: Router, userId: string, input: Readable, out: Writable, interactive: boolean): Promise<void> {
-  const adapter = shellAdapter(out);
   const rl = readline.createInterface({ input, terminal: false });
   const prompt = () => { if (interactive) out.write(`${userId}> `); };
   prompt();
@@ -27,7 +17,7 @@ export async function runShell(router: Router, userId: string, input: Readable, 
     if (t === '退出' || t === 'exit' || t === 'quit') break;
     if (t) {
       const outcome = await router.respond({ channel: 'shell', senderId: userId, text: t });
-      await adapter.send(userId, outcome.replies);
+      for (const r of outcome.replies) out.write(`${replyText(r)}\n\n`);
       // In the shell the other users' messages are shown here, so one terminal can play every role.
       for (const n of outcome.notices) out.write(`（发给 ${n.userId}）\n${replyText(n.reply)}\n\n`);
       if (outcome.cardOutcome) out.write(`（卡片已更新：${outcome.cardOutcome}）\n\n`);
