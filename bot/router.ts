@@ -13,7 +13,9 @@ import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
 import { placeInPool, poolCardActions } from './commands/pools';
 import { listInspectors, listItems, lookupEntity, queryPool } from './commands/registry';
-import type { CardAction, Command, CommandContext } from './commands/types';
+import { approvalCardActions, approve, reject, todo } from './commands/approvals';
+import type { CardAction, Command, CommandContext, Flow } from './commands/types';
+import type { FlowState } from '../src/services/conversations';
 import { text, type BotEvent, type Reply } from './types';
 
 export const MAX_INPUT_CHARS = 2000;
@@ -25,7 +27,15 @@ export interface RouterOptions {
   log: Logger;
   pageSize: number;
   announcer?: Announcer;
+  /** Guided conversations (新建计划, 备案) by name. */
+  flows?: Flow[];
+  /** More commands and card actions (plans, filings). */
+  extraCommands?: Command[];
+  extraActions?: CardAction[];
 }
+
+/** Words that end a guided conversation without saving anything. */
+const CANCEL_WORDS = new Set(['取消', '退出', '放弃', 'cancel']);
 
 export interface Outcome {
   replies: Reply[];
@@ -36,10 +46,12 @@ export interface Outcome {
 
 const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 
-export function createRouter({ services, log, pageSize, announcer }: RouterOptions) {
+export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [] }: RouterOptions) {
   const commands: Command[] = [];
-  commands.push(helpCommand(() => commands), whoami, queryPool, lookupEntity, listInspectors, listItems, placeInPool, announce, deadLetters, resend);
-  const actions = new Map<string, CardAction>(poolCardActions.map((a) => [a.action, a]));
+  commands.push(helpCommand(() => commands), whoami, queryPool, lookupEntity, listInspectors, listItems, placeInPool,
+    todo, approve, reject, ...extraCommands, announce, deadLetters, resend);
+  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...extraActions].map((a) => [a.action, a]));
+  const flowsByName = new Map(flows.map((f) => [f.name, f]));
   // Longest names first, so "查询" wins over "查".
   const byName = commands
     .flatMap((c) => c.names.map((n) => ({ n: n.toLowerCase(), c })))
@@ -66,12 +78,23 @@ export function createRouter({ services, log, pageSize, announcer }: RouterOptio
 
   async function guarded(caller: Caller, what: string, run: (ctx: CommandContext) => Promise<Outcome>): Promise<Outcome> {
     const notices: Outcome['notices'] = [];
-    const ctx: CommandContext = { caller, services, pageSize, announcer, notify: (userId, reply) => notices.push({ userId, reply }) };
+    let started: { flow: string; state: FlowState } | undefined;
+    const ctx: CommandContext = {
+      caller, services, pageSize, announcer,
+      notify: (userId, reply) => notices.push({ userId, reply }),
+      begin: (flow, state) => { started = { flow, state }; },
+    };
     try {
       const out = await run(ctx);
+      if (started && !(await services.conversations.begin(caller.userId, started.flow, started.state))) {
+        return only([text('您有一项未完成的操作，请先完成或发送“取消”后再开始新的。')]);
+      }
       return { ...out, notices: [...out.notices, ...notices] };
     } catch (err) {
-      if (err instanceof Refusal) return only([text(err.message)]);
+      if (err instanceof Refusal) {
+        const cite = err.rule && !err.message.includes(err.rule) ? `（依据规则 ${err.rule}）` : '';
+        return only([text(`${err.message}${cite}`)]);
+      }
       const ref = randomBytes(4).toString('hex');
       log.error('command failed', { ref, command: what, user: caller.userId, error: (err as Error).message });
       return only([text(`系统暂时出错，请稍后再试。如仍有问题，请把编号 ${ref} 告诉系统管理员。`)]);
@@ -98,9 +121,31 @@ export function createRouter({ services, log, pageSize, announcer }: RouterOptio
     if (!caller) return only([NOT_REGISTERED]);
     if (!input) return only([text('请输入命令，发送“帮助”查看可用命令。')]);
     if (input.length > MAX_INPUT_CHARS) return only([text(`消息过长（${input.length}字），请控制在${MAX_INPUT_CHARS}字以内。`)]);
+    const conv = await services.conversations.current(caller.userId);
+    const expiredNote = conv.expired
+      ? [text(`您未完成的“${flowsByName.get(conv.expired.flow)?.label ?? '操作'}”超过${services.conversations.minutes()}分钟未回复，已作废，没有保存任何内容。`)]
+      : [];
+    const session = conv.session;
+    const flow = session && flowsByName.get(session.flow);
+    if (session && flow) {
+      if (CANCEL_WORDS.has(input)) {
+        await services.conversations.end(caller.userId, session.version);
+        return only([text(`已取消“${flow.label}”，没有保存任何内容。`)]);
+      }
+      // Take the turn first (a guarded write), so two messages at once cannot both act on one step.
+      const mine = await services.conversations.advance(session, { step: session.step, data: session.data });
+      if (!mine) return only([text('这条回复与您的另一条消息同时到达，已忽略，请按最新提示重新回复。')]);
+      return guarded(caller, flow.name, async (ctx) => {
+        const turn = await flow.answer(input, { step: mine.step, data: mine.data }, ctx);
+        if (turn.next) await services.conversations.advance(mine, turn.next);
+        else await services.conversations.end(caller.userId, mine.version);
+        return only(turn.replies);
+      });
+    }
     const hit = match(input);
-    if (!hit) return only([text(`没有“${input.slice(0, 10)}${input.length > 10 ? '…' : ''}”这个命令。发送“帮助”查看可用命令。`)]);
-    return guarded(caller, hit.command.names[0], async (ctx) => only(await hit.command.run(hit.args, ctx)));
+    if (!hit) return only([...expiredNote, text(`没有“${input.slice(0, 10)}${input.length > 10 ? '…' : ''}”这个命令。发送“帮助”查看可用命令。`)]);
+    const out = await guarded(caller, hit.command.names[0], async (ctx) => only(await hit.command.run(hit.args, ctx)));
+    return { ...out, replies: [...expiredNote, ...out.replies] };
   }
 
   return {

@@ -12,6 +12,9 @@ import { poolService } from './services/pools';
 import { deliveryService } from './services/deliveries';
 import { importService } from './services/importer';
 import { demoService } from './services/demo';
+import { approvalService } from './services/approvals';
+import { conversationService } from './services/conversations';
+import { DEFAULT_POLICY, policyFrom } from './services/policy';
 
 export function createServices(deps: Deps) {
   return {
@@ -21,6 +24,9 @@ export function createServices(deps: Deps) {
     deliveries: deliveryService(deps),
     importer: importService(deps),
     demo: demoService(deps),
+    approvals: approvalService(deps),
+    conversations: conversationService(deps),
+    policy: deps.policy ?? DEFAULT_POLICY,
   };
 }
 
@@ -44,6 +50,6 @@ export async function openApp(config: Config, log: (line: string) => void): Prom
   });
   const repos = createRepos(db.models);
   await repos.org.seedDepartments();
-  const deps: Deps = { repos, now: () => new Date() };
+  const deps: Deps = { repos, now: () => new Date(), policy: policyFrom(config) };
   return { db, repos, deps, services: createServices(deps), close: () => db.close() };
 }

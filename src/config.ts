@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { policyFrom, type PolicyError } from './services/policy';
 
 /**
  * A whole number written in plain decimal digits. (z.coerce.number would take
@@ -57,6 +58,13 @@ const schema = z.object({
   /** Signs download links for files sent to DingTalk groups; at least 32 characters. */
   DOWNLOAD_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DOWNLOAD_TTL_HOURS: wholeNumber(1, 720).default(72),
+  /** Plans and approvals (issue 4). */
+  CONVERSATION_MINUTES: wholeNumber(5, 1440).default(30),
+  APPROVAL_REMIND_WORKING_DAYS: wholeNumber(1, 30).default(2),
+  /** Per-year inspection months when a year differs from R10, JSON: {"2027":{"B":[6,10]}}. */
+  INSPECTION_MONTHS: z.string().optional(),
+  /** The county's R6 risk policy, JSON by risk class (see README); defaults apply to classes left out. */
+  RISK_POLICY: z.string().optional(),
 }).superRefine((c, ctx) => {
   const groups: [string, (keyof typeof c)[]][] = [
     ['WeCom', ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY']],
@@ -71,6 +79,11 @@ const schema = z.object({
   if (c.WECOM_ROBOTS && !c.WECOM_CORP_ID) ctx.addIssue({ code: 'custom', path: ['WECOM_CORP_ID'], message: 'is required when WECOM_ROBOTS is set' });
   if (c.DINGTALK_ROBOTS && !c.DOWNLOAD_SECRET) ctx.addIssue({ code: 'custom', path: ['DOWNLOAD_SECRET'], message: 'is required when DINGTALK_ROBOTS is set (file links are signed)' });
   if (c.DINGTALK_ROBOTS && !c.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required when DINGTALK_ROBOTS is set (file links point to it)' });
+  try {
+    policyFrom(c);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path: [(err as PolicyError).key ?? 'RISK_POLICY'], message: (err as Error).message });
+  }
   for (const k of ['WECOM_ROBOTS', 'DINGTALK_ROBOTS'] as const) {
     const v = c[k];
     if (v === undefined) continue;

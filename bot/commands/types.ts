@@ -1,5 +1,6 @@
 import type { Services } from '../../src/app';
 import type { Caller } from '../../src/services/context';
+import type { FlowState } from '../../src/services/conversations';
 import type { Reply } from '../types';
 import type { Announcer } from '../delivery/announcer';
 
@@ -12,6 +13,16 @@ export interface CommandContext {
   notify(userId: string, reply: Reply): void;
   /** Group-chat announcements; absent where no group robot can be configured. */
   announcer?: Announcer;
+  /** Starts a guided conversation: the user's next messages go to this flow until it ends. */
+  begin(flow: string, state: FlowState): void;
+}
+
+/** A guided conversation: each answer moves it on; `next` absent means it is over. */
+export interface Flow {
+  name: string;
+  /** Words for the user, e.g. "新建计划". */
+  label: string;
+  answer(input: string, state: FlowState, ctx: CommandContext): Promise<{ replies: Reply[]; next?: FlowState }>;
 }
 
 export interface Command {

@@ -3,10 +3,13 @@ import type { Channel } from '../domain/audit';
 import type { Actor } from '../domain/pools';
 import type { Role } from '../domain/organisation';
 import type { Repos } from '../../store/repos';
+import type { Policy } from './policy';
 
 export interface Deps {
   repos: Repos;
   now: () => Date;
+  /** The county's settings; DEFAULT_POLICY when absent. */
+  policy?: Policy;
 }
 
 export interface Caller extends Actor {

@@ -59,6 +59,8 @@ const entity = new Schema(
     pendingDepartment: { type: String, default: '' },
     pendingAt: { type: Date },
     pendingReason: { type: String, default: '' },
+    /** Set when an inspection of the entity is finished (results, later issue); plans may leave out recent ones. */
+    lastInspectedAt: { type: Date },
     ...registryStamp,
   },
   opts,
@@ -245,6 +247,104 @@ const job = new Schema(
   opts,
 );
 
+/** One approval request per subject (a plan, a filing): ordered steps, guarded by `version`. */
+const approvalStep = new Schema(
+  {
+    role: { type: String, required: true },
+    department: { type: String, required: true },
+    label: { type: String, required: true },
+    outcome: { type: String, required: true },
+    by: { type: String },
+    at: { type: Date },
+    comment: { type: String },
+  },
+  { _id: false, versionKey: false, strict: 'throw' },
+);
+const approval = new Schema(
+  {
+    _id: String, // the subject's number, e.g. the plan number
+    kind: { type: String, required: true },
+    title: { type: String, required: true },
+    requestedBy: { type: String, required: true },
+    requesterDepartment: { type: String, required: true },
+    requestedAt: { type: Date, required: true },
+    steps: { type: [approvalStep], required: true },
+    current: { type: Number, required: true },
+    status: { type: String, required: true },
+    version: { type: Number, required: true },
+    waitingSince: { type: Date, required: true },
+    remindedAt: { type: Date },
+    fields: { type: String, default: '[]' }, // JSON of the card's label/value rows
+    flags: { type: [String], default: [] }, // what a reviewer must look at (e.g. R13 duplicates)
+  },
+  opts,
+);
+approval.index({ status: 1 });
+
+/** A guided conversation in progress, one per user; it expires and then leaves nothing behind. */
+const session = new Schema(
+  {
+    _id: String, // user id
+    flow: { type: String, required: true },
+    step: { type: String, required: true },
+    data: { type: String, required: true }, // JSON
+    expiresAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
+/** Sequence numbers (plan and filing numbers), one document per series. */
+const counter = new Schema({ _id: String, seq: { type: Number, required: true } }, opts);
+
+/** Submitted plans (R12, R13); drafts live in the submitter's session until submitted. */
+const plan = new Schema(
+  {
+    _id: String, // plan number
+    year: { type: Number, required: true },
+    department: { type: String, required: true },
+    pool: { type: String, required: true },
+    filter: { type: String, required: true }, // JSON of TargetFilter
+    items: { type: [String], required: true },
+    ratioPermille: { type: Number },
+    count: { type: Number },
+    windowFrom: { type: String, required: true },
+    windowTo: { type: String, required: true },
+    jointDepartments: { type: [String], default: [] },
+    specialReason: { type: String, default: '' },
+    predictedTargets: { type: Number, required: true },
+    duplicates: { type: [String], default: [] },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    updatedBy: { type: String, required: true },
+    updatedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+plan.index({ year: 1, department: 1 });
+
+/** Out-of-period inspection filings (R2, R11). */
+const filing = new Schema(
+  {
+    _id: String, // filing number
+    month: { type: String, required: true }, // 'YYYY-MM' of the planned date
+    department: { type: String, required: true },
+    creditCode: { type: String, required: true },
+    entityName: { type: String, required: true },
+    pool: { type: String, required: true },
+    reason: { type: String, required: true },
+    plannedDate: { type: String, required: true },
+    officers: { type: [String], default: [] },
+    description: { type: String, default: '' },
+    rules: { type: [String], default: [] },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  opts,
+);
+filing.index({ month: 1, department: 1 });
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -263,6 +363,11 @@ export function createModels(conn: Connection) {
     OutboxKey: conn.model('OutboxKey', seenKey.clone(), 'outbox_keys'),
     Job: conn.model('Job', job, 'jobs'),
     RateWindow: conn.model('RateWindow', rateWindow, 'rate_windows'),
+    Approval: conn.model('Approval', approval, 'approvals'),
+    Session: conn.model('Session', session, 'sessions'),
+    Counter: conn.model('Counter', counter, 'counters'),
+    Plan: conn.model('Plan', plan, 'plans'),
+    Filing: conn.model('Filing', filing, 'filings'),
   };
 }
 

@@ -2,6 +2,7 @@
 import type { Models } from '../models';
 import type { Pool, RiskClass } from '../../src/domain/pools';
 import type { EntityRecord } from '../../src/domain/entity';
+import type { TargetFilter } from '../../src/domain/plan';
 import { registryWriter } from './registry';
 
 export interface EntityDoc extends EntityRecord {
@@ -14,6 +15,7 @@ export interface EntityDoc extends EntityRecord {
   pendingDepartment: string;
   pendingAt?: Date;
   pendingReason: string;
+  lastInspectedAt?: Date;
   rowHash: string;
   createdAt: Date;
   updatedAt: Date;
@@ -40,6 +42,27 @@ function toQuery(f: EntityFilter): Record<string, unknown> {
   if (f.riskClass) q.riskClass = f.riskClass;
   if (f.department) q.departments = f.department;
   if (f.keyword) q.name = { $regex: escape(f.keyword) };
+  return q;
+}
+
+/** What a plan targets (R3, R4): its pool and filter; for B and C, only entities its departments supervise. */
+export interface PlanTargets {
+  pool: Pool;
+  filter: TargetFilter;
+  /** Supervising departments to match (any of them); empty = every entity of the pool (A: joint by construction). */
+  departments: string[];
+  /** Leave out entities inspected at or after this instant. */
+  inspectedSince?: Date;
+}
+
+function planQuery(t: PlanTargets): Record<string, unknown> {
+  const q: Record<string, unknown> = { pool: t.pool };
+  if (t.filter.industries.length) q.industry = { $in: t.filter.industries };
+  if (t.filter.townships.length) q.township = { $in: t.filter.townships };
+  if (t.filter.riskClasses.length) q.riskClass = { $in: t.filter.riskClasses };
+  if (t.filter.sectorTags.length) q.sectorTags = { $in: t.filter.sectorTags };
+  if (t.departments.length) q.departments = { $in: t.departments };
+  if (t.inspectedSince) q.$or = [{ lastInspectedAt: { $exists: false } }, { lastInspectedAt: { $lt: t.inspectedSince } }];
   return q;
 }
 
@@ -77,6 +100,16 @@ export function entityRepo(models: Models) {
 
     count(filter: EntityFilter): Promise<number> {
       return col.countDocuments(toQuery(filter));
+    },
+
+    countTargets(t: PlanTargets): Promise<number> {
+      return col.countDocuments(planQuery(t));
+    },
+
+    /** The credit codes a plan targets, ascending (the draw's snapshot). */
+    async targetCodes(t: PlanTargets): Promise<string[]> {
+      const docs = await col.find(planQuery(t), { projection: { _id: 1 } }).toArray();
+      return docs.map((d) => String(d._id)).sort();
     },
 
     async countByPool(filter: Omit<EntityFilter, 'pool'>): Promise<Record<Pool, number>> {

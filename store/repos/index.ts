@@ -8,6 +8,11 @@ import { fileRepo } from './files';
 import { inboundRepo } from './inbound';
 import { outboxRepo } from './outbox';
 import { jobRepo } from './jobs';
+import { approvalRepo } from './approvals';
+import { sessionRepo } from './sessions';
+import { counterRepo } from './counters';
+import { planRepo } from './plans';
+import { filingRepo } from './filings';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -23,6 +28,11 @@ export function createRepos(models: Models) {
     inbound: inboundRepo(models),
     outbox: outboxRepo(models),
     jobs: jobRepo(models),
+    approvals: approvalRepo(models),
+    sessions: sessionRepo(models),
+    counters: counterRepo(models),
+    plans: planRepo(models),
+    filings: filingRepo(models),
   };
 }
 

@@ -1,0 +1,151 @@
+/**
+ * Approvals in chat: a card to each decider of the current step, one tap to
+ * approve or return (同意/退回 with a comment by typing), 待办 for what waits
+ * for me, and the requester told at every step. Plans and filings use these.
+ */
+import { unitName } from '../../src/domain/organisation';
+import { currentDecider } from '../../src/domain/approval';
+import type { ApprovalChange, AlreadyDecided } from '../../src/services/approvals';
+import type { ApprovalDoc } from '../../store/repos/approvals';
+import type { Card } from '../cards/card';
+import { Refusal } from '../../src/services/context';
+import { text, type Reply } from '../types';
+import { day } from './format';
+import type { CardAction, Command, CommandContext } from './types';
+
+export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库' } as const;
+
+const OUTCOME_LABELS = { waiting: '待前序', pending: '待审批', approved: '已同意', rejected: '已退回' } as const;
+
+/** WeCom's task_id allows letters, digits and _-@ only, at most 128. */
+const cardId = (a: ApprovalDoc, userId: string) =>
+  `ap_${a.subject}_${a.current}_${userId}_${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_@-]/g, '_').slice(0, 128);
+
+export function approvalCard(a: ApprovalDoc, userId: string): Card {
+  const step = a.steps[a.current];
+  return {
+    cardId: cardId(a, userId),
+    title: `${KIND_LABELS[a.kind]}待审批：${a.subject}`,
+    description: `${a.title}｜第${a.current + 1}/${a.steps.length}步：${step.label}`,
+    fields: [
+      ...a.fields,
+      ...a.flags.map((f) => ({ label: '请注意', value: f })),
+      ...a.steps.slice(0, a.current).map((s, i) => ({ label: `第${i + 1}步`, value: `${s.label} ${OUTCOME_LABELS[s.outcome]}（${s.by ?? ''}${s.comment ? `：${s.comment}` : ''}）` })),
+      { label: '附意见', value: `回复“同意 ${a.subject} 意见”或“退回 ${a.subject} 理由”` },
+    ],
+    buttons: [
+      { key: `ap.yes:${a.subject}#${a.current}`, label: '同意', style: 'primary' },
+      { key: `ap.no:${a.subject}#${a.current}`, label: '退回', style: 'danger' },
+    ],
+  };
+}
+
+/** The request's history, one line per step. */
+export function approvalHistory(a: ApprovalDoc): string[] {
+  const lines = a.steps.map((s, i) => {
+    const who = s.by ? `，${s.by} ${day(s.at)}` : '';
+    return `${i + 1}. ${s.label}：${OUTCOME_LABELS[s.outcome]}${who}${s.comment ? `，意见：${s.comment}` : ''}`;
+  });
+  const status = a.status === 'pending' ? `审批中（待${currentDecider(a)}）` : a.status === 'approved' ? '已通过' : '已退回';
+  return [`状态：${status}`, ...lines];
+}
+
+/** Tells the deciders of the current step (a card each) and the requester what happened. */
+export function announceChange(change: ApprovalChange, ctx: CommandContext): void {
+  const a = change.approval;
+  for (const u of change.deciders) ctx.notify(u.userId, { kind: 'card', card: approvalCard(a, u.userId) });
+  const label = `${KIND_LABELS[a.kind]} ${a.subject}`;
+  const decided = a.steps[a.current - 1] ?? a.steps.find((s) => s.outcome === 'rejected');
+  if (change.event === 'submitted') return;
+  if (change.event === 'advanced') {
+    ctx.notify(a.requestedBy, text(`您的${label}已通过“${decided?.label}”（${ctx.caller.name}），已送${currentDecider(a)}。`));
+  } else if (change.event === 'approved') {
+    ctx.notify(a.requestedBy, text(`您的${label}已全部审批通过（最后一步：${ctx.caller.name}）。`));
+  } else {
+    const rejected = a.steps.find((s) => s.outcome === 'rejected');
+    ctx.notify(a.requestedBy, text(`您的${label}在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。可修改后重新提交。`));
+  }
+  if (change.deciders.length === 0 && a.status === 'pending') {
+    ctx.notify(a.requestedBy, text(`提醒：${currentDecider(a)}暂无已登记用户，${label}无人可审批，请联系系统管理员登记。`));
+  }
+}
+
+/** The sender's own reply after a decision. */
+function decisionReply(change: ApprovalChange | AlreadyDecided, approve: boolean): { replies: Reply[]; outcome: string } {
+  const a = change.approval;
+  if (change.event === 'already') {
+    const done = a.status === 'pending' ? `已由他人处理，现待${currentDecider(a)}审批` : a.status === 'approved' ? '已通过' : '已退回';
+    return { replies: [text(`${KIND_LABELS[a.kind]} ${a.subject} ${done}，无需重复操作。`)], outcome: `已处理（${done}）` };
+  }
+  const verb = approve ? '已同意' : '已退回';
+  const next = change.event === 'advanced' ? `，已送${currentDecider(a)}（${change.deciders.length}人）` : change.event === 'approved' ? '，审批全部完成' : '，已告知提交人';
+  return { replies: [text(`${verb}：${KIND_LABELS[a.kind]} ${a.subject}${next}。`)], outcome: verb };
+}
+
+function tapAction(approve: boolean): CardAction {
+  return {
+    action: approve ? 'ap.yes' : 'ap.no',
+    async run(subjectAndStep, ctx) {
+      const m = /^(.+)#(\d+)$/.exec(subjectAndStep);
+      if (!m) return { replies: [text('这个按钮已失效，请发送“待办”查看待审批事项。')], outcome: '已失效' };
+      const change = await ctx.services.approvals.decide(ctx.caller, m[1], Number(m[2]), approve, '');
+      if (change.event !== 'already') announceChange(change, ctx);
+      const tail = change.event !== 'already' ? [text(`如需补充意见，请回复：${approve ? '同意' : '退回'} ${m[1]} 意见内容`)] : [];
+      const r = decisionReply(change, approve);
+      return { replies: [...r.replies, ...tail], outcome: r.outcome };
+    },
+  };
+}
+
+export const approvalCardActions: CardAction[] = [tapAction(true), tapAction(false)];
+
+function typedDecision(approve: boolean): Command {
+  const word = approve ? '同意' : '退回';
+  return {
+    names: [word],
+    usage: `${word} <编号> ${approve ? '[意见]' : '<理由>'} — ${approve ? '同意' : '退回'}待我审批的事项，可附意见`,
+    roles: ['leader', 'office', 'justice'],
+    async run(args, ctx) {
+      const [subject, ...rest] = args.split(/\s+/).filter(Boolean);
+      if (!subject) return [text(`请写明编号，例如：${word} JH2026-0001 ${approve ? '同意，注意避开节假日' : '抽查比例过高'}`)];
+      // A comment replied after tapping the card goes with the decision already made.
+      const attachComment = async () => {
+        const added = await ctx.services.approvals.comment(ctx.caller, subject, rest.join(' '));
+        if (!added) return undefined;
+        const a = added.approval;
+        const s = a.steps[added.step];
+        ctx.notify(a.requestedBy, text(`${ctx.caller.name}对${KIND_LABELS[a.kind]} ${a.subject}（${s.label}，${OUTCOME_LABELS[s.outcome]}）补充意见：${s.comment}`));
+        return [text(`已将意见附在您对 ${a.subject} 的“${OUTCOME_LABELS[s.outcome]}”上，并告知提交人。`)];
+      };
+      let change;
+      try {
+        change = await ctx.services.approvals.decide(ctx.caller, subject, undefined, approve, rest.join(' '));
+      } catch (err) {
+        const commented = err instanceof Refusal && !err.rule ? await attachComment() : undefined;
+        if (commented) return commented;
+        throw err;
+      }
+      if (change.event === 'already') return (await attachComment()) ?? decisionReply(change, approve).replies;
+      announceChange(change, ctx);
+      return decisionReply(change, approve).replies;
+    },
+  };
+}
+
+export const approve = typedDecision(true);
+export const reject = typedDecision(false);
+
+export const todo: Command = {
+  names: ['待办', '待审批', '我的待办'],
+  usage: '待办 — 列出等我审批的事项',
+  async run(_args, ctx) {
+    const waiting = await ctx.services.approvals.waitingFor(ctx.caller);
+    if (waiting.length === 0) return [text('目前没有等您审批的事项。')];
+    const shown = waiting.slice(0, ctx.pageSize);
+    const lines = shown.map((a, i) =>
+      `${i + 1}. ${KIND_LABELS[a.kind]} ${a.subject}｜${a.title}｜${a.steps[a.current].label}｜${unitName(a.requesterDepartment)}提交，${day(a.waitingSince)}起等待`);
+    const more = waiting.length > shown.length ? `\n（共${waiting.length}项，仅显示前${shown.length}项）` : '';
+    const cards: Reply[] = shown.map((a) => ({ kind: 'card', card: approvalCard(a, ctx.caller.userId) }));
+    return [text(`等您审批的事项：\n${lines.join('\n')}${more}`), ...cards];
+  },
+};

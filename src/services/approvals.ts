@@ -1,0 +1,154 @@
+/**
+ * The approval engine as a use case (issue 4): opens a request with its ordered
+ * steps, records one decision at a time over the version the decider read (so a
+ * second tap or a colleague's simultaneous tap changes nothing), lists what
+ * waits for a user, and finds steps that waited too long. Every decision is
+ * audited (R20). Plans, filings and pool changes all go through here.
+ */
+import { createApproval, decide, mayDecide, overdue, type ApprovalKind, type StepSpec } from '../domain/approval';
+import type { ApprovalDoc } from '../../store/repos/approvals';
+import type { UserDoc } from '../../store/repos/org';
+import { Refusal, type Caller, type Deps } from './context';
+
+const MAX_COMMENT_CHARS = 500;
+
+export interface ApprovalRequest {
+  kind: ApprovalKind;
+  subject: string;
+  title: string;
+  requester: Caller;
+  steps: StepSpec[];
+  fields: ApprovalDoc['fields'];
+  flags?: string[];
+}
+
+/** What changed, and who must now act: the deciders of the current step (none once finished). */
+export interface ApprovalChange {
+  approval: ApprovalDoc;
+  event: 'submitted' | 'advanced' | 'approved' | 'rejected';
+  deciders: UserDoc[];
+}
+
+/** A tap on a card that was already decided: nothing changed; show the result. */
+export interface AlreadyDecided {
+  approval: ApprovalDoc;
+  event: 'already';
+}
+
+export function approvalService({ repos, now }: Deps) {
+  async function deciders(a: ApprovalDoc): Promise<UserDoc[]> {
+    const step = a.steps[a.current];
+    if (a.status !== 'pending' || !step) return [];
+    return (await repos.org.users()).filter((u) =>
+      u.active && u.department === step.department && u.roles.includes(step.role) && u.userId !== a.requestedBy);
+  }
+
+  async function load(subject: string): Promise<ApprovalDoc> {
+    const a = await repos.approvals.get(subject.trim());
+    if (!a) throw new Refusal(`没有编号为“${subject.trim().slice(0, 30)}”的审批事项，请核对编号（可发送“待办”查看）`);
+    return a;
+  }
+
+  return {
+    deciders,
+    get: (subject: string) => repos.approvals.get(subject),
+    many: (subjects: string[]) => repos.approvals.many(subjects),
+
+    /** Opens the request; opening the same subject again (a retry) returns the existing one unchanged. */
+    async open(req: ApprovalRequest): Promise<ApprovalChange> {
+      const at = now();
+      const doc: ApprovalDoc = {
+        ...createApproval(req.kind, req.subject, req.requester.userId, req.steps, at),
+        title: req.title,
+        requesterDepartment: req.requester.department,
+        fields: req.fields,
+        flags: req.flags ?? [],
+      };
+      if (!(await repos.approvals.create(doc))) {
+        const existing = await load(req.subject);
+        return { approval: existing, event: 'submitted', deciders: await deciders(existing) };
+      }
+      await repos.audit.append({
+        at, actor: req.requester.userId, channel: req.requester.channel, action: 'approval.open', target: `${req.kind}:${req.subject}`,
+        changes: [{ field: 'status', from: '""', to: '"pending"' }], note: req.steps.map((s) => s.label).join(' → '),
+      });
+      return { approval: doc, event: 'submitted', deciders: await deciders(doc) };
+    },
+
+    /**
+     * Decides the current step. `step` is the step the card was sent for: a card of an
+     * earlier step (or a decided request) only shows the result and changes nothing.
+     */
+    async decide(caller: Caller, subject: string, step: number | undefined, approve: boolean, comment: string): Promise<ApprovalChange | AlreadyDecided> {
+      const note = comment.trim();
+      if (note.length > MAX_COMMENT_CHARS) throw new Refusal(`意见过长（${note.length}字），请控制在${MAX_COMMENT_CHARS}字以内`);
+      for (let attempt = 0; ; attempt++) {
+        const a = await load(subject);
+        if (a.status !== 'pending' || (step !== undefined && step !== a.current)) return { approval: a, event: 'already' };
+        const may = mayDecide(a, caller);
+        if (!may.ok) throw new Refusal(may.message, may.rule);
+        if (!approve && !note && step === undefined) throw new Refusal(`退回时请写明理由，例如：退回 ${a.subject} 抽查比例过高，请调整为5%`);
+        const at = now();
+        const d = decide(a, caller, approve, note, at);
+        if (!d.ok) throw new Refusal(d.message, d.rule);
+        const next: ApprovalDoc = { ...a, ...d.approval, remindedAt: undefined };
+        if (!(await repos.approvals.replace(next, a.version))) {
+          // Changed meanwhile: a colleague decided (then the next read shows it), or a comment was added (then decide again).
+          if (attempt < 3) continue;
+          return { approval: await load(subject), event: 'already' };
+        }
+        const decided = next.steps[a.current];
+        await repos.audit.append({
+          at, actor: caller.userId, channel: caller.channel, action: approve ? 'approval.approve' : 'approval.reject',
+          target: `${a.kind}:${a.subject}`,
+          changes: [{ field: `steps.${a.current}`, from: '"pending"', to: JSON.stringify(decided.outcome) }, { field: 'status', from: JSON.stringify(a.status), to: JSON.stringify(next.status) }],
+          note: `${decided.label}${note ? `：${note}` : ''}`,
+        });
+        return { approval: next, event: d.event, deciders: await deciders(next) };
+      }
+    },
+
+    /**
+     * A comment replied after tapping: attached to the step this user decided, if it has none yet.
+     * Returns the approval and the step, or undefined when there is nothing of theirs to comment on.
+     */
+    async comment(caller: Caller, subject: string, comment: string): Promise<{ approval: ApprovalDoc; step: number } | undefined> {
+      const note = comment.trim();
+      if (!note) return undefined;
+      if (note.length > MAX_COMMENT_CHARS) throw new Refusal(`意见过长（${note.length}字），请控制在${MAX_COMMENT_CHARS}字以内`);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const a = await load(subject);
+        const i = a.steps.findIndex((s) => s.by === caller.userId && !s.comment);
+        if (i < 0) return undefined;
+        const next: ApprovalDoc = { ...a, steps: a.steps.map((s, j) => (j === i ? { ...s, comment: note } : s)), version: a.version + 1 };
+        if (!(await repos.approvals.replace(next, a.version))) continue;
+        await repos.audit.append({
+          at: now(), actor: caller.userId, channel: caller.channel, action: 'approval.comment', target: `${a.kind}:${a.subject}`,
+          changes: [{ field: `steps.${i}.comment`, from: '""', to: JSON.stringify(note) }], note: a.steps[i].label,
+        });
+        return { approval: next, step: i };
+      }
+      throw new Refusal('该事项正在被他人处理，请稍后再试');
+    },
+
+    /** What waits for this user: pending requests whose current step is theirs to decide. */
+    async waitingFor(caller: Caller): Promise<ApprovalDoc[]> {
+      return (await repos.approvals.pending()).filter((a) => mayDecide(a, caller).ok);
+    },
+
+    /** Requests whose current step has waited more than `limitDays` working days and was not reminded today. */
+    async overdue(at: Date, limitDays: number): Promise<{ approval: ApprovalDoc; deciders: UserDoc[] }[]> {
+      const out: { approval: ApprovalDoc; deciders: UserDoc[] }[] = [];
+      const today = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+      for (const a of await repos.approvals.pending()) {
+        if (!overdue(a, at, limitDays)) continue;
+        if (a.remindedAt && today(a.remindedAt) === today(at)) continue;
+        if (!(await repos.approvals.markReminded(a.subject, a.version, at))) continue;
+        out.push({ approval: a, deciders: await deciders(a) });
+      }
+      return out;
+    },
+  };
+}
+
+export type ApprovalService = ReturnType<typeof approvalService>;
