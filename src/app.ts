@@ -13,10 +13,12 @@ import { deliveryService } from './services/deliveries';
 import { importService } from './services/importer';
 import { demoService } from './services/demo';
 import { approvalService } from './services/approvals';
+import { planService } from './services/plans';
 import { conversationService } from './services/conversations';
 import { DEFAULT_POLICY, policyFrom } from './services/policy';
 
 export function createServices(deps: Deps) {
+  const approvals = approvalService(deps);
   return {
     users: userService(deps),
     registry: registryService(deps),
@@ -24,9 +26,12 @@ export function createServices(deps: Deps) {
     deliveries: deliveryService(deps),
     importer: importService(deps),
     demo: demoService(deps),
-    approvals: approvalService(deps),
+    approvals,
+    plans: planService(deps, approvals),
     conversations: conversationService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
+    /** The clock every use case reads (tests pass a fixed one). */
+    clock: deps.now,
   };
 }
 

@@ -75,6 +75,25 @@ export function approvalService({ repos, now }: Deps) {
       return { approval: doc, event: 'submitted', deciders: await deciders(doc) };
     },
 
+    /** Starts a returned request over (the subject was edited and submitted again); refused unless it was returned. */
+    async reopen(req: ApprovalRequest): Promise<ApprovalChange> {
+      const before = await repos.approvals.get(req.subject);
+      if (!before) return this.open(req);
+      if (before.status !== 'rejected') throw new Refusal(`${req.subject} 不是被退回状态，不能重新提交`);
+      const at = now();
+      const doc: ApprovalDoc = {
+        ...createApproval(req.kind, req.subject, req.requester.userId, req.steps, at),
+        version: before.version + 1,
+        title: req.title, requesterDepartment: req.requester.department, fields: req.fields, flags: req.flags ?? [],
+      };
+      if (!(await repos.approvals.replace(doc, before.version))) throw new Refusal(`${req.subject} 刚被他人处理，请重新查看后再提交`);
+      await repos.audit.append({
+        at, actor: req.requester.userId, channel: req.requester.channel, action: 'approval.reopen', target: `${req.kind}:${req.subject}`,
+        changes: [{ field: 'status', from: '"rejected"', to: '"pending"' }], note: req.steps.map((s) => s.label).join(' → '),
+      });
+      return { approval: doc, event: 'submitted', deciders: await deciders(doc) };
+    },
+
     /**
      * Decides the current step. `step` is the step the card was sent for: a card of an
      * earlier step (or a decided request) only shows the result and changes nothing.
