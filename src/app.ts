@@ -14,6 +14,8 @@ import { importService } from './services/importer';
 import { demoService } from './services/demo';
 import { approvalService } from './services/approvals';
 import { planService } from './services/plans';
+import { filingService } from './services/filings';
+import { coverageService } from './services/coverage';
 import { conversationService } from './services/conversations';
 import { DEFAULT_POLICY, policyFrom } from './services/policy';
 
@@ -28,6 +30,8 @@ export function createServices(deps: Deps) {
     demo: demoService(deps),
     approvals,
     plans: planService(deps, approvals),
+    filings: filingService(deps, approvals),
+    coverage: coverageService(deps, approvals),
     conversations: conversationService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */

@@ -11,6 +11,7 @@ import { describePlan, parseRatio, sampleSize, type PlanDraft, type Sampling, ty
 import { POOL_ALIASES, POOL_LABELS, RISK_ALIASES, type Pool, type RiskClass } from '../../src/domain/pools';
 import { hasAny } from '../../src/services/context';
 import { EditConflict } from '../../src/services/plans';
+import type { CoverageRow } from '../../src/services/coverage';
 import { text, type Reply } from '../types';
 import { approvalHistory, announceChange } from './approvals';
 import { keyValues } from './args';
@@ -348,4 +349,29 @@ export const showPlan: Command = {
   },
 };
 
-export const planCommands: Command[] = [newPlan, editPlan, myPlans, showPlan];
+
+/** Chinese lines for one department's coverage (R12). */
+export function coverageLines(row: CoverageRow, year: number): string {
+  const head = `${unitName(row.department)}：${row.covered}/${row.total} 项已有${year}年计划`;
+  if (row.missing.length === 0) return `${head}，已全覆盖`;
+  const names = row.missing.slice(0, 8).map((it) => `${it.name}（${it.itemCode}）`).join('、');
+  return `${head}；未覆盖：${names}${row.missing.length > 8 ? ` 等${row.missing.length}项` : ''}`;
+}
+
+export const coverage: Command = {
+  names: ['覆盖情况', '事项覆盖'],
+  usage: '覆盖情况 [年度] — 各检查事项是否已有本年度计划（R12）；联席办、司法局看全县',
+  async run(args, ctx) {
+    const year = /^\d{4}$/.test(args.trim()) ? Number(args.trim()) : Number(today(ctx).slice(0, 4));
+    const rows = await ctx.services.coverage.table(year);
+    const countyWide = hasAny(ctx.caller, ['office', 'justice', 'admin']);
+    const shown = countyWide ? rows : rows.filter((r) => r.department === ctx.caller.department);
+    if (shown.length === 0) return [text(countyWide ? '尚未导入任何检查事项清单（R9）。' : `${unitName(ctx.caller.department)}尚未导入检查事项清单（R9）。`)];
+    const total = shown.reduce((n, r) => n + r.total, 0);
+    const covered = shown.reduce((n, r) => n + r.covered, 0);
+    const head = `依据规则 R12：每个检查事项每年至少制定一个抽查计划。${year}年${countyWide ? '全县' : ''}已覆盖 ${covered}/${total} 项。`;
+    return [text([head, ...shown.map((r) => coverageLines(r, year))].join('\n'))];
+  },
+};
+
+export const planCommands: Command[] = [newPlan, editPlan, myPlans, showPlan, coverage];

@@ -24,6 +24,11 @@ export function userService({ repos, now }: Deps) {
       return u?.active ? u : undefined;
     },
 
+    /** Active users of a department holding any of these roles (e.g. whom to remind). */
+    async inDepartment(department: string, roles: readonly Role[]): Promise<UserDoc[]> {
+      return (await repos.org.users()).filter((u) => u.active && u.department === department && u.roles.some((r) => roles.includes(r)));
+    },
+
     /** Active users holding a role (e.g. every 联席办 user, to receive an approval card). */
     async withRole(role: Role): Promise<UserDoc[]> {
       return (await repos.org.users()).filter((u) => u.active && u.roles.includes(role));

@@ -45,6 +45,9 @@ export function itemRepo(models: Models) {
     count(): Promise<number> {
       return col.countDocuments({});
     },
+    async all(): Promise<ItemDoc[]> {
+      return (await col.find({}).sort({ department: 1, itemCode: 1 }).toArray()).map(fromDoc);
+    },
   };
 }
 

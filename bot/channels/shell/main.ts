@@ -23,11 +23,12 @@ async function main(): Promise<number> {
       return 1;
     }
     const interactive = Boolean(process.stdin.isTTY);
-    if (interactive) process.stdout.write(`您好，${user.name}。发送“帮助”查看命令，“退出”结束。\n`);
+    if (interactive) process.stdout.write(`您好，${user.name}。发送“帮助”查看命令，“切换 <用户ID>”换一个用户，“退出”结束。\n`);
     // Announcements are queued in the outbox; a running server (npm start) sends them.
     const announcer = createAnnouncer({ config, repos: app.repos, now: () => new Date() });
     const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE, announcer });
-    await runShell(router, values.as, process.stdin, process.stdout, interactive);
+    const known = async (id: string) => (await app.services.users.identify('shell', id))?.name;
+    await runShell(router, values.as, process.stdin, process.stdout, interactive, known);
     return 0;
   } finally {
     await app.close();

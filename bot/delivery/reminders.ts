@@ -1,0 +1,61 @@
+/**
+ * Scheduled reminders (issue 4): an approval step that waited more than the
+ * configured working days (its deciders get the card again), and in March each
+ * department whose items still lack a plan this year (R12).
+ */
+import type { Services } from '../../src/app';
+import { beijingDate } from '../../src/domain/calendar';
+import { workingDaysBetween } from '../../src/domain/approval';
+import { approvalCard, KIND_LABELS } from '../commands/approvals';
+import { coverageLines } from '../commands/plans';
+import { text } from '../types';
+import type { Notifier } from './notices';
+import type { Job } from './scheduler';
+
+const HOUR = 3600_000;
+
+export function reminderJobs(services: Services, notify: Notifier): Job[] {
+  return [
+    {
+      name: 'approvals.remind',
+      everyMs: HOUR,
+      async run(at) {
+        const limit = services.policy.remindAfterWorkingDays;
+        let sent = 0;
+        for (const { approval: a, deciders } of await services.approvals.overdue(at, limit)) {
+          const days = workingDaysBetween(a.waitingSince, at);
+          for (const u of deciders) {
+            const key = `remind:${a.subject}:${a.version}:${beijingDate(at)}:${u.userId}`;
+            await notify(u.userId, text(`提醒：${KIND_LABELS[a.kind]} ${a.subject}（${a.title}）已等待您审批 ${days} 个工作日，请尽快处理。`), `${key}:t`);
+            if (await notify(u.userId, { kind: 'card', card: approvalCard(a, u.userId) }, `${key}:c`)) sent++;
+          }
+        }
+        return `reminded ${sent}`;
+      },
+    },
+    {
+      name: 'coverage.remind',
+      everyMs: 6 * HOUR,
+      async run(at) {
+        const day = beijingDate(at);
+        const year = Number(day.slice(0, 4));
+        // In March, once a year (the counter makes it once across processes): the year's plans are due by 31 March (R12).
+        if (day.slice(5, 7) !== '03' || !(await services.coverage.claimYearlyReminder(year))) return 'not due';
+        let sent = 0;
+        for (const row of await services.coverage.table(year)) {
+          if (row.missing.length === 0) continue;
+          const message = text(`依据规则 R12：${year}年度抽查计划应于3月31日前录入。${coverageLines(row, year)}。请发送“新建计划”补充。`);
+          for (const u of await services.users.inDepartment(row.department, ['official', 'leader'])) {
+            if (await notify(u.userId, message, `coverage:${year}:${u.userId}`)) sent++;
+          }
+        }
+        return `reminded ${sent}`;
+      },
+    },
+    {
+      name: 'sessions.purge',
+      everyMs: HOUR,
+      run: async () => `purged ${await services.conversations.purgeExpired()}`,
+    },
+  ];
+}
