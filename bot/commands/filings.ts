@@ -1,0 +1,323 @@
+/**
+ * Out-of-period filings in chat (备案, R2, R10, R11): a guided conversation that
+ * asks for the entity, the reason, the planned date, the officers and a
+ * description (or takes them all on one line), says as soon as it can whether
+ * the inspection needs no filing, is refused, or must be filed; checks the team
+ * (R8a); shows a summary; and on 提交 numbers the filing and sends it to the
+ * department leader, 联席办 and 司法局. 备案列表 lists a month's filings by
+ * department; 查看备案 shows one with its history.
+ */
+import { FILING_REASON_LABELS, parseFilingReason } from '../../src/domain/filing';
+import { isEnforcementOfficer } from '../../src/domain/inspector';
+import { unitName } from '../../src/domain/organisation';
+import { POOL_LABELS, type Pool } from '../../src/domain/pools';
+import { FILING_NO, FILING_ROLES } from '../../src/services/filings';
+import type { FilingDoc } from '../../store/repos/filings';
+import type { ApprovalDoc } from '../../store/repos/approvals';
+import type { FlowState } from '../../src/services/conversations';
+import { text, type Reply } from '../types';
+import { announceChange, approvalHistory } from './approvals';
+import { keyValues } from './args';
+import type { Command, CommandContext, Flow } from './types';
+
+type Step = 'entity' | 'reason' | 'date' | 'officers' | 'description' | 'confirm';
+
+interface Draft {
+  creditCode?: string;
+  entityName?: string;
+  pool?: Pool;
+  /** The official's own words; the decision parses them. */
+  reason?: string;
+  day?: string;
+  /** Inspector numbers. */
+  officers?: string[];
+  description?: string;
+  /** The decision already told to the user ("pool|day|reason"), so it is said once. */
+  told?: string;
+}
+
+type Turn = { replies: Reply[]; next?: FlowState };
+type Answer = { ok: true; draft: Draft } | { ok: false; reason: string };
+
+const FLOW = 'filing';
+const HINT = '（发送“取消”放弃，不会保存任何内容）';
+const FIELD_WORDS: Record<string, Step> = {
+  主体: 'entity', 对象: 'entity', 检查对象: 'entity', 企业: 'entity', 代码: 'entity',
+  事由: 'reason', 原因: 'reason', 理由: 'reason',
+  日期: 'date', 时间: 'date', 检查日期: 'date', 计划日期: 'date',
+  人员: 'officers', 检查人员: 'officers', 执法人员: 'officers',
+  说明: 'description', 情况: 'description', 情况说明: 'description', 描述: 'description',
+};
+const FIELD_NAMES = '主体、事由、日期、人员、说明';
+const REASON_CHOICES = Object.values(FILING_REASON_LABELS).join('、');
+const MAX_REASON_CHARS = 100;
+const splitList = (s: string) => s.split(/[,，、;；\s]+/).map((x) => x.trim()).filter(Boolean);
+
+function prompt(step: Step, ctx: CommandContext): string {
+  const t = ctx.services.filings.today();
+  switch (step) {
+    case 'entity': return '请输入检查对象的统一社会信用代码，或名称中的几个字，例如 91361129MA35GK1L7T 或“华达”';
+    case 'reason': return `请说明检查事由，例如“投诉举报”或“消防安全投诉”（安静期只可因${REASON_CHOICES.replace('、外地移送', '')}检查，R11）`;
+    case 'date': return `请输入计划检查日期，例如 ${t.slice(0, 4)}-10-12 或“10月12日”`;
+    case 'officers': return '请输入检查人员（本单位执法检查人员名录中的姓名或人员编号），至少两名持有效执法证的执法人员（R8a），用“、”分隔，例如：王执法、李执法';
+    case 'description': return '请简要说明检查情况，例如：群众投诉该店消防通道堵塞，拟现场核查';
+    case 'confirm': return '请回复“提交”，或“改 <项目>”修改';
+  }
+}
+
+async function answerStep(step: Step, input: string, d: Draft, ctx: CommandContext): Promise<Answer> {
+  const svc = ctx.services.filings;
+  switch (step) {
+    case 'entity': {
+      const m = await svc.findEntity(input, ctx.pageSize);
+      if (m.kind === 'none') return { ok: false, reason: m.message };
+      if (m.kind === 'many') {
+        const rows = m.rows.map((e, i) => `${i + 1}. ${e.name}｜${e.creditCode}｜${e.pool}类`).join('\n');
+        const more = m.total > m.rows.length ? `\n（共${m.total}个，仅列前${m.rows.length}个，可输入更完整的名称）` : '';
+        return { ok: false, reason: `名称含“${input.trim().slice(0, 20)}”的主体有${m.total}个：\n${rows}${more}\n请回复其中一个的统一社会信用代码，例如 ${m.rows[0].creditCode}` };
+      }
+      return { ok: true, draft: { ...d, creditCode: m.entity.creditCode, entityName: m.entity.name, pool: m.entity.pool } };
+    }
+    case 'reason': {
+      const r = input.trim();
+      if (!r) return { ok: false, reason: prompt('reason', ctx) };
+      if (r.length > MAX_REASON_CHARS) return { ok: false, reason: `事由过长（${r.length}字），请用几个字概括，例如“投诉举报”；详细情况稍后在“说明”中填写` };
+      return { ok: true, draft: { ...d, reason: r } };
+    }
+    case 'date': {
+      const day = svc.plannedDay(input);
+      return day.ok ? { ok: true, draft: { ...d, day: day.value } } : day;
+    }
+    case 'officers': {
+      const team = await svc.resolveOfficers(ctx.caller, splitList(input));
+      return team.ok ? { ok: true, draft: { ...d, officers: team.value.map((p) => p.inspectorNo) } } : team;
+    }
+    case 'description': {
+      const t = input.trim();
+      if (t.length < 4) return { ok: false, reason: `请用一句话说明检查情况（至少4个字），${prompt('description', ctx).replace('请简要说明检查情况，', '')}` };
+      if (t.length > 500) return { ok: false, reason: `情况说明过长（${t.length}字），请控制在500字以内` };
+      return { ok: true, draft: { ...d, description: t } };
+    }
+    case 'confirm': return { ok: false, reason: `请回复“提交”报送，或“改 <项目>”修改（${FIELD_NAMES}）` };
+  }
+}
+
+async function summary(d: Draft, ctx: CommandContext): Promise<string> {
+  const team = await ctx.services.filings.resolveOfficers(ctx.caller, d.officers ?? []);
+  const people = team.ok
+    ? team.value.map((p) => `${p.name}（${p.inspectorNo}${isEnforcementOfficer(p) ? `，执法证至${p.certificateExpiry}` : '，专家，不计入执法人员'}）`).join('、')
+    : (d.officers ?? []).join('、');
+  const parsed = parseFilingReason(d.reason ?? '');
+  const reason = parsed.ok ? `${FILING_REASON_LABELS[parsed.value]}${d.reason !== FILING_REASON_LABELS[parsed.value] ? `（${d.reason}）` : ''}` : d.reason;
+  return [
+    '请核对备案内容：',
+    `检查对象：${d.entityName}（${d.creditCode}，${POOL_LABELS[d.pool!]}）`,
+    `事由：${reason}`,
+    `计划检查日期：${d.day}`,
+    `检查人员：${people}`,
+    `情况说明：${d.description}`,
+    `回复“提交”报送（部门领导确认 → 联席办、司法局备案登记）；或“改 <项目>”修改（${FIELD_NAMES}）；“取消”放弃。`,
+  ].join('\n');
+}
+
+const state = (step: Step, d: Draft): FlowState => ({ step, data: d as Record<string, unknown> });
+
+/**
+ * Moves the draft on to the first thing missing: ask for it, or end the
+ * conversation when the inspection needs no filing or is refused, or show the
+ * summary. `lead` is what to say before (decisions, problems with an answer).
+ */
+async function proceed(d: Draft, ctx: CommandContext, lead: string[], asked?: Step): Promise<Turn> {
+  const ask = (step: Step): Turn => ({
+    // An answer that failed at this very step already says what to write: no second prompt.
+    replies: [text([...lead, ...(asked === step ? [] : [prompt(step, ctx)])].join('\n') + HINT)],
+    next: state(step, d),
+  });
+  if (!d.creditCode) return ask('entity');
+  if (!d.reason) return ask('reason');
+  if (!d.day) return ask('date');
+  const svc = ctx.services.filings;
+  const decision = svc.decide(d.pool!, d.day, d.reason);
+  const about = `${d.entityName}（${POOL_LABELS[d.pool!]}）`;
+  if (decision.kind === 'not_needed') {
+    return { replies: [text([...lead, `${about}：${decision.message}。本次检查不必报备，没有保存任何内容。`].join('\n'))] };
+  }
+  if (decision.kind === 'refused') {
+    return { replies: [text([...lead, `${about}：${decision.message}。本次备案未提交，没有保存任何内容。`].join('\n'))] };
+  }
+  const key = `${d.pool}|${d.day}|${decision.reason}`;
+  if (d.told !== key) {
+    lead.push(`${about}：${decision.message}。`);
+    d.told = key;
+  }
+  if (!d.officers) return ask('officers');
+  const team = await svc.resolveOfficers(ctx.caller, d.officers);
+  const problem = team.ok ? svc.teamProblem(team.value, d.creditCode, d.day) : { message: team.reason };
+  if (problem) {
+    lead.push(problem.message);
+    d.officers = undefined;
+    return ask('officers');
+  }
+  if (!d.description) return ask('description');
+  return { replies: [text([...lead, await summary(d, ctx)].join('\n'))], next: state('confirm', d) };
+}
+
+async function submit(d: Draft, ctx: CommandContext): Promise<Reply[]> {
+  const { filing, change } = await ctx.services.filings.submit(ctx.caller, {
+    creditCode: d.creditCode!, reason: d.reason!, day: d.day!, officers: d.officers!, description: d.description!,
+  });
+  announceChange(change, ctx);
+  const who = change.deciders.map((u) => u.name).join('、') || '（本单位暂无已登记的其他部门领导，请联系管理员）';
+  const rules = filing.rules.join('、');
+  const form = filing.pool === 'A' ? '\n请注意：检查对象在A类联合监管库，检查结束后须将检查表报联席办和司法局备案（R2）。' : '';
+  return [text(`备案 ${filing.filingNo} 已提交（${rules}），已送部门领导确认（${who}），之后报联席办、司法局备案登记。发送“查看备案 ${filing.filingNo}”可查看进度。${form}`)];
+}
+
+export const filingFlow: Flow = {
+  name: FLOW,
+  label: '备案',
+  async answer(input, st, ctx) {
+    const d = { ...(st.data as Draft) };
+    const step = st.step as Step;
+    if (step === 'confirm' && ['提交', '确认', '确定'].includes(input)) return { replies: await submit(d, ctx) };
+    const change = /^(?:改|修改|重填)\s*(.+)$/.exec(input);
+    if (change) {
+      const target = FIELD_WORDS[change[1].trim()];
+      if (!target) return { replies: [text(`可修改的项目：${FIELD_NAMES}。例如“改 日期”`)], next: st };
+      return { replies: [text(`${prompt(target, ctx)}${HINT}`)], next: state(target, d) };
+    }
+    const r = await answerStep(step, input, d, ctx);
+    if (!r.ok) return { replies: [text(`${r.reason}${HINT}`)], next: st };
+    return proceed(r.draft, ctx, []);
+  },
+};
+
+/** Everything on one line: "备案 <代码或名称> 事由=… 日期=… 人员=…、… 说明=…" (说明 takes the rest of the line). */
+async function prefill(args: string, ctx: CommandContext): Promise<Turn> {
+  let rest = args;
+  let description: string | undefined;
+  const said = /(?:^|\s)(?:说明|情况说明|情况|描述)[=:：＝]/.exec(rest);
+  if (said) {
+    description = rest.slice(said.index + said[0].length).trim();
+    rest = rest.slice(0, said.index);
+  }
+  const { pairs, words } = keyValues(rest);
+  const given: [Step, string][] = [];
+  if (words.length) given.push(['entity', words.join(' ')]);
+  const lead: string[] = [];
+  for (const [k, v] of pairs) {
+    const step = FIELD_WORDS[k];
+    if (!step || step === 'description') lead.push(`“${k.slice(0, 10)}”不是备案的项目（可用：${FIELD_NAMES}），已忽略`);
+    else given.push([step, v]);
+  }
+  if (description !== undefined) given.push(['description', description]);
+  let d: Draft = {};
+  let failed: Step | undefined;
+  // The entity first: the officers' check needs it, and an ambiguous name is asked again before anything else.
+  for (const [step, value] of given.sort((a, b) => order(a[0]) - order(b[0]))) {
+    const r = await answerStep(step, value, d, ctx);
+    if (r.ok) d = r.draft;
+    else {
+      lead.push(r.reason);
+      failed ??= step;
+    }
+  }
+  return proceed(d, ctx, lead, failed);
+}
+
+const STEPS: Step[] = ['entity', 'reason', 'date', 'officers', 'description', 'confirm'];
+const order = (s: Step) => STEPS.indexOf(s);
+
+const STATUS_WORDS = { approved: '已备案', rejected: '已退回' } as const;
+
+function status(a: ApprovalDoc | undefined): string {
+  if (!a) return '未送审';
+  if (a.status === 'pending') return `审批中（第${a.current + 1}/${a.steps.length}步：${a.steps[a.current].label}）`;
+  return STATUS_WORDS[a.status];
+}
+
+function filingLine(f: FilingDoc, a: ApprovalDoc | undefined, i: number): string {
+  return `${i + 1}. ${f.filingNo}｜${f.plannedDate}｜${f.entityName}（${f.pool}类）｜${FILING_REASON_LABELS[f.reason as keyof typeof FILING_REASON_LABELS] ?? f.reason}｜${status(a)}`;
+}
+
+async function showFiling(no: string, ctx: CommandContext): Promise<Reply[]> {
+  const { filing: f, approval, officers } = await ctx.services.filings.view(ctx.caller, no);
+  const names = f.officers.map((n) => officers.find((p) => p.inspectorNo === n)).map((p, i) => (p ? `${p.name}（${p.inspectorNo}）` : f.officers[i]));
+  const lines = [
+    `备案 ${f.filingNo}（${unitName(f.department)}）`,
+    `检查对象：${f.entityName}（${f.creditCode}，${POOL_LABELS[f.pool]}）`,
+    `事由：${FILING_REASON_LABELS[f.reason as keyof typeof FILING_REASON_LABELS] ?? f.reason}　依据：${f.rules.join('、')}`,
+    `计划检查日期：${f.plannedDate}`,
+    `检查人员：${names.join('、')}`,
+    `情况说明：${f.description}`,
+  ];
+  if (f.pool === 'A') lines.push('A类联合监管库主体：检查表须报联席办和司法局备案（R2）');
+  if (approval) lines.push(...approvalHistory(approval));
+  lines.push(`提交：${f.createdBy}`);
+  return [text(lines.join('\n'))];
+}
+
+export const fileInspection: Command = {
+  names: ['备案', '检查备案', '报备'],
+  usage: '备案 [代码或名称 事由=… 日期=… 人员=…、… 说明=…] — 安静期或A类主体的检查报备（R2、R11），逐项填写或一行写完',
+  roles: FILING_ROLES,
+  async run(args, ctx) {
+    if (FILING_NO.test(args.trim())) return showFiling(args, ctx);
+    ctx.services.filings.mayFile(ctx.caller);
+    const intro = `开始报备${unitName(ctx.caller.department)}的检查（R2、R11），逐项填写，随时可发送“改 <项目>”修改、“取消”放弃。`;
+    const turn = args.trim() ? await prefill(args.trim(), ctx) : await proceed({}, ctx, [intro]);
+    if (turn.next) ctx.begin(FLOW, turn.next);
+    return turn.replies;
+  },
+};
+
+/** "2026-10", "2026年10月", "10月" (this year). */
+function parseMonth(word: string, thisYear: string): string | undefined | false {
+  const full = /^(\d{4})[-/.年](\d{1,2})月?$/.exec(word);
+  const bare = /^(\d{1,2})月$/.exec(word);
+  const m = full ?? (bare ? [word, thisYear, bare[1]] : undefined);
+  if (!m) return undefined;
+  const month = Number(m[2]);
+  if (month < 1 || month > 12) return false;
+  return `${m[1]}-${String(month).padStart(2, '0')}`;
+}
+
+export const listFilings: Command = {
+  names: ['备案列表', '备案清单'],
+  usage: '备案列表 [YYYY-MM] [部门] — 某月的检查备案，按部门列出（默认本月、本单位；联席办、司法局可看全县）',
+  async run(args, ctx) {
+    const today = ctx.services.filings.today();
+    let month = today.slice(0, 7);
+    const dept: string[] = [];
+    for (const w of args.split(/\s+/).filter(Boolean)) {
+      const m = parseMonth(w, today.slice(0, 4));
+      if (m === false) return [text(`“${w.slice(0, 10)}”不是有效月份，请写成 ${month}`)];
+      if (m) month = m;
+      else dept.push(w);
+    }
+    const { department, views } = await ctx.services.filings.list(ctx.caller, month, dept.join('') || undefined);
+    const scope = department ? unitName(department) : '全县';
+    const title = `${month.slice(0, 4)}年${Number(month.slice(5))}月检查备案（${scope}）`;
+    if (views.length === 0) return [text(`${title}：没有备案。`)];
+    const groups = new Map<string, typeof views>();
+    for (const v of views) groups.set(v.filing.department, [...(groups.get(v.filing.department) ?? []), v]);
+    const lines = [`${title}，共${views.length}件：`];
+    for (const [d, vs] of groups) {
+      lines.push(`【${unitName(d)}】${vs.length}件`);
+      vs.forEach((v, i) => lines.push(filingLine(v.filing, v.approval, i)));
+    }
+    lines.push('发送“查看备案 <编号>”查看详情和审批记录。');
+    return [text(lines.join('\n'))];
+  },
+};
+
+export const viewFiling: Command = {
+  names: ['查看备案'],
+  usage: '查看备案 <编号> — 备案内容和审批记录',
+  async run(args, ctx) {
+    if (!args.trim()) return [text('请写明备案编号，例如：查看备案 BA2026-0001。发送“备案列表”查看本月备案。')];
+    return showFiling(args, ctx);
+  },
+};
+
+export const filingCommands: Command[] = [fileInspection, listFilings, viewFiling];
