@@ -122,5 +122,76 @@ describe('a plan over WeCom: 新建计划 → department leader → 联席办 �
   });
 });
 
-/** Keeps the dingtalk helpers referenced until the filing part lands. */
-void signedCallback; void textMessageBody;
+describe('a filing over DingTalk: 备案 → department leader → 联席办 → 司法局 (R11)', () => {
+  // A planned date in B's quiet period (not June or September, R10), from tomorrow on (Beijing dates).
+  let t = Date.now() + 8 * 3600_000 + 86400_000;
+  while ([5, 8].includes(new Date(t).getUTCMonth())) t += 86400_000;
+  const planned = new Date(t).toISOString().slice(0, 10);
+  const year = Number(planned.slice(0, 4));
+  let filingNo = '';
+
+  const batchTo = (staffId: string) => dingtalk.batchSends.filter((b) => b.userIds.includes(staffId));
+  const session = () => dingtalk.sessionMessages.map((m) => JSON.stringify(m.body)).join('\n');
+
+  /** Sends a DingTalk text (a typed command or a tapped ActionCard button, which sends "点 <key>") and waits for everything to go out. */
+  async function dingSay(staffId: string, content: string): Promise<void> {
+    const before = dingtalk.sessionMessages.length + dingtalk.batchSends.length;
+    const s = dingtalk.newSession();
+    const body = textMessageBody({ msgId: `dt-${msgSeq++}`, senderStaffId: staffId, content, sessionWebhook: s.sessionWebhook, sessionWebhookExpiredTime: s.expiresAt });
+    const cb = signedCallback(APP_SECRET, body);
+    expect((await post('/dingtalk/callback', cb.body, cb.headers)).status).toBe(200);
+    await waitFor(async () => dingtalk.sessionMessages.length + dingtalk.batchSends.length > before && (await outboxEmpty()), 20_000, `the answer to “${content}”`);
+  }
+
+  beforeAll(async () => {
+    const services = createServices({ repos: db.repos, now: () => new Date() });
+    const admin = cliCaller('e2e');
+    for (const u of [
+      { userId: 'scj.official', name: '周晓燕', department: '县市管局', roles: ['official'], dingtalkStaffId: 'dd-zhou' },
+      { userId: 'scj.leader', name: '程丽华', department: '县市管局', roles: ['leader'], dingtalkStaffId: 'dd-cheng' },
+      { userId: 'lxb.office2', name: '钱联席', department: '县市管局', roles: ['office'], dingtalkStaffId: 'dd-qian' },
+      { userId: 'sfj.justice2', name: '李司法', department: '县司法局', roles: ['justice'], dingtalkStaffId: 'dd-li' },
+    ]) await services.users.save(admin, u);
+    const officer = (no: string, name: string) => ({
+      _id: no, name, department: 'SCJGJ', kind: 'civil_servant', certificateNo: `JX-${no}`, certificateExpiry: `${year + 2}-12-31`, qualification: '行政执法证',
+      specialties: [], jointPool: false, active: true, conflicts: [], rowHash: 'x', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test',
+    });
+    await db.repos.inspectors.writer.insertNew([officer('SC001', '王执法'), officer('SC002', '李执法')] as never);
+    await addEntities(db.repos, [{ n: 990, name: '万年县平安超市', pool: 'B', departments: ['SCJGJ'] }]);
+  });
+
+  it('the official files a quiet-period fire-safety complaint check in one line; it is accepted and numbered', async () => {
+    const { code } = await import('../helpers/fixtures');
+    await dingSay('dd-zhou', `备案 ${code(990)} 事由=消防安全投诉 日期=${planned} 人员=王执法、李执法 说明=群众举报疏散通道堵塞`);
+    expect(session()).toContain('提交');
+    await dingSay('dd-zhou', '提交');
+    filingNo = /BA\d{4}-\d{4}/.exec(session())?.[0] ?? '';
+    expect(filingNo).not.toBe('');
+    await waitFor(() => batchTo('dd-cheng').length > 0, 20_000, "the leader's card");
+    expect(batchTo('dd-cheng')[0].msgKey).toMatch(/ActionCard/);
+  });
+
+  it('each step is one tap on a DingTalk ActionCard button (it sends "点 <key>" back); the filing ends approved', async () => {
+    /** What the 同意 button of the newest card to this user sends when tapped: the decoded content of its actionURL. */
+    const approveButton = (staffId: string): string | undefined => {
+      const urls = batchTo(staffId).flatMap((b) => Object.entries(b.msgParam).filter(([k]) => /^(actionURL|buttonUrl|singleURL)/.test(k)).map(([, v]) => v));
+      const contents = urls.map((u) => decodeURIComponent(new URL(u).searchParams.get('content') ?? ''));
+      return contents.reverse().find((c) => c.startsWith('点 ap.yes:'));
+    };
+    for (const [staffId, step] of [['dd-cheng', 0], ['dd-qian', 1], ['dd-li', 2]] as const) {
+      await waitFor(() => approveButton(staffId) === `点 ap.yes:${filingNo}#${step}`, 20_000, `${staffId}'s card`);
+      await dingSay(staffId, approveButton(staffId)!);
+    }
+    const approval = await db.repos.approvals.get(filingNo);
+    expect(approval?.status).toBe('approved');
+    expect(approval?.steps.map((s) => s.by)).toEqual(['scj.leader', 'lxb.office2', 'sfj.justice2']);
+    expect(JSON.stringify(batchTo('dd-zhou'))).toContain('全部审批通过');
+  });
+
+  it('a button tapped twice changes nothing', async () => {
+    const version = (await db.repos.approvals.get(filingNo))?.version;
+    await dingSay('dd-li', `点 ap.yes:${filingNo}#2`);
+    expect(session()).toContain('无需重复操作');
+    expect((await db.repos.approvals.get(filingNo))?.version).toBe(version);
+  });
+});
