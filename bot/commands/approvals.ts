@@ -30,7 +30,7 @@ export function approvalCard(a: ApprovalDoc, userId: string): Card {
     fields: [
       ...a.fields,
       ...a.flags.map((f) => ({ label: '请注意', value: f })),
-      ...a.steps.slice(0, a.current).map((s, i) => ({ label: `第${i + 1}步`, value: `${s.label} ${OUTCOME_LABELS[s.outcome]}（${s.by ?? ''}${s.comment ? `：${s.comment}` : ''}）` })),
+      ...a.steps.slice(0, a.current).map((s, i) => ({ label: `第${i + 1}步`, value: `${s.label} ${OUTCOME_LABELS[s.outcome]}（${s.byName ?? s.by ?? ''}${s.comment ? `：${s.comment}` : ''}）` })),
       { label: '附意见', value: `回复“同意 ${a.subject} 意见”或“退回 ${a.subject} 理由”` },
     ],
     buttons: [
@@ -43,7 +43,7 @@ export function approvalCard(a: ApprovalDoc, userId: string): Card {
 /** The request's history, one line per step. */
 export function approvalHistory(a: ApprovalDoc): string[] {
   const lines = a.steps.map((s, i) => {
-    const who = s.by ? `，${s.by} ${day(s.at)}` : '';
+    const who = s.by ? `，${s.byName ?? s.by}（${s.by}）${day(s.at)}` : '';
     return `${i + 1}. ${s.label}：${OUTCOME_LABELS[s.outcome]}${who}${s.comment ? `，意见：${s.comment}` : ''}`;
   });
   const status = a.status === 'pending' ? `审批中（待${currentDecider(a)}）` : a.status === 'approved' ? '已通过' : '已退回';

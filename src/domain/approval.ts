@@ -19,6 +19,8 @@ export interface StepSpec {
 export interface Step extends StepSpec {
   outcome: 'waiting' | 'pending' | 'approved' | 'rejected';
   by?: string;
+  /** The decider's name as it was then, for cards and history. */
+  byName?: string;
   at?: Date;
   comment?: string;
 }
@@ -53,10 +55,12 @@ export function createApproval(kind: ApprovalKind, subject: string, requestedBy:
 
 const OUTCOME_WORDS = { approved: '已同意', rejected: '已退回' } as const;
 
-/** Who decides the current step, in words: "县消防救援大队部门领导". */
+/** Who decides the current step, in words: "县消防救援大队部门领导", "县市管局联席办", "县司法局". */
 export function currentDecider(a: Approval): string {
   const s = a.steps[a.current];
-  return s ? `${unitName(s.department)}${ROLE_LABELS[s.role]}` : '';
+  if (!s) return '';
+  // The 司法局's reviewer is the bureau itself: "县司法局", not "县司法局司法局审核".
+  return s.role === 'justice' ? unitName(s.department) : `${unitName(s.department)}${ROLE_LABELS[s.role]}`;
 }
 
 /** Only the designated role of the current step's department decides; nobody decides their own request. */
@@ -70,11 +74,11 @@ export function mayDecide(a: Approval, actor: Actor): { ok: true } | { ok: false
   return { ok: true };
 }
 
-export function decide(a: Approval, actor: Actor, approve: boolean, comment: string, at: Date): Decision {
+export function decide(a: Approval, actor: Actor & { name?: string }, approve: boolean, comment: string, at: Date): Decision {
   const may = mayDecide(a, actor);
   if (!may.ok) return { ...may, finished: a.status !== 'pending' };
   const steps = a.steps.map((s, i) => (i === a.current
-    ? { ...s, outcome: approve ? 'approved' as const : 'rejected' as const, by: actor.userId, at, comment: comment.trim() || undefined }
+    ? { ...s, outcome: approve ? 'approved' as const : 'rejected' as const, by: actor.userId, byName: actor.name, at, comment: comment.trim() || undefined }
     : s));
   if (!approve) {
     return { ok: true, event: 'rejected', approval: { ...a, steps, current: a.steps.length, status: 'rejected', version: a.version + 1, waitingSince: at } };

@@ -255,6 +255,7 @@ const approvalStep = new Schema(
     label: { type: String, required: true },
     outcome: { type: String, required: true },
     by: { type: String },
+    byName: { type: String },
     at: { type: Date },
     comment: { type: String },
   },
@@ -345,6 +346,62 @@ const filing = new Schema(
 );
 filing.index({ month: 1, department: 1 });
 
+/** Draws (双随机, issue 5): one per plan unless voided; the public record is kept whole as JSON (一公开). */
+const draw = new Schema(
+  {
+    _id: String, // draw number: "<plan number>-<n>", n counting the plan's draws from 1
+    planNo: { type: String, required: true },
+    year: { type: Number, required: true },
+    department: { type: String, required: true },
+    departments: { type: [String], default: [] },
+    pool: { type: String, required: true },
+    status: { type: String, required: true, enum: ['done', 'voided'] },
+    n: { type: Number, required: true },
+    k: { type: Number, required: true },
+    seedCommitment: { type: String, required: true },
+    snapshotDigest: { type: String, required: true },
+    rosterDigest: { type: String, required: true },
+    record: { type: String, required: true }, // JSON of the public DrawRecord
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    voidedBy: { type: String, default: '' },
+    voidedAt: { type: Date },
+    voidReason: { type: String, default: '' },
+    supersedes: { type: String, default: '' }, // the voided draw this one replaces
+  },
+  opts,
+);
+draw.index({ planNo: 1 });
+
+/** Inspection tasks (一集中): one visit to one entity; several departments' draws may share it. */
+const task = new Schema(
+  {
+    _id: String, // task number, e.g. "县市管局抽查〔2026〕12号"
+    year: { type: Number, required: true },
+    issuer: { type: String, required: true }, // the department whose series numbered it
+    lead: { type: String, required: true },
+    departments: { type: [String], default: [] },
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    drawNos: { type: [String], default: [] },
+    planNos: { type: [String], default: [] },
+    officers: { type: [String], default: [] }, // inspector numbers
+    items: { type: [String], default: [] },
+    windowFrom: { type: String, required: true },
+    windowTo: { type: String, required: true },
+    parts: { type: String, required: true }, // JSON of TaskPart[], earliest first
+    status: { type: String, required: true, enum: ['open', 'cancelled'] },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    cancelledAt: { type: Date },
+    cancelReason: { type: String, default: '' },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+task.index({ creditCode: 1 });
+task.index({ year: 1, departments: 1 });
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -368,6 +425,8 @@ export function createModels(conn: Connection) {
     Counter: conn.model('Counter', counter, 'counters'),
     Plan: conn.model('Plan', plan, 'plans'),
     Filing: conn.model('Filing', filing, 'filings'),
+    Draw: conn.model('Draw', draw, 'draws'),
+    Task: conn.model('Task', task, 'tasks'),
   };
 }
 

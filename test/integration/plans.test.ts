@@ -102,7 +102,7 @@ describe('新建计划: one thing at a time, then three approvals (R13)', () => 
   it('计划 <编号> and 我的计划 show status and history', async () => {
     const view = all(await say('xf.official2', `计划 ${no}`));
     expect(view).toContain('状态：已通过');
-    expect(view).toMatch(/部门领导审批：已同意，xf\.leader/);
+    expect(view).toMatch(/部门领导审批：已同意，黄大队长（xf\.leader）/);
     expect(view).toMatch(/司法局合法性审查.*已同意/);
     expect(all(await say('xf.official2', '我的计划'))).toContain(`${no}｜B类｜2026-09-01至2026-09-30｜已通过`);
   });
