@@ -16,6 +16,7 @@ import { approvalService } from './services/approvals';
 import { planService } from './services/plans';
 import { filingService } from './services/filings';
 import { coverageService } from './services/coverage';
+import { drawService } from './services/draws';
 import { conversationService } from './services/conversations';
 import { DEFAULT_POLICY, policyFrom } from './services/policy';
 
@@ -32,6 +33,7 @@ export function createServices(deps: Deps) {
     plans: planService(deps, approvals),
     filings: filingService(deps, approvals),
     coverage: coverageService(deps, approvals),
+    draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */

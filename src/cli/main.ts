@@ -4,6 +4,7 @@
  *   demo
  *   user add|list ...
  *   pool place|decide ...
+ *   draw export <抽取编号> [--out file] | draw verify <file>
  */
 import { configOrExit } from '../config';
 import { openApp } from '../app';
@@ -17,10 +18,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(usage());
     return name ? 2 : 0;
   }
+  const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) };
+  const offline = await command.runOffline?.(rest, io);
+  if (offline !== undefined) return offline;
   const config = configOrExit();
   const app = await openApp(config, (l) => process.stderr.write(`${l}\n`));
   try {
-    return await command.run(rest, app, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) });
+    return await command.run(rest, app, io);
   } catch (err) {
     if (err instanceof Refusal) {
       process.stderr.write(`${err.message}\n`);

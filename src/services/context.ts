@@ -10,6 +10,8 @@ export interface Deps {
   now: () => Date;
   /** The county's settings; DEFAULT_POLICY when absent. */
   policy?: Policy;
+  /** Cryptographic random bytes (the draw's seed); crypto.randomBytes when absent, tests pin it. */
+  random?: (bytes: number) => Buffer;
 }
 
 export interface Caller extends Actor {

@@ -93,6 +93,12 @@ export function entityRepo(models: Models) {
       return d ? fromDoc(d) : undefined;
     },
 
+    /** Several entities by credit code (missing ones are left out), in no particular order. */
+    async many(creditCodes: string[]): Promise<EntityDoc[]> {
+      if (creditCodes.length === 0) return [];
+      return (await col.find({ _id: { $in: creditCodes as never[] } }).toArray()).map(fromDoc);
+    },
+
     async find(filter: EntityFilter, limit: number): Promise<EntityDoc[]> {
       const docs = await col.find(toQuery(filter)).sort({ _id: 1 }).limit(limit).toArray();
       return docs.map(fromDoc);

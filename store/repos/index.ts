@@ -13,6 +13,8 @@ import { sessionRepo } from './sessions';
 import { counterRepo } from './counters';
 import { planRepo } from './plans';
 import { filingRepo } from './filings';
+import { drawRepo } from './draws';
+import { taskRepo } from './tasks';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -33,6 +35,8 @@ export function createRepos(models: Models) {
     counters: counterRepo(models),
     plans: planRepo(models),
     filings: filingRepo(models),
+    draws: drawRepo(models),
+    tasks: taskRepo(models),
   };
 }
 

@@ -3,6 +3,7 @@ import { userCommand } from './user';
 import { poolCommand } from './pool';
 import { importCommand } from './import';
 import { demoCommand } from './demo';
+import { drawCommand } from './draw';
 
 export interface Io {
   out(s: string): void;
@@ -14,6 +15,8 @@ export interface Io {
 export interface CliCommand {
   summary: string;
   run(args: string[], app: App, io: Io): Promise<number>;
+  /** Runs without opening the database when it can (returns undefined when it cannot). */
+  runOffline?(args: string[], io: Io): Promise<number | undefined>;
 }
 
 export const COMMANDS: Record<string, CliCommand> = {
@@ -21,6 +24,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   pool: poolCommand,
   import: importCommand,
   demo: demoCommand,
+  draw: drawCommand,
 };
 
 export function usage(): string {

@@ -1,0 +1,225 @@
+/**
+ * The draw in chat (issue 5): 抽取 posts the commitment, then the result with
+ * the seed and the full list (xlsx) to the group chats, and each officer's
+ * tasks privately; 核验 recomputes a draw; 作废抽取 (联席办) voids one;
+ * 抽取记录, 我的任务, 任务 and 联合检查 show what was drawn.
+ */
+import ExcelJS from 'exceljs';
+import { beijingDate } from '../../src/domain/calendar';
+import { DRAW_RULES_VERSION, type AssignedOfficer, type DrawAnnouncement } from '../../src/domain/draw';
+import { unitName } from '../../src/domain/organisation';
+import { formatSampling } from '../../src/domain/plan';
+import { POOL_LABELS } from '../../src/domain/pools';
+import type { DrawOutcome } from '../../src/services/draws';
+import type { TaskDoc } from '../../store/repos/tasks';
+import type { Announcement } from '../delivery/announcer';
+import { text } from '../types';
+import type { Command, CommandContext } from './types';
+
+/** How many tasks a chat message lists before pointing to the file. */
+const LIST_IN_CHAT = 20;
+
+const thisYear = (ctx: CommandContext) => Number(beijingDate(ctx.services.clock()).slice(0, 4));
+const yearArg = (args: string, ctx: CommandContext) => (/^\d{4}$/.test(args.trim()) ? Number(args.trim()) : thisYear(ctx));
+
+const officerText = (o: AssignedOfficer) => `${o.name}（${o.inspectorNo}${o.leader ? '，组长' : ''}${o.expert ? '，专家' : ''}）`;
+const taskOfficers = (t: TaskDoc) => t.parts.flatMap((p) => p.officers).map(officerText).join('、');
+const jointNote = (t: TaskDoc) => (t.departments.length > 1 ? `｜联合检查：${unitName(t.lead)}牵头，${t.departments.filter((d) => d !== t.lead).map(unitName).join('、')}参加` : '');
+
+export function taskLine(t: TaskDoc, i: number): string {
+  return `${i + 1}. ${t.taskNo}｜${t.entityName || t.creditCode}｜${t.creditCode}｜${t.window.from}至${t.window.to}｜${taskOfficers(t)}${jointNote(t)}`;
+}
+
+/** The commitment, posted before the result (docs/draw.md §1). */
+export function commitmentMarkdown(a: DrawAnnouncement): string {
+  return [
+    `计划 ${a.planNo}（${POOL_LABELS[a.pool]}）即将抽取，先公布以下承诺：`,
+    `- 对象范围：${a.filter}`,
+    `- 抽取规则：${formatSampling(a.sampling)}`,
+    `- 主体总数 n = ${a.n}，抽取数 k = ${a.k}`,
+    `- 快照摘要：${a.snapshotDigest}`,
+    `- 种子承诺值：${a.seedCommitment}`,
+    `- 人员名录摘要：${a.rosterDigest}`,
+    `- 规则版本：${a.rulesVersion}`,
+    '种子随抽取结果公布，任何人可核对其 SHA-256 是否等于承诺值。',
+  ].join('\n');
+}
+
+export function resultMarkdown(o: DrawOutcome): string {
+  const r = o.draw.record;
+  const joined = o.tasks.filter((t) => t.joined).length;
+  const lines = [
+    `抽取编号 ${o.draw.drawNo}（计划 ${r.planNo}，${POOL_LABELS[r.pool]}）：${r.n} 户中抽中 ${r.k} 户。`,
+    `- 种子：${r.seed}`,
+    ...(r.publicValue ? [`- 公开值：${r.publicValue}`] : []),
+    `- 有效种子：${r.effectiveSeed}`,
+    `- 检查任务 ${o.tasks.length} 个${joined ? `，其中 ${joined} 个与其他部门的抽取合并为联合检查（一次上门、一张表）` : ''}`,
+    ...o.tasks.slice(0, LIST_IN_CHAT).map((t, i) => taskLine(t.task, i)),
+    ...(o.tasks.length > LIST_IN_CHAT ? [`……共 ${o.tasks.length} 个，完整名单见附件`] : []),
+    `核验：发送“核验 ${o.draw.drawNo}”，或导出公开记录后运行 npm run cli -- draw verify <文件>（规则见 docs/draw.md，${DRAW_RULES_VERSION}）。`,
+  ];
+  return lines.join('\n');
+}
+
+/** The full list, one row per task, for the group chat's file. */
+export async function drawWorkbook(o: DrawOutcome): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('抽取结果');
+  ws.columns = [
+    { header: '序号', width: 6 }, { header: '任务编号', width: 26 }, { header: '统一社会信用代码', width: 22 }, { header: '主体名称', width: 30 },
+    { header: '乡镇', width: 10 }, { header: '地址', width: 30 }, { header: '检查期', width: 24 }, { header: '牵头部门', width: 14 },
+    { header: '参加部门', width: 24 }, { header: '检查事项', width: 40 }, { header: '检查人员', width: 50 }, { header: '备注', width: 24 },
+  ];
+  o.tasks.forEach(({ task, joined }, i) => {
+    const e = o.entities.get(task.creditCode);
+    ws.addRow([
+      i + 1, task.taskNo, task.creditCode, task.entityName || e?.name || '', e?.township ?? '', e?.address ?? '',
+      `${task.window.from}至${task.window.to}`, unitName(task.lead), task.departments.map(unitName).join('、'),
+      task.items.map((k) => o.itemNames.get(k) ?? k).join('、'), taskOfficers(task), joined ? '并入已有任务，联合检查' : '',
+    ]);
+  });
+  ws.getRow(1).font = { bold: true };
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+async function announceAll(ctx: CommandContext, departments: string[], a: Announcement): Promise<string[]> {
+  const reached: string[] = [];
+  for (const d of departments) {
+    const ch = ctx.announcer!.channelsOf(d);
+    if (ch.wecom || ch.dingtalk) {
+      await ctx.announcer!.announce(d, a);
+      reached.push(d);
+    }
+  }
+  return reached;
+}
+
+export const drawPlan: Command = {
+  names: ['抽取'],
+  usage: '抽取 <计划编号> [公开值] — 对已审批的计划抽取主体和检查人员，先公布承诺再公布结果（R2、R3、R10、R13）',
+  roles: ['official', 'leader', 'office'],
+  async run(args, ctx) {
+    const [planNo, ...rest] = args.split(/\s+/).filter(Boolean);
+    if (!planNo) return [text('请写明计划编号，例如：抽取 JH2026-0001；可在会上读出一个公开值一并写上：抽取 JH2026-0001 0618')];
+    const o = await ctx.services.draws.draw(ctx.caller, planNo, rest.join(' ') || undefined);
+    const title = `抽取承诺 ${o.plan.planNo}`;
+    const commitment = commitmentMarkdown(o.announcement);
+    const result = resultMarkdown(o);
+    const file = { name: `${o.draw.drawNo}抽取结果.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', data: await drawWorkbook(o) };
+    let where: string;
+    if (ctx.announcer) {
+      // Commitment first, everywhere; then the result with the seed and the list.
+      const first = await announceAll(ctx, o.announceTo, { title, markdown: commitment });
+      await announceAll(ctx, o.announceTo, { title: `抽取结果 ${o.draw.drawNo}`, markdown: result, file });
+      const missing = o.announceTo.filter((d) => !first.includes(d));
+      where = `承诺和结果已依次发到${first.length ? first.map(unitName).join('、') : '（无）'}的工作群${missing.length ? `；${missing.map(unitName).join('、')}未配置群机器人，请转发` : ''}。`;
+    } else {
+      where = '本环境没有配置群机器人，公告未发到工作群，内容如下，请转发。';
+    }
+    for (const { userId, tasks } of o.officerUsers) {
+      ctx.notify(userId, text(`您有新的检查任务（抽取编号 ${o.draw.drawNo}）：\n${tasks.map((t, i) => taskLine(t, i)).join('\n')}\n发送“我的任务”查看全部。`));
+    }
+    return [
+      text(`【抽取承诺】\n${commitment}`),
+      text(`【抽取结果】\n${result}`),
+      text(`${where}已私信通知 ${o.officerUsers.length} 名检查人员。`),
+    ];
+  },
+};
+
+export const verifyCommand: Command = {
+  names: ['核验', '核验抽取'],
+  usage: '核验 <抽取编号> — 用公开记录重算抽取，核对种子承诺、快照、抽中主体和检查人员',
+  async run(args, ctx) {
+    if (!args) return [text('请写明抽取编号，例如：核验 JH2026-0001-1')];
+    const { draw, result } = await ctx.services.draws.verify(args);
+    const state = draw.status === 'voided' ? `（此抽取已作废：${draw.voidReason}）` : '';
+    return [text(result.ok
+      ? `核验通过：抽取 ${draw.drawNo} 按公开记录重算，种子承诺、快照摘要、抽取数、抽中主体和检查人员全部一致（${draw.record.rulesVersion}）。${state}`
+      : `核验不通过：抽取 ${draw.drawNo}，第一处不一致：${result.first}${state}`)];
+  },
+};
+
+export const voidDraw: Command = {
+  names: ['作废抽取'],
+  usage: '作废抽取 <抽取编号> <理由> — 联席办作废一次抽取，其任务随之取消，计划可重新抽取（留痕，R20）',
+  roles: ['office'],
+  async run(args, ctx) {
+    const [drawNo, ...reason] = args.split(/\s+/).filter(Boolean);
+    if (!drawNo) return [text('请写明抽取编号和理由，例如：作废抽取 JH2026-0001-1 人员名录有误')];
+    const r = await ctx.services.draws.void(ctx.caller, drawNo, reason.join(' '));
+    const msg = `抽取 ${r.draw.drawNo} 已作废（理由：${r.draw.voidReason}）。取消任务 ${r.cancelled.length} 个${r.kept.length ? `；${r.kept.length} 个联合任务保留其他部门的部分` : ''}。原记录保留可查；计划 ${r.draw.planNo} 可重新抽取。`;
+    if (ctx.announcer) await announceAll(ctx, r.draw.departments, { title: `抽取作废 ${r.draw.drawNo}`, markdown: msg });
+    for (const no of r.officerUsers) {
+      const mine = [...r.cancelled, ...r.kept].filter((t) => t.parts.some((p) => p.drawNo === r.draw.drawNo && p.officers.some((o) => o.inspectorNo === no)));
+      if (mine.length) ctx.notify(no, text(`抽取 ${r.draw.drawNo} 已由联席办作废（${r.draw.voidReason}），您的以下检查任务已取消：${mine.map((t) => `${t.taskNo}（${t.entityName || t.creditCode}）`).join('、')}。`));
+    }
+    return [text(msg)];
+  },
+};
+
+export const drawHistory: Command = {
+  names: ['抽取记录'],
+  usage: '抽取记录 <计划编号> — 计划的每次抽取（含已作废的）及其任务',
+  async run(args, ctx) {
+    if (!args) return [text('请写明计划编号，例如：抽取记录 JH2026-0001')];
+    const { plan, draws } = await ctx.services.draws.history(args);
+    if (draws.length === 0) return [text(`计划 ${plan.planNo} 尚未抽取。`)];
+    const lines = draws.map(({ draw: d, tasks }) => {
+      const state = d.status === 'voided'
+        ? `已作废（${beijingDate(d.voidedAt ?? d.createdAt)} ${d.voidedBy}：${d.voidReason}）`
+        : '有效';
+      return `${d.drawNo}｜${beijingDate(d.createdAt)} ${d.createdBy}｜${d.n} 户中抽中 ${d.k} 户｜任务 ${tasks.length} 个｜${state}${d.supersedes ? `｜替代 ${d.supersedes}` : ''}\n   种子承诺值 ${d.seedCommitment}`;
+    });
+    return [text(`计划 ${plan.planNo} 的抽取记录：\n${lines.join('\n')}\n发送“核验 <抽取编号>”重算核对。`)];
+  },
+};
+
+export const myTasks: Command = {
+  names: ['我的任务', '检查任务'],
+  usage: '我的任务 [年度] — 检查人员看本人的检查任务，其他人看本单位的',
+  async run(args, ctx) {
+    const year = yearArg(args, ctx);
+    const { mode, tasks } = await ctx.services.draws.mine(ctx.caller, year);
+    const whose = mode === 'officer' ? '您' : unitName(ctx.caller.department);
+    if (tasks.length === 0) return [text(`${whose}${year}年暂无检查任务。`)];
+    const shown = tasks.slice(0, Math.max(ctx.pageSize, LIST_IN_CHAT));
+    const more = tasks.length > shown.length ? `\n……共 ${tasks.length} 个，完整名单见工作群中的抽取结果附件。` : '';
+    return [text(`${whose}${year}年的检查任务（${tasks.length} 个）：\n${shown.map(taskLine).join('\n')}${more}\n发送“任务 <任务编号>”查看检查事项。`)];
+  },
+};
+
+export const showTask: Command = {
+  names: ['任务'],
+  usage: '任务 <任务编号> — 一次检查的主体、时段、人员和全部检查事项（一张表）',
+  async run(args, ctx) {
+    if (!args) return [text('请写明任务编号，例如：任务 县市管局抽查〔2026〕1号')];
+    const t = await ctx.services.draws.task(args);
+    const names = await ctx.services.draws.itemNames(t.items);
+    const lines = [
+      `${t.taskNo}${t.status === 'cancelled' ? `（已取消：${t.cancelReason}）` : ''}`,
+      `主体：${t.entityName}（${t.creditCode}）`,
+      `检查期：${t.window.from} 至 ${t.window.to}`,
+      `牵头：${unitName(t.lead)}${t.departments.length > 1 ? `；参加：${t.departments.filter((d) => d !== t.lead).map(unitName).join('、')}` : ''}`,
+      `检查人员：${taskOfficers(t)}`,
+      `检查事项：${t.items.map((k) => names.get(k) ?? k).join('、')}`,
+      `来自抽取：${t.drawNos.join('、')}`,
+    ];
+    return [text(lines.join('\n'))];
+  },
+};
+
+export const jointInspections: Command = {
+  names: ['联合检查'],
+  usage: '联合检查 [年度] — 联席办查看多部门合并为一次上门的检查及减少的上门次数（一集中）',
+  roles: ['office', 'justice', 'admin'],
+  async run(args, ctx) {
+    const year = yearArg(args, ctx);
+    const r = await ctx.services.draws.joint(ctx.caller, year);
+    const head = `${year}年检查任务 ${r.open} 个，其中联合检查 ${r.tasks.length} 个，减少上门 ${r.visitsSaved} 次（进一次门、查多项事）。`;
+    if (r.tasks.length === 0) return [text(head)];
+    return [text(`${head}\n${r.tasks.slice(0, LIST_IN_CHAT).map(taskLine).join('\n')}${r.tasks.length > LIST_IN_CHAT ? `\n……共 ${r.tasks.length} 个` : ''}`)];
+  },
+};
+
+export const drawCommands: Command[] = [drawPlan, verifyCommand, voidDraw, drawHistory, myTasks, showTask, jointInspections];

@@ -1,0 +1,59 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { verifyDraw, type DrawRecord } from '../../domain/draw';
+import type { CliCommand, Io } from './index';
+
+const HELP = `usage:
+  npm run cli -- draw export <抽取编号> [--out <file.json>]   write the public record (docs/draw.md §5)
+  npm run cli -- draw verify <file.json>                      recompute it; exit 0 when it matches, 1 at the first difference
+verify needs no database: it reads only the file (SHA-256, seedrandom and docs/draw.md).
+`;
+
+/** Reads and recomputes a public record; prints the result in Chinese. */
+function verifyFile(file: string, io: Io): number {
+  let record: DrawRecord;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8')) as DrawRecord;
+  } catch (err) {
+    io.err(`无法读取公开记录 ${file}：${(err as Error).message}\n`);
+    return 2;
+  }
+  const r = verifyDraw(record);
+  if (r.ok) {
+    io.out(`一致：抽取记录（计划 ${record.planNo}，${record.n} 户中抽中 ${record.k} 户）按 ${record.rulesVersion} 重算，种子承诺、快照、抽中主体和检查人员全部一致\n`);
+    return 0;
+  }
+  io.out(`不一致：${r.first}\n`);
+  return 1;
+}
+
+export const drawCommand: CliCommand = {
+  summary: 'export a draw\'s public record, or verify one from its file (issue 5)',
+  async runOffline(args, io) {
+    const { positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+    if (positionals[0] !== 'verify') return undefined;
+    if (!positionals[1]) {
+      io.err(HELP);
+      return 2;
+    }
+    return verifyFile(positionals[1], io);
+  },
+  async run(args, app, io) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+    const [sub, id] = positionals;
+    if (sub === 'verify' && id) return verifyFile(id, io);
+    if (sub !== 'export' || !id) {
+      io.err(HELP);
+      return 2;
+    }
+    const draw = await app.services.draws.get(id);
+    const json = `${JSON.stringify(draw.record, null, 2)}\n`;
+    if (values.out) {
+      writeFileSync(values.out, json);
+      io.out(`已写出抽取 ${draw.drawNo} 的公开记录：${values.out}${draw.status === 'voided' ? `（此抽取已作废：${draw.voidReason}）` : ''}\n`);
+    } else {
+      io.out(json);
+    }
+    return 0;
+  },
+};
