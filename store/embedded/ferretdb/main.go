@@ -13,12 +13,27 @@
 // document lose writes. MongoDB makes each single-document write atomic, and
 // the application relies on that (guarded state changes instead of
 // transactions). Serialising requests restores it; a county's traffic is far
-// below what one SQLite writer handles.
+// below what one SQLite writer handles. Only requests that write are
+// serialised: reads (find, count, aggregate without $out/$merge, getMore, …)
+// cannot lose a write, SQLite (WAL) gives each a consistent snapshot, and they
+// pass at once, alongside the one write in progress. Among waiting writes,
+// inserts go first: they are cheap (one transaction per batch) and are what a
+// webhook waits on before it can answer, while updates and deletes are a
+// transaction per document and are what background workers do.
+//
+// FerretDB 1.24's SQLite backend looks documents up by
+// `_ferretdb_sjson->'$._id'` (an exact {_id} query, every UPDATE and DELETE it
+// issues), but its own _id index is on `_ferretdb_sjson->"_id"`, which SQLite
+// does not match to that expression: each of those is a full table scan. The
+// front therefore adds, once per collection, an index on the very expression
+// FerretDB queries (see ensureIDIndexes), which makes them index lookups.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -29,10 +44,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	_ "modernc.org/sqlite" // FerretDB registers it too; named here for ensureIDIndexes
 )
 
 func main() {
@@ -95,17 +112,27 @@ func main() {
 		<-ctx.Done()
 		_ = front.Close()
 	}()
-	go serveOneAtATime(front, backend)
+	go serveOneAtATime(front, backend, abs, logger)
 
 	fmt.Printf("ready mongodb://%s/\n", front.Addr().String())
 	<-done
 }
 
+// frontState is what all client connections share: the write lock, and which
+// collections already have the _id expression index.
+type frontState struct {
+	mu      prioLock // held by one write request at a time
+	dataDir string
+	logger  *slog.Logger
+	indexed map[string]bool // "db.collection", only touched with mu held
+}
+
 // serveOneAtATime accepts client connections and forwards their wire-protocol
-// messages to FerretDB at backend, one request and its reply at a time across
-// all connections.
-func serveOneAtATime(front net.Listener, backend string) {
-	var mu sync.Mutex
+// messages to FerretDB at backend: writes one request and its reply at a time
+// across all connections, reads without waiting.
+func serveOneAtATime(front net.Listener, backend, dataDir string, logger *slog.Logger) {
+	st := &frontState{dataDir: dataDir, logger: logger, indexed: map[string]bool{}}
+	st.mu.cond = sync.NewCond(&st.mu.m)
 	for {
 		client, err := front.Accept()
 		if err != nil {
@@ -114,11 +141,11 @@ func serveOneAtATime(front net.Listener, backend string) {
 			}
 			continue
 		}
-		go forward(client, backend, &mu)
+		go forward(client, backend, st)
 	}
 }
 
-func forward(client net.Conn, backend string, mu *sync.Mutex) {
+func forward(client net.Conn, backend string, st *frontState) {
 	defer client.Close()
 	server, err := net.Dial("tcp", backend)
 	if err != nil {
@@ -132,7 +159,7 @@ func forward(client net.Conn, backend string, mu *sync.Mutex) {
 		if err != nil {
 			return
 		}
-		replies, err := roundTrip(mu, server, fromServer, req)
+		replies, err := roundTrip(st, server, fromServer, req)
 		if err != nil {
 			return
 		}
@@ -145,9 +172,21 @@ func forward(client net.Conn, backend string, mu *sync.Mutex) {
 	}
 }
 
-func roundTrip(mu *sync.Mutex, server net.Conn, fromServer *bufio.Reader, req []byte) ([][]byte, error) {
-	mu.Lock()
-	defer mu.Unlock()
+func roundTrip(st *frontState, server net.Conn, fromServer *bufio.Reader, req []byte) ([][]byte, error) {
+	name, coll, db := command(req)
+	if !moreToCome(req) && isRead(name, req) {
+		return exchange(server, fromServer, req)
+	}
+	st.mu.Lock(name == "insert")
+	defer st.mu.Unlock()
+	replies, err := exchange(server, fromServer, req)
+	if err == nil && db != "" {
+		st.afterWrite(name, coll, db)
+	}
+	return replies, err
+}
+
+func exchange(server net.Conn, fromServer *bufio.Reader, req []byte) ([][]byte, error) {
 	if _, err := server.Write(req); err != nil {
 		return nil, err
 	}
@@ -165,6 +204,232 @@ func roundTrip(mu *sync.Mutex, server net.Conn, fromServer *bufio.Reader, req []
 			return replies, nil
 		}
 	}
+}
+
+// prioLock is a mutex whose high-priority waiters go before the others.
+type prioLock struct {
+	m           sync.Mutex
+	cond        *sync.Cond
+	held        bool
+	waitingHigh int
+}
+
+func (l *prioLock) Lock(high bool) {
+	l.m.Lock()
+	if high {
+		l.waitingHigh++
+	}
+	for l.held || (!high && l.waitingHigh > 0) {
+		l.cond.Wait()
+	}
+	if high {
+		l.waitingHigh--
+	}
+	l.held = true
+	l.m.Unlock()
+}
+
+func (l *prioLock) Unlock() {
+	l.m.Lock()
+	l.held = false
+	l.m.Unlock()
+	l.cond.Broadcast()
+}
+
+// readCommands cannot change data; anything else (unknown included) is serialised.
+var readCommands = map[string]bool{
+	"find": true, "getMore": true, "count": true, "distinct": true, "aggregate": true,
+	"listCollections": true, "listIndexes": true, "listDatabases": true, "killCursors": true,
+	"hello": true, "isMaster": true, "ismaster": true, "ping": true, "buildInfo": true, "buildinfo": true,
+	"serverStatus": true, "dbStats": true, "collStats": true, "getParameter": true, "endSessions": true,
+}
+
+func isRead(name string, req []byte) bool {
+	if !readCommands[name] {
+		return false
+	}
+	// An aggregation that writes ($out, $merge) is a write.
+	return name != "aggregate" || !(bytes.Contains(req, []byte("$out")) || bytes.Contains(req, []byte("$merge")))
+}
+
+// afterWrite keeps the _id expression indexes: a write that may have created a
+// collection gets its database's collections indexed (once); a drop forgets.
+// Called with mu held, so no other write runs meanwhile.
+func (st *frontState) afterWrite(name, coll, db string) {
+	switch name {
+	case "insert", "update", "findAndModify", "create", "createIndexes":
+		if coll == "" || st.indexed[db+"."+coll] {
+			return
+		}
+		if err := st.ensureIDIndexes(db); err != nil {
+			st.logger.Warn("cannot add the _id expression index", "db", db, "err", err)
+		}
+	case "drop":
+		delete(st.indexed, db+"."+coll)
+	case "dropDatabase":
+		for k := range st.indexed {
+			if strings.HasPrefix(k, db+".") {
+				delete(st.indexed, k)
+			}
+		}
+	}
+}
+
+// ensureIDIndexes adds to every collection of database db (one SQLite file,
+// "<db>.sqlite", with its collections listed in _ferretdb_collections) an
+// index on the expression FerretDB uses to find a document by _id.
+func (st *frontState) ensureIDIndexes(db string) error {
+	if strings.ContainsAny(db, "/\\\x00") {
+		return fmt.Errorf("unexpected database name %q", db)
+	}
+	path := filepath.Join(st.dataDir, db+".sqlite")
+	if _, err := os.Stat(path); err != nil {
+		return nil // nothing created (yet)
+	}
+	conn, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	rows, err := conn.Query(`SELECT name, table_name FROM "_ferretdb_collections"`)
+	if err != nil {
+		return err
+	}
+	type coll struct{ name, table string }
+	var colls []coll
+	for rows.Next() {
+		var c coll
+		if err := rows.Scan(&c.name, &c.table); err != nil {
+			rows.Close()
+			return err
+		}
+		colls = append(colls, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range colls {
+		if st.indexed[db+"."+c.name] {
+			continue
+		}
+		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, c.table+"_ferretdb_id_path", c.table)
+		if _, err := conn.Exec(q); err != nil {
+			return err
+		}
+		st.indexed[db+"."+c.name] = true
+	}
+	return nil
+}
+
+// command reads from an OP_MSG request its command name (the body's first
+// key), the collection (that key's value, when a string) and $db.
+func command(msg []byte) (name, coll, db string) {
+	if len(msg) < 21 || binary.LittleEndian.Uint32(msg[12:16]) != opMsg {
+		return "", "", ""
+	}
+	b := msg[20:]
+	for len(b) > 0 {
+		kind := b[0]
+		b = b[1:]
+		if len(b) < 4 {
+			return "", "", ""
+		}
+		n := int(int32(binary.LittleEndian.Uint32(b)))
+		if n < 5 || n > len(b) {
+			return "", "", ""
+		}
+		if kind == 0 {
+			return bodyFields(b[:n])
+		}
+		b = b[n:] // kind 1: a document sequence, its size counting itself
+	}
+	return "", "", ""
+}
+
+// bodyFields walks one BSON document's top-level elements.
+func bodyFields(doc []byte) (name, coll, db string) {
+	p := 4
+	for first := true; p < len(doc)-1; first = false {
+		t := doc[p]
+		p++
+		k := bytes.IndexByte(doc[p:], 0)
+		if k < 0 {
+			return
+		}
+		key := string(doc[p : p+k])
+		p += k + 1
+		size := bsonValueSize(t, doc[p:])
+		if size < 0 || p+size > len(doc) {
+			return
+		}
+		if t == 0x02 && size >= 5 {
+			s := string(doc[p+4 : p+size-1])
+			if first {
+				coll = s
+			}
+			if key == "$db" {
+				db = s
+			}
+		}
+		if first {
+			name = key
+		}
+		p += size
+	}
+	return
+}
+
+// bsonValueSize is the encoded size of a value of BSON type t at the start of b, or -1.
+func bsonValueSize(t byte, b []byte) int {
+	i32 := func() int {
+		if len(b) < 4 {
+			return -1
+		}
+		return int(int32(binary.LittleEndian.Uint32(b)))
+	}
+	switch t {
+	case 0x01, 0x09, 0x11, 0x12: // double, datetime, timestamp, int64
+		return 8
+	case 0x02, 0x0D, 0x0E: // string, JavaScript, symbol
+		if n := i32(); n >= 1 {
+			return 4 + n
+		}
+		return -1
+	case 0x03, 0x04, 0x0F: // document, array, code with scope
+		return i32()
+	case 0x05: // binary
+		if n := i32(); n >= 0 {
+			return 5 + n
+		}
+		return -1
+	case 0x06, 0x0A, 0x7F, 0xFF: // undefined, null, max key, min key
+		return 0
+	case 0x07: // ObjectId
+		return 12
+	case 0x08: // bool
+		return 1
+	case 0x0B: // regex: two C strings
+		a := bytes.IndexByte(b, 0)
+		if a < 0 {
+			return -1
+		}
+		c := bytes.IndexByte(b[a+1:], 0)
+		if c < 0 {
+			return -1
+		}
+		return a + 1 + c + 1
+	case 0x0C: // DBPointer
+		if n := i32(); n >= 1 {
+			return 4 + n + 12
+		}
+		return -1
+	case 0x10: // int32
+		return 4
+	case 0x13: // decimal128
+		return 16
+	}
+	return -1
 }
 
 const (
