@@ -1,9 +1,69 @@
-/** The Inbox the webhooks write to: records each platform message once. */
+/**
+ * The Inbox the webhooks write to: records each platform message once.
+ *
+ * Group commit: a message arriving while a write is in flight waits for it and
+ * joins the next batch, so concurrent webhooks share one insert into the queue
+ * and one into the kept keys (store/repos/inbound.ts `recordMany`) instead of
+ * two round trips each; a lone message is written at once. Each webhook still
+ * answers only after its own message is stored, with its own verdict (a
+ * duplicate key is reported per message).
+ *
+ * With `claim`, a server records messages already claimed by itself and hands
+ * the new ones to `onNew` (its dispatcher) to be processed from memory.
+ */
 import type { Repos } from '../store/repos';
+import type { Claim, InboundRecord } from '../store/repos/inbound';
 import type { Inbox, InboundMessage } from './channels/contracts';
 
-export function createInbox(repos: Repos, now: () => Date): Inbox {
+export interface InboxOptions {
+  claim?: Claim;
+  onNew?: (claimed: InboundRecord[]) => void;
+  /** Ids ("<platform>:<msgId>") of a batch whose write failed part-way: some may be stored, claimed, but not handed over. */
+  onFailed?: (ids: string[]) => void;
+  /** Most messages per write. */
+  maxBatch?: number;
+  /** Writes in flight at once. */
+  parallel?: number;
+}
+
+interface Waiting {
+  msg: InboundMessage;
+  resolve: (r: 'new' | 'duplicate') => void;
+  reject: (err: unknown) => void;
+}
+
+export function createInbox(repos: Repos, now: () => Date, opts: InboxOptions = {}): Inbox {
+  const maxBatch = opts.maxBatch ?? 200;
+  const parallel = opts.parallel ?? 1;
+  const queue: Waiting[] = [];
+  let inFlight = 0;
+
+  async function write(batch: Waiting[]): Promise<void> {
+    try {
+      const { results, claimed } = await repos.inbound.recordMany(batch.map((w) => w.msg), now(), opts.claim);
+      if (claimed.length) opts.onNew?.(claimed);
+      batch.forEach((w, i) => w.resolve(results[i]));
+    } catch (err) {
+      if (opts.claim) opts.onFailed?.(batch.map((w) => `${w.msg.platform}:${w.msg.msgId}`));
+      for (const w of batch) w.reject(err);
+    }
+  }
+
+  function pump(): void {
+    while (inFlight < parallel && queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      inFlight++;
+      void write(batch).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+  }
+
   return {
-    accept: (msg: InboundMessage) => repos.inbound.record(msg, now()),
+    accept: (msg: InboundMessage) => new Promise<'new' | 'duplicate'>((resolve, reject) => {
+      queue.push({ msg, resolve, reject });
+      pump();
+    }),
   };
 }

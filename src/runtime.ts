@@ -52,10 +52,26 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   const loops: Loop[] = [];
   const announcer = createAnnouncer({ config, repos, now });
   const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE, announcer });
-  const outbox = createOutboxWorker({ repos, senders, now, log, owner, maxAttempts: config.OUTBOX_MAX_ATTEMPTS, ratePerMinute: config.ROBOT_RATE_PER_MINUTE });
-  const outboxLoop = startLoop('outbox', outbox.step, log, { idleMs: 500, concurrency: 2 });
-  const dispatcher = createDispatcher({ repos, router, now, log, owner, platforms, queued: outboxLoop.poke });
-  const inboundLoop = startLoop('inbound', dispatcher.step, log, { idleMs: 500, concurrency: 4 });
+  // Work is handed over in memory: the webhooks record messages claimed by this
+  // process and hand them to the dispatcher, which queues its replies claimed
+  // and hands them to the outbox worker. The database loops pick up only what
+  // nobody alive holds (retries due, robot messages, a dead process's work).
+  const leaseMs = 60_000;
+  const outbox = createOutboxWorker({ repos, senders, now, log, owner, leaseMs, maxAttempts: config.OUTBOX_MAX_ATTEMPTS, ratePerMinute: config.ROBOT_RATE_PER_MINUTE });
+  const outboxLocal = startLoop('outbox', outbox.localStep, log, { idleMs: 1000, concurrency: 1 }); // one: sends stay in order
+  const outboxLoop = startLoop('outbox sweep', outbox.step, log, { idleMs: 500, concurrency: 1 });
+  const dispatcher = createDispatcher({
+    repos, router, now, log, owner, platforms, leaseMs,
+    queued: (claimed) => {
+      if (claimed.length) {
+        outbox.handoff(claimed);
+        outboxLocal.poke();
+      }
+      outboxLoop.poke();
+    },
+  });
+  const inboundLocal = startLoop('inbound', dispatcher.localStep, log, { idleMs: 1000, concurrency: 4 });
+  const inboundLoop = startLoop('inbound sweep', dispatcher.step, log, { idleMs: 5000, concurrency: 1 });
   const scheduler = createScheduler({
     repos, now, owner, log,
     jobs: [
@@ -65,17 +81,23 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       { name: 'outbox.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.outbox.purge(new Date(at.getTime() - 7 * DAY))}` },
     ],
   });
-  loops.push(outboxLoop, inboundLoop, startLoop('scheduler', scheduler.step, log, { idleMs: 5000, concurrency: 1 }));
+  // The heartbeat goes first: claims made before it are covered by their own lease.
+  await dispatcher.heartbeat().catch((err: Error) => log.warn(`heartbeat: ${err.message}`));
+  loops.push(
+    startLoop('heartbeat', dispatcher.heartbeat, log, { idleMs: 5000, concurrency: 1 }),
+    outboxLocal, outboxLoop, inboundLocal, inboundLoop,
+    startLoop('scheduler', scheduler.step, log, { idleMs: 5000, concurrency: 1 }),
+  );
 
-  // The webhooks record and answer; the inbound loop is woken to work at once.
-  const recorded = createInbox(repos, now);
-  const inbox: Inbox = {
-    async accept(msg) {
-      const r = await recorded.accept(msg);
-      if (r === 'new') inboundLoop.poke();
-      return r;
+  // The webhooks record (a group commit per batch of concurrent callbacks) and answer.
+  const inbox: Inbox = createInbox(repos, now, {
+    claim: { owner, leaseMs },
+    onNew: (claimed) => {
+      dispatcher.handoff(claimed);
+      inboundLocal.poke();
     },
-  };
+    onFailed: (ids) => dispatcher.orphaned(ids),
+  });
   const http = createHttpApp({
     conn: app.db.conn,
     engine: app.db.engine,

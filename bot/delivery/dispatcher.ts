@@ -3,10 +3,17 @@
  * the router, and queues every reply, notice and card update in the outbox.
  * Outbox keys derive from the inbound id, so a message processed twice (its
  * worker died before marking it done) never sends anything twice.
+ *
+ * Two sources of work: what this process's webhooks just recorded, claimed at
+ * insert time and handed over in memory (`handoff`, worked by `localStep` in
+ * batches: one outbox insert and one queue delete per batch), and, now and
+ * then, what nobody alive holds in the database (`step`: unclaimed messages, a
+ * dead process's, ones given back after an error).
  */
 import type { Logger } from '../../src/logger';
 import type { Repos } from '../../store/repos';
 import type { InboundRecord } from '../../store/repos/inbound';
+import type { OutboxEntry } from '../../store/repos/outbox';
 import type { OutboundPayload, Platform } from '../channels/contracts';
 import type { Outcome, Router } from '../router';
 import type { Reply } from '../types';
@@ -20,15 +27,24 @@ export interface DispatcherOptions {
   owner: string;
   /** Which platforms can deliver (configured). */
   platforms: Record<Platform, boolean>;
-  /** Called after something was queued, to wake the outbox worker. */
-  queued?: () => void;
+  /** Called after something was queued, with what was queued claimed by this process (to send from memory). */
+  queued?: (claimed: OutboxEntry[]) => void;
   leaseMs?: number;
   maxAttempts?: number;
+  /** Messages processed per localStep. */
+  batch?: number;
+  /** While there is local work, look for others' in the database at most this often. */
+  busySweepMs?: number;
 }
+
+/** How long a heartbeat keeps this process's claims its own. */
+export const HEARTBEAT_MS = 30_000;
 
 export function createDispatcher(o: DispatcherOptions) {
   const leaseMs = o.leaseMs ?? 60_000;
   const maxAttempts = o.maxAttempts ?? 5;
+  const batch = o.batch ?? 25;
+  const busySweepMs = o.busySweepMs ?? 30_000;
 
   function replyTo(msg: InboundRecord, reply: Reply): OutboundPayload {
     if (msg.platform === 'wecom') return { platform: 'wecom', kind: 'app', toUser: msg.senderId, reply };
@@ -47,37 +63,126 @@ export function createDispatcher(o: DispatcherOptions) {
     return undefined;
   }
 
-  async function deliver(msg: InboundRecord, outcome: Outcome): Promise<void> {
+  /** What one message's outcome queues, under keys derived from its id. */
+  async function plan(msg: InboundRecord, outcome: Outcome): Promise<{ payload: OutboundPayload; key: string }[]> {
+    const out: { payload: OutboundPayload; key: string }[] = [];
     let n = 0;
-    const put = (p: OutboundPayload) => o.repos.outbox.enqueue(p, o.now(), `${msg.id}:${n++}`);
+    const put = (payload: OutboundPayload) => out.push({ payload, key: `${msg.id}:${n++}` });
     if (outcome.cardOutcome && msg.platform === 'wecom' && msg.responseCode) {
-      await put({ platform: 'wecom', kind: 'card_update', responseCode: msg.responseCode, toUser: msg.senderId, outcome: { cardId: msg.cardId ?? '', label: outcome.cardOutcome } });
+      put({ platform: 'wecom', kind: 'card_update', responseCode: msg.responseCode, toUser: msg.senderId, outcome: { cardId: msg.cardId ?? '', label: outcome.cardOutcome } });
     }
-    for (const r of outcome.replies) await put(replyTo(msg, r));
+    for (const r of outcome.replies) put(replyTo(msg, r));
     for (const notice of outcome.notices) {
       const p = await noticeTo(notice.userId, notice.reply);
-      if (p) await put(p);
+      if (p) put(p);
       else n++;
     }
+    return out;
   }
 
+  async function route(msg: InboundRecord): Promise<Outcome> {
+    const event = { channel: msg.platform, senderId: msg.senderId };
+    return msg.kind === 'card_action'
+      ? o.router.tap(event, msg.actionKey ?? '')
+      : o.router.respond({ ...event, text: msg.text });
+  }
+
+  /**
+   * Processes claimed messages: routes each, then queues all their replies in
+   * one go and takes them out of the queue. A message whose routing fails is
+   * given back (claimable again after a pause, its attempts counted); if even
+   * that fails (the database is gone), the error is thrown and the caller
+   * keeps the whole batch, still ours, to retry.
+   */
+  async function processBatch(msgs: InboundRecord[]): Promise<void> {
+    const items: { payload: OutboundPayload; key: string }[] = [];
+    const done: string[] = [];
+    for (const msg of msgs) {
+      try {
+        items.push(...(await plan(msg, await route(msg))));
+        done.push(msg.id);
+      } catch (err) {
+        o.log.warn('inbound message failed; given back', { id: msg.id, error: (err as Error).message });
+        await o.repos.inbound.release(msg.id, o.owner, new Date(o.now().getTime() + 1000));
+      }
+    }
+    const claimed = await o.repos.outbox.enqueueMany(items, o.now(), { owner: o.owner, leaseMs });
+    const unkeyed = done.filter((id) => needsKey.has(id));
+    if (unkeyed.length) await o.repos.inbound.finishDone(unkeyed, o.now(), false);
+    await o.repos.inbound.finishDone(done.filter((id) => !needsKey.has(id)), o.now(), true);
+    for (const id of unkeyed) needsKey.delete(id);
+    o.queued?.(claimed);
+  }
+
+  const local: InboundRecord[] = [];
+  /** Claimed from the database, so their keys may be missing (kept by recordMany for handed-over ones). */
+  const needsKey = new Set<string>();
+  const orphans = new Set<string>();
+  let lastSweep = 0;
+  let alive: { until: number; owners: string[] } = { until: 0, owners: [] };
+
   return {
-    /** Processes one message; false when there was none. */
+    /** Messages this process recorded, claimed by it, to work on from memory. */
+    handoff(msgs: InboundRecord[]): void {
+      local.push(...msgs);
+    },
+
+    /** How many handed-over messages wait. */
+    pending: () => local.length,
+
+    /** Processes a batch of handed-over messages; false when there were none. */
+    async localStep(): Promise<boolean> {
+      if (local.length === 0) return false;
+      const msgs = local.splice(0, batch);
+      try {
+        await processBatch(msgs);
+      } catch (err) {
+        local.unshift(...msgs); // still ours: the database is gone or refused; try again
+        throw err;
+      }
+      return true;
+    },
+
+    /**
+     * Messages whose recording failed part-way (the webhook answered an error):
+     * they may be stored claimed by us without being in memory, so they are
+     * given back (by `heartbeat`) for any process to claim.
+     */
+    orphaned(ids: string[]): void {
+      for (const id of ids) orphans.add(id);
+    },
+
+    /** Renews this process's claims and gives back orphaned ones (run every few seconds). */
+    async heartbeat(): Promise<boolean> {
+      await o.repos.inbound.heartbeat(o.owner, new Date(o.now().getTime() + HEARTBEAT_MS));
+      for (const id of [...orphans]) {
+        await o.repos.inbound.release(id, o.owner, o.now());
+        orphans.delete(id);
+      }
+      return false;
+    },
+
+    /** Claims and processes one message nobody alive holds; false when there was none (or it is not time to look). */
     async step(): Promise<boolean> {
-      const msg = await o.repos.inbound.claim(o.owner, o.now(), leaseMs);
+      if (local.length > 0 && Date.now() - lastSweep < busySweepMs) return false;
+      lastSweep = Date.now();
+      if (alive.until < Date.now()) alive = { until: Date.now() + 2000, owners: await o.repos.inbound.aliveOwners(o.now()) };
+      // Our own claims are ours (in memory) whatever their lease says.
+      const msg = await o.repos.inbound.claim(o.owner, o.now(), leaseMs, [...alive.owners, o.owner]);
       if (!msg) return false;
       if (msg.attempts > maxAttempts) {
         await o.repos.inbound.finish(msg.id, o.owner, 'failed', o.now(), 'too many attempts');
         o.log.error('inbound message given up', { id: msg.id, attempts: msg.attempts });
         return true;
       }
-      const event = { channel: msg.platform, senderId: msg.senderId };
-      const outcome = msg.kind === 'card_action'
-        ? await o.router.tap(event, msg.actionKey ?? '')
-        : await o.router.respond({ ...event, text: msg.text });
-      await deliver(msg, outcome);
-      await o.repos.inbound.finish(msg.id, o.owner, 'done', o.now());
-      o.queued?.();
+      needsKey.add(msg.id);
+      try {
+        await processBatch([msg]);
+      } catch (err) {
+        local.push(msg); // ours now: retried from memory
+        throw err;
+      }
+      lastSweep = 0; // found one: look again at once
       return true;
     },
   };

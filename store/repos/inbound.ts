@@ -3,9 +3,19 @@
  * id, so a retry (reaching this or any other process) inserts nothing while the
  * message waits or is worked on; once done, the entry is deleted and an
  * insert-only key (inbound_keys) keeps recognising retries. Processing is
- * claimed with a lease: one process works on a message at a time, and a message
- * whose process died is picked up again when the lease runs out.
+ * claimed with a lease: one process works on a message at a time.
+ *
+ * A server records what its webhooks accept already claimed by itself and works
+ * on it from memory (bot/inbox.ts, bot/delivery/dispatcher.ts): its claims stay
+ * its own while it is alive, i.e. while it renews its entry in delivery_owners
+ * (`heartbeat`), however long its backlog. Other processes claim only messages
+ * nobody holds: unclaimed ones, and those whose lease ran out and whose owner
+ * is no longer alive (a dead process's work).
+ *
+ * Every hot-path operation is a batch or an exact-_id one: on FerretDB only
+ * those avoid a pass over the whole queue (see BENCHMARKS.md).
  */
+import type { mongo } from 'mongoose';
 import type { InboundMessage } from '../../bot/channels/contracts';
 import type { Models } from '../models';
 
@@ -14,42 +24,123 @@ export interface InboundRecord extends InboundMessage {
   attempts: number;
 }
 
-const isDuplicate = (err: unknown) => (err as { code?: number }).code === 11000;
+export interface Claim {
+  owner: string;
+  leaseMs: number;
+}
 
-export function inboundRepo(models: Models) {
-  const col = models.Inbound.collection;
-  const keys = models.InboundKey.collection;
-  /** Remembers a message id for good; false if it was already known. */
-  async function remember(id: string, at: Date): Promise<boolean> {
-    try {
-      await keys.insertOne({ _id: id as never, at });
-      return true;
-    } catch (err) {
-      if (isDuplicate(err)) return false;
+const DUPLICATE = 11000;
+const isDuplicate = (err: unknown) => (err as { code?: number }).code === DUPLICATE;
+
+interface WriteErrorLike { index: number; code: number; errmsg?: string }
+
+/**
+ * Runs an unordered insertMany and returns the indexes refused as duplicate
+ * keys; any other failure is thrown (the caller cannot know what was stored).
+ */
+export async function insertManyUnordered(col: mongo.Collection, docs: Record<string, unknown>[]): Promise<Set<number>> {
+  const dups = new Set<number>();
+  if (docs.length === 0) return dups;
+  try {
+    await col.insertMany(docs as never[], { ordered: false });
+  } catch (err) {
+    const e = err as { writeErrors?: WriteErrorLike[] | WriteErrorLike; code?: number };
+    const list = e.writeErrors === undefined ? undefined : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+    if (!list || list.length === 0) {
+      if (docs.length === 1 && isDuplicate(err)) return new Set([0]);
       throw err;
     }
+    for (const w of list) {
+      if (w.code !== DUPLICATE) throw err;
+      dups.add(w.index);
+    }
   }
+  return dups;
+}
+
+/**
+ * Deletes documents by exact _id, a few per round trip: FerretDB runs each as
+ * its own transaction while holding up every other write (including the
+ * webhooks'), so a round trip is kept short.
+ */
+export async function deleteByIds(col: mongo.Collection, ids: string[], perTrip = 8): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += perTrip) {
+    const r = await col.bulkWrite(ids.slice(i, i + perTrip).map((id) => ({ deleteOne: { filter: { _id: id as never } } })), { ordered: false });
+    n += r.deletedCount;
+  }
+  return n;
+}
+
+function fromDoc(d: Record<string, unknown>): InboundRecord {
+  const id = String(d._id);
   return {
+    id, msgId: id.slice(id.indexOf(':') + 1), platform: d.platform as InboundRecord['platform'], senderId: String(d.senderId),
+    kind: d.kind as InboundRecord['kind'], text: String(d.text ?? ''),
+    actionKey: (d.actionKey as string) || undefined, cardId: (d.cardId as string) || undefined, responseCode: (d.responseCode as string) || undefined,
+    sessionWebhook: (d.sessionWebhook as string) || undefined, sessionWebhookExpiresAt: (d.sessionWebhookExpiresAt as number) || undefined,
+    conversationId: (d.conversationId as string) || undefined, attempts: Number(d.attempts ?? 0),
+  };
+}
+
+export function inboundRepo(models: Models) {
+  const col = models.Inbound.collection as unknown as mongo.Collection;
+  const keys = models.InboundKey.collection as unknown as mongo.Collection;
+  /** Which processes are alive (renewed lately): their claims are not taken from them. */
+  const owners = () => models.Inbound.db.db!.collection('delivery_owners');
+
+  /**
+   * Records a batch of platform messages: one insert into the queue, one into
+   * the kept keys. Each is 'duplicate' when already recorded (waiting, in work,
+   * or done; also a second copy within the batch). With `claim`, the new ones
+   * are recorded as claimed by that owner (status 'working', one attempt) and
+   * returned, for it to process from memory.
+   */
+  async function recordMany(msgs: InboundMessage[], now: Date, claim?: Claim): Promise<{ results: ('new' | 'duplicate')[]; claimed: InboundRecord[] }> {
+    const results: ('new' | 'duplicate')[] = msgs.map(() => 'duplicate');
+    const seen = new Set<string>();
+    const docs: Record<string, unknown>[] = [];
+    const at: number[] = []; // docs[k] is msgs[at[k]]
+    msgs.forEach((msg, i) => {
+      const id = `${msg.platform}:${msg.msgId}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+      docs.push({
+        _id: id,
+        platform: msg.platform, senderId: msg.senderId, kind: msg.kind, text: msg.text,
+        actionKey: msg.actionKey ?? '', cardId: msg.cardId ?? '', responseCode: msg.responseCode ?? '',
+        sessionWebhook: msg.sessionWebhook ?? '', sessionWebhookExpiresAt: msg.sessionWebhookExpiresAt ?? 0,
+        conversationId: msg.conversationId ?? '',
+        status: claim ? 'working' : 'new', attempts: claim ? 1 : 0, leaseOwner: claim?.owner ?? '',
+        leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, receivedAt: now, error: '',
+      });
+      at.push(i);
+    });
+    const dupDocs = await insertManyUnordered(col, docs);
+    const fresh = docs.map((_, k) => k).filter((k) => !dupDocs.has(k));
+    // A key already kept is a retry of a message done before: drop the entry just made.
+    const dupKeys = await insertManyUnordered(keys, fresh.map((k) => ({ _id: docs[k]._id, at: now })));
+    const retried = [...dupKeys].map((j) => String(docs[fresh[j]]._id));
+    if (retried.length > 0) {
+      // Claimed by us, nobody else may hold it; unclaimed, only while nobody took it.
+      if (claim) await deleteByIds(col, retried);
+      else for (const id of retried) await col.deleteOne({ _id: id as never, status: 'new' });
+    }
+    const claimed: InboundRecord[] = [];
+    fresh.forEach((k, j) => {
+      if (dupKeys.has(j)) return;
+      results[at[k]] = 'new';
+      if (claim) claimed.push(fromDoc(docs[k]));
+    });
+    return { results, claimed };
+  }
+
+  return {
+    recordMany,
+
     /** 'duplicate' when this platform message was already recorded (waiting, in work, or done). */
     async record(msg: InboundMessage, now: Date): Promise<'new' | 'duplicate'> {
-      const id = `${msg.platform}:${msg.msgId}`;
-      try {
-        await col.insertOne({
-          _id: id as never,
-          platform: msg.platform, senderId: msg.senderId, kind: msg.kind, text: msg.text,
-          actionKey: msg.actionKey ?? '', cardId: msg.cardId ?? '', responseCode: msg.responseCode ?? '',
-          sessionWebhook: msg.sessionWebhook ?? '', sessionWebhookExpiresAt: msg.sessionWebhookExpiresAt ?? 0,
-          conversationId: msg.conversationId ?? '',
-          status: 'new', attempts: 0, leaseOwner: '', leaseUntil: now, receivedAt: now, error: '',
-        });
-      } catch (err) {
-        if (isDuplicate(err)) return 'duplicate';
-        throw err;
-      }
-      if (await remember(id, now)) return 'new';
-      // A retry of a message already done: its queue entry was gone, so drop the one just made.
-      await col.deleteOne({ _id: id as never, status: 'new' });
-      return 'duplicate';
+      return (await recordMany([msg], now)).results[0];
     },
 
     /** Whether a platform message was ever recorded. */
@@ -57,38 +148,64 @@ export function inboundRepo(models: Models) {
       return (await keys.countDocuments({ _id: `${platform}:${msgId}` as never })) > 0;
     },
 
-    /** Claims the oldest message that is new, or whose worker's lease ran out. */
-    async claim(owner: string, now: Date, leaseMs: number): Promise<InboundRecord | undefined> {
+    /**
+     * Claims the oldest message nobody holds: new, or whose lease ran out and
+     * whose owner is not among `alive` (processes that renewed their heartbeat).
+     */
+    async claim(owner: string, now: Date, leaseMs: number, alive: string[] = []): Promise<InboundRecord | undefined> {
       const d = await col.findOneAndUpdate(
-        { status: { $in: ['new', 'working'] }, leaseUntil: { $lte: now } },
+        { status: { $in: ['new', 'working'] }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) },
         { $set: { status: 'working', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
         { sort: { receivedAt: 1 }, returnDocument: 'after' },
       );
-      if (!d) return undefined;
-      const id = String(d._id);
-      return {
-        id, msgId: id.slice(id.indexOf(':') + 1), platform: d.platform, senderId: d.senderId, kind: d.kind, text: d.text,
-        actionKey: d.actionKey || undefined, cardId: d.cardId || undefined, responseCode: d.responseCode || undefined,
-        sessionWebhook: d.sessionWebhook || undefined, sessionWebhookExpiresAt: d.sessionWebhookExpiresAt || undefined,
-        conversationId: d.conversationId || undefined, attempts: d.attempts,
-      };
+      return d ? fromDoc(d) : undefined;
     },
 
     /**
-     * Finishes a claimed message, only while the claim is still ours: a done one
-     * leaves the queue (its key stays); a failed one stays for inspection.
+     * Finishes a claimed message. A failed one stays for inspection, only while
+     * the claim is still ours. A done one leaves the queue (its key stays); that
+     * needs no guard: done is final, and a process that took the message over
+     * meanwhile queues its replies under the same keys, so nothing is sent twice.
      */
     async finish(id: string, owner: string, status: 'done' | 'failed', now: Date, error = ''): Promise<boolean> {
-      if (status === 'done') {
-        await remember(id, now); // normally there already; makes sure a later retry is known
-        const r = await col.deleteOne({ _id: id as never, status: 'working', leaseOwner: owner });
-        return r.deletedCount === 1;
-      }
+      if (status === 'done') return (await this.finishDone([id], now, false)) === 1;
       const r = await col.updateOne(
         { _id: id as never, status: 'working', leaseOwner: owner },
         { $set: { status, doneAt: now, error, leaseOwner: '' } },
       );
       return r.modifiedCount === 1;
+    },
+
+    /**
+     * Takes done messages out of the queue. `keyed`: their keys are known to be
+     * kept (recorded by recordMany), else they are made sure of first, so a
+     * later retry is recognised.
+     */
+    async finishDone(ids: string[], now: Date, keyed: boolean): Promise<number> {
+      if (!keyed) await insertManyUnordered(keys, ids.map((id) => ({ _id: id, at: now })));
+      return deleteByIds(col, ids);
+    },
+
+    /**
+     * Gives a message back if `owner` holds it: anyone may claim it again from
+     * `at` (attempts are counted by that claim). Rare (after errors), so its
+     * guard may cost a pass over the queue on FerretDB.
+     */
+    async release(id: string, owner: string, at: Date): Promise<void> {
+      await col.updateOne({ _id: id as never, leaseOwner: owner }, { $set: { leaseOwner: '', leaseUntil: at } });
+    },
+
+    /** Renews this process's heartbeat: its claims stay its own until `until`. */
+    async heartbeat(owner: string, until: Date): Promise<void> {
+      await owners().updateOne({ _id: owner as never }, { $set: { until } }, { upsert: true });
+    },
+
+    /** The processes alive at `now`; forgets those dead for a day. */
+    async aliveOwners(now: Date): Promise<string[]> {
+      const all = await owners().find({}).toArray();
+      const stale = all.filter((d) => (d.until as Date).getTime() < now.getTime() - 86_400_000).map((d) => String(d._id));
+      if (stale.length) await deleteByIds(owners(), stale);
+      return all.filter((d) => (d.until as Date).getTime() > now.getTime()).map((d) => String(d._id));
     },
 
     async get(platform: string, msgId: string) {

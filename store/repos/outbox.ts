@@ -3,10 +3,16 @@
  * in any process claim due ones with a lease, send, and mark them sent (moved
  * to outbox_sent), to be retried (with backoff), or dead (the dead-letter list
  * an admin can resend from). The queue holds only live work, so claims stay cheap.
+ *
+ * A server queues its replies already claimed by itself and sends them from
+ * memory (`enqueueMany` with a claim, bot/delivery/outboxWorker.ts); other
+ * processes claim only what nobody alive holds (see store/repos/inbound.ts).
  */
 import { randomBytes } from 'node:crypto';
+import type { mongo } from 'mongoose';
 import { rateKey, type OutboundPayload } from '../../bot/channels/contracts';
 import type { Models } from '../models';
+import { deleteByIds, insertManyUnordered, type Claim } from './inbound';
 
 export interface OutboxEntry {
   id: string;
@@ -34,12 +40,41 @@ function fromDoc(d: Record<string, unknown>): OutboxEntry {
   };
 }
 
+function toDoc(payload: OutboundPayload, id: string, now: Date, claim?: Claim): Record<string, unknown> {
+  return {
+    _id: id, payload: JSON.stringify(payload), platform: payload.platform, kind: payload.kind,
+    rateKey: rateKey(payload) ?? '', status: claim ? 'sending' : 'pending', attempts: claim ? 1 : 0, nextAttemptAt: now,
+    leaseOwner: claim?.owner ?? '', leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, lastError: '', createdAt: now,
+  };
+}
+
 export function outboxRepo(models: Models) {
   const col = models.Outbox.collection;
   const sentCol = models.OutboxSent.collection;
   const keys = models.OutboxKey.collection;
   const windows = models.RateWindow.collection;
+  const raw = (c: unknown) => c as mongo.Collection;
   return {
+    /**
+     * Queues a batch of messages under their keys (one insert into the queue,
+     * one into the kept keys); a key queued before is skipped. With `claim`,
+     * the ones without a rate limit are queued as claimed by that owner and
+     * returned, for it to send from memory; the others wait for a worker's claim.
+     */
+    async enqueueMany(items: { payload: OutboundPayload; key: string }[], now: Date, claim?: Claim): Promise<OutboxEntry[]> {
+      const docs = items.map((it) => toDoc(it.payload, it.key, now, claim && !rateKey(it.payload) ? claim : undefined));
+      const dupDocs = await insertManyUnordered(raw(col), docs);
+      const fresh = docs.filter((_, k) => !dupDocs.has(k)); // a duplicate is still queued
+      const dupKeys = await insertManyUnordered(raw(keys), fresh.map((d) => ({ _id: d._id, at: now })));
+      // Queued (and sent) before: drop the copies just made, unless a worker already took one.
+      for (const j of dupKeys) {
+        const d = fresh[j];
+        if (d.status === 'sending') await deleteByIds(raw(col), [String(d._id)]);
+        else await col.deleteOne({ _id: d._id as never, status: 'pending', attempts: 0 });
+      }
+      return fresh.filter((d, j) => !dupKeys.has(j) && d.status === 'sending').map((d) => fromDoc(d));
+    },
+
     /**
      * Queues a message. With a key, queuing the same key again is a no-op
      * (a re-processed inbound message never sends its replies twice).
@@ -47,11 +82,7 @@ export function outboxRepo(models: Models) {
     async enqueue(payload: OutboundPayload, now: Date, key?: string): Promise<string> {
       const id = key ?? randomBytes(12).toString('hex');
       try {
-        await col.insertOne({
-          _id: id as never, payload: JSON.stringify(payload), platform: payload.platform, kind: payload.kind,
-          rateKey: rateKey(payload) ?? '', status: 'pending', attempts: 0, nextAttemptAt: now,
-          leaseOwner: '', leaseUntil: now, lastError: '', createdAt: now,
-        });
+        await col.insertOne(toDoc(payload, id, now) as never);
       } catch (err) {
         if (!isDuplicate(err)) throw err;
         return id; // still queued
@@ -68,10 +99,13 @@ export function outboxRepo(models: Models) {
       return id;
     },
 
-    /** Claims the most overdue message whose time has come and that nobody holds. */
-    async claim(owner: string, now: Date, leaseMs: number): Promise<OutboxEntry | undefined> {
+    /**
+     * Claims the most overdue message whose time has come and that nobody holds
+     * (its lease ran out and its owner is not among `alive`).
+     */
+    async claim(owner: string, now: Date, leaseMs: number, alive: string[] = []): Promise<OutboxEntry | undefined> {
       const d = await col.findOneAndUpdate(
-        { status: { $in: ['pending', 'sending'] }, nextAttemptAt: { $lte: now }, leaseUntil: { $lte: now } },
+        { status: { $in: ['pending', 'sending'] }, nextAttemptAt: { $lte: now }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) },
         { $set: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
         { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
       );
@@ -88,6 +122,19 @@ export function outboxRepo(models: Models) {
         if (!isDuplicate(err)) throw err;
       }
       await col.deleteOne({ _id: id as never, leaseOwner: owner });
+    },
+
+    /**
+     * Moves sent messages out of the queue into outbox_sent, in two round trips
+     * (no guard needed: sent is final, whoever holds the claim now).
+     */
+    async markSentMany(entries: OutboxEntry[], now: Date): Promise<void> {
+      if (entries.length === 0) return;
+      await insertManyUnordered(raw(sentCol), entries.map((e) => ({
+        ...toDoc(e.payload, e.id, e.createdAt), status: 'sent', attempts: e.attempts, nextAttemptAt: e.nextAttemptAt,
+        leaseUntil: now, sentAt: now,
+      })));
+      await deleteByIds(raw(col), entries.map((e) => e.id));
     },
 
     /** Back to pending at `at`; `countAttempt` false when it was only held back by a rate limit. */
