@@ -35,12 +35,15 @@ export interface DrawTask {
   joined: boolean;
 }
 
+export type EntitySummary = Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>;
+
 export interface DrawOutcome {
   draw: DrawDoc;
   plan: PlanDoc;
   announcement: DrawAnnouncement;
   tasks: DrawTask[];
-  entities: Map<string, EntityDoc>;
+  /** The selected entities' names and addresses. */
+  entities: Map<string, EntitySummary>;
   /** Item key → name, for the form. */
   itemNames: Map<string, string>;
   /** The group chats to announce in: the participating departments, then those whose tasks were joined. */
@@ -93,7 +96,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
   }
 
   /** Puts each selected entity's team into a task: joins an open task it may join, else makes a new one. */
-  async function makeTasks(draw: DrawDoc, plan: PlanDoc, entities: Map<string, EntityDoc>, at: Date): Promise<DrawTask[]> {
+  async function makeTasks(draw: DrawDoc, plan: PlanDoc, entities: Map<string, EntitySummary>, at: Date): Promise<DrawTask[]> {
     const selection = draw.record.selection;
     const open = await repos.tasks.openFor(selection);
     const byCode = new Map<string, TaskDoc[]>();
@@ -128,12 +131,12 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       }
     }
     const fresh = out.filter((x): x is { pending: NewTask } => 'pending' in x).map((x) => x.pending);
+    let made = new Map<string, TaskDoc>();
     if (fresh.length) {
       const first = await repos.tasks.reserve(taskSeries(plan.department, plan.year), fresh.length);
       fresh.forEach((t, i) => { t.taskNo = taskNumber(plan.department, plan.year, first + i); });
-      await repos.tasks.createMany(fresh);
+      made = new Map((await repos.tasks.createMany(fresh)).map((t) => [t.taskNo, t]));
     }
-    const made = new Map((await repos.tasks.forDraw(draw.drawNo)).map((t) => [t.taskNo, t]));
     return out.map((x) => ('pending' in x ? { task: made.get(x.pending.taskNo)!, joined: false } : x));
   }
 
@@ -168,11 +171,12 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       // The snapshot and the roster at this moment.
       const departments = [...new Set([plan.department, ...plan.jointDepartments])];
       const planItems = items.filter((i) => plan.items.includes(itemKey(i)));
-      const [snapshot, rosters, history] = await Promise.all([
-        repos.entities.targetCodes(plans.targets(plan, at)),
+      const [eligible, rosters, history] = await Promise.all([
+        repos.entities.targetSummaries(plans.targets(plan, at)),
         Promise.all(departments.map((d) => repos.inspectors.byDepartment(d, { activeOnly: true }))),
         repos.tasks.openForDepartments(departments),
       ]);
+      const snapshot = eligible.map((e) => e.creditCode);
       const assignment: AssignmentParams = {
         pool: plan.pool, departments, inspectors: rosters.flat(), requiredSpecialties: requiredSpecialtiesOf(planItems),
         windowLastDay: plan.window.to, lastInspected: lastInspected(history, departments),
@@ -200,7 +204,8 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       if (!(await repos.draws.create(draw))) {
         throw new Refusal(`计划 ${plan.planNo} 刚刚已由他人抽取（一个计划只抽取一次），本次抽取没有保存。发送“抽取记录 ${plan.planNo}”查看`);
       }
-      const entities = new Map((await repos.entities.many(record.selection)).map((e) => [e.creditCode, e]));
+      const selected = new Set(record.selection);
+      const entities = new Map(eligible.filter((e) => selected.has(e.creditCode)).map((e) => [e.creditCode, e]));
       const tasks = await makeTasks(draw, plan, entities, at);
       const joinedCount = tasks.filter((t) => t.joined).length;
       await repos.audit.append([

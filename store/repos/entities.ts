@@ -93,12 +93,6 @@ export function entityRepo(models: Models) {
       return d ? fromDoc(d) : undefined;
     },
 
-    /** Several entities by credit code (missing ones are left out), in no particular order. */
-    async many(creditCodes: string[]): Promise<EntityDoc[]> {
-      if (creditCodes.length === 0) return [];
-      return (await col.find({ _id: { $in: creditCodes as never[] } }).toArray()).map(fromDoc);
-    },
-
     async find(filter: EntityFilter, limit: number): Promise<EntityDoc[]> {
       const docs = await col.find(toQuery(filter)).sort({ _id: 1 }).limit(limit).toArray();
       return docs.map(fromDoc);
@@ -110,6 +104,17 @@ export function entityRepo(models: Models) {
 
     countTargets(t: PlanTargets): Promise<number> {
       return col.countDocuments(planQuery(t));
+    },
+
+    /**
+     * What the draw needs of every entity a plan targets, ascending by credit code: the codes
+     * are the snapshot; names and addresses go on the tasks. One scan, as targetCodes.
+     */
+    async targetSummaries(t: PlanTargets): Promise<Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>[]> {
+      const docs = await col.find(planQuery(t), { projection: { _id: 1, name: 1, township: 1, address: 1 } }).toArray();
+      return docs
+        .map((d) => ({ creditCode: String(d._id), name: String(d.name ?? ''), township: String(d.township ?? ''), address: String(d.address ?? '') }))
+        .sort((a, b) => (a.creditCode < b.creditCode ? -1 : a.creditCode > b.creditCode ? 1 : 0));
     },
 
     /** The credit codes a plan targets, ascending (the draw's snapshot). */

@@ -65,12 +65,15 @@ export function taskRepo(models: Models) {
       return Number(r?.seq) - count + 1;
     },
 
-    async createMany(tasks: NewTask[]): Promise<void> {
-      if (tasks.length === 0) return;
-      await col.insertMany(tasks.map((t) => ({
-        _id: t.taskNo as never, year: t.year, issuer: t.issuer, creditCode: t.creditCode, entityName: t.entityName,
+    /** Inserts new tasks; returns them as stored. */
+    async createMany(tasks: NewTask[]): Promise<TaskDoc[]> {
+      if (tasks.length === 0) return [];
+      const docs = tasks.map((t) => ({
+        _id: t.taskNo, year: t.year, issuer: t.issuer, creditCode: t.creditCode, entityName: t.entityName,
         ...derived(t.parts), status: 'open', createdAt: t.at, updatedAt: t.at, cancelReason: '', version: 1,
-      })), { ordered: true });
+      }));
+      await col.insertMany(docs.map((d) => ({ ...d })) as never[], { ordered: true });
+      return docs.map((d) => fromDoc(d));
     },
 
     async get(taskNo: string): Promise<TaskDoc | undefined> {
