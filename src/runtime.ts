@@ -24,6 +24,8 @@ import { createOutboxWorker } from '../bot/delivery/outboxWorker';
 import { createScheduler } from '../bot/delivery/scheduler';
 import { startLoop, type Loop } from '../bot/delivery/loop';
 import { createAnnouncer } from '../bot/delivery/announcer';
+import { createNotifier } from '../bot/delivery/notices';
+import { reminderJobs } from '../bot/delivery/reminders';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -79,6 +81,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       // Keeps the work queues small: what is done is kept a week (for dedupe and inspection), then dropped.
       { name: 'inbound.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.inbound.purge(new Date(at.getTime() - 7 * DAY))}` },
       { name: 'outbox.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.outbox.purge(new Date(at.getTime() - 7 * DAY))}` },
+      // Overdue approval steps, the March coverage reminder (R12), expired conversations.
+      ...reminderJobs(app.services, createNotifier({ repos, platforms, now, log })),
     ],
   });
   // The heartbeat goes first: claims made before it are covered by their own lease.

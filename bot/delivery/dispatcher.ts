@@ -17,6 +17,7 @@ import type { OutboxEntry } from '../../store/repos/outbox';
 import type { OutboundPayload, Platform } from '../channels/contracts';
 import type { Outcome, Router } from '../router';
 import type { Reply } from '../types';
+import { noticePayload } from './notices';
 
 export interface DispatcherOptions {
   repos: Repos;
@@ -56,11 +57,9 @@ export function createDispatcher(o: DispatcherOptions) {
 
   /** Another user's message goes to WeCom if they have a WeCom id there, else to DingTalk. */
   async function noticeTo(userId: string, reply: Reply): Promise<OutboundPayload | undefined> {
-    const u = await o.repos.org.user(userId);
-    if (u?.wecomUserId && o.platforms.wecom) return { platform: 'wecom', kind: 'app', toUser: u.wecomUserId, reply };
-    if (u?.dingtalkStaffId && o.platforms.dingtalk) return { platform: 'dingtalk', kind: 'robot_user', toUser: u.dingtalkStaffId, reply };
-    o.log.warn('notice undeliverable: user has no id on a configured platform', { user: userId });
-    return undefined;
+    const p = await noticePayload(o.repos, o.platforms, userId, reply);
+    if (!p) o.log.warn('notice undeliverable: user has no id on a configured platform', { user: userId });
+    return p;
   }
 
   /** What one message's outcome queues, under keys derived from its id. */
@@ -106,12 +105,12 @@ export function createDispatcher(o: DispatcherOptions) {
         await o.repos.inbound.release(msg.id, o.owner, new Date(o.now().getTime() + 1000));
       }
     }
-    const claimed = await o.repos.outbox.enqueueMany(items, o.now(), { owner: o.owner, leaseMs });
+    // Handed over at once: queued claimed by us, nobody else would send them while we are alive.
+    o.queued?.(await o.repos.outbox.enqueueMany(items, o.now(), { owner: o.owner, leaseMs }));
     const unkeyed = done.filter((id) => needsKey.has(id));
     if (unkeyed.length) await o.repos.inbound.finishDone(unkeyed, o.now(), false);
     await o.repos.inbound.finishDone(done.filter((id) => !needsKey.has(id)), o.now(), true);
     for (const id of unkeyed) needsKey.delete(id);
-    o.queued?.(claimed);
   }
 
   const local: InboundRecord[] = [];

@@ -195,3 +195,10 @@ describe('a filing over DingTalk: 备案 → department leader → 联席办 →
     expect((await db.repos.approvals.get(filingNo))?.version).toBe(version);
   });
 });
+
+it('the server schedules the approval and coverage reminders and the conversation purge', async () => {
+  for (const job of ['approvals.remind', 'coverage.remind', 'sessions.purge']) {
+    await waitFor(async () => Boolean((await db.repos.jobs.get(job))?.runs), 20_000, `the job ${job}`);
+  }
+  expect((await db.repos.jobs.get('approvals.remind'))?.lastResult).toMatch(/^reminded \d+$/);
+});
