@@ -112,7 +112,10 @@ export const drawPlan: Command = {
       const first = await announceAll(ctx, o.announceTo, { title, markdown: commitment });
       await announceAll(ctx, o.announceTo, { title: `抽取结果 ${o.draw.drawNo}`, markdown: result, file });
       const missing = o.announceTo.filter((d) => !first.includes(d));
-      where = `承诺和结果已依次发到${first.length ? first.map(unitName).join('、') : '（无）'}的工作群${missing.length ? `；${missing.map(unitName).join('、')}未配置群机器人，请转发` : ''}。`;
+      where = [
+        first.length ? `承诺和结果已依次发到${first.map(unitName).join('、')}的工作群` : '',
+        missing.length ? `${missing.map(unitName).join('、')}未配置群机器人，公告未发出，请转发以上内容` : '',
+      ].filter(Boolean).join('；') + '。';
     } else {
       where = '本环境没有配置群机器人，公告未发到工作群，内容如下，请转发。';
     }
@@ -177,15 +180,16 @@ export const drawHistory: Command = {
 
 export const myTasks: Command = {
   names: ['我的任务', '检查任务'],
-  usage: '我的任务 [年度] — 检查人员看本人的检查任务，其他人看本单位的',
+  usage: '我的任务 [年度] — 检查人员看本人的检查任务，其他人看本单位的（不写年度：尚未结束的全部任务）',
   async run(args, ctx) {
-    const year = yearArg(args, ctx);
+    const year = /^\d{4}$/.test(args.trim()) ? Number(args.trim()) : undefined;
     const { mode, tasks } = await ctx.services.draws.mine(ctx.caller, year);
     const whose = mode === 'officer' ? '您' : unitName(ctx.caller.department);
-    if (tasks.length === 0) return [text(`${whose}${year}年暂无检查任务。`)];
+    const when = year ? `${year}年` : '尚未结束的';
+    if (tasks.length === 0) return [text(`${whose}暂无${when}检查任务。`)];
     const shown = tasks.slice(0, Math.max(ctx.pageSize, LIST_IN_CHAT));
     const more = tasks.length > shown.length ? `\n……共 ${tasks.length} 个，完整名单见工作群中的抽取结果附件。` : '';
-    return [text(`${whose}${year}年的检查任务（${tasks.length} 个）：\n${shown.map(taskLine).join('\n')}${more}\n发送“任务 <任务编号>”查看检查事项。`)];
+    return [text(`${whose}${when}检查任务（${tasks.length} 个）：\n${shown.map(taskLine).join('\n')}${more}\n发送“任务 <任务编号>”查看检查事项。`)];
   },
 };
 

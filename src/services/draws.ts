@@ -294,13 +294,14 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
     },
 
     /**
-     * The caller's open tasks of a year: an inspector's own (the user id is the
-     * inspector number), otherwise the department's.
+     * The caller's open tasks — of a year, or (no year) all not yet past: an
+     * inspector's own (the user id is the inspector number), otherwise the department's.
      */
-    async mine(caller: Caller, year: number): Promise<{ mode: 'officer' | 'department'; tasks: TaskDoc[] }> {
+    async mine(caller: Caller, year?: number): Promise<{ mode: 'officer' | 'department'; tasks: TaskDoc[] }> {
+      const when = year ? { year } : { endingFrom: beijingDate(now()) };
       const me = await repos.inspectors.get(caller.userId);
-      if (me) return { mode: 'officer', tasks: await repos.tasks.forOfficer(me.inspectorNo, year) };
-      return { mode: 'department', tasks: await repos.tasks.forDepartment(caller.department, year) };
+      if (me) return { mode: 'officer', tasks: await repos.tasks.forOfficer(me.inspectorNo, when) };
+      return { mode: 'department', tasks: await repos.tasks.forDepartment(caller.department, when) };
     },
 
     async task(taskNo: string): Promise<TaskDoc> {

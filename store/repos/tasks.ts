@@ -55,6 +55,10 @@ export interface NewTask {
   at: Date;
 }
 
+/** A year, or every task whose window ends on or after a day ('YYYY-MM-DD'). */
+export type TaskPeriod = { year: number } | { endingFrom: string };
+const period = (p: TaskPeriod) => ('year' in p ? { year: p.year } : { windowTo: { $gte: p.endingFrom } });
+
 export function taskRepo(models: Models) {
   const col = models.Task.collection;
   const counters = models.Counter.collection;
@@ -99,12 +103,13 @@ export function taskRepo(models: Models) {
       return (await col.find({ drawNos: drawNo }).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
     },
 
-    async forOfficer(inspectorNo: string, year: number): Promise<TaskDoc[]> {
-      return (await col.find({ officers: inspectorNo, year, status: 'open' }).sort({ windowFrom: 1, _id: 1 }).toArray()).map(fromDoc);
+    /** Open tasks of an officer: of a year, or (`{ endingFrom }`) every one whose window has not ended by that day. */
+    async forOfficer(inspectorNo: string, when: TaskPeriod): Promise<TaskDoc[]> {
+      return (await col.find({ officers: inspectorNo, ...period(when), status: 'open' }).sort({ windowFrom: 1, _id: 1 }).toArray()).map(fromDoc);
     },
 
-    async forDepartment(department: string, year: number): Promise<TaskDoc[]> {
-      return (await col.find({ departments: department, year, status: 'open' }).sort({ windowFrom: 1, _id: 1 }).toArray()).map(fromDoc);
+    async forDepartment(department: string, when: TaskPeriod): Promise<TaskDoc[]> {
+      return (await col.find({ departments: department, ...period(when), status: 'open' }).sort({ windowFrom: 1, _id: 1 }).toArray()).map(fromDoc);
     },
 
     async forYear(year: number): Promise<TaskDoc[]> {

@@ -211,6 +211,8 @@ describe('a B plan drawn by its department', () => {
     expect(out.notices.every((n) => n.userId === 'XF-001')).toBe(true); // the other officers have no user
     const mine = all(await say('XF-001', '我的任务'));
     for (const t of xf1) expect(mine).toContain(t.taskNo);
+    expect(all(await say('XF-001', '我的任务 2026'))).toContain(xf1[0].taskNo);
+    expect(all(await say('XF-001', '我的任务 2027'))).toContain('暂无2027年检查任务');
   });
 
   it('核验 recomputes the stored draw and finds it matching', async () => {
@@ -247,7 +249,7 @@ describe('R8a: a draw whose officers cannot be assigned', () => {
     expect(out.notices).toHaveLength(0);
     expect(posted.length).toBe(postedBefore);
     expect(await db.repos.draws.forPlan(no)).toHaveLength(0);
-    expect(await db.repos.tasks.forDepartment('CZJ', 2026)).toHaveLength(0);
+    expect(await db.repos.tasks.forDepartment('CZJ', { year: 2026 })).toHaveLength(0);
     const audit = await db.repos.audit.forTarget(`plan:${no}`);
     expect(audit.map((a) => a.action)).toContain('draw.failed');
     expect(audit.find((a) => a.action === 'draw.failed')?.note).toMatch(/种子=[0-9a-f]{64}/);
