@@ -1,9 +1,12 @@
 /**
- * Issue 4's newcomer trial, automated: with the demo county, a fire-brigade
- * official files a quiet-period exception for a fire-safety complaint and gets
- * it approved in `npm run chat`, switching users (切换) between official,
- * leader, 联席办 and 司法局 — the real shell process, piped, on the real database.
+ * The newcomers' trials of issues 4 and 5, automated with the demo county, in
+ * the real `npm run chat` process (piped) switching users (切换): a quiet-period
+ * filing for a fire-safety complaint approved by leader, 联席办 and 司法局; and a
+ * B plan approved, drawn, exported and verified with the CLI.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { runTsx } from '../helpers/run';
 import { demoService } from '../../src/services/demo';
 import { cliCaller } from '../../src/services/context';
@@ -52,4 +55,31 @@ it('R11: a quiet-period fire-safety complaint check is filed and approved in one
   const approval = await db.repos.approvals.get(no);
   expect(approval?.status).toBe('approved');
   expect(approval?.steps.map((s) => s.by)).toEqual(['xf.leader', 'lxb.office', 'sfj.justice']);
+}, 120_000);
+
+it('R13, R2–R4: a B plan is approved and drawn in the shell; the exported record verifies with the CLI, a tampered one does not', async () => {
+  const year = new Date(Date.now() + 8 * 3600_000).getUTCFullYear() + 1; // next year's June window is ahead
+  const no = `JH${year}-0001`;
+  const script = [
+    '新建计划', String(year), 'B', '无', '风险=一般', '1', '5%', '6月', '提交',
+    '切换 xf.leader', `点 ap.yes:${no}#0`, '切换 lxb.office', `点 ap.yes:${no}#1`, '切换 sfj.justice', `点 ap.yes:${no}#2`,
+    '切换 xf.official', `抽取 ${no}`, `核验 ${no}-1`,
+  ];
+  const chat = await runTsx('bot/channels/shell/main.ts', ['--as', 'xf.official'], { dbName: db.dbName, input: `${script.join('\n')}\n` });
+  expect(chat.code).toBe(0);
+  expect(chat.out).toContain(`抽查计划 ${no}，审批全部完成`);
+  expect(chat.out).toContain('【抽取承诺】');
+  expect(chat.out.indexOf('【抽取承诺】')).toBeLessThan(chat.out.indexOf('【抽取结果】'));
+  expect(chat.out).toContain('核验通过');
+
+  const file = path.join(os.tmpdir(), `draw-${db.dbName}.json`);
+  const exported = await runTsx('src/cli/main.ts', ['draw', 'export', `${no}-1`, '--out', file], { dbName: db.dbName });
+  expect(exported.code).toBe(0);
+  const verified = await runTsx('src/cli/main.ts', ['draw', 'verify', file]);
+  expect([verified.code, verified.out]).toEqual([0, expect.stringContaining('一致')]);
+  const record = JSON.parse(readFileSync(file, 'utf8')) as { seed: string };
+  writeFileSync(file, JSON.stringify({ ...record, seed: record.seed.replace(/^./, (c) => (c === '0' ? '1' : '0')) }));
+  const tampered = await runTsx('src/cli/main.ts', ['draw', 'verify', file]);
+  expect(tampered.code).toBe(1);
+  expect(tampered.out).toContain('不一致');
 }, 120_000);
