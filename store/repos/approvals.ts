@@ -1,5 +1,6 @@
 /** Approval requests: created once per subject, then changed only over the version the decider read. */
 import type { Models } from '../models';
+import { insertOnce } from './keys';
 import type { Approval, ApprovalKind, Step } from '../../src/domain/approval';
 
 export interface ApprovalDoc extends Approval {
@@ -34,14 +35,8 @@ export function approvalRepo(models: Models) {
   const col = models.Approval.collection;
   return {
     /** False if the subject already has an approval (a retry of the same submission). */
-    async create(a: ApprovalDoc): Promise<boolean> {
-      try {
-        await col.insertOne(toDoc(a) as never);
-        return true;
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) return false;
-        throw err;
-      }
+    create(a: ApprovalDoc): Promise<boolean> {
+      return insertOnce(col, toDoc(a));
     },
 
     async get(subject: string): Promise<ApprovalDoc | undefined> {

@@ -1,5 +1,6 @@
 /** Draws (issue 5): inserted once under their number, never deleted; voiding is a guarded state change. */
 import type { Models } from '../models';
+import { insertOnce } from './keys';
 import type { DrawRecord } from '../../src/domain/draw';
 import type { Pool } from '../../src/domain/pools';
 
@@ -36,15 +37,9 @@ export function drawRepo(models: Models) {
   const col = models.Draw.collection;
   return {
     /** False when the number is taken: another draw of the plan got there first. */
-    async create(d: DrawDoc): Promise<boolean> {
+    create(d: DrawDoc): Promise<boolean> {
       const { drawNo, record, voidedAt, ...rest } = d;
-      try {
-        await col.insertOne({ _id: drawNo as never, ...rest, ...(voidedAt ? { voidedAt } : {}), record: JSON.stringify(record) });
-        return true;
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) return false;
-        throw err;
-      }
+      return insertOnce(col, { _id: drawNo, ...rest, ...(voidedAt ? { voidedAt } : {}), record: JSON.stringify(record) });
     },
 
     async get(drawNo: string): Promise<DrawDoc | undefined> {

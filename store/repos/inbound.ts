@@ -16,6 +16,7 @@
  * those avoid a pass over the whole queue (see BENCHMARKS.md).
  */
 import type { mongo } from 'mongoose';
+import { DUPLICATE_KEY, isDuplicate } from './keys';
 import type { InboundMessage } from '../../bot/channels/contracts';
 import type { Models } from '../models';
 
@@ -29,8 +30,6 @@ export interface Claim {
   leaseMs: number;
 }
 
-const DUPLICATE = 11000;
-const isDuplicate = (err: unknown) => (err as { code?: number }).code === DUPLICATE;
 
 interface WriteErrorLike { index: number; code: number; errmsg?: string }
 
@@ -51,7 +50,7 @@ export async function insertManyUnordered(col: mongo.Collection, docs: Record<st
       throw err;
     }
     for (const w of list) {
-      if (w.code !== DUPLICATE) throw err;
+      if (w.code !== DUPLICATE_KEY) throw err;
       dups.add(w.index);
     }
   }

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { mongo } from 'mongoose';
+import { isDuplicate } from './keys';
 import { rateKey, type OutboundPayload } from '../../bot/channels/contracts';
 import type { Models } from '../models';
 import { deleteByIds, insertManyUnordered, type Claim } from './inbound';
@@ -25,7 +26,6 @@ export interface OutboxEntry {
   nextAttemptAt: Date;
 }
 
-const isDuplicate = (err: unknown) => (err as { code?: number }).code === 11000;
 
 function fromDoc(d: Record<string, unknown>): OutboxEntry {
   return {

@@ -1,5 +1,6 @@
 /** Conversations in progress: one per user, written only over the version read, dropped when done or expired. */
 import type { Models } from '../models';
+import { insertOnce } from './keys';
 
 export interface SessionDoc {
   userId: string;
@@ -28,15 +29,7 @@ export function sessionRepo(models: Models) {
      */
     async save(s: Omit<SessionDoc, 'version'>, readVersion: number | undefined): Promise<number | undefined> {
       const fields = { flow: s.flow, step: s.step, data: JSON.stringify(s.data), expiresAt: s.expiresAt };
-      if (readVersion === undefined) {
-        try {
-          await col.insertOne({ _id: s.userId as never, ...fields, version: 1 });
-          return 1;
-        } catch (err) {
-          if ((err as { code?: number }).code === 11000) return undefined;
-          throw err;
-        }
-      }
+      if (readVersion === undefined) return (await insertOnce(col, { _id: s.userId, ...fields, version: 1 })) ? 1 : undefined;
       const r = await col.updateOne({ _id: s.userId as never, version: readVersion }, { $set: { ...fields, version: readVersion + 1 } });
       return r.modifiedCount === 1 ? readVersion + 1 : undefined;
     },

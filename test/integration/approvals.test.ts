@@ -5,12 +5,13 @@
  * and conversations that expire leaving nothing behind.
  */
 import { createServices, type Services } from '../../src/app';
-import { cliCaller, type Caller } from '../../src/services/context';
+import type { Caller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
 import { createRouter, type Outcome, type Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
 import type { Flow } from '../../bot/commands/types';
 import { freshDb, type TestDb } from '../helpers/db';
+import { saveUsers } from '../helpers/fixtures';
 import { DEFAULT_POLICY } from '../../src/services/policy';
 
 let db: TestDb;
@@ -51,15 +52,14 @@ beforeAll(async () => {
   router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5, flows: [echoFlow], extraCommands: [{
     names: ['开始测试'], usage: '', async run(_a, ctx) { ctx.begin('echo', { step: 'first', data: {} }); return [{ kind: 'text', text: '请输入第一个词' }]; },
   }] });
-  const admin = cliCaller('test');
-  for (const u of [
+  await saveUsers(services, [
     { userId: 'li.official', name: '李经办', department: '县市管局', roles: ['official'] },
     { userId: 'wang.leader', name: '王局长', department: '县市管局', roles: ['leader'] },
     { userId: 'fire.leader', name: '消防领导', department: '县消防救援大队', roles: ['leader'] },
     { userId: 'zhao.office', name: '赵联席', department: '县市管局', roles: ['office'] },
     { userId: 'qian.office', name: '钱联席', department: '县市管局', roles: ['office'] },
     { userId: 'sun.justice', name: '孙司法', department: '县司法局', roles: ['justice'] },
-  ]) await services.users.save(admin, u);
+  ]);
 });
 
 afterAll(async () => {

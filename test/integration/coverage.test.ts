@@ -4,7 +4,7 @@
  * processes) and the overdue-approval reminder, queued in the outbox.
  */
 import { createServices, type Services } from '../../src/app';
-import { cliCaller, type Caller } from '../../src/services/context';
+import type { Caller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
 import { createRouter, type Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
@@ -13,7 +13,7 @@ import { createNotifier } from '../../bot/delivery/notices';
 import { reminderJobs } from '../../bot/delivery/reminders';
 import type { Job } from '../../bot/delivery/scheduler';
 import { freshDb, type TestDb } from '../helpers/db';
-import { addEntities } from '../helpers/fixtures';
+import { addEntities, itemDoc, saveUsers } from '../helpers/fixtures';
 
 let db: TestDb;
 let services: Services;
@@ -23,10 +23,6 @@ const clock = { t: Date.parse('2026-03-02T02:00:00Z') }; // Monday 2 March
 const now = () => new Date(clock.t);
 const xf: Caller = { userId: 'xf.official', name: '吴海涛', department: 'XFJYDD', roles: ['official'], channel: 'shell' };
 
-const item = (department: string, itemCode: string, name: string) => ({
-  _id: `${department}:${itemCode}`, itemCode, department, name, legalBasis: '依据', powerListCode: `P${itemCode}`, pools: ['B', 'C'], jointListA: false,
-  specialty: '', rowHash: 'x', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test',
-});
 const queued = async () => (await db.models.Outbox.collection.find({}).toArray()).map((d) => JSON.parse(String(d.payload)) as { toUser: string; reply: { kind: string; text?: string } });
 const draft = (items: string[], from = '2026-09-01') => ({
   year: 2026, department: 'XFJYDD', pool: 'B' as const, filter: { industries: [], townships: [], riskClasses: ['较高' as const], sectorTags: [] },
@@ -38,14 +34,13 @@ beforeAll(async () => {
   await db.repos.org.seedDepartments();
   services = createServices({ repos: db.repos, now, policy: DEFAULT_POLICY });
   router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5 });
-  const admin = cliCaller('test');
-  for (const u of [
+  await saveUsers(services, [
     { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'], wecomUserId: 'WuHaiTao' },
     { userId: 'xf.leader', name: '黄大队长', department: '县消防救援大队', roles: ['leader'], wecomUserId: 'HuangDD' },
     { userId: 'yj.official', name: '应急经办', department: '县应急管理局', roles: ['official'], wecomUserId: 'YjJb' },
     { userId: 'lxb.office', name: '赵联席', department: '县市管局', roles: ['office'], wecomUserId: 'ZhaoLx' },
-  ]) await services.users.save(admin, u);
-  await db.repos.items.writer.insertNew([item('XFJYDD', 'XF001', '消防安全检查'), item('XFJYDD', 'XF002', '消防设施检查'), item('YJGLJ', 'YJ001', '安全生产检查')] as never);
+  ]);
+  await db.repos.items.writer.insertNew([itemDoc('XFJYDD', 'XF001', '消防安全检查'), itemDoc('XFJYDD', 'XF002', '消防设施检查'), itemDoc('YJGLJ', 'YJ001', '安全生产检查')] as never);
   await addEntities(db.repos, Array.from({ length: 10 }, (_, i) => ({ n: 800 + i, pool: 'B' as const, riskClass: '较高' as const, departments: ['XFJYDD'] })));
   const notify = createNotifier({ repos: db.repos, platforms: { wecom: true, dingtalk: false }, now, log: createLogger('warn', () => undefined) });
   jobs = new Map(reminderJobs(services, notify).map((j) => [j.name, j]));

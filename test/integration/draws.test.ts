@@ -10,7 +10,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices, type Services } from '../../src/app';
-import { cliCaller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
 import { createApproval } from '../../src/domain/approval';
 import type { DrawRecord } from '../../src/domain/draw';
@@ -22,7 +21,7 @@ import type { Announcer, Announcement } from '../../bot/delivery/announcer';
 import { createRouter, type Outcome, type Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
 import { freshDb, type TestDb } from '../helpers/db';
-import { addEntities, code } from '../helpers/fixtures';
+import { addEntities, code, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
 import { runTsx } from '../helpers/run';
 
 let db: TestDb;
@@ -50,14 +49,8 @@ const say = (userId: string, t: string): Promise<Outcome> => router.respond({ ch
 const all = (o: Outcome) => o.replies.map(replyText).join('\n');
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
-const inspector = (no: string, department: string, over: Record<string, unknown> = {}) => ({
-  _id: no, name: `人员${no}`, department, kind: 'civil_servant', certificateNo: `JX-${no}`, certificateExpiry: '2027-12-31', qualification: '行政执法证',
-  specialties: [], jointPool: true, active: true, conflicts: [], rowHash: no, createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test', ...over,
-});
-const item = (department: string, itemCode: string, name: string) => ({
-  _id: `${department}:${itemCode}`, itemCode, department, name, legalBasis: '依据', powerListCode: `36112900${itemCode}`, pools: ['A', 'B', 'C'], jointListA: true,
-  specialty: '', rowHash: 'x', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test',
-});
+const inspector = (no: string, department: string, over: Record<string, unknown> = {}) => inspectorDoc(no, `人员${no}`, department, { jointPool: true, ...over });
+const item = (department: string, itemCode: string, name: string) => itemDoc(department, itemCode, name);
 
 let planSeq = 0;
 /** A plan written straight through the repos, approved (R13) unless told otherwise. */
@@ -86,8 +79,7 @@ beforeAll(async () => {
   await db.repos.org.seedDepartments();
   services = createServices({ repos: db.repos, now, policy: DEFAULT_POLICY, random });
   router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5, announcer });
-  const admin = cliCaller('test');
-  for (const u of [
+  await saveUsers(services, [
     { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'] },
     { userId: 'yj.official', name: '胡文斌', department: '县应急管理局', roles: ['official'] },
     { userId: 'cz.official', name: '钱财政', department: '县财政局', roles: ['official'] },
@@ -95,7 +87,7 @@ beforeAll(async () => {
     { userId: 'lxb.office', name: '程丽华', department: '县市管局', roles: ['office'] },
     // The inspector's user id is the inspector number: that is how a user finds their tasks.
     { userId: 'XF-001', name: '人员XF-001', department: '县消防救援大队', roles: ['inspector'] },
-  ]) await services.users.save(admin, u);
+  ]);
   await db.repos.inspectors.writer.insertNew([
     ...['XF-001', 'XF-002', 'XF-003', 'XF-004'].map((n) => inspector(n, 'XFJYDD')),
     ...['YJ-001', 'YJ-002', 'YJ-003', 'YJ-004'].map((n) => inspector(n, 'YJGLJ')),

@@ -6,12 +6,11 @@
  * 备案列表 by month and department.
  */
 import { createServices, type Services } from '../../src/app';
-import { cliCaller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
 import { createRouter, type Outcome, type Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
 import { freshDb, type TestDb } from '../helpers/db';
-import { addEntities, code } from '../helpers/fixtures';
+import { addEntities, code, inspectorDoc, saveUsers } from '../helpers/fixtures';
 import { DEFAULT_POLICY } from '../../src/services/policy';
 
 let db: TestDb;
@@ -34,25 +33,21 @@ const C3 = code(3);
 const A4 = code(4);
 const B5 = code(5); // 孙回避 has a declared conflict with it
 
-const inspector = (no: string, name: string, department: string, over: Record<string, unknown> = {}) => ({
-  _id: no, name, department, kind: 'civil_servant', certificateNo: `JX-${no}`, certificateExpiry: '2027-12-31', qualification: '行政执法证',
-  specialties: [], jointPool: false, active: true, conflicts: [], rowHash: no, createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test', ...over,
-});
+const inspector = inspectorDoc;
 
 beforeAll(async () => {
   db = await freshDb();
   await db.repos.org.seedDepartments();
   services = createServices({ repos: db.repos, now, policy: { ...DEFAULT_POLICY } });
   router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5 });
-  const admin = cliCaller('test');
-  for (const u of [
+  await saveUsers(services, [
     { userId: 'li.official', name: '李经办', department: '县市管局', roles: ['official'] },
     { userId: 'wang.leader', name: '王局长', department: '县市管局', roles: ['leader'] },
     { userId: 'zhao.office', name: '赵联席', department: '县市管局', roles: ['office'] },
     { userId: 'sun.justice', name: '孙司法', department: '县司法局', roles: ['justice'] },
     { userId: 'fire.official', name: '消防经办', department: '县消防救援大队', roles: ['official'] },
     { userId: 'fire.leader', name: '消防领导', department: '县消防救援大队', roles: ['leader'] },
-  ]) await services.users.save(admin, u);
+  ]);
   await addEntities(db.repos, [
     { n: 1, name: '万年县华达食品有限公司', pool: 'B' },
     { n: 2, name: '万年县华达汽车维修店', kind: '个体工商户', pool: 'B' },

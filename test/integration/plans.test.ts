@@ -4,14 +4,12 @@
  * approvals (R13), corrections, bad input, and edits that cannot overwrite.
  */
 import { createServices, type Services } from '../../src/app';
-import { cliCaller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
 import { createRouter, type Outcome, type Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
 import { DEFAULT_POLICY } from '../../src/services/policy';
-import type { ItemRecord } from '../../src/domain/item';
 import { freshDb, type TestDb } from '../helpers/db';
-import { addEntities } from '../helpers/fixtures';
+import { addEntities, itemDoc, saveUsers } from '../helpers/fixtures';
 
 let db: TestDb;
 let services: Services;
@@ -30,30 +28,25 @@ async function conversation(userId: string, lines: string[]): Promise<string> {
 }
 const planNo = (s: string) => /JH\d{4}-\d{4}/.exec(s)?.[0] ?? '';
 
-const item = (department: string, itemCode: string, name: string, pools: ('A' | 'B' | 'C')[], jointListA = false): ItemRecord & Record<string, unknown> => ({
-  _id: `${department}:${itemCode}`, itemCode, department, name, legalBasis: '依据', powerListCode: `36112900${itemCode}`, pools, jointListA,
-  specialty: '', rowHash: 'x', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test',
-});
 
 beforeAll(async () => {
   db = await freshDb();
   await db.repos.org.seedDepartments();
   services = createServices({ repos: db.repos, now, policy: DEFAULT_POLICY });
   router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5 });
-  const admin = cliCaller('test');
-  for (const u of [
+  await saveUsers(services, [
     { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'] },
     { userId: 'xf.official2', name: '郑小梅', department: '县消防救援大队', roles: ['official'] },
     { userId: 'xf.leader', name: '黄大队长', department: '县消防救援大队', roles: ['leader'] },
     { userId: 'scj.leader', name: '程丽华', department: '县市管局', roles: ['leader'] },
     { userId: 'lxb.office', name: '赵联席', department: '县市管局', roles: ['office'] },
     { userId: 'sfj.justice', name: '孙司法', department: '县司法局', roles: ['justice'] },
-  ]) await services.users.save(admin, u);
+  ]);
   await db.repos.items.writer.insertNew([
-    item('XFJYDD', 'XF001', '消防安全检查', ['A', 'B', 'C'], true),
-    item('XFJYDD', 'XF002', '消防设施检查', ['B', 'C']),
-    item('SCJGJ', 'SC001', '食品经营检查', ['A', 'B', 'C'], true),
-    item('YJGLJ', 'YJ001', '安全生产检查', ['A', 'B', 'C'], true),
+    itemDoc('XFJYDD', 'XF001', '消防安全检查'),
+    itemDoc('XFJYDD', 'XF002', '消防设施检查', { pools: ['B', 'C'], jointListA: false }),
+    itemDoc('SCJGJ', 'SC001', '食品经营检查'),
+    itemDoc('YJGLJ', 'YJ001', '安全生产检查'),
   ] as never);
   await addEntities(db.repos, [
     ...Array.from({ length: 40 }, (_, i) => ({ n: 500 + i, pool: 'B' as const, riskClass: '较高' as const, departments: ['XFJYDD'], township: i % 2 ? '陈营镇' : '石镇镇' })),
