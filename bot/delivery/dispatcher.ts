@@ -87,16 +87,18 @@ export function createDispatcher(o: DispatcherOptions) {
   }
 
   /**
-   * Processes claimed messages: routes each, then queues all their replies in
-   * one go and takes them out of the queue. A message whose routing fails is
-   * given back (claimable again after a pause, its attempts counted); if even
-   * that fails (the database is gone), the error is thrown and the caller
-   * keeps the whole batch, still ours, to retry.
+   * Processes claimed messages: writes their keys (a retry of a message done
+   * before is dropped there, unprocessed), routes each, then queues all their
+   * replies in one go and takes them out of the queue. A message whose routing
+   * fails is given back (claimable again after a pause, its attempts counted);
+   * if even that fails (the database is gone), the error is thrown and the
+   * caller keeps the whole batch, still ours, to retry.
    */
   async function processBatch(msgs: InboundRecord[]): Promise<void> {
+    const { go } = await o.repos.inbound.begin(msgs, o.now());
     const items: { payload: OutboundPayload; key: string }[] = [];
     const done: string[] = [];
-    for (const msg of msgs) {
+    for (const msg of go) {
       try {
         items.push(...(await plan(msg, await route(msg))));
         done.push(msg.id);
@@ -107,15 +109,10 @@ export function createDispatcher(o: DispatcherOptions) {
     }
     // Handed over at once: queued claimed by us, nobody else would send them while we are alive.
     o.queued?.(await o.repos.outbox.enqueueMany(items, o.now(), { owner: o.owner, leaseMs }));
-    const unkeyed = done.filter((id) => needsKey.has(id));
-    if (unkeyed.length) await o.repos.inbound.finishDone(unkeyed, o.now(), false);
-    await o.repos.inbound.finishDone(done.filter((id) => !needsKey.has(id)), o.now(), true);
-    for (const id of unkeyed) needsKey.delete(id);
+    await o.repos.inbound.finishDone(done, o.now(), true);
   }
 
   const local: InboundRecord[] = [];
-  /** Claimed from the database, so their keys may be missing (kept by recordMany for handed-over ones). */
-  const needsKey = new Set<string>();
   const orphans = new Set<string>();
   let lastSweep = 0;
   let alive: { until: number; owners: string[] } = { until: 0, owners: [] };
@@ -174,7 +171,6 @@ export function createDispatcher(o: DispatcherOptions) {
         o.log.error('inbound message given up', { id: msg.id, attempts: msg.attempts });
         return true;
       }
-      needsKey.add(msg.id);
       try {
         await processBatch([msg]);
       } catch (err) {

@@ -1,10 +1,19 @@
 /**
  * Inbound platform messages. The queue entry's _id is the platform's message
  * id, so a retry (reaching this or any other process) inserts nothing while the
- * message waits or is worked on; once done, the entry is deleted and an
- * insert-only key (inbound_keys) keeps recognising retries. Processing is
- * claimed with a lease: one process works on a message at a time.
+ * message waits or is worked on: the webhook's one write is that insert.
  *
+ * Once done, the entry is deleted and an insert-only key (inbound_keys) keeps
+ * recognising retries. The key is written when processing begins (`begin`,
+ * one batched insert, off the webhook path), before anything is routed, and so
+ * before the entry can be deleted: at every instant one of the two exists.
+ * Each entry carries a random `tok` that its key copies: a key with another
+ * entry's tok means this entry is a retry of a message already processed (its
+ * entry came and went), and it is dropped unprocessed; a key with the same tok
+ * is this entry's own earlier attempt (an error, a dead process), and it is
+ * processed again (replies are keyed, so nothing is sent twice).
+ *
+ * Processing is claimed with a lease: one process works on a message at a time.
  * A server records what its webhooks accept already claimed by itself and works
  * on it from memory (bot/inbox.ts, bot/delivery/dispatcher.ts): its claims stay
  * its own while it is alive, i.e. while it renews its entry in delivery_owners
@@ -15,6 +24,7 @@
  * Every hot-path operation is a batch or an exact-_id one: on FerretDB only
  * those avoid a pass over the whole queue (see BENCHMARKS.md).
  */
+import { randomBytes } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { DUPLICATE_KEY, isDuplicate } from './keys';
 import type { InboundMessage } from '../../bot/channels/contracts';
@@ -23,6 +33,8 @@ import type { Models } from '../models';
 export interface InboundRecord extends InboundMessage {
   id: string;
   attempts: number;
+  /** This entry's token, copied into its key by `begin` ('' for entries older than tokens). */
+  tok: string;
 }
 
 export interface Claim {
@@ -79,6 +91,7 @@ function fromDoc(d: Record<string, unknown>): InboundRecord {
     actionKey: (d.actionKey as string) || undefined, cardId: (d.cardId as string) || undefined, responseCode: (d.responseCode as string) || undefined,
     sessionWebhook: (d.sessionWebhook as string) || undefined, sessionWebhookExpiresAt: (d.sessionWebhookExpiresAt as number) || undefined,
     conversationId: (d.conversationId as string) || undefined, attempts: Number(d.attempts ?? 0),
+    tok: String(d.tok ?? ''),
   };
 }
 
@@ -89,10 +102,11 @@ export function inboundRepo(models: Models) {
   const owners = () => models.Inbound.db.db!.collection('delivery_owners');
 
   /**
-   * Records a batch of platform messages: one insert into the queue, one into
-   * the kept keys. Each is 'duplicate' when already recorded (waiting, in work,
-   * or done; also a second copy within the batch). With `claim`, the new ones
-   * are recorded as claimed by that owner (status 'working', one attempt) and
+   * Records a batch of platform messages with one insert into the queue. Each
+   * is 'duplicate' when its entry is there (waiting or in work; also a second
+   * copy within the batch). A retry of a message already done and gone is
+   * recorded again and recognised by `begin`. With `claim`, the new ones are
+   * recorded as claimed by that owner (status 'working', one attempt) and
    * returned, for it to process from memory.
    */
   async function recordMany(msgs: InboundMessage[], now: Date, claim?: Claim): Promise<{ results: ('new' | 'duplicate')[]; claimed: InboundRecord[] }> {
@@ -100,6 +114,7 @@ export function inboundRepo(models: Models) {
     const seen = new Set<string>();
     const docs: Record<string, unknown>[] = [];
     const at: number[] = []; // docs[k] is msgs[at[k]]
+    const toks = randomBytes(6 * msgs.length).toString('base64url');
     msgs.forEach((msg, i) => {
       const id = `${msg.platform}:${msg.msgId}`;
       if (seen.has(id)) return;
@@ -112,39 +127,55 @@ export function inboundRepo(models: Models) {
         conversationId: msg.conversationId ?? '',
         status: claim ? 'working' : 'new', attempts: claim ? 1 : 0, leaseOwner: claim?.owner ?? '',
         leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, receivedAt: now, error: '',
+        tok: toks.slice(8 * i, 8 * i + 8),
       });
       at.push(i);
     });
     const dupDocs = await insertManyUnordered(col, docs);
-    const fresh = docs.map((_, k) => k).filter((k) => !dupDocs.has(k));
-    // A key already kept is a retry of a message done before: drop the entry just made.
-    const dupKeys = await insertManyUnordered(keys, fresh.map((k) => ({ _id: docs[k]._id, at: now })));
-    const retried = [...dupKeys].map((j) => String(docs[fresh[j]]._id));
-    if (retried.length > 0) {
-      // Claimed by us, nobody else may hold it; unclaimed, only while nobody took it.
-      if (claim) await deleteByIds(col, retried);
-      else for (const id of retried) await col.deleteOne({ _id: id as never, status: 'new' });
-    }
     const claimed: InboundRecord[] = [];
-    fresh.forEach((k, j) => {
-      if (dupKeys.has(j)) return;
+    docs.forEach((d, k) => {
+      if (dupDocs.has(k)) return;
       results[at[k]] = 'new';
-      if (claim) claimed.push(fromDoc(docs[k]));
+      if (claim) claimed.push(fromDoc(d));
     });
     return { results, claimed };
   }
 
+  /**
+   * Writes the keys of claimed messages about to be processed (one insert) and
+   * sorts them: `go` to be processed (first time, or this entry's own earlier
+   * attempt), `gone` retries of messages processed before, whose entries are
+   * deleted here, unprocessed. `first` are the ids whose key this call wrote:
+   * nothing was ever queued under their reply keys.
+   */
+  async function begin(msgs: InboundRecord[], now: Date): Promise<{ go: InboundRecord[]; gone: string[]; first: Set<string> }> {
+    const dupKeys = await insertManyUnordered(keys, msgs.map((m) => ({ _id: m.id, at: now, tok: m.tok })));
+    const first = new Set(msgs.filter((_, i) => !dupKeys.has(i)).map((m) => m.id));
+    const go: InboundRecord[] = [];
+    const gone: string[] = [];
+    for (const [i, m] of msgs.entries()) {
+      if (!dupKeys.has(i)) { go.push(m); continue; }
+      const k = await keys.findOne({ _id: m.id as never });
+      if (k && String(k.tok ?? '') === m.tok) go.push(m);
+      else gone.push(m.id);
+    }
+    if (gone.length) await deleteByIds(col, gone);
+    return { go, gone, first };
+  }
+
   return {
     recordMany,
+    begin,
 
     /** 'duplicate' when this platform message was already recorded (waiting, in work, or done). */
     async record(msg: InboundMessage, now: Date): Promise<'new' | 'duplicate'> {
       return (await recordMany([msg], now)).results[0];
     },
 
-    /** Whether a platform message was ever recorded. */
+    /** Whether a platform message was ever recorded (it waits, is in work, or its key is kept). */
     async seen(platform: string, msgId: string): Promise<boolean> {
-      return (await keys.countDocuments({ _id: `${platform}:${msgId}` as never })) > 0;
+      const id = `${platform}:${msgId}` as never;
+      return (await col.countDocuments({ _id: id })) > 0 || (await keys.countDocuments({ _id: id })) > 0;
     },
 
     /**
@@ -177,11 +208,11 @@ export function inboundRepo(models: Models) {
 
     /**
      * Takes done messages out of the queue. `keyed`: their keys are known to be
-     * kept (recorded by recordMany), else they are made sure of first, so a
-     * later retry is recognised.
+     * kept (written by `begin`), else they are made sure of first, so a later
+     * retry is recognised.
      */
     async finishDone(ids: string[], now: Date, keyed: boolean): Promise<number> {
-      if (!keyed) await insertManyUnordered(keys, ids.map((id) => ({ _id: id, at: now })));
+      if (!keyed) await insertManyUnordered(keys, ids.map((id) => ({ _id: id, at: now, tok: '' })));
       return deleteByIds(col, ids);
     },
 
