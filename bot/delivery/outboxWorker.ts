@@ -29,12 +29,18 @@ export interface OutboxWorkerOptions {
   busySweepMs?: number;
 }
 
+/** Whose messages must arrive in order: one user, one conversation, one robot. */
+function recipient(e: OutboxEntry): string {
+  const p = e.payload as { platform: string; toUser?: string; robotKey?: string; robot?: string };
+  return `${p.platform}:${p.toUser ?? p.robotKey ?? p.robot ?? e.rateKey}`;
+}
+
 /** 2 s, 4 s, 8 s … capped at 10 minutes. */
 export const backoffMs = (attempt: number): number => Math.min(1000 * 2 ** attempt, 600_000);
 
 export function createOutboxWorker(o: OutboxWorkerOptions) {
   const leaseMs = o.leaseMs ?? 60_000;
-  const batch = o.batch ?? 20;
+  const batch = o.batch ?? 50;
   const busySweepMs = o.busySweepMs ?? 5000;
   const local: OutboxEntry[] = [];
   /** Sent, not yet recorded as sent (the database refused): recorded before anything else is sent. */
@@ -94,25 +100,40 @@ export function createOutboxWorker(o: OutboxWorkerOptions) {
 
     pending: () => local.length,
 
-    /** Sends a batch of handed-over messages; false when there were none. */
+    /**
+     * Sends a batch of handed-over messages; false when there were none. Each
+     * recipient's messages go one at a time, in the order queued (a message's
+     * replies, and replies to consecutive messages, arrive in order);
+     * different recipients' go at once.
+     */
     async localStep(): Promise<boolean> {
       await flushUnrecorded();
       if (local.length === 0) return false;
-      // One at a time, in the order queued: a message's replies arrive in order.
       const entries = local.splice(0, batch);
-      const sent: OutboxEntry[] = [];
+      const lanes = new Map<string, number[]>();
+      entries.forEach((e, i) => {
+        const k = recipient(e);
+        const lane = lanes.get(k);
+        if (lane) lane.push(i);
+        else lanes.set(k, [i]);
+      });
+      const sent = new Set<number>();
+      const left = new Set<number>();
       let failure: unknown;
-      for (let i = 0; i < entries.length; i++) {
-        try {
-          if (await send(entries[i])) sent.push(entries[i]);
-        } catch (err) {
-          // Not sent and not rescheduled (the database refused the reschedule): still ours, try again.
-          local.unshift(...entries.slice(i));
-          failure = err;
-          break;
+      await Promise.all([...lanes.values()].map(async (lane) => {
+        for (let j = 0; j < lane.length; j++) {
+          try {
+            if (await send(entries[lane[j]])) sent.add(lane[j]);
+          } catch (err) {
+            // Not sent and not rescheduled (the database refused the reschedule): still ours, try again.
+            for (const i of lane.slice(j)) left.add(i);
+            failure = err;
+            return;
+          }
         }
-      }
-      await record(sent);
+      }));
+      if (left.size) local.unshift(...entries.filter((_, i) => left.has(i)));
+      await record(entries.filter((_, i) => sent.has(i)));
       if (failure) throw failure;
       return true;
     },
