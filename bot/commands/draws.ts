@@ -1,7 +1,8 @@
 /**
  * The draw in chat (issue 5): 抽取 posts the commitment, then the result with
  * the seed and the full list (xlsx) to the group chats, and each officer's
- * tasks privately; 核验 recomputes a draw; 作废抽取 (联席办) voids one;
+ * tasks privately; `抽取 <计划编号> 待公开值` posts only the commitment and
+ * 开奖 draws later with the public value read out in the meeting; 核验 recomputes a draw; 作废抽取 (联席办) voids one;
  * 抽取记录, 我的任务, 任务 and 联合检查 show what was drawn.
  */
 import ExcelJS from 'exceljs';
@@ -10,7 +11,7 @@ import { DRAW_RULES_VERSION, type AssignedOfficer, type DrawAnnouncement } from 
 import { unitName } from '../../src/domain/organisation';
 import { formatSampling } from '../../src/domain/plan';
 import { POOL_LABELS } from '../../src/domain/pools';
-import type { DrawOutcome } from '../../src/services/draws';
+import type { DrawOutcome, RevealOutcome } from '../../src/services/draws';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { Announcement } from '../delivery/announcer';
 import { text } from '../types';
@@ -94,38 +95,96 @@ async function announceAll(ctx: CommandContext, departments: string[], a: Announ
   return reached;
 }
 
+/** `抽取 <计划编号> 待公开值`: the two-step form (docs/draw.md §7.2). */
+const TWO_STEP_WORDS = ['待公开值', '两步', '公开值待定'];
+
+/** Where the announcements went, for the reply. */
+function reachedText(ctx: CommandContext, departments: string[], reached: string[], what: string): string {
+  if (!ctx.announcer) return '本环境没有配置群机器人，公告未发到工作群，内容如下，请转发。';
+  const missing = departments.filter((d) => !reached.includes(d));
+  return [
+    reached.length ? `${what}已发到${reached.map(unitName).join('、')}的工作群` : '',
+    missing.length ? `${missing.map(unitName).join('、')}未配置群机器人，公告未发出，请转发以上内容` : '',
+  ].filter(Boolean).join('；') + '。';
+}
+
+/** The result with the seed and the list to the group chats, each officer's tasks privately: shared by 抽取 and 开奖. */
+async function publishResult(ctx: CommandContext, o: DrawOutcome): Promise<{ result: string; reached: string[] }> {
+  const result = resultMarkdown(o);
+  const file = { name: `${o.draw.drawNo}抽取结果.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', data: await drawWorkbook(o) };
+  const reached = ctx.announcer ? await announceAll(ctx, o.announceTo, { title: `抽取结果 ${o.draw.drawNo}`, markdown: result, file }) : [];
+  for (const { userId, tasks } of o.officerUsers) {
+    ctx.notify(userId, text(`您有新的检查任务（抽取编号 ${o.draw.drawNo}）：\n${tasks.map((t, i) => taskLine(t, i)).join('\n')}\n发送“我的任务”查看全部。`));
+  }
+  return { result, reached };
+}
+
 export const drawPlan: Command = {
   names: ['抽取'],
-  usage: '抽取 <计划编号> [公开值] — 对已审批的计划抽取主体和检查人员，先公布承诺再公布结果（R2、R3、R10、R13）',
+  usage: '抽取 <计划编号> [公开值|待公开值] — 对已审批的计划抽取主体和检查人员，先公布承诺再公布结果；会上抽取请用“待公开值”两步进行，再“开奖”（R2、R3、R10、R13）',
   roles: ['official', 'leader', 'office'],
   async run(args, ctx) {
     const [planNo, ...rest] = args.split(/\s+/).filter(Boolean);
-    if (!planNo) return [text('请写明计划编号，例如：抽取 JH2026-0001；可在会上读出一个公开值一并写上：抽取 JH2026-0001 0618')];
+    if (!planNo) return [text('请写明计划编号，例如：抽取 JH2026-0001。会上抽取建议两步进行：先“抽取 JH2026-0001 待公开值”公布承诺，会上读出公开值后再“开奖 <抽取编号> <公开值>”')];
+    if (rest.length === 1 && TWO_STEP_WORDS.includes(rest[0])) return commitOnly(planNo, ctx);
     const o = await ctx.services.draws.draw(ctx.caller, planNo, rest.join(' ') || undefined);
     const title = `抽取承诺 ${o.plan.planNo}`;
     const commitment = commitmentMarkdown(o.announcement);
-    const result = resultMarkdown(o);
-    const file = { name: `${o.draw.drawNo}抽取结果.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', data: await drawWorkbook(o) };
-    let where: string;
-    if (ctx.announcer) {
-      // Commitment first, everywhere; then the result with the seed and the list.
-      const first = await announceAll(ctx, o.announceTo, { title, markdown: commitment });
-      await announceAll(ctx, o.announceTo, { title: `抽取结果 ${o.draw.drawNo}`, markdown: result, file });
-      const missing = o.announceTo.filter((d) => !first.includes(d));
-      where = [
-        first.length ? `承诺和结果已依次发到${first.map(unitName).join('、')}的工作群` : '',
-        missing.length ? `${missing.map(unitName).join('、')}未配置群机器人，公告未发出，请转发以上内容` : '',
-      ].filter(Boolean).join('；') + '。';
-    } else {
-      where = '本环境没有配置群机器人，公告未发到工作群，内容如下，请转发。';
-    }
-    for (const { userId, tasks } of o.officerUsers) {
-      ctx.notify(userId, text(`您有新的检查任务（抽取编号 ${o.draw.drawNo}）：\n${tasks.map((t, i) => taskLine(t, i)).join('\n')}\n发送“我的任务”查看全部。`));
-    }
+    // Commitment first, everywhere; then the result with the seed and the list.
+    const first = ctx.announcer ? await announceAll(ctx, o.announceTo, { title, markdown: commitment }) : [];
+    const { result } = await publishResult(ctx, o);
     return [
       text(`【抽取承诺】\n${commitment}`),
       text(`【抽取结果】\n${result}`),
-      text(`${where}已私信通知 ${o.officerUsers.length} 名检查人员。`),
+      text(`${reachedText(ctx, o.announceTo, first, '承诺和结果已依次')}已私信通知 ${o.officerUsers.length} 名检查人员。`),
+    ];
+  },
+};
+
+/** Step 1 of the two-step form: only the commitment is posted; the seed stays secret until 开奖. */
+async function commitOnly(planNo: string, ctx: CommandContext) {
+  const o = await ctx.services.draws.commit(ctx.caller, planNo);
+  const commitment = [
+    commitmentMarkdown(o.announcement).replace('即将抽取，先公布以下承诺：', `已公布抽取承诺（抽取编号 ${o.draw.drawNo}），待会上读出公开值后开奖：`),
+    `开奖：发送“开奖 ${o.draw.drawNo} <公开值>”，有效种子 = SHA-256(种子:公开值)。`,
+  ].join('\n');
+  const reached = ctx.announcer ? await announceAll(ctx, o.announceTo, { title: `抽取承诺 ${o.plan.planNo}`, markdown: commitment }) : [];
+  return [
+    text(`【抽取承诺】\n${commitment}`),
+    text(`${reachedText(ctx, o.announceTo, reached, '承诺')}尚未抽取任何主体，种子保密。请在会上公开读出一个公开值（如现场掷骰子得到的数字）后发送：开奖 ${o.draw.drawNo} <公开值>`),
+  ];
+}
+
+/** A revealed draw whose officers could not be assigned: public, like its commitment. */
+function failureMarkdown(r: Extract<RevealOutcome, { ok: false }>): string {
+  return [
+    `抽取编号 ${r.draw.drawNo}（计划 ${r.plan.planNo}，${POOL_LABELS[r.plan.pool]}）开奖后未能完成检查人员分派，本次抽取不生成任何检查任务：`,
+    `- 原因：${r.failure.message}`,
+    `- 种子：${r.seed}`,
+    ...(r.failure.publicValue ? [`- 公开值：${r.failure.publicValue}`] : []),
+    `- 有效种子：${r.failure.effectiveSeed}`,
+    `种子的 SHA-256 应等于此前公布的承诺值 ${r.draw.seedCommitment}。补充或更新执法检查人员名录后，计划 ${r.plan.planNo} 可重新抽取。`,
+  ].join('\n');
+}
+
+export const revealDraw: Command = {
+  names: ['开奖'],
+  usage: '开奖 <抽取编号> <公开值> — 两步抽取的第二步：用会上读出的公开值抽取，公布结果和种子（R2、R3）',
+  roles: ['official', 'leader', 'office'],
+  async run(args, ctx) {
+    const [drawNo, ...rest] = args.split(/\s+/).filter(Boolean);
+    if (!drawNo) return [text('请写明抽取编号和会上读出的公开值，例如：开奖 JH2026-0001-1 0618')];
+    const r = await ctx.services.draws.reveal(ctx.caller, drawNo, rest.join(' '));
+    if (!r.ok) {
+      const msg = failureMarkdown(r);
+      const reached = ctx.announcer ? await announceAll(ctx, r.announceTo, { title: `抽取未完成 ${r.draw.drawNo}`, markdown: msg }) : [];
+      return [text(`【开奖未完成】\n${msg}`), text(reachedText(ctx, r.announceTo, reached, '未完成的情况和种子'))];
+    }
+    const o = r.outcome;
+    const { result, reached } = await publishResult(ctx, o);
+    return [
+      text(`【抽取结果】\n${result}`),
+      text(`${reachedText(ctx, o.announceTo, reached, '结果')}已私信通知 ${o.officerUsers.length} 名检查人员。`),
     ];
   },
 };
@@ -137,6 +196,10 @@ export const verifyCommand: Command = {
     if (!args) return [text('请写明抽取编号，例如：核验 JH2026-0001-1')];
     const { draw, result } = await ctx.services.draws.verify(args);
     const state = draw.status === 'voided' ? `（此抽取已作废：${draw.voidReason}）` : '';
+    if (!draw.record) {
+      const why = draw.status === 'failed' ? `开奖后未能完成分派（${draw.failure?.message ?? ''}）` : '开奖前已作废';
+      return [text(`抽取 ${draw.drawNo} ${why}，没有抽取结果可重算；公开的种子${result.ok ? '与事先公布的承诺值一致' : `核对不通过：${result.first}`}。${state}`)];
+    }
     return [text(result.ok
       ? `核验通过：抽取 ${draw.drawNo} 按公开记录重算，种子承诺、快照摘要、抽取数、抽中主体和检查人员全部一致（${draw.record.rulesVersion}）。${state}`
       : `核验不通过：抽取 ${draw.drawNo}，第一处不一致：${result.first}${state}`)];
@@ -151,7 +214,8 @@ export const voidDraw: Command = {
     const [drawNo, ...reason] = args.split(/\s+/).filter(Boolean);
     if (!drawNo) return [text('请写明抽取编号和理由，例如：作废抽取 JH2026-0001-1 人员名录有误')];
     const r = await ctx.services.draws.void(ctx.caller, drawNo, reason.join(' '));
-    const msg = `抽取 ${r.draw.drawNo} 已作废（理由：${r.draw.voidReason}）。取消任务 ${r.cancelled.length} 个${r.kept.length ? `；${r.kept.length} 个联合任务保留其他部门的部分` : ''}。原记录保留可查；计划 ${r.draw.planNo} 可重新抽取。`;
+    const unrevealed = r.draw.record ? '' : `作废前尚未开奖，现公布种子 ${r.draw.seed ?? '（无）'}，其 SHA-256 应等于承诺值 ${r.draw.seedCommitment}。`;
+    const msg = `抽取 ${r.draw.drawNo} 已作废（理由：${r.draw.voidReason}）。${unrevealed}取消任务 ${r.cancelled.length} 个${r.kept.length ? `；${r.kept.length} 个联合任务保留其他部门的部分` : ''}。原记录保留可查；计划 ${r.draw.planNo} 可重新抽取。`;
     if (ctx.announcer) await announceAll(ctx, r.draw.departments, { title: `抽取作废 ${r.draw.drawNo}`, markdown: msg });
     for (const no of r.officerUsers) {
       const mine = [...r.cancelled, ...r.kept].filter((t) => t.parts.some((p) => p.drawNo === r.draw.drawNo && p.officers.some((o) => o.inspectorNo === no)));
@@ -170,9 +234,15 @@ export const drawHistory: Command = {
     if (draws.length === 0) return [text(`计划 ${plan.planNo} 尚未抽取。`)];
     const lines = draws.map(({ draw: d, tasks }) => {
       const state = d.status === 'voided'
-        ? `已作废（${beijingDate(d.voidedAt ?? d.createdAt)} ${d.voidedBy}：${d.voidReason}）`
-        : '有效';
-      return `${d.drawNo}｜${beijingDate(d.createdAt)} ${d.createdBy}｜${d.n} 户中抽中 ${d.k} 户｜任务 ${tasks.length} 个｜${state}${d.supersedes ? `｜替代 ${d.supersedes}` : ''}\n   种子承诺值 ${d.seedCommitment}`;
+        ? `已作废（${beijingDate(d.voidedAt ?? d.createdAt)} ${d.voidedBy}：${d.voidReason}）${d.record ? '' : '，作废前未开奖'}`
+        : d.status === 'committed'
+          ? `已公布承诺，待开奖（开奖 ${d.drawNo} <公开值>）`
+          : d.status === 'failed'
+            ? `开奖未完成，无任务（${d.failure?.message ?? ''}）`
+            : '有效';
+      const drawn = d.status === 'committed' || (!d.record && d.status !== 'failed') ? `n = ${d.n}，k = ${d.k}` : `${d.n} 户中抽中 ${d.k} 户`;
+      const seed = !d.record && d.seed ? `\n   种子 ${d.seed}${d.failure?.publicValue ? `｜公开值 ${d.failure.publicValue}` : ''}` : '';
+      return `${d.drawNo}｜${beijingDate(d.createdAt)} ${d.createdBy}｜${drawn}｜任务 ${tasks.length} 个｜${state}${d.supersedes ? `｜替代 ${d.supersedes}` : ''}\n   种子承诺值 ${d.seedCommitment}${seed}`;
     });
     return [text(`计划 ${plan.planNo} 的抽取记录：\n${lines.join('\n')}\n发送“核验 <抽取编号>”重算核对。`)];
   },
@@ -226,4 +296,4 @@ export const jointInspections: Command = {
   },
 };
 
-export const drawCommands: Command[] = [drawPlan, verifyCommand, voidDraw, drawHistory, myTasks, showTask, jointInspections];
+export const drawCommands: Command[] = [drawPlan, revealDraw, verifyCommand, voidDraw, drawHistory, myTasks, showTask, jointInspections];

@@ -355,15 +355,20 @@ const draw = new Schema(
     department: { type: String, required: true },
     departments: { type: [String], default: [] },
     pool: { type: String, required: true },
-    status: { type: String, required: true, enum: ['done', 'voided'] },
+    status: { type: String, required: true, enum: ['committed', 'done', 'failed', 'voided'] },
     n: { type: Number, required: true },
     k: { type: Number, required: true },
     seedCommitment: { type: String, required: true },
     snapshotDigest: { type: String, required: true },
     rosterDigest: { type: String, required: true },
-    record: { type: String, required: true }, // JSON of the public DrawRecord
+    record: { type: String }, // JSON of the public DrawRecord, once drawn
+    sealed: { type: String }, // a committed (two-step) draw's secret seed and frozen inputs, JSON, until 开奖
+    seed: { type: String }, // the seed of a failed draw, or of one voided before 开奖
+    failure: { type: String }, // JSON: why 开奖 could not assign the officers
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    revealedBy: { type: String },
+    revealedAt: { type: Date },
     voidedBy: { type: String, default: '' },
     voidedAt: { type: Date },
     voidReason: { type: String, default: '' },

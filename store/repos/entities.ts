@@ -117,6 +117,13 @@ export function entityRepo(models: Models) {
         .sort((a, b) => (a.creditCode < b.creditCode ? -1 : a.creditCode > b.creditCode ? 1 : 0));
     },
 
+    /** Names and addresses of the given entities (a revealed two-step draw's selection), in no particular order. */
+    async summaries(codes: readonly string[]): Promise<Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>[]> {
+      if (codes.length === 0) return [];
+      const docs = await col.find({ _id: { $in: [...codes] as never[] } }, { projection: { _id: 1, name: 1, township: 1, address: 1 } }).toArray();
+      return docs.map((d) => ({ creditCode: String(d._id), name: String(d.name ?? ''), township: String(d.township ?? ''), address: String(d.address ?? '') }));
+    },
+
     /** The credit codes a plan targets, ascending (the draw's snapshot). */
     async targetCodes(t: PlanTargets): Promise<string[]> {
       const docs = await col.find(planQuery(t), { projection: { _id: 1 } }).toArray();

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createServices, type Services } from '../../src/app';
 import { createLogger } from '../../src/logger';
 import { createApproval } from '../../src/domain/approval';
-import type { DrawRecord } from '../../src/domain/draw';
+import { verifyDraw, type DrawRecord } from '../../src/domain/draw';
 import type { Pool } from '../../src/domain/pools';
 import { PLAN_STEPS } from '../../src/services/plans';
 import { DEFAULT_POLICY } from '../../src/services/policy';
@@ -128,7 +128,7 @@ describe('who may draw, and when', () => {
     expect(ok).toContain('20 户中抽中 2 户');
     // Joint by construction: every team has an officer of each department, from the joint pool (R2, R8).
     const d = await services.draws.get(drawNoOf(ok));
-    for (const team of d.record.assignment) expect(new Set(team.officers.map((o) => o.department))).toEqual(new Set(['SCJGJ', 'YJGLJ']));
+    for (const team of d.record!.assignment) expect(new Set(team.officers.map((o) => o.department))).toEqual(new Set(['SCJGJ', 'YJGLJ']));
     // For A, every participating department's group gets the commitment first, then the result.
     expect(posted.filter((p) => p.title.includes(a)).map((p) => `${p.title.slice(0, 4)} ${p.department}`)).toEqual(
       ['抽取承诺 SCJGJ', '抽取承诺 YJGLJ', '抽取结果 SCJGJ', '抽取结果 YJGLJ']);
@@ -180,9 +180,9 @@ describe('a B plan drawn by its department', () => {
     const seed = /种子：([0-9a-f]{64})/.exec(posted[before.posted + 1].markdown)![1];
     expect(sha(seed)).toBe(commitment);
     const d = await services.draws.get(drawNo);
-    expect(d.record.publicValue).toBe('0618');
-    expect(d.record.effectiveSeed).toBe(sha(`${seed}:0618`));
-    expect(d.record.snapshot).toEqual([...B_SHARED].sort());
+    expect(d.record!.publicValue).toBe('0618');
+    expect(d.record!.effectiveSeed).toBe(sha(`${seed}:0618`));
+    expect(d.record!.snapshot).toEqual([...B_SHARED].sort());
   });
 
   it('a plan is drawn once: a second 抽取 is refused and shows the existing draw', async () => {
@@ -330,5 +330,178 @@ describe('一集中: an entity drawn by two departments for overlapping windows 
     const after = await db.repos.tasks.get(t.taskNo);
     expect(after?.status).toBe('cancelled');
     expect(all(await say('xf.official', `任务 ${t.taskNo}`))).toContain('已取消');
+  });
+});
+
+describe('two steps for a meeting: 抽取 <计划编号> 待公开值, then 开奖 <抽取编号> <公开值> (docs/draw.md §7.2)', () => {
+  const NOV = { from: '2026-11-01', to: '2026-11-30' };
+  let planNo = '';
+  let drawNo = '';
+  let commitOut: Outcome;
+  let commitment = '';
+  const before = { posted: 0 };
+
+  beforeAll(async () => {
+    planNo = await plan({ department: 'XFJYDD', pool: 'B', items: ['XFJYDD:XF001'], sampling: { count: 3 }, window: NOV });
+    before.posted = posted.length;
+    commitOut = await say('xf.official', `抽取 ${planNo} 待公开值`);
+    drawNo = drawNoOf(all(commitOut));
+  });
+
+  it('一公开: the commitment alone is posted, before any selection exists; the seed stays secret (抽取记录, 核验, export) until 开奖', async () => {
+    expect(drawNo).toBe(`${planNo}-1`);
+    const mine = posted.slice(before.posted);
+    expect(mine.map((p) => `${p.title} ${p.department}`)).toEqual([`抽取承诺 ${planNo} XFJYDD`]);
+    commitment = /种子承诺值：([0-9a-f]{64})/.exec(mine[0].markdown)![1];
+    expect(mine[0].markdown).toContain(`开奖 ${drawNo} <公开值>`);
+    expect(mine[0].markdown).not.toMatch(/种子：/);
+    expect(all(commitOut)).toContain(`开奖 ${drawNo} <公开值>`);
+    expect(commitOut.notices).toHaveLength(0);
+
+    const d = (await services.draws.get(drawNo))!;
+    expect(d.status).toBe('committed');
+    expect(d.record).toBeUndefined();
+    expect(d.seedCommitment).toBe(commitment);
+    expect(await db.repos.tasks.forDraw(drawNo)).toHaveLength(0);
+    // The seed is in the database, sealed, and matches the commitment; no read but the seal's returns it.
+    const seed = (await db.repos.draws.sealed(drawNo))!.seed;
+    expect(sha(seed)).toBe(commitment);
+    expect(JSON.stringify(d)).not.toContain(seed);
+    expect(JSON.stringify(await db.repos.draws.forPlan(planNo))).not.toContain(seed);
+    const history = all(await say('yj.official', `抽取记录 ${planNo}`));
+    expect(history).toContain('待开奖');
+    expect(history).not.toContain(seed);
+    const check = all(await say('yj.official', `核验 ${drawNo}`));
+    expect(check).toContain('尚未开奖');
+    expect(check).not.toContain(seed);
+    const exp = await runTsx('src/cli/main.ts', ['draw', 'export', drawNo], { dbName: db.dbName });
+    expect(exp.code).toBe(1);
+    expect(exp.err).toContain('尚未开奖');
+    expect(exp.out + exp.err).not.toContain(seed);
+    expect((await db.repos.audit.forTarget(`draw:${drawNo}`)).map((a) => a.action)).toEqual(['draw.commit']);
+  });
+
+  it('once per plan: while the draw is committed another 抽取 of the plan is refused, in either form', async () => {
+    for (const cmd of [`抽取 ${planNo}`, `抽取 ${planNo} 0618`, `抽取 ${planNo} 两步`]) {
+      const r = all(await say('xf.official', cmd));
+      expect(r).toContain('尚未开奖');
+      expect(r).toContain(`开奖 ${drawNo} <公开值>`);
+    }
+    expect(await db.repos.draws.forPlan(planNo)).toHaveLength(1);
+  });
+
+  it('R3: only the plan\'s own department may 开奖; the public value is required', async () => {
+    expect(all(await say('yj.official', `开奖 ${drawNo} 7315`))).toContain('依据规则 R3');
+    expect(all(await say('lxb.office', `开奖 ${drawNo} 7315`))).toContain('依据规则 R3');
+    expect(all(await say('xf.official', `开奖 ${drawNo}`))).toContain('请写明会上读出的公开值');
+    expect((await services.draws.get(drawNo)).status).toBe('committed');
+  });
+
+  it('开奖 draws with effectiveSeed = SHA-256(seed:公开值), posts the result with the seed, makes the tasks, and the record verifies', async () => {
+    const postedBefore = posted.length;
+    const out = await say('xf.official', `开奖 ${drawNo} 7315`);
+    expect(all(out)).toContain('【抽取结果】');
+    const mine = posted.slice(postedBefore);
+    expect(mine.map((p) => `${p.title} ${p.department}`)).toEqual([`抽取结果 ${drawNo} XFJYDD`]);
+    expect(mine[0].file?.name).toBe(`${drawNo}抽取结果.xlsx`);
+    const seed = /种子：([0-9a-f]{64})/.exec(mine[0].markdown)![1];
+    expect(sha(seed)).toBe(commitment);
+    const d = await services.draws.get(drawNo);
+    expect(d.status).toBe('done');
+    expect(d.record!.seed).toBe(seed);
+    expect(d.record!.publicValue).toBe('7315');
+    expect(d.record!.effectiveSeed).toBe(sha(`${seed}:7315`));
+    expect(d.record!.seedCommitment).toBe(commitment);
+    expect(verifyDraw(d.record!, { announced: { seedCommitment: commitment, snapshotDigest: d.snapshotDigest, n: d.n, k: d.k } })).toEqual({ ok: true });
+    expect(all(await say('yj.official', `核验 ${drawNo}`))).toContain('核验通过');
+    const tasks = await db.repos.tasks.forDraw(drawNo);
+    expect(tasks).toHaveLength(3);
+    expect(tasks.map((t) => t.creditCode).sort()).toEqual([...d.record!.selection].sort());
+    for (const t of tasks) expect(t.entityName).not.toBe('');
+    expect((await db.repos.audit.forTarget(`draw:${drawNo}`)).map((a) => a.action)).toEqual(['draw.commit', 'draw.done']);
+  });
+
+  it('a second 开奖 changes nothing and says it was already drawn', async () => {
+    const was = await services.draws.get(drawNo);
+    const tasksBefore = (await db.repos.tasks.forDraw(drawNo)).map((t) => t.taskNo).sort();
+    const postedBefore = posted.length;
+    const out = await say('xf.official', `开奖 ${drawNo} 9999`);
+    expect(all(out)).toContain('已开奖');
+    expect(out.notices).toHaveLength(0);
+    expect(posted.length).toBe(postedBefore);
+    expect(await services.draws.get(drawNo)).toEqual(was);
+    expect((await db.repos.tasks.forDraw(drawNo)).map((t) => t.taskNo).sort()).toEqual(tasksBefore);
+  });
+});
+
+describe('R8a at 开奖: a two-step draw whose officers cannot be assigned fails in public', () => {
+  it('posts the failure with its seed, names the entity and the constraint, writes no tasks, and the plan can be drawn again', async () => {
+    const no = await plan({ department: 'CZJ', pool: 'B', items: ['CZJ:CZ001'], sampling: { count: 2 }, window: { from: '2026-11-01', to: '2026-11-30' } });
+    const drawNo = drawNoOf(all(await say('cz.official', `抽取 ${no} 公开值待定`)));
+    expect(drawNo).toBe(`${no}-1`);
+    const commitment = (await services.draws.get(drawNo)).seedCommitment;
+    // The roster was frozen with the commitment: an officer added now does not take part in this draw.
+    await db.repos.inspectors.writer.insertNew([inspector('CZ-003', 'CZJ')] as never);
+
+    const postedBefore = posted.length;
+    const out = await say('cz.official', `开奖 ${drawNo} 2468`);
+    const r = all(out);
+    expect(r).toMatch(new RegExp(`主体 (${[300, 301, 302].map(code).join('|')})：县财政局有效执法证人员不足2人（R8a）`));
+    expect(r).toContain('不生成任何检查任务');
+    expect(out.notices).toHaveLength(0);
+    const mine = posted.slice(postedBefore);
+    expect(mine.map((p) => `${p.title} ${p.department}`)).toEqual([`抽取未完成 ${drawNo} CZJ`]);
+    const seed = /种子：([0-9a-f]{64})/.exec(mine[0].markdown)![1];
+    expect(sha(seed)).toBe(commitment);
+    expect(mine[0].markdown).toContain(`有效种子：${sha(`${seed}:2468`)}`);
+    expect(mine[0].markdown).toContain('（R8a）');
+
+    const d = await services.draws.get(drawNo);
+    expect(d.status).toBe('failed');
+    expect(d.seed).toBe(seed);
+    expect(d.failure?.rule).toBe('R8a');
+    expect(await db.repos.tasks.forDraw(drawNo)).toHaveLength(0);
+    expect(await db.repos.draws.sealed(drawNo)).toBeUndefined();
+    const history = all(await say('cz.official', `抽取记录 ${no}`));
+    expect(history).toContain('开奖未完成');
+    expect(history).toContain(seed);
+    expect(all(await say('cz.official', `核验 ${drawNo}`))).toContain('与事先公布的承诺值一致');
+    expect(all(await say('cz.official', `开奖 ${drawNo} 1357`))).toContain('已开奖');
+    expect((await db.repos.audit.forTarget(`draw:${drawNo}`)).find((a) => a.action === 'draw.failed')?.note).toContain(`种子=${seed}`);
+
+    // Drawn again, now with the new officer on the roster.
+    const again = all(await say('cz.official', `抽取 ${no}`));
+    expect(drawNoOf(again)).toBe(`${no}-2`);
+    expect(again).toContain('3 户中抽中 2 户');
+    expect((await services.draws.get(`${no}-2`)).supersedes).toBe(drawNo);
+    expect(await db.repos.tasks.forDraw(`${no}-2`)).toHaveLength(2);
+  });
+});
+
+describe('R2: a two-step A draw is committed and revealed by 联席办 only; a committed draw may be voided', () => {
+  it('refuses the department, lets 联席办 void the committed draw (its seed then published), and draw again in two steps', async () => {
+    const a = await plan({ department: 'SCJGJ', pool: 'A', items: ['SCJGJ:SC001', 'YJGLJ:YJ001'], sampling: { ratioPermille: 100 }, window: { from: '2026-10-01', to: '2026-10-31' }, joint: ['YJGLJ'] });
+    expect(all(await say('scj.official', `抽取 ${a} 待公开值`))).toContain('依据规则 R2');
+    const first = drawNoOf(all(await say('lxb.office', `抽取 ${a} 待公开值`)));
+    expect(posted.filter((p) => p.title === `抽取承诺 ${a}`).map((p) => p.department)).toEqual(['SCJGJ', 'YJGLJ']);
+    expect(all(await say('scj.official', `开奖 ${first} 11`))).toContain('依据规则 R2');
+
+    const seed = (await db.repos.draws.sealed(first))!.seed;
+    expect(all(await say('lxb.office', `作废抽取 ${first} 会议改期`))).toContain('已作废');
+    const voided = await services.draws.get(first);
+    expect(voided.status).toBe('voided');
+    expect(voided.seed).toBe(seed);
+    expect(posted.find((p) => p.title === `抽取作废 ${first}`)?.markdown).toContain(`种子 ${seed}`);
+    expect(all(await say('lxb.office', `开奖 ${first} 11`))).toContain('作废（理由：会议改期），不能开奖');
+    expect(all(await say('lxb.office', `抽取记录 ${a}`))).toContain('作废前未开奖');
+
+    const second = drawNoOf(all(await say('lxb.office', `抽取 ${a} 两步`)));
+    expect(second).toBe(`${a}-2`);
+    const r = all(await say('lxb.office', `开奖 ${second} 42`));
+    expect(r).toContain('20 户中抽中 2 户');
+    const d = await services.draws.get(second);
+    expect(d.supersedes).toBe(first);
+    for (const team of d.record!.assignment) expect(new Set(team.officers.map((o) => o.department))).toEqual(new Set(['SCJGJ', 'YJGLJ']));
+    expect(posted.filter((p) => p.title === `抽取结果 ${second}`).map((p) => p.department)).toEqual(['SCJGJ', 'YJGLJ']);
   });
 });

@@ -47,6 +47,12 @@ export const drawCommand: CliCommand = {
       return 2;
     }
     const draw = await app.services.draws.get(id);
+    if (!draw.record) {
+      io.err(draw.status === 'committed'
+        ? `抽取 ${draw.drawNo} 尚未开奖：种子保密，没有公开记录可导出（已公布的承诺值 ${draw.seedCommitment}）。开奖后再导出。\n`
+        : `抽取 ${draw.drawNo} 没有抽取结果（${draw.status === 'failed' ? `开奖后未能完成分派：${draw.failure?.message ?? ''}` : '开奖前已作废'}），没有公开记录可导出；种子 ${draw.seed ?? '（未公开）'}，承诺值 ${draw.seedCommitment}。\n`);
+      return 1;
+    }
     const json = `${JSON.stringify(draw.record, null, 2)}\n`;
     if (values.out) {
       writeFileSync(values.out, json);
