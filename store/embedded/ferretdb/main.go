@@ -17,9 +17,10 @@
 // serialised: reads (find, count, aggregate without $out/$merge, getMore, …)
 // cannot lose a write, SQLite (WAL) gives each a consistent snapshot, and they
 // pass at once, alongside the one write in progress. Among waiting writes,
-// inserts go first: they are cheap (one transaction per batch) and are what a
-// webhook waits on before it can answer, while updates and deletes are a
-// transaction per document and are what background workers do.
+// inserts go first (up to four in a row while other writes wait): they are
+// cheap (one transaction per batch) and are what a webhook waits on before it
+// can answer, while updates and deletes are a transaction per document and are
+// what background workers do.
 //
 // FerretDB 1.24's SQLite backend looks documents up by
 // `_ferretdb_sjson->'$._id'` (an exact {_id} query, every UPDATE and DELETE it
@@ -206,27 +207,49 @@ func exchange(server net.Conn, fromServer *bufio.Reader, req []byte) ([][]byte, 
 	}
 }
 
-// prioLock is a mutex whose high-priority waiters go before the others.
+// prioLock is a mutex whose high-priority waiters go before the others, but
+// not forever: after maxHighInARow high grants while others wait, one of the
+// others goes (so a steady stream of inserts never stops the workers' writes,
+// a heartbeat among them, for long).
 type prioLock struct {
 	m           sync.Mutex
 	cond        *sync.Cond
 	held        bool
 	waitingHigh int
+	waitingLow  int
+	highInARow  int
 }
+
+const maxHighInARow = 4
 
 func (l *prioLock) Lock(high bool) {
 	l.m.Lock()
 	if high {
 		l.waitingHigh++
+	} else {
+		l.waitingLow++
 	}
-	for l.held || (!high && l.waitingHigh > 0) {
+	for l.held || !l.myTurn(high) {
 		l.cond.Wait()
 	}
 	if high {
 		l.waitingHigh--
+		l.highInARow++
+	} else {
+		l.waitingLow--
+		l.highInARow = 0
 	}
 	l.held = true
 	l.m.Unlock()
+}
+
+// myTurn, with l.m held and the lock free: whether a waiter of this priority may take it.
+func (l *prioLock) myTurn(high bool) bool {
+	lowsDue := l.waitingLow > 0 && l.highInARow >= maxHighInARow
+	if high {
+		return !lowsDue
+	}
+	return l.waitingHigh == 0 || lowsDue
 }
 
 func (l *prioLock) Unlock() {
