@@ -1,12 +1,13 @@
 /**
  * The Inbox the webhooks write to: records each platform message once.
  *
- * Group commit: a message arriving while a write is in flight waits for it and
- * joins the next batch, so concurrent webhooks share one insert into the queue
- * and one into the kept keys (store/repos/inbound.ts `recordMany`) instead of
- * two round trips each; a lone message is written at once. Each webhook still
- * answers only after its own message is stored, with its own verdict (a
- * duplicate key is reported per message).
+ * Group commit: a message arriving while writes are in flight waits and joins
+ * the next batch, so concurrent webhooks share one insert into the queue
+ * (store/repos/inbound.ts `recordMany`) instead of a round trip each; a lone
+ * message is written at once. Two writes may be in flight, so the next batch
+ * waits at the database (whose front lets inserts go first) rather than here.
+ * Each webhook answers only after its own message is stored, with its own
+ * verdict (a duplicate key is reported per message).
  *
  * With `claim`, a server records messages already claimed by itself and hands
  * the new ones to `onNew` (its dispatcher) to be processed from memory.
@@ -34,7 +35,7 @@ interface Waiting {
 
 export function createInbox(repos: Repos, now: () => Date, opts: InboxOptions = {}): Inbox {
   const maxBatch = opts.maxBatch ?? 200;
-  const parallel = opts.parallel ?? 1;
+  const parallel = opts.parallel ?? 2;
   const queue: Waiting[] = [];
   let inFlight = 0;
 
