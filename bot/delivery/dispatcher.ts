@@ -4,11 +4,16 @@
  * Outbox keys derive from the inbound id, so a message processed twice (its
  * worker died before marking it done) never sends anything twice.
  *
+ * Every batch first writes its messages' kept keys (store/repos/inbound.ts
+ * `begin`): a platform retry that arrived after its message was finished is
+ * dropped there, unprocessed.
+ *
  * Two sources of work: what this process's webhooks just recorded, claimed at
  * insert time and handed over in memory (`handoff`, worked by `localStep` in
- * batches: one outbox insert and one queue delete per batch), and, now and
- * then, what nobody alive holds in the database (`step`: unclaimed messages, a
- * dead process's, ones given back after an error).
+ * batches: one key insert, one outbox insert and the queue deletes per batch;
+ * one batch at a time while webhooks keep arriving, so they go first), and,
+ * now and then, what nobody alive holds in the database (`step`: unclaimed
+ * messages, a dead process's, ones given back after an error).
  */
 import type { Logger } from '../../src/logger';
 import type { Repos } from '../../store/repos';
@@ -34,6 +39,16 @@ export interface DispatcherOptions {
   maxAttempts?: number;
   /** Messages processed per localStep. */
   batch?: number;
+  /**
+   * While webhooks keep handing messages over (one came within `busyMs`), at
+   * most this many local batches run at once, however many loops call
+   * localStep: processing yields the database and the event loop to the
+   * webhooks, and catches up when they pause.
+   */
+  busyParallel?: number;
+  busyMs?: number;
+  /** While busy, the pause after each local batch. */
+  busyPauseMs?: number;
   /** While there is local work, look for others' in the database at most this often. */
   busySweepMs?: number;
 }
@@ -45,6 +60,9 @@ export function createDispatcher(o: DispatcherOptions) {
   const leaseMs = o.leaseMs ?? 60_000;
   const maxAttempts = o.maxAttempts ?? 5;
   const batch = o.batch ?? 25;
+  const busyParallel = o.busyParallel ?? 1;
+  const busyMs = o.busyMs ?? 200;
+  const busyPauseMs = o.busyPauseMs ?? 100;
   const busySweepMs = o.busySweepMs ?? 30_000;
 
   function replyTo(msg: InboundRecord, reply: Reply): OutboundPayload {
@@ -113,6 +131,8 @@ export function createDispatcher(o: DispatcherOptions) {
   }
 
   const local: InboundRecord[] = [];
+  let lastHandoff = 0;
+  let running = 0;
   const orphans = new Set<string>();
   let lastSweep = 0;
   let alive: { until: number; owners: string[] } = { until: 0, owners: [] };
@@ -121,6 +141,7 @@ export function createDispatcher(o: DispatcherOptions) {
     /** Messages this process recorded, claimed by it, to work on from memory. */
     handoff(msgs: InboundRecord[]): void {
       local.push(...msgs);
+      lastHandoff = Date.now();
     },
 
     /** How many handed-over messages wait. */
@@ -129,12 +150,18 @@ export function createDispatcher(o: DispatcherOptions) {
     /** Processes a batch of handed-over messages; false when there were none. */
     async localStep(): Promise<boolean> {
       if (local.length === 0) return false;
+      if (running >= busyParallel && Date.now() - lastHandoff < busyMs) return false; // poked again by the next handoff
       const msgs = local.splice(0, batch);
+      running++;
       try {
         await processBatch(msgs);
+        // Still busy: leave the webhooks a gap before the next batch.
+        if (Date.now() - lastHandoff < busyMs) await new Promise((r) => setTimeout(r, busyPauseMs));
       } catch (err) {
         local.unshift(...msgs); // still ours: the database is gone or refused; try again
         throw err;
+      } finally {
+        running--;
       }
       return true;
     },
