@@ -119,14 +119,17 @@ export function inboundRepo(models: Models) {
       const id = `${msg.platform}:${msg.msgId}`;
       if (seen.has(id)) return;
       seen.add(id);
+      // Only the fields a message has: every field is work per document for FerretDB.
+      const optional = {
+        actionKey: msg.actionKey, cardId: msg.cardId, responseCode: msg.responseCode,
+        sessionWebhook: msg.sessionWebhook, sessionWebhookExpiresAt: msg.sessionWebhookExpiresAt, conversationId: msg.conversationId,
+      };
       docs.push({
         _id: id,
         platform: msg.platform, senderId: msg.senderId, kind: msg.kind, text: msg.text,
-        actionKey: msg.actionKey ?? '', cardId: msg.cardId ?? '', responseCode: msg.responseCode ?? '',
-        sessionWebhook: msg.sessionWebhook ?? '', sessionWebhookExpiresAt: msg.sessionWebhookExpiresAt ?? 0,
-        conversationId: msg.conversationId ?? '',
+        ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)),
         status: claim ? 'working' : 'new', attempts: claim ? 1 : 0, leaseOwner: claim?.owner ?? '',
-        leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, receivedAt: now, error: '',
+        leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, receivedAt: now,
         tok: toks.slice(8 * i, 8 * i + 8),
       });
       at.push(i);
@@ -183,8 +186,12 @@ export function inboundRepo(models: Models) {
      * whose owner is not among `alive` (processes that renewed their heartbeat).
      */
     async claim(owner: string, now: Date, leaseMs: number, alive: string[] = []): Promise<InboundRecord | undefined> {
+      const filter = { status: { $in: ['new', 'working'] }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) };
+      // Looked for with a read first: on FerretDB both are a pass over the queue, but only a write
+      // holds up the others (the webhooks' inserts among them), and mostly there is nothing to take.
+      if (!(await col.findOne(filter, { projection: { _id: 1 } }))) return undefined;
       const d = await col.findOneAndUpdate(
-        { status: { $in: ['new', 'working'] }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) },
+        filter,
         { $set: { status: 'working', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
         { sort: { receivedAt: 1 }, returnDocument: 'after' },
       );

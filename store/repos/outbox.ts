@@ -104,8 +104,11 @@ export function outboxRepo(models: Models) {
      * (its lease ran out and its owner is not among `alive`).
      */
     async claim(owner: string, now: Date, leaseMs: number, alive: string[] = []): Promise<OutboxEntry | undefined> {
+      const filter = { status: { $in: ['pending', 'sending'] }, nextAttemptAt: { $lte: now }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) };
+      // A read first, as in inboundRepo.claim: only the write holds up other writes on FerretDB.
+      if (!(await col.findOne(filter, { projection: { _id: 1 } }))) return undefined;
       const d = await col.findOneAndUpdate(
-        { status: { $in: ['pending', 'sending'] }, nextAttemptAt: { $lte: now }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) },
+        filter,
         { $set: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
         { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
       );
