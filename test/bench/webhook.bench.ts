@@ -677,7 +677,8 @@ step by step (same machine, 2026-11-25, one run each; before the last two rows (
 | sweeps look with a read before their claiming write | 2,841 | 6,419 | 0.44 | 49.4 | 202 |
 | a 100 ms pause after each processing batch while busy; entries without empty fields | 3,487 | 6,316 | 0.55 | 43.9 | 237 |
 
-¹ another engineer's type check ran during that (b); its catch-up was cut short. Before the group commit:
+¹ that (b) ran far below every other, for no cause I could pin down (other work had just run on the
+machine); that run's catch-up was cut short. Before the group commit:
 175 req/s against a bare 5,972 (0.03 ×), p99 1,080 ms.
 
 In production, MongoDB (as ARCHITECTURE.md says): the same code, with indexes serving the sweeps and no front.
