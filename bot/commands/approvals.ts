@@ -58,12 +58,12 @@ export function announceChange(change: ApprovalChange, ctx: CommandContext): voi
   const decided = a.steps[a.current - 1] ?? a.steps.find((s) => s.outcome === 'rejected');
   if (change.event === 'submitted') return;
   if (change.event === 'advanced') {
-    ctx.notify(a.requestedBy, text(`您的${label}已通过“${decided?.label}”（${ctx.caller.name}），已送${currentDecider(a)}。`));
+    ctx.notify(a.requestedBy, text(`您的${label} 已通过“${decided?.label}”（${ctx.caller.name}），已送${currentDecider(a)}。`));
   } else if (change.event === 'approved') {
-    ctx.notify(a.requestedBy, text(`您的${label}已全部审批通过（最后一步：${ctx.caller.name}）。`));
+    ctx.notify(a.requestedBy, text(`您的${label} 已全部审批通过（最后一步：${ctx.caller.name}）。`));
   } else {
     const rejected = a.steps.find((s) => s.outcome === 'rejected');
-    ctx.notify(a.requestedBy, text(`您的${label}在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。可修改后重新提交。`));
+    ctx.notify(a.requestedBy, text(`您的${label} 在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。可修改后重新提交。`));
   }
   if (change.deciders.length === 0 && a.status === 'pending') {
     ctx.notify(a.requestedBy, text(`提醒：${currentDecider(a)}暂无已登记用户，${label}无人可审批，请联系系统管理员登记。`));

@@ -3,16 +3,16 @@
  * coverage table, 覆盖情况 in chat, the March reminder (once a year across
  * processes) and the overdue-approval reminder, queued in the outbox.
  */
-import { createServices, type Services } from '../../src/app';
+import type { Services } from '../../src/app';
 import type { Caller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
-import { createRouter, type Router } from '../../bot/router';
+import type { Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
-import { DEFAULT_POLICY } from '../../src/services/policy';
 import { createNotifier } from '../../bot/delivery/notices';
 import { reminderJobs } from '../../bot/delivery/reminders';
 import type { Job } from '../../bot/delivery/scheduler';
-import { freshDb, type TestDb } from '../helpers/db';
+import type { TestDb } from '../helpers/db';
+import { testCounty } from '../helpers/county';
 import { addEntities, itemDoc, saveUsers } from '../helpers/fixtures';
 
 let db: TestDb;
@@ -30,10 +30,7 @@ const draft = (items: string[], from = '2026-09-01') => ({
 });
 
 beforeAll(async () => {
-  db = await freshDb();
-  await db.repos.org.seedDepartments();
-  services = createServices({ repos: db.repos, now, policy: DEFAULT_POLICY });
-  router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5 });
+  ({ db, services, router } = await testCounty(now));
   await saveUsers(services, [
     { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'], wecomUserId: 'WuHaiTao' },
     { userId: 'xf.leader', name: '黄大队长', department: '县消防救援大队', roles: ['leader'], wecomUserId: 'HuangDD' },

@@ -9,18 +9,17 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServices, type Services } from '../../src/app';
-import { createLogger } from '../../src/logger';
+import type { Services } from '../../src/app';
 import { createApproval } from '../../src/domain/approval';
 import { verifyDraw, type DrawRecord } from '../../src/domain/draw';
 import type { Pool } from '../../src/domain/pools';
 import { PLAN_STEPS } from '../../src/services/plans';
-import { DEFAULT_POLICY } from '../../src/services/policy';
 import type { PlanDoc } from '../../store/repos/plans';
 import type { Announcer, Announcement } from '../../bot/delivery/announcer';
-import { createRouter, type Outcome, type Router } from '../../bot/router';
+import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
-import { freshDb, type TestDb } from '../helpers/db';
+import type { TestDb } from '../helpers/db';
+import { testCounty } from '../helpers/county';
 import { addEntities, code, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
 import { runTsx } from '../helpers/run';
 
@@ -75,10 +74,7 @@ const SEPT = { from: '2026-09-01', to: '2026-09-30' };
 const B_SHARED = Array.from({ length: 20 }, (_, i) => code(100 + i)); // supervised by 县消防 and 县应急局
 
 beforeAll(async () => {
-  db = await freshDb();
-  await db.repos.org.seedDepartments();
-  services = createServices({ repos: db.repos, now, policy: DEFAULT_POLICY, random });
-  router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5, announcer });
+  ({ db, services, router } = await testCounty(now, { deps: { random }, router: { announcer } }));
   await saveUsers(services, [
     { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'] },
     { userId: 'yj.official', name: '胡文斌', department: '县应急管理局', roles: ['official'] },

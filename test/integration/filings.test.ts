@@ -5,13 +5,12 @@
  * department leader → 联席办 → 司法局 by card taps, bad input asked again, and
  * 备案列表 by month and department.
  */
-import { createServices, type Services } from '../../src/app';
-import { createLogger } from '../../src/logger';
-import { createRouter, type Outcome, type Router } from '../../bot/router';
+import type { Services } from '../../src/app';
+import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
-import { freshDb, type TestDb } from '../helpers/db';
+import type { TestDb } from '../helpers/db';
+import { testCounty } from '../helpers/county';
 import { addEntities, code, inspectorDoc, saveUsers } from '../helpers/fixtures';
-import { DEFAULT_POLICY } from '../../src/services/policy';
 
 let db: TestDb;
 let services: Services;
@@ -36,10 +35,7 @@ const B5 = code(5); // 孙回避 has a declared conflict with it
 const inspector = inspectorDoc;
 
 beforeAll(async () => {
-  db = await freshDb();
-  await db.repos.org.seedDepartments();
-  services = createServices({ repos: db.repos, now, policy: { ...DEFAULT_POLICY } });
-  router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5 });
+  ({ db, services, router } = await testCounty(now));
   await saveUsers(services, [
     { userId: 'li.official', name: '李经办', department: '县市管局', roles: ['official'] },
     { userId: 'wang.leader', name: '王局长', department: '县市管局', roles: ['leader'] },

@@ -3,12 +3,11 @@
  * the 新建计划 conversation, each plan rule with its R-number, the three
  * approvals (R13), corrections, bad input, and edits that cannot overwrite.
  */
-import { createServices, type Services } from '../../src/app';
-import { createLogger } from '../../src/logger';
-import { createRouter, type Outcome, type Router } from '../../bot/router';
+import type { Services } from '../../src/app';
+import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
-import { DEFAULT_POLICY } from '../../src/services/policy';
-import { freshDb, type TestDb } from '../helpers/db';
+import type { TestDb } from '../helpers/db';
+import { testCounty } from '../helpers/county';
 import { addEntities, itemDoc, saveUsers } from '../helpers/fixtures';
 
 let db: TestDb;
@@ -30,10 +29,7 @@ const planNo = (s: string) => /JH\d{4}-\d{4}/.exec(s)?.[0] ?? '';
 
 
 beforeAll(async () => {
-  db = await freshDb();
-  await db.repos.org.seedDepartments();
-  services = createServices({ repos: db.repos, now, policy: DEFAULT_POLICY });
-  router = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5 });
+  ({ db, services, router } = await testCounty(now));
   await saveUsers(services, [
     { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'] },
     { userId: 'xf.official2', name: '郑小梅', department: '县消防救援大队', roles: ['official'] },
