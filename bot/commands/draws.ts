@@ -32,9 +32,9 @@ export function taskLine(t: TaskDoc, i: number): string {
 }
 
 /** The commitment, posted before the result (docs/draw.md §1). */
-export function commitmentMarkdown(a: DrawAnnouncement): string {
+export function commitmentMarkdown(a: DrawAnnouncement, lead = '即将抽取，先公布以下承诺：'): string {
   return [
-    `计划 ${a.planNo}（${POOL_LABELS[a.pool]}）即将抽取，先公布以下承诺：`,
+    `计划 ${a.planNo}（${POOL_LABELS[a.pool]}）${lead}`,
     `- 对象范围：${a.filter}`,
     `- 抽取规则：${formatSampling(a.sampling)}`,
     `- 主体总数 n = ${a.n}，抽取数 k = ${a.k}`,
@@ -145,7 +145,7 @@ export const drawPlan: Command = {
 async function commitOnly(planNo: string, ctx: CommandContext) {
   const o = await ctx.services.draws.commit(ctx.caller, planNo);
   const commitment = [
-    commitmentMarkdown(o.announcement).replace('即将抽取，先公布以下承诺：', `已公布抽取承诺（抽取编号 ${o.draw.drawNo}），待会上读出公开值后开奖：`),
+    commitmentMarkdown(o.announcement, `已公布抽取承诺（抽取编号 ${o.draw.drawNo}），待会上读出公开值后开奖：`),
     `开奖：发送“开奖 ${o.draw.drawNo} <公开值>”，有效种子 = SHA-256(种子:公开值)。`,
   ].join('\n');
   const reached = ctx.announcer ? await announceAll(ctx, o.announceTo, { title: `抽取承诺 ${o.plan.planNo}`, markdown: commitment }) : [];

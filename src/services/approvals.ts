@@ -5,6 +5,7 @@
  * waits for a user, and finds steps that waited too long. Every decision is
  * audited (R20). Plans, filings and pool changes all go through here.
  */
+import { beijingDate } from '../domain/calendar';
 import { createApproval, decide, mayDecide, overdue, type ApprovalKind, type StepSpec } from '../domain/approval';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { UserDoc } from '../../store/repos/org';
@@ -158,10 +159,9 @@ export function approvalService({ repos, now }: Deps) {
     /** Requests whose current step has waited more than `limitDays` working days and was not reminded today. */
     async overdue(at: Date, limitDays: number): Promise<{ approval: ApprovalDoc; deciders: UserDoc[] }[]> {
       const out: { approval: ApprovalDoc; deciders: UserDoc[] }[] = [];
-      const today = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
       for (const a of await repos.approvals.pending()) {
         if (!overdue(a, at, limitDays)) continue;
-        if (a.remindedAt && today(a.remindedAt) === today(at)) continue;
+        if (a.remindedAt && beijingDate(a.remindedAt) === beijingDate(at)) continue;
         if (!(await repos.approvals.markReminded(a.subject, a.version, at))) continue;
         out.push({ approval: a, deciders: await deciders(a) });
       }

@@ -18,7 +18,7 @@ import { describePlan } from '../domain/plan';
 import { POOL_LABELS } from '../domain/pools';
 import { mayJoin, taskNumber, taskSeries, type TaskPart } from '../domain/task';
 import type { DrawDoc, DrawFailure, SealedDraw } from '../../store/repos/draws';
-import type { EntityDoc } from '../../store/repos/entities';
+import type { EntitySummary } from '../../store/repos/entities';
 import type { PlanDoc } from '../../store/repos/plans';
 import type { NewTask, TaskDoc } from '../../store/repos/tasks';
 import type { ApprovalService } from './approvals';
@@ -35,7 +35,7 @@ export interface DrawTask {
   joined: boolean;
 }
 
-export type EntitySummary = Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>;
+export type { EntitySummary };
 
 export interface DrawOutcome {
   draw: DrawDoc & { record: DrawRecord };

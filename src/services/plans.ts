@@ -108,10 +108,6 @@ export function planService(deps: Deps, approvals: ApprovalService) {
     itemsFor,
     check,
 
-    async predict(draft: PlanDraft): Promise<number> {
-      return repos.entities.countTargets(targets(draft, now()));
-    },
-
     /**
      * Submits a new plan, or a returned plan edited (`edit` = its number and the version the
      * editor started from). Refuses with every problem listed; nothing is written then.

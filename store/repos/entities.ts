@@ -66,6 +66,12 @@ function planQuery(t: PlanTargets): Record<string, unknown> {
   return q;
 }
 
+/** What a task shows of an entity. */
+export type EntitySummary = Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>;
+const SUMMARY = { _id: 1, name: 1, township: 1, address: 1 };
+const toSummary = (d: Record<string, unknown>): EntitySummary =>
+  ({ creditCode: String(d._id), name: String(d.name ?? ''), township: String(d.township ?? ''), address: String(d.address ?? '') });
+
 const NO_PENDING = { pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '' } as const;
 
 /** Matches an entity only while it is where the caller saw it, with the proposal the caller saw. */
@@ -108,26 +114,17 @@ export function entityRepo(models: Models) {
 
     /**
      * What the draw needs of every entity a plan targets, ascending by credit code: the codes
-     * are the snapshot; names and addresses go on the tasks. One scan, as targetCodes.
+     * are the snapshot; names and addresses go on the tasks. One scan.
      */
-    async targetSummaries(t: PlanTargets): Promise<Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>[]> {
-      const docs = await col.find(planQuery(t), { projection: { _id: 1, name: 1, township: 1, address: 1 } }).toArray();
-      return docs
-        .map((d) => ({ creditCode: String(d._id), name: String(d.name ?? ''), township: String(d.township ?? ''), address: String(d.address ?? '') }))
-        .sort((a, b) => (a.creditCode < b.creditCode ? -1 : a.creditCode > b.creditCode ? 1 : 0));
+    async targetSummaries(t: PlanTargets): Promise<EntitySummary[]> {
+      const docs = await col.find(planQuery(t), { projection: SUMMARY }).toArray();
+      return docs.map(toSummary).sort((a, b) => (a.creditCode < b.creditCode ? -1 : a.creditCode > b.creditCode ? 1 : 0));
     },
 
     /** Names and addresses of the given entities (a revealed two-step draw's selection), in no particular order. */
-    async summaries(codes: readonly string[]): Promise<Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>[]> {
+    async summaries(codes: readonly string[]): Promise<EntitySummary[]> {
       if (codes.length === 0) return [];
-      const docs = await col.find({ _id: { $in: [...codes] as never[] } }, { projection: { _id: 1, name: 1, township: 1, address: 1 } }).toArray();
-      return docs.map((d) => ({ creditCode: String(d._id), name: String(d.name ?? ''), township: String(d.township ?? ''), address: String(d.address ?? '') }));
-    },
-
-    /** The credit codes a plan targets, ascending (the draw's snapshot). */
-    async targetCodes(t: PlanTargets): Promise<string[]> {
-      const docs = await col.find(planQuery(t), { projection: { _id: 1 } }).toArray();
-      return docs.map((d) => String(d._id)).sort();
+      return (await col.find({ _id: { $in: [...codes] as never[] } }, { projection: SUMMARY }).toArray()).map(toSummary);
     },
 
     async countByPool(filter: Omit<EntityFilter, 'pool'>): Promise<Record<Pool, number>> {

@@ -5,11 +5,10 @@
  * tapped twice changes nothing.
  */
 import { createServices } from '../../src/app';
-import { cliCaller } from '../../src/services/context';
 import { WecomEmulator, type AppMessage } from '../emulators/wecom';
 import { signedCallback, startDingtalkEmulator, textMessageBody, type DingtalkEmulator } from '../emulators/dingtalk';
 import { freshDb, type TestDb } from '../helpers/db';
-import { addEntities } from '../helpers/fixtures';
+import { addEntities, code, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
 import { startServerProcess, waitFor, type ServerProcess } from '../helpers/server';
 
 let db: TestDb;
@@ -47,18 +46,13 @@ async function wecomTap(user: string, taskId: string, key: string, createTime?: 
 beforeAll(async () => {
   db = await freshDb();
   await db.repos.org.seedDepartments();
-  const services = createServices({ repos: db.repos, now: () => new Date() });
-  const admin = cliCaller('e2e');
-  for (const u of [
+  await saveUsers(createServices({ repos: db.repos, now: () => new Date() }), [
     { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'], wecomUserId: 'WuHaiTao' },
     { userId: 'xf.leader', name: '黄大队长', department: '县消防救援大队', roles: ['leader'], wecomUserId: 'HuangDD' },
     { userId: 'lxb.office', name: '赵联席', department: '县市管局', roles: ['office'], wecomUserId: 'ZhaoLx' },
     { userId: 'sfj.justice', name: '孙司法', department: '县司法局', roles: ['justice'], wecomUserId: 'SunSf' },
-  ]) await services.users.save(admin, u);
-  await db.repos.items.writer.insertNew([{
-    _id: 'XFJYDD:XF001', itemCode: 'XF001', department: 'XFJYDD', name: '消防安全检查', legalBasis: '《消防法》第五十三条', powerListCode: '36112900XF001',
-    pools: ['A', 'B', 'C'], jointListA: true, specialty: '', rowHash: 'x', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test',
-  }] as never);
+  ]);
+  await db.repos.items.writer.insertNew([itemDoc('XFJYDD', 'XF001', '消防安全检查')] as never);
   await addEntities(db.repos, Array.from({ length: 40 }, (_, i) => ({ n: 900 + i, pool: 'B' as const, riskClass: '较高' as const, departments: ['XFJYDD'] })));
 
   wecom = await new WecomEmulator().start();
@@ -144,24 +138,18 @@ describe('a filing over DingTalk: 备案 → department leader → 联席办 →
   }
 
   beforeAll(async () => {
-    const services = createServices({ repos: db.repos, now: () => new Date() });
-    const admin = cliCaller('e2e');
-    for (const u of [
+    await saveUsers(createServices({ repos: db.repos, now: () => new Date() }), [
       { userId: 'scj.official', name: '周晓燕', department: '县市管局', roles: ['official'], dingtalkStaffId: 'dd-zhou' },
       { userId: 'scj.leader', name: '程丽华', department: '县市管局', roles: ['leader'], dingtalkStaffId: 'dd-cheng' },
       { userId: 'lxb.office2', name: '钱联席', department: '县市管局', roles: ['office'], dingtalkStaffId: 'dd-qian' },
       { userId: 'sfj.justice2', name: '李司法', department: '县司法局', roles: ['justice'], dingtalkStaffId: 'dd-li' },
-    ]) await services.users.save(admin, u);
-    const officer = (no: string, name: string) => ({
-      _id: no, name, department: 'SCJGJ', kind: 'civil_servant', certificateNo: `JX-${no}`, certificateExpiry: `${year + 2}-12-31`, qualification: '行政执法证',
-      specialties: [], jointPool: false, active: true, conflicts: [], rowHash: 'x', createdAt: new Date(), updatedAt: new Date(), updatedBy: 'test',
-    });
+    ]);
+    const officer = (no: string, name: string) => inspectorDoc(no, name, 'SCJGJ', { certificateExpiry: `${year + 2}-12-31` });
     await db.repos.inspectors.writer.insertNew([officer('SC001', '王执法'), officer('SC002', '李执法')] as never);
     await addEntities(db.repos, [{ n: 990, name: '万年县平安超市', pool: 'B', departments: ['SCJGJ'] }]);
   });
 
   it('the official files a quiet-period fire-safety complaint check in one line; it is accepted and numbered', async () => {
-    const { code } = await import('../helpers/fixtures');
     await dingSay('dd-zhou', `备案 ${code(990)} 事由=消防安全投诉 日期=${planned} 人员=王执法、李执法 说明=群众举报疏散通道堵塞`);
     expect(session()).toContain('提交');
     await dingSay('dd-zhou', '提交');
