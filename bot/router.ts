@@ -135,15 +135,20 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
         await services.conversations.end(caller.userId, session.version);
         return only([text(`已取消“${flow.label}”，没有保存任何内容。`)]);
       }
-      // Take the turn first (a guarded write), so two messages at once cannot both act on one step.
-      const mine = await services.conversations.advance(session, { step: session.step, data: session.data });
+      // Claim the turn first (a guarded write that holds the conversation until this turn ends),
+      // so two messages at once can never both act on it.
+      const mine = await services.conversations.claim(session);
       if (!mine) return only([text('这条回复与您的另一条消息同时到达，已忽略，请按最新提示重新回复。')]);
-      return guarded(caller, flow.name, async (ctx) => {
+      let settled = false;
+      const out = await guarded(caller, flow.name, async (ctx) => {
         const turn = await flow.answer(input, { step: mine.step, data: mine.data }, ctx);
         if (turn.next) await services.conversations.advance(mine, turn.next);
         else await services.conversations.end(caller.userId, mine.version);
+        settled = true;
         return only(turn.replies);
       });
+      if (!settled) await services.conversations.release(mine);
+      return out;
     }
     const hit = match(input);
     if (!hit) return only([...expiredNote, text(`没有“${input.slice(0, 10)}${input.length > 10 ? '…' : ''}”这个命令。发送“帮助”查看可用命令。`)]);

@@ -12,6 +12,9 @@ export interface FlowState {
   data: Record<string, unknown>;
 }
 
+/** How long a turn may hold a conversation if its process dies mid-turn. */
+export const TURN_LEASE_MS = 60_000;
+
 export function conversationService({ repos, now, policy }: Deps) {
   const ttlMs = () => (policy?.conversationMinutes ?? 30) * 60_000;
   return {
@@ -30,12 +33,29 @@ export function conversationService({ repos, now, policy }: Deps) {
       const at = new Date(now().getTime() + ttlMs());
       return (await repos.sessions.save({ userId, flow, ...state, expiresAt: at }, undefined)) !== undefined;
     },
-    /** The next step, over the version read; undefined if another message moved the conversation meanwhile. */
+    /**
+     * Takes the turn for one message: over the version read, and only if no other message's turn
+     * is in progress. The conversation stays held until `advance` or `end` with the returned
+     * version (or `release` on failure); a turn cut off by a crash is freed after `TURN_LEASE_MS`.
+     * Undefined if another message has it.
+     */
+    async claim(s: SessionDoc): Promise<SessionDoc | undefined> {
+      const at = now().getTime();
+      if (s.busyUntil && s.busyUntil.getTime() > at) return undefined;
+      const held = { userId: s.userId, flow: s.flow, step: s.step, data: s.data, expiresAt: s.expiresAt, busyUntil: new Date(at + TURN_LEASE_MS) };
+      const version = await repos.sessions.save(held, s.version);
+      return version === undefined ? undefined : { ...held, version };
+    },
+    /** The next step, written over the version claimed; frees the conversation for the next message. */
     async advance(s: SessionDoc, state: FlowState): Promise<SessionDoc | undefined> {
       const expiresAt = new Date(now().getTime() + ttlMs());
       const next = { userId: s.userId, flow: s.flow, ...state, expiresAt };
       const version = await repos.sessions.save(next, s.version);
       return version === undefined ? undefined : { ...next, version };
+    },
+    /** Gives a claimed turn back unchanged (the turn failed). */
+    async release(s: SessionDoc): Promise<void> {
+      await repos.sessions.save({ userId: s.userId, flow: s.flow, step: s.step, data: s.data, expiresAt: s.expiresAt }, s.version);
     },
     async end(userId: string, version?: number): Promise<void> {
       await repos.sessions.end(userId, version);

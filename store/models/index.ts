@@ -291,6 +291,7 @@ const session = new Schema(
     data: { type: String, required: true }, // JSON
     expiresAt: { type: Date, required: true },
     version: { type: Number, required: true },
+    busyUntil: Date, // a turn in progress holds the conversation until it ends (or this passes)
   },
   opts,
 );

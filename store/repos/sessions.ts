@@ -9,6 +9,8 @@ export interface SessionDoc {
   data: Record<string, unknown>;
   expiresAt: Date;
   version: number;
+  /** Set while a message's turn is being worked on: no other message may take the conversation until it ends. */
+  busyUntil?: Date;
 }
 
 export function sessionRepo(models: Models) {
@@ -20,6 +22,7 @@ export function sessionRepo(models: Models) {
       return {
         userId, flow: String(d.flow), step: String(d.step), data: JSON.parse(String(d.data)) as Record<string, unknown>,
         expiresAt: d.expiresAt as Date, version: Number(d.version),
+        ...(d.busyUntil ? { busyUntil: d.busyUntil as Date } : {}),
       };
     },
 
@@ -30,7 +33,11 @@ export function sessionRepo(models: Models) {
     async save(s: Omit<SessionDoc, 'version'>, readVersion: number | undefined): Promise<number | undefined> {
       const fields = { flow: s.flow, step: s.step, data: JSON.stringify(s.data), expiresAt: s.expiresAt };
       if (readVersion === undefined) return (await insertOnce(col, { _id: s.userId, ...fields, version: 1 })) ? 1 : undefined;
-      const r = await col.updateOne({ _id: s.userId as never, version: readVersion }, { $set: { ...fields, version: readVersion + 1 } });
+      const set = { ...fields, version: readVersion + 1, ...(s.busyUntil ? { busyUntil: s.busyUntil } : {}) };
+      const r = await col.updateOne(
+        { _id: s.userId as never, version: readVersion },
+        s.busyUntil ? { $set: set } : { $set: set, $unset: { busyUntil: '' } },
+      );
       return r.modifiedCount === 1 ? readVersion + 1 : undefined;
     },
 

@@ -5,7 +5,7 @@
  * and conversations that expire leaving nothing behind.
  */
 import { createServices, type Services } from '../../src/app';
-import type { Caller } from '../../src/services/context';
+import { Refusal, type Caller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
 import { createRouter, type Outcome, type Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
@@ -13,6 +13,7 @@ import type { Flow } from '../../bot/commands/types';
 import { freshDb, type TestDb } from '../helpers/db';
 import { saveUsers } from '../helpers/fixtures';
 import { DEFAULT_POLICY } from '../../src/services/policy';
+import { TURN_LEASE_MS } from '../../src/services/conversations';
 
 let db: TestDb;
 let services: Services;
@@ -24,6 +25,7 @@ const now = () => new Date(clock.t);
 const echoFlow: Flow = {
   name: 'echo', label: '测试流程',
   async answer(input, state, ctx) {
+    if (input === '拒') throw new Refusal('测试拒绝', 'R20');
     if (state.step === 'first') return { replies: [{ kind: 'text', text: '请输入第二个词' }], next: { step: 'second', data: { first: input } } };
     await ctx.services.approvals.open({
       kind: 'plan', subject: `T-${String(state.data.first)}-${input}`, title: 'echo', requester: ctx.caller,
@@ -178,5 +180,31 @@ describe('guided conversations', () => {
     const submitted = [a, b].filter((o) => all(o).startsWith('已提交'));
     expect(submitted).toHaveLength(1);
     expect(all(submitted[0] === a ? b : a)).toContain('同时到达');
+  });
+
+  it('many messages at once, round after round: each turn is taken exactly once', async () => {
+    for (let round = 0; round < 12; round++) {
+      await say('li.official', '开始测试');
+      await say('li.official', `轮${round}`);
+      const outs = await Promise.all(['子', '丑', '寅', '卯'].map((w) => say('li.official', w)));
+      const texts = outs.map(all);
+      expect(texts.filter((t) => t.startsWith('已提交'))).toHaveLength(1);
+      expect(texts.filter((t) => t.includes('同时到达'))).toHaveLength(3);
+      expect(await db.repos.sessions.get('li.official')).toBeUndefined();
+    }
+  });
+
+  it('a turn that fails gives the conversation back at once; one cut off by a crash frees it after its lease', async () => {
+    await say('li.official', '开始测试');
+    await say('li.official', '庚');
+    // A refusal inside the turn leaves the step as it was, free for the next reply.
+    expect(all(await say('li.official', '拒'))).toContain('测试拒绝');
+    const s = await db.repos.sessions.get('li.official');
+    expect(s?.busyUntil).toBeUndefined();
+    // A claim that is never finished (its process died) holds the conversation only until the lease passes.
+    expect(s && (await services.conversations.claim(s))).toBeDefined();
+    expect(all(await say('li.official', '壬'))).toContain('同时到达');
+    clock.t += TURN_LEASE_MS + 1000;
+    expect(all(await say('li.official', '壬'))).toContain('已提交 庚 壬');
   });
 });
