@@ -11,7 +11,8 @@
  * Two sources of work: what this process's webhooks just recorded, claimed at
  * insert time and handed over in memory (`handoff`, worked by `localStep` in
  * batches: one key insert, one outbox insert and the queue deletes per batch;
- * one batch at a time while webhooks keep arriving, so they go first), and,
+ * under a flood of webhooks, one batch at a time taking at most a fifth of the
+ * time, so they go first), and,
  * now and then, what nobody alive holds in the database (`step`: unclaimed
  * messages, a dead process's, ones given back after an error).
  */
@@ -40,14 +41,17 @@ export interface DispatcherOptions {
   /** Messages processed per localStep. */
   batch?: number;
   /**
-   * While webhooks keep handing messages over (one came within `busyMs`), at
-   * most this many local batches run at once, however many loops call
-   * localStep: processing yields the database and the event loop to the
-   * webhooks, and catches up when they pause.
+   * Overload: while webhooks hand over at least `busyRate` messages a second
+   * (far above a county's traffic), at most this many local batches run at
+   * once, however many loops call localStep, and after each batch processing
+   * pauses so that it takes at most `busyShare` of the time: the webhooks get
+   * the CPU and the database, and the backlog is worked off when they slow down.
+   * Below that rate messages are processed at once.
    */
   busyParallel?: number;
-  busyMs?: number;
-  /** While busy, the pause after each local batch. */
+  busyRate?: number;
+  busyShare?: number;
+  /** While overloaded, the least pause after each local batch. */
   busyPauseMs?: number;
   /** While there is local work, look for others' in the database at most this often. */
   busySweepMs?: number;
@@ -61,7 +65,8 @@ export function createDispatcher(o: DispatcherOptions) {
   const maxAttempts = o.maxAttempts ?? 5;
   const batch = o.batch ?? 25;
   const busyParallel = o.busyParallel ?? 1;
-  const busyMs = o.busyMs ?? 200;
+  const busyRate = o.busyRate ?? 100;
+  const busyShare = o.busyShare ?? 0.2;
   const busyPauseMs = o.busyPauseMs ?? 100;
   const busySweepMs = o.busySweepMs ?? 30_000;
 
@@ -131,8 +136,16 @@ export function createDispatcher(o: DispatcherOptions) {
   }
 
   const local: InboundRecord[] = [];
-  let lastHandoff = 0;
   let running = 0;
+  // Arrival rate: messages handed over in the current second, and in the last whole one.
+  let windowStart = 0;
+  let windowCount = 0;
+  let lastRate = 0;
+  const overloaded = (): boolean => {
+    const elapsed = Date.now() - windowStart;
+    if (elapsed >= 2000) return false; // nothing for a second or more
+    return windowCount >= busyRate || (elapsed < 1000 ? lastRate >= busyRate : windowCount * 1000 / elapsed >= busyRate);
+  };
   const orphans = new Set<string>();
   let lastSweep = 0;
   let alive: { until: number; owners: string[] } = { until: 0, owners: [] };
@@ -141,8 +154,17 @@ export function createDispatcher(o: DispatcherOptions) {
     /** Messages this process recorded, claimed by it, to work on from memory. */
     handoff(msgs: InboundRecord[]): void {
       local.push(...msgs);
-      lastHandoff = Date.now();
+      const t = Date.now();
+      if (t - windowStart >= 1000) {
+        lastRate = t - windowStart < 2000 ? (windowCount * 1000) / (t - windowStart) : 0;
+        windowStart = t;
+        windowCount = 0;
+      }
+      windowCount += msgs.length;
     },
+
+    /** Whether webhooks are arriving faster than processing is allowed to keep up with at once. */
+    overloaded,
 
     /** How many handed-over messages wait. */
     pending: () => local.length,
@@ -150,13 +172,17 @@ export function createDispatcher(o: DispatcherOptions) {
     /** Processes a batch of handed-over messages; false when there were none. */
     async localStep(): Promise<boolean> {
       if (local.length === 0) return false;
-      if (running >= busyParallel && Date.now() - lastHandoff < busyMs) return false; // poked again by the next handoff
+      if (running >= busyParallel && overloaded()) return false; // poked again by the next handoff
       const msgs = local.splice(0, batch);
       running++;
       try {
+        const started = Date.now();
         await processBatch(msgs);
-        // Still busy: leave the webhooks a gap before the next batch.
-        if (Date.now() - lastHandoff < busyMs) await new Promise((r) => setTimeout(r, busyPauseMs));
+        // Still overloaded: leave the webhooks the rest of the time before the next batch.
+        if (overloaded()) {
+          const spent = Date.now() - started;
+          await new Promise((r) => setTimeout(r, Math.max(busyPauseMs, (spent * (1 - busyShare)) / busyShare)));
+        }
       } catch (err) {
         local.unshift(...msgs); // still ours: the database is gone or refused; try again
         throw err;
