@@ -166,3 +166,38 @@ describe('a dead process’s message', () => {
     expect(routed).toBe(1);
   });
 });
+
+describe('processing under a flood of callbacks', () => {
+  it('at a county’s pace handed-over messages are processed at once, without a pause', async () => {
+    const a = proc('A');
+    for (const id of ['q1', 'q2', 'q3']) await a.inbox.accept(msg(id));
+    expect(a.dispatcher.overloaded()).toBe(false);
+    const started = Date.now();
+    // Three loops at once: the first takes all three, the others find nothing left.
+    expect(await Promise.all([a.dispatcher.localStep(), a.dispatcher.localStep(), a.dispatcher.localStep()])).toEqual([true, false, false]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    while (await a.outbox.localStep());
+    expect(repliesTo('LiWx')).toBe(3);
+  });
+
+  it('at 100 messages a second or more: one batch at a time, then a pause; nothing starves', async () => {
+    const a = proc('A');
+    const ids = Array.from({ length: 120 }, (_, i) => `f${i}`);
+    await Promise.all(ids.map((id) => a.inbox.accept(msg(id))));
+    expect(a.dispatcher.overloaded()).toBe(true);
+    // A second loop is turned away while the first batch runs and rests.
+    const first = a.dispatcher.localStep();
+    expect(await a.dispatcher.localStep()).toBe(false);
+    const t0 = Date.now();
+    expect(await first).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(100); // the pause after a batch while overloaded
+    expect(a.dispatcher.pending()).toBe(120 - 25);
+    // When the flood stops (nothing handed over for two seconds), the rest is worked off without pauses.
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(a.dispatcher.overloaded()).toBe(false);
+    await work(a);
+    expect(a.dispatcher.pending()).toBe(0);
+    expect(repliesTo('LiWx')).toBe(120);
+    expect(routed).toBe(120);
+  });
+});
