@@ -59,12 +59,10 @@ export function registryService({ repos }: Deps) {
         return entity ? { kind: 'one', entity } : { kind: 'none' };
       }
       if (q.length > 50) throw new Refusal('名称关键词过长，请输入名称中的几个字');
-      limit = rowLimit(limit);
-      const rows = await repos.entities.find({ keyword: q }, limit + 1);
-      if (rows.length === 0) return { kind: 'none' };
-      if (rows.length === 1) return { kind: 'one', entity: rows[0] };
-      const total = rows.length > limit ? await repos.entities.count({ keyword: q }) : rows.length;
-      return { kind: 'many', total, rows: rows.slice(0, limit) };
+      const { total, rows } = await repos.entities.search(q, rowLimit(limit));
+      if (total === 0) return { kind: 'none' };
+      if (total === 1) return { kind: 'one', entity: rows[0] };
+      return { kind: 'many', total, rows };
     },
 
     /**

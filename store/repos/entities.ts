@@ -1,9 +1,11 @@
 /** Queries and pool placements of market entities. */
+import type { mongo } from 'mongoose';
 import type { Models } from '../models';
 import type { Pool, RiskClass } from '../../src/domain/pools';
 import type { EntityRecord } from '../../src/domain/entity';
 import type { TargetFilter } from '../../src/domain/plan';
-import { registryWriter } from './registry';
+import { registryWriter, type RegistryWriter } from './registry';
+import { createEntityIndex, foldText, rowOf, type EntityIndex, type IndexedEntity, type IndexRow } from './entityIndex';
 
 export interface EntityDoc extends EntityRecord {
   pool: Pool;
@@ -32,17 +34,14 @@ export interface EntityFilter {
   keyword?: string;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-function toQuery(f: EntityFilter): Record<string, unknown> {
-  const q: Record<string, unknown> = {};
-  if (f.pool) q.pool = f.pool;
-  if (f.industry) q.industry = f.industry;
-  if (f.township) q.township = f.township;
-  if (f.riskClass) q.riskClass = f.riskClass;
-  if (f.department) q.departments = f.department;
-  if (f.keyword) q.name = { $regex: escape(f.keyword) };
-  return q;
+/** Whether an entity of the read model matches a query's filter (a keyword is part of the name, folded). */
+function matchesFilter(e: IndexedEntity, f: EntityFilter, keyword: string): boolean {
+  return (!f.pool || e.pool === f.pool)
+    && (!f.industry || e.industry === f.industry)
+    && (!f.township || e.township === f.township)
+    && (!f.riskClass || e.riskClass === f.riskClass)
+    && (!f.department || e.departments.includes(f.department))
+    && (!keyword || e.norm.includes(keyword));
 }
 
 /** What a plan targets (R3, R4): its pool and filter; for B and C, only entities its departments supervise. */
@@ -55,15 +54,60 @@ export interface PlanTargets {
   inspectedSince?: Date;
 }
 
-function planQuery(t: PlanTargets): Record<string, unknown> {
-  const q: Record<string, unknown> = { pool: t.pool };
-  if (t.filter.industries.length) q.industry = { $in: t.filter.industries };
-  if (t.filter.townships.length) q.township = { $in: t.filter.townships };
-  if (t.filter.riskClasses.length) q.riskClass = { $in: t.filter.riskClasses };
-  if (t.filter.sectorTags.length) q.sectorTags = { $in: t.filter.sectorTags };
-  if (t.departments.length) q.departments = { $in: t.departments };
-  if (t.inspectedSince) q.$or = [{ lastInspectedAt: { $exists: false } }, { lastInspectedAt: { $lt: t.inspectedSince } }];
-  return q;
+const overlaps = (have: readonly string[], want: readonly string[]) => want.some((w) => have.includes(w));
+
+/** Whether an entity of the read model is one of a plan's targets. */
+function matchesTargets(e: IndexedEntity, t: PlanTargets, since: number): boolean {
+  return e.pool === t.pool
+    && (t.filter.industries.length === 0 || t.filter.industries.includes(e.industry))
+    && (t.filter.townships.length === 0 || t.filter.townships.includes(e.township))
+    && (t.filter.riskClasses.length === 0 || t.filter.riskClasses.includes(e.riskClass))
+    && (t.filter.sectorTags.length === 0 || overlaps(e.sectorTags, t.filter.sectorTags))
+    && (t.departments.length === 0 || overlaps(e.departments, t.departments))
+    && (since === 0 || e.lastInspectedAt < since);
+}
+
+/** Searchable fields that an import may set or unset, with their value when unset. */
+const INDEXED_DEFAULTS: Record<string, unknown> = { name: '', industry: '', township: '', riskClass: '一般', departments: [], sectorTags: [], address: '', rowHash: '' };
+
+/** The searchable part of an import's update of one entity. */
+function partialRow(code: string, set: Record<string, unknown>, unset: string[]): IndexRow {
+  const row: Record<string, unknown> = { code };
+  for (const [k, v] of Object.entries(set)) if (k in INDEXED_DEFAULTS) row[k] = v;
+  for (const k of unset) if (k in INDEXED_DEFAULTS) row[k] = INDEXED_DEFAULTS[k];
+  return row as IndexRow;
+}
+
+/** The registry writer for entities: every write is logged for the read model (entityIndex.ts). */
+function loggedWriter(inner: RegistryWriter, index: EntityIndex): RegistryWriter {
+  return {
+    async digests() {
+      const d = await inner.digests();
+      await index.repair(d); // an import cut off before its log write left entities the read model lacks
+      return d;
+    },
+    getMany: (ids) => inner.getMany(ids),
+    async insertNew(docs) {
+      const r = await inner.insertNew(docs);
+      const existing = new Set(r.existing);
+      await index.log(docs.filter((d) => !existing.has(d._id)).map((d) => rowOf(d)));
+      return r;
+    },
+    async updateIfUnchanged(id, expectedHash, set, unset = []) {
+      const ok = await inner.updateIfUnchanged(id, expectedHash, set, unset);
+      if (ok) await index.log([partialRow(id, set, unset)]);
+      return ok;
+    },
+  };
+}
+
+/** Ranks a name search (lower is better): exact name, name prefix, the whole query contained, every word contained. */
+function nameRank(e: IndexedEntity, whole: string, words: string[]): number {
+  if (e.norm === whole) return 0;
+  if (e.norm.startsWith(whole)) return 1;
+  const at = e.norm.indexOf(whole);
+  if (at >= 0) return 2 + at / 1000;
+  return words.length > 1 && words.every((w) => e.norm.includes(w)) ? 3 : -1;
 }
 
 /** What a task shows of an entity. */
@@ -91,49 +135,116 @@ function fromDoc(d: Record<string, unknown>): EntityDoc {
 
 export function entityRepo(models: Models) {
   const col = models.Entity.collection;
+  const raw = (name: string) => models.Entity.db.collection(name) as unknown as mongo.Collection;
+  const index = createEntityIndex({
+    entities: col as unknown as mongo.Collection, log: raw('entity_log'), snapshot: raw('entity_snapshot'),
+    counters: models.Counter.collection as unknown as mongo.Collection,
+  });
+
+  /** Full documents of entities found in the read model, in the order given. */
+  async function docs(found: readonly IndexedEntity[]): Promise<EntityDoc[]> {
+    const got = await Promise.all(found.map((e) => col.findOne({ _id: e.code as never })));
+    return got.filter((d): d is NonNullable<typeof d> => d !== null).map(fromDoc);
+  }
+
+  function select(pred: (e: IndexedEntity) => boolean, limit = Infinity): IndexedEntity[] {
+    const out: IndexedEntity[] = [];
+    for (const e of index.all()) {
+      if (!pred(e)) continue;
+      out.push(e);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** After a single-entity write: logs the entity's state for every process's read model. */
+  async function logged(changed: boolean, creditCode: string): Promise<boolean> {
+    if (changed) await index.logCurrent([creditCode]);
+    return changed;
+  }
+
   return {
-    writer: registryWriter(models.Entity),
+    writer: loggedWriter(registryWriter(models.Entity), index),
+
+    /** The read model: loads it now (a server calls this at start, so the first question does not wait). */
+    warmUp: () => index.fresh(),
+
+    /** Writes a new snapshot of the read model when the change log has grown (a periodic job). */
+    compactIndex: (minEntries?: number) => index.compact(minEntries),
 
     async get(creditCode: string): Promise<EntityDoc | undefined> {
       const d = await col.findOne({ _id: creditCode as never });
       return d ? fromDoc(d) : undefined;
     },
 
+    /** Entities matching the filter, ascending by credit code. */
     async find(filter: EntityFilter, limit: number): Promise<EntityDoc[]> {
-      const docs = await col.find(toQuery(filter)).sort({ _id: 1 }).limit(limit).toArray();
-      return docs.map(fromDoc);
+      await index.fresh();
+      const kw = filter.keyword ? foldText(filter.keyword) : '';
+      return docs(select((e) => matchesFilter(e, filter, kw), limit));
     },
 
-    count(filter: EntityFilter): Promise<number> {
-      return col.countDocuments(toQuery(filter));
+    async count(filter: EntityFilter): Promise<number> {
+      await index.fresh();
+      const kw = filter.keyword ? foldText(filter.keyword) : '';
+      return select((e) => matchesFilter(e, filter, kw)).length;
     },
 
-    countTargets(t: PlanTargets): Promise<number> {
-      return col.countDocuments(planQuery(t));
+    /**
+     * Entities by part of the name as officials type it: full-width or half-width, any case,
+     * words in any order; ranked exact name, name prefix, the query contained, every word contained.
+     */
+    async search(query: string, limit: number): Promise<{ total: number; rows: EntityDoc[] }> {
+      await index.fresh();
+      const words = query.split(/\s+/).map(foldText).filter(Boolean);
+      const whole = words.join('');
+      if (!whole) return { total: 0, rows: [] };
+      const hits: { e: IndexedEntity; rank: number }[] = [];
+      for (const e of index.all()) {
+        const rank = nameRank(e, whole, words);
+        if (rank >= 0) hits.push({ e, rank });
+      }
+      hits.sort((a, b) => a.rank - b.rank || a.e.name.length - b.e.name.length || (a.e.code < b.e.code ? -1 : 1));
+      return { total: hits.length, rows: await docs(hits.slice(0, limit).map((h) => h.e)) };
+    },
+
+    async countTargets(t: PlanTargets): Promise<number> {
+      await index.fresh();
+      const since = t.inspectedSince?.getTime() ?? 0;
+      return select((e) => matchesTargets(e, t, since)).length;
     },
 
     /**
      * What the draw needs of every entity a plan targets, ascending by credit code: the codes
-     * are the snapshot; names and addresses go on the tasks. One scan.
+     * are the snapshot; names and addresses go on the tasks. From the read model.
      */
     async targetSummaries(t: PlanTargets): Promise<EntitySummary[]> {
-      const docs = await col.find(planQuery(t), { projection: SUMMARY }).toArray();
-      return docs.map(toSummary).sort((a, b) => (a.creditCode < b.creditCode ? -1 : a.creditCode > b.creditCode ? 1 : 0));
+      await index.fresh();
+      const since = t.inspectedSince?.getTime() ?? 0;
+      return select((e) => matchesTargets(e, t, since)).map((e) => ({ creditCode: e.code, name: e.name, township: e.township, address: e.address }));
     },
 
     /** Names and addresses of the given entities (a revealed two-step draw's selection), in no particular order. */
     async summaries(codes: readonly string[]): Promise<EntitySummary[]> {
       if (codes.length === 0) return [];
-      return (await col.find({ _id: { $in: [...codes] as never[] } }, { projection: SUMMARY }).toArray()).map(toSummary);
+      await index.fresh();
+      const out: EntitySummary[] = [];
+      for (const code of codes) {
+        const e = index.get(code);
+        if (e) out.push({ creditCode: e.code, name: e.name, township: e.township, address: e.address });
+        else {
+          const d = await col.findOne({ _id: code as never }, { projection: SUMMARY });
+          if (d) out.push(toSummary(d));
+        }
+      }
+      return out;
     },
 
     async countByPool(filter: Omit<EntityFilter, 'pool'>): Promise<Record<Pool, number>> {
-      const rows = await col.aggregate<{ _id: Pool; n: number }>([
-        { $match: toQuery(filter) },
-        { $group: { _id: '$pool', n: { $sum: 1 } } },
-      ]).toArray();
+      await index.fresh();
+      const kw = filter.keyword ? foldText(filter.keyword) : '';
       const out: Record<Pool, number> = { A: 0, B: 0, C: 0 };
-      for (const r of rows) out[r._id] = r.n;
+      for (const e of index.all()) if (matchesFilter(e, filter, kw)) out[e.pool]++;
       return out;
     },
 
@@ -146,7 +257,7 @@ export function entityRepo(models: Models) {
         { _id: creditCode as never, pool: from },
         { $set: { pool: to, poolPlacedBy: by, poolPlacedAt: at, poolReason: reason, ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
-      return r.modifiedCount === 1;
+      return logged(r.modifiedCount === 1, creditCode);
     },
 
     /**
@@ -166,7 +277,7 @@ export function entityRepo(models: Models) {
         { _id: creditCode as never, ...proposalGuard(seen) },
         { $set: { pool: seen.pendingPool, poolPlacedBy: by, poolPlacedAt: at, poolReason: reason, ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
-      return r.modifiedCount === 1;
+      return logged(r.modifiedCount === 1, creditCode);
     },
 
     /** Records a proposal (C) if none is pending. */
@@ -175,7 +286,7 @@ export function entityRepo(models: Models) {
         { _id: creditCode as never, pendingPool: '' },
         { $set: { pendingPool: pool, pendingBy: by, pendingDepartment: department, pendingAt: at, pendingReason: reason, updatedAt: at, updatedBy: by } },
       );
-      return r.modifiedCount === 1;
+      return logged(r.modifiedCount === 1, creditCode);
     },
 
     /**
@@ -192,12 +303,14 @@ export function entityRepo(models: Models) {
         { _id: creditCode as never, ...(seen ? proposalGuard(seen) : { pendingPool: { $ne: '' } }) },
         { $set: { ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
-      return r.modifiedCount === 1;
+      return logged(r.modifiedCount === 1, creditCode);
     },
 
+    /** Entities with an open pool proposal, oldest proposal first. */
     async pending(limit: number): Promise<EntityDoc[]> {
-      const docs = await col.find({ pendingPool: { $ne: '' } }).sort({ pendingAt: 1 }).limit(limit).toArray();
-      return docs.map(fromDoc);
+      await index.fresh();
+      const found = await docs(select((e) => e.pendingPool !== ''));
+      return found.filter((d) => d.pendingPool).sort((a, b) => (a.pendingAt?.getTime() ?? 0) - (b.pendingAt?.getTime() ?? 0)).slice(0, limit);
     },
   };
 }
