@@ -15,6 +15,23 @@
  *   hour off or a sign that does not match that robot's secret, 130101 past
  *   20 messages a minute per robot; records.
  *
+ * - Interactive cards (card instances; open.dingtalk.com/document/orgapp/
+ *   create-and-deliver-cards, interface-for-creating-a-card-instance,
+ *   interactive-card-update-interface, register-card-callback-address):
+ *   POST /v1.0/card/callbacks/register {callbackRouteKey, callbackUrl, apiSecret}
+ *   records where taps go; POST /v1.0/card/instances/createAndDeliver checks the
+ *   template id, a unique outTrackId, string-only cardParamMap and the
+ *   openSpaceId (`dtv1.card//IM_ROBOT.<userId>` or `dtv1.card//IM_GROUP.<cid>`),
+ *   answers {success, result: {outTrackId, deliverResults}}; PUT
+ *   /v1.0/card/instances merges cardParamMap (updateCardDataByKey). tapCard()
+ *   taps a button as a user of the DingTalk client would: only a user who sees
+ *   the card (its robot-chat user, or a member of its group) and only a button
+ *   the card shows now; DingTalk then POSTs the callback (outTrackId, userId,
+ *   content = {"cardPrivateData":{"actionIds":[…],"params":{…}}}, spaceType,
+ *   spaceId; as the official dingtalk-stream SDKs' CardCallbackMessage) to the
+ *   registered URL of the card's callbackRouteKey, signed with timestamp and
+ *   sign headers from the registered apiSecret.
+ *
  * Plus signedCallback(): a callback request (headers and JSON body) signed
  * as DingTalk's server signs what it delivers to an enterprise robot.
  */
@@ -35,6 +52,20 @@ export interface DingtalkEmulatorOptions {
   groupRatePerMinute?: number;
   /** The emulator's clock, epoch ms. */
   now?: () => number;
+  /** The card template the county built in the card platform; createAndDeliver refuses others. */
+  cardTemplateId?: string;
+  /** Group chats: conversationId → staffIds of its members (who see a card delivered there). */
+  groups?: Record<string, string[]>;
+}
+
+export interface CardInstance {
+  outTrackId: string;
+  templateId: string;
+  space: 'IM_ROBOT' | 'IM_GROUP';
+  target: string;
+  routeKey: string;
+  params: Record<string, string>;
+  updates: Record<string, string>[];
 }
 
 export interface BatchSendRecord {
@@ -105,6 +136,14 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     groupMessages: [] as GroupRecord[],
     groupSent: new Map<string, number[]>(),
     groupRefusals: [] as { accessToken: string; errcode: number }[],
+    cardRoutes: new Map<string, { url: string; apiSecret: string }>(),
+    cards: new Map<string, CardInstance>(),
+    cardRefusals: [] as { code: string; message: string }[],
+  };
+  const groups = new Map(Object.entries(opts.groups ?? {}));
+  const tokenOk = (req: IncomingMessage) => {
+    const t = state.tokens.get(String(req.headers['x-acs-dingtalk-access-token'] ?? ''));
+    return Boolean(t && t.valid && t.expiresAt > now());
   };
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -124,8 +163,59 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
+    if (req.method === 'PUT' && url.pathname === '/v1.0/card/instances') {
+      const body = await readJson(req);
+      if (!tokenOk(req)) return send(res, 401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
+      const card = state.cards.get(String(body?.outTrackId ?? ''));
+      const params = (body?.cardData as { cardParamMap?: Record<string, unknown> } | undefined)?.cardParamMap;
+      if (!card) return send(res, 400, { code: 'param.cardNotExist', message: '卡片不存在' });
+      if (!params || !Object.values(params).every((v) => typeof v === 'string')) return send(res, 400, { code: 'param.cardParamMap.invalid', message: 'cardParamMap的值必须是字符串' });
+      const byKey = (body?.cardUpdateOptions as { updateCardDataByKey?: boolean } | undefined)?.updateCardDataByKey === true;
+      card.params = byKey ? { ...card.params, ...(params as Record<string, string>) } : (params as Record<string, string>);
+      card.updates.push(params as Record<string, string>);
+      return send(res, 200, { success: true, result: true });
+    }
     if (req.method !== 'POST') return send(res, 405, { code: 'MethodNotAllowed', message: 'POST only' });
     const body = await readJson(req);
+
+    if (url.pathname === '/v1.0/card/callbacks/register') {
+      if (!tokenOk(req)) return send(res, 401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
+      const routeKey = body?.callbackRouteKey;
+      const callbackUrl = body?.callbackUrl;
+      if (typeof routeKey !== 'string' || !routeKey || typeof callbackUrl !== 'string' || !/^https?:\/\//.test(callbackUrl)) {
+        return send(res, 400, { code: 'param.invalid', message: 'callbackRouteKey或callbackUrl不正确' });
+      }
+      if (state.cardRoutes.has(routeKey) && body?.forceUpdate !== true) return send(res, 400, { code: 'param.routeKeyExist', message: 'callbackRouteKey已存在' });
+      state.cardRoutes.set(routeKey, { url: callbackUrl, apiSecret: String(body?.apiSecret ?? '') });
+      return send(res, 200, { success: true, result: { callbackUrl, apiSecret: body?.apiSecret } });
+    }
+
+    if (url.pathname === '/v1.0/card/instances/createAndDeliver') {
+      if (!tokenOk(req)) return send(res, 401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
+      const refuse = (code: string, message: string) => {
+        state.cardRefusals.push({ code, message });
+        send(res, 400, { code, message });
+      };
+      if (!body) return refuse('param.invalid', '请求体不是JSON');
+      if (opts.cardTemplateId && body.cardTemplateId !== opts.cardTemplateId) return refuse('param.cardTemplateId.notExist', '卡片模板不存在');
+      const outTrackId = body.outTrackId;
+      if (typeof outTrackId !== 'string' || !outTrackId || outTrackId.length > 128) return refuse('param.outTrackId.invalid', 'outTrackId不正确');
+      if (state.cards.has(outTrackId)) return refuse('param.outTrackId.exist', 'outTrackId已存在');
+      const params = (body.cardData as { cardParamMap?: Record<string, unknown> } | undefined)?.cardParamMap;
+      if (!params || !Object.values(params).every((v) => typeof v === 'string')) return refuse('param.cardParamMap.invalid', 'cardParamMap的值必须是字符串');
+      const m = /^dtv1\.card\/\/(IM_ROBOT|IM_GROUP)\.(.+)$/.exec(String(body.openSpaceId ?? ''));
+      if (!m) return refuse('param.openSpaceId.invalid', 'openSpaceId不正确');
+      const space = m[1] as CardInstance['space'];
+      const deliverModel = (space === 'IM_GROUP' ? body.imGroupOpenDeliverModel : body.imRobotOpenDeliverModel) as { robotCode?: unknown } | undefined;
+      if (!deliverModel || deliverModel.robotCode !== robotCode) return refuse('param.robotCode.invalid', '投放参数缺少robotCode');
+      if (space === 'IM_GROUP' && !groups.has(m[2])) return refuse('param.openSpaceId.notExist', '机器人不在该群');
+      if (body.callbackType === 'HTTP' && (typeof body.callbackRouteKey !== 'string' || !state.cardRoutes.has(body.callbackRouteKey))) return refuse('param.callbackRouteKey.notExist', 'callbackRouteKey未注册');
+      state.cards.set(outTrackId, {
+        outTrackId, templateId: String(body.cardTemplateId), space, target: m[2], routeKey: String(body.callbackRouteKey ?? ''),
+        params: params as Record<string, string>, updates: [],
+      });
+      return send(res, 200, { success: true, result: { outTrackId, deliverResults: [{ spaceType: space, spaceId: m[2], success: true, carrierId: randomBytes(6).toString('hex') }] } });
+    }
 
     if (url.pathname === '/v1.0/oauth2/accessToken') {
       state.tokenFetches++;
@@ -235,6 +325,40 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const s = state.sessions.get(id);
       if (s) s.expired = true;
     },
+    /** Interactive cards delivered, by outTrackId. */
+    cards: state.cards,
+    cardRefusals: state.cardRefusals,
+    cardRoutes: state.cardRoutes,
+    /** Cards that user sees (their robot chat, or a group they are in), oldest first. */
+    cardsSeenBy(userId: string): CardInstance[] {
+      return [...state.cards.values()].filter((c) => (c.space === 'IM_ROBOT' ? c.target === userId : (groups.get(c.target) ?? []).includes(userId)));
+    },
+    /**
+     * A user taps a button on a card, as in the DingTalk client: the button must be
+     * on the card as it shows now (`stale`: as a client that has not yet redrawn
+     * it still shows it), and the user must see the card. DingTalk posts the
+     * callback to the registered URL; resolves with that answer's status.
+     */
+    async tapCard(outTrackId: string, userId: string, key: string, o: { stale?: Record<string, string> } = {}): Promise<number> {
+      const card = state.cards.get(outTrackId);
+      if (!card) throw new Error(`no card ${outTrackId}`);
+      const sees = card.space === 'IM_ROBOT' ? card.target === userId : (groups.get(card.target) ?? []).includes(userId);
+      if (!sees) throw new Error(`${userId} does not see card ${outTrackId}`);
+      const shown = JSON.parse((o.stale ?? card.params).buttons ?? '[]') as { key: string }[];
+      const index = shown.findIndex((b) => b.key === key);
+      if (index < 0) throw new Error(`card ${outTrackId} shows no button ${key}`);
+      const route = state.cardRoutes.get(card.routeKey);
+      if (!route) throw new Error(`callbackRouteKey ${card.routeKey} is not registered`);
+      const content = JSON.stringify({ cardPrivateData: { actionIds: [`button_${index}`], params: { key } } });
+      const body = {
+        extension: '{}', corpId: 'ding0123456789abcdef', spaceType: card.space, userIdType: 1, type: 'actionCallback',
+        userId, content, spaceId: card.target, outTrackId, value: content,
+      };
+      const req = signedCallback(route.apiSecret, body, nextTimestamp());
+      const r = await fetch(route.url, { method: 'POST', headers: req.headers, body: req.body });
+      await r.text();
+      return r.status;
+    },
     /** Forgets the per-minute counts of the group robots. */
     resetGroupRate() { state.groupSent.clear(); },
     close: () => new Promise<void>((resolve, reject) => {
@@ -282,7 +406,19 @@ export function textMessageBody(o: {
  * A callback request as DingTalk's server sends it to an enterprise robot:
  * headers timestamp (ms) and sign = Base64(HmacSHA256(appSecret, timestamp + "\n" + appSecret)).
  */
-export function signedCallback(appSecret: string, body: unknown, timestampMs: number = Date.now()): { headers: Record<string, string>; body: string } {
+let lastTimestamp = 0;
+/**
+ * DingTalk's clock for a new callback: now, and never the same millisecond
+ * twice in this test process (the sign depends on the timestamp alone, so two
+ * callbacks in one millisecond would carry the same pair, which the server
+ * refuses as a replay).
+ */
+export function nextTimestamp(): number {
+  lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+  return lastTimestamp;
+}
+
+export function signedCallback(appSecret: string, body: unknown, timestampMs: number = nextTimestamp()): { headers: Record<string, string>; body: string } {
   const timestamp = String(Math.trunc(timestampMs));
   return {
     headers: { 'Content-Type': 'application/json; charset=utf-8', timestamp, sign: base64Sign(timestamp, appSecret) },

@@ -18,7 +18,7 @@ import { createInbox } from '../../bot/inbox';
 import { text, type Reply } from '../../bot/types';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { signedCallback, startDingtalkEmulator, textMessageBody, type DingtalkEmulator } from '../emulators/dingtalk';
+import { nextTimestamp, signedCallback, startDingtalkEmulator, textMessageBody, type DingtalkEmulator } from '../emulators/dingtalk';
 import { freshDb, type TestDb } from '../helpers/db';
 
 const APP_KEY = 'dingappkey0001';
@@ -61,18 +61,18 @@ beforeAll(async () => {
   server = http.createServer();
   base = await listen(server);
   config = loadConfig({
-    DINGTALK_APP_KEY: APP_KEY, DINGTALK_APP_SECRET: APP_SECRET, DINGTALK_ROBOT_CODE: ROBOT_CODE,
+    DINGTALK_APP_KEY: APP_KEY, DINGTALK_APP_SECRET: APP_SECRET, DINGTALK_ROBOT_CODE: ROBOT_CODE, DINGTALK_CARDS: 'actioncard',
     DINGTALK_API_BASE: emu.url, DINGTALK_OAPI_BASE: emu.url,
     DINGTALK_ROBOTS: `县市管局=${GROUP.market.token}:${GROUP.market.secret},县应急管理局=${GROUP.safety.token}:${GROUP.safety.secret},县消防救援大队=${GROUP.fire.token}:${WRONG_FIRE_SECRET}`,
     DOWNLOAD_SECRET, PUBLIC_BASE_URL: base, WEBHOOK_BODY_LIMIT_KB: String(LIMIT_KB),
   });
   const app = new Koa();
-  app.use(dingtalkCallback({ config, inbox: createInbox(db.repos, now), log, now }));
+  app.use(dingtalkCallback({ config, inbox: createInbox(db.repos, now), dingtalk: db.repos.dingtalk, log, now }));
   app.use(downloadRoute({ config, files: db.repos.files, now }));
   server.on('request', app.callback());
   // Two instances on one database: two processes of the bot.
-  apiA = dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, now, log });
-  apiB = dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, now, log });
+  apiA = dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log });
+  apiB = dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log });
 });
 
 afterAll(async () => {
@@ -91,7 +91,7 @@ async function post(headers: Record<string, string>, body: string): Promise<{ st
 }
 
 /** Sends a callback exactly as DingTalk signs it. */
-async function deliver(body: unknown, secret = APP_SECRET, timestampMs = Date.now()) {
+async function deliver(body: unknown, secret = APP_SECRET, timestampMs = nextTimestamp()) {
   const req = signedCallback(secret, body, timestampMs);
   signsSent.push(req.headers.sign);
   return post(req.headers, req.body);
@@ -195,7 +195,7 @@ describe('DingTalk callback (POST /dingtalk/callback)', () => {
   it('answers 404 where DingTalk is not configured', async () => {
     const app = new Koa();
     const bare = loadConfig({});
-    app.use(dingtalkCallback({ config: bare, inbox: createInbox(db.repos, now), log, now }));
+    app.use(dingtalkCallback({ config: bare, inbox: createInbox(db.repos, now), dingtalk: db.repos.dingtalk, log, now }));
     app.use(downloadRoute({ config: bare, files: db.repos.files, now }));
     const s = http.createServer(app.callback());
     const url = await listen(s);
@@ -343,9 +343,9 @@ describe('DingTalk Sender', () => {
   });
 
   it('makes a network failure retryable and refused app credentials not', async () => {
-    const down = dingtalkApi({ config: { ...config, DINGTALK_API_BASE: 'http://127.0.0.1:1' }, tokens: db.repos.tokens, files: db.repos.files, now, log });
+    const down = dingtalkApi({ config: { ...config, DINGTALK_API_BASE: 'http://127.0.0.1:1' }, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log });
     expect((await sendError(down.send(toUser(text('断网'))))).retryable).toBe(true);
-    const wrong = dingtalkApi({ config: { ...config, DINGTALK_APP_KEY: 'dingotherapp', DINGTALK_APP_SECRET: 'wrong-NEVER-LOGGED' }, tokens: db.repos.tokens, files: db.repos.files, now, log });
+    const wrong = dingtalkApi({ config: { ...config, DINGTALK_APP_KEY: 'dingotherapp', DINGTALK_APP_SECRET: 'wrong-NEVER-LOGGED' }, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log });
     const err = await sendError(wrong.send(toUser(text('错误凭据'))));
     expect(err.retryable).toBe(false);
     expect(err.message).not.toContain('wrong-NEVER-LOGGED');
