@@ -131,7 +131,7 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     batchSendCalls: 0,
     throttleNext: 0,
     batchSends: [] as BatchSendRecord[],
-    sessions: new Map<string, { expiresAt: number; expired: boolean }>(),
+    sessions: new Map<string, { expiresAt: number; expired: boolean; failWith?: number }>(),
     sessionMessages: [] as SessionRecord[],
     groupMessages: [] as GroupRecord[],
     groupSent: new Map<string, number[]>(),
@@ -261,6 +261,7 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const id = url.searchParams.get('session') ?? '';
       const s = state.sessions.get(id);
       if (!s || s.expired || s.expiresAt <= now()) return send(res, 200, { errcode: 300001, errmsg: 'session is expired' });
+      if (s.failWith !== undefined) return send(res, 200, { errcode: s.failWith, errmsg: 'refused' });
       if (!body || !robotMessageOk(body)) return send(res, 200, { errcode: 40035, errmsg: '缺少参数 json' });
       state.sessionMessages.push({ session: id, body });
       return send(res, 200, { errcode: 0, errmsg: 'ok' });
@@ -358,6 +359,11 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const r = await fetch(route.url, { method: 'POST', headers: req.headers, body: req.body });
       await r.text();
       return r.status;
+    },
+    /** DingTalk answers this session's sends with `errcode` from now on (e.g. -1 busy, 130101 too fast). */
+    failSession(id: string, errcode: number) {
+      const s = state.sessions.get(id);
+      if (s) s.failWith = errcode;
     },
     /** Forgets the per-minute counts of the group robots. */
     resetGroupRate() { state.groupSent.clear(); },

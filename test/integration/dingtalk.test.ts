@@ -135,6 +135,55 @@ describe('DingTalk callback (POST /dingtalk/callback)', () => {
     expect(rec?.actionKey ?? '').toBe(''); // a text, not a card action
   });
 
+  it('refuses a (timestamp, sign) pair already used with another body, also at a second app on the same database', async () => {
+    // A second server (its own Koa app, inbox and callback route) on the same database: another process.
+    const other = new Koa();
+    other.use(dingtalkCallback({ config, inbox: createInbox(db.repos, now), dingtalk: db.repos.dingtalk, log, now }));
+    const s2 = http.createServer(other.callback());
+    const url2 = await listen(s2);
+    try {
+      const first = message('我是谁');
+      const req = signedCallback(APP_SECRET, first, nextTimestamp());
+      signsSent.push(req.headers.sign);
+      expect((await post(req.headers, req.body)).status).toBe(200);
+      const before = await dingtalkCount();
+      // The captured headers with a forged body (another sender, another command), here and at the other process.
+      const forged = JSON.stringify(message('同意 JH2026-0001', { senderStaffId: 'leader-dd' }));
+      for (const target of [`${base}/dingtalk/callback`, `${url2}/dingtalk/callback`]) {
+        const r = await fetch(target, { method: 'POST', headers: req.headers, body: forged });
+        expect(r.status).toBe(403);
+        expect(await r.text()).toBe('timestamp and sign were already used');
+      }
+      expect(await dingtalkCount()).toBe(before);
+      // The very same request again (a network retry) is still a plain duplicate: 200, nothing new.
+      const again = await fetch(`${url2}/dingtalk/callback`, { method: 'POST', headers: req.headers, body: req.body });
+      expect(again.status).toBe(200);
+      expect(await dingtalkCount()).toBe(before);
+    } finally {
+      s2.closeAllConnections();
+      await new Promise((resolve) => s2.close(resolve));
+    }
+  });
+
+  it('checks the sender against the conversation DingTalk states (403, nothing recorded)', async () => {
+    const before = await dingtalkCount();
+    const bad: Record<string, unknown>[] = [
+      { ...message('帮助'), conversationType: '3' },
+      { ...message('帮助'), conversationType: undefined },
+      { ...message('帮助'), conversationId: undefined },
+      // A group message DingTalk would not deliver: it does not @ the robot.
+      { ...message('帮助', { conversationType: '2', conversationId: 'cidGroup01==' }), isInAtList: false },
+      // A sender from another organisation.
+      { ...message('帮助'), senderCorpId: 'dingother000000000' },
+    ];
+    for (const body of bad) {
+      const r = await deliver(body);
+      expect(r.status).toBe(403);
+    }
+    expect(await dingtalkCount()).toBe(before);
+    expect((await deliver(message('帮助', { conversationType: '2', conversationId: 'cidGroup01==' }))).status).toBe(200);
+  });
+
   it('answers many callbacks well under a second each', async () => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) times.push((await deliver(message(`帮助 ${i}`))).ms);
@@ -315,6 +364,17 @@ describe('DingTalk Sender', () => {
     expect(actionCard.title).toBe('C类库调整待确认');
     expect(actionCard.btns.map((b) => b.title)).toEqual(['同意', '不同意']);
     expect(new URL(actionCard.btns[0].actionURL).searchParams.get('content')).toBe('点 pool.confirm:91361129000000001X');
+  });
+
+  it('falls back to the robot API on any failure answer of the session webhook, not one errcode', async () => {
+    for (const errcode of [-1, 130101, 400013, 88]) {
+      const s = emu.newSession();
+      emu.failSession(s.id, errcode);
+      const robotSends = emu.batchSends.length;
+      await apiA.send({ platform: 'dingtalk', kind: 'session', sessionWebhook: s.sessionWebhook, expiresAt: s.expiresAt, toUser: 'li-dd', reply: text(`会话失败 ${errcode}`) });
+      expect(emu.batchSends.length).toBe(robotSends + 1);
+      expect(emu.batchSends.at(-1)!.msgParam.content).toBe(`会话失败 ${errcode}`);
+    }
   });
 
   it('falls back to the robot API for that user once the session webhook has expired', async () => {
