@@ -280,6 +280,11 @@ export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }:
         : { imRobotOpenSpaceModel: { supportForward: false }, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode } }),
     };
     const r = await withToken((token) => post(`${apiBase}/v1.0/card/instances/createAndDeliver`, body, { 'x-acs-dingtalk-access-token': token }, what), what);
+    // A resend after a send whose answer was lost: the card with this outTrackId is there already.
+    if (r.status === 400 && /outTrackId/i.test(String(r.data.code ?? '')) && /exist/i.test(String(r.data.code ?? ''))) {
+      log.info('dingtalk card was already delivered', { space });
+      return;
+    }
     if (r.status < 200 || r.status >= 300) throw apiFailure(r, what);
     const result = (r.data.result ?? {}) as { deliverResults?: { success?: boolean; errorMsg?: string }[] };
     const failed = (result.deliverResults ?? []).find((d) => d.success === false);
