@@ -34,6 +34,8 @@ export interface InboundMessage {
   sessionWebhookExpiresAt?: number; // epoch ms
   /** DingTalk conversation id (group or 1:1). */
   conversationId?: string;
+  /** A picture or a file the user sent (its text is ''): answered, never ignored. */
+  attachment?: 'image' | 'file';
   /** DingTalk: '1' one-to-one, '2' group, as DingTalk states it. */
   conversationType?: '1' | '2';
 }

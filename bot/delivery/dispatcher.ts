@@ -107,7 +107,7 @@ export function createDispatcher(o: DispatcherOptions) {
     const event = { channel: msg.platform, senderId: msg.senderId };
     return msg.kind === 'card_action'
       ? o.router.tap(event, msg.actionKey ?? '')
-      : o.router.respond({ ...event, text: msg.text });
+      : o.router.respond({ ...event, text: msg.text, ...(msg.attachment ? { attachment: msg.attachment } : {}) });
   }
 
   /**

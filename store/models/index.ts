@@ -180,6 +180,7 @@ const inbound = new Schema(
     sessionWebhookExpiresAt: { type: Number, default: 0 },
     conversationId: { type: String, default: '' },
     conversationType: { type: String, default: '' },
+    attachment: { type: String, default: '' },
     status: { type: String, required: true, enum: ['new', 'working', 'done', 'failed'] },
     attempts: { type: Number, default: 0 },
     leaseOwner: { type: String, default: '' },

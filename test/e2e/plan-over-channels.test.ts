@@ -227,6 +227,24 @@ describe('a filing over DingTalk: 备案 → department leader → 联席办 →
   });
 });
 
+it('a picture or a file sent to the bot is answered, on WeCom and on DingTalk, never met with silence', async () => {
+  const before = to('WuHaiTao').length;
+  const image = wecom.mediaCallback({ from: 'WuHaiTao', type: 'image', msgId: String(msgSeq++) });
+  expect((await post(image.path, image.body)).status).toBe(200);
+  await waitFor(() => to('WuHaiTao').length > before, 20_000, 'the answer to a picture');
+  expect(textOf(to('WuHaiTao').at(-1)!)).toContain('录入结果');
+
+  const s = dingtalk.newSession();
+  const picture = {
+    ...textMessageBody({ msgId: `dt-${msgSeq++}`, senderStaffId: 'dd-zhou', content: '', sessionWebhook: s.sessionWebhook, sessionWebhookExpiredTime: s.expiresAt }),
+    msgtype: 'file', text: undefined, content: { downloadCode: 'dc-0001', fileName: '现场照片.zip' },
+  };
+  const cb = signedCallback(APP_SECRET, picture);
+  expect((await post('/dingtalk/callback', cb.body, cb.headers)).status).toBe(200);
+  await waitFor(() => dingtalk.sessionMessages.some((m) => m.session === s.id), 20_000, 'the answer to a file');
+  expect(JSON.stringify(dingtalk.sessionMessages.find((m) => m.session === s.id)!.body)).toContain('已收到您发送的文件');
+});
+
 it('the server schedules the approval and coverage reminders and the conversation purge', async () => {
   for (const job of ['approvals.remind', 'coverage.remind', 'sessions.purge']) {
     await waitFor(async () => Boolean((await db.repos.jobs.get(job))?.runs), 20_000, `the job ${job}`);

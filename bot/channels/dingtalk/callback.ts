@@ -182,6 +182,7 @@ export function parseMessage(body: unknown): Parsed {
       kind: 'text',
       // In a group DingTalk leaves a space where the @robot was.
       text: text.trim(),
+      ...(b.msgtype === 'picture' ? { attachment: 'image' as const } : b.msgtype === 'file' ? { attachment: 'file' as const } : {}),
       sessionWebhook: webhook || undefined,
       sessionWebhookExpiresAt: webhook ? expiresAt : undefined,
       conversationId: (b.conversationId as string | undefined) || undefined,
