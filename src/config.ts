@@ -55,6 +55,8 @@ const schema = z.object({
   DINGTALK_OAPI_BASE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').default('https://oapi.dingtalk.com'),
   /** Custom group robots (加签): 部门=access_token:secret, comma separated. */
   DINGTALK_ROBOTS: z.string().optional(),
+  /** How DingTalk reaches us: http (callbacks to our public URL) or stream (we connect out; no public URL needed). */
+  DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
   /** Decision cards: interactive cards whose taps come back as card callbacks, or ActionCards (fallback: buttons send "点 …"). */
   DINGTALK_CARDS: z.enum(['interactive', 'actioncard']).default('interactive'),
   /** The card template built in DingTalk's card platform (see README); needed for interactive cards. */

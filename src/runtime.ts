@@ -19,6 +19,7 @@ import { wecomApi } from '../bot/channels/wecom/api';
 import { dingtalkCallback } from '../bot/channels/dingtalk/callback';
 import { dingtalkApi } from '../bot/channels/dingtalk/api';
 import { downloadRoute } from '../bot/channels/dingtalk/download';
+import { startDingtalkStream, type DingtalkStream } from '../bot/channels/dingtalk/stream';
 import { createDispatcher } from '../bot/delivery/dispatcher';
 import { createOutboxWorker } from '../bot/delivery/outboxWorker';
 import { createScheduler } from '../bot/delivery/scheduler';
@@ -119,8 +120,11 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     s.once('error', reject);
   });
   const port = (server.address() as { port: number }).port;
-  // Interactive cards: the tap callback URL is (re-)registered under its route key at every start.
-  if (dingtalk && config.DINGTALK_CARDS === 'interactive') {
+  // DingTalk in Stream mode: messages and card taps come over a connection we open, into the same inbox.
+  let stream: DingtalkStream | undefined;
+  if (dingtalk && config.DINGTALK_MODE === 'stream') stream = startDingtalkStream({ config, inbox, dingtalk: repos.dingtalk, log });
+  // Interactive cards over HTTP: the tap callback URL is (re-)registered under its route key at every start.
+  else if (dingtalk && config.DINGTALK_CARDS === 'interactive') {
     if (config.PUBLIC_BASE_URL) await dingtalk.registerCardCallback(config.PUBLIC_BASE_URL).catch((err: Error) => log.warn(`dingtalk card callback not registered: ${err.message}`));
     else log.warn('dingtalk card callback not registered: PUBLIC_BASE_URL is not set');
   }
@@ -129,6 +133,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   return {
     app, server, port,
     async stop() {
+      await stream?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all(loops.map((l) => l.stop()));
       await app.close();

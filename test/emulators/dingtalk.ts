@@ -32,12 +32,23 @@
  *   registered URL of the card's callbackRouteKey, signed with timestamp and
  *   sign headers from the registered apiSecret.
  *
+ * - The Stream gateway (open.dingtalk.com/document/direction/stream-mode-protocol-access-description,
+ *   as the official dingtalk-stream SDKs speak it): POST /v1.0/gateway/connections/open
+ *   {clientId, clientSecret, subscriptions} → {endpoint, ticket} (400 for wrong
+ *   credentials); a WebSocket to `<endpoint>?ticket=` (a ticket works once);
+ *   frames {specVersion, type, headers: {messageId, topic, …}, data} and acks
+ *   {code, headers: {messageId}, message, data}. streamDeliver() sends a CALLBACK
+ *   to one connection subscribed to its topic and delivers it again (to any
+ *   connection) until it is acknowledged with code 200, as DingTalk does; a card
+ *   created with callbackType STREAM has its taps delivered that way.
+ *
  * Plus signedCallback(): a callback request (headers and JSON body) signed
  * as DingTalk's server signs what it delivers to an enterprise robot.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface DingtalkEmulatorOptions {
   appKey: string;
@@ -58,12 +69,20 @@ export interface DingtalkEmulatorOptions {
   groups?: Record<string, string[]>;
 }
 
+export interface StreamAck {
+  code: number;
+  headers: Record<string, string>;
+  message?: string;
+  data?: string;
+}
+
 export interface CardInstance {
   outTrackId: string;
   templateId: string;
   space: 'IM_ROBOT' | 'IM_GROUP';
   target: string;
   routeKey: string;
+  callbackType: string;
   params: Record<string, string>;
   updates: Record<string, string>[];
 }
@@ -141,6 +160,15 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     cardRefusals: [] as { code: string; message: string }[],
   };
   const groups = new Map(Object.entries(opts.groups ?? {}));
+  const stream = {
+    opens: 0,
+    tickets: new Map<string, string[]>(),
+    sockets: [] as { ws: WebSocket; topics: string[] }[],
+    pending: new Map<string, (ack: StreamAck) => void>(),
+    acks: [] as StreamAck[],
+    next: 0,
+  };
+  const wss = new WebSocketServer({ noServer: true });
   const tokenOk = (req: IncomingMessage) => {
     const t = state.tokens.get(String(req.headers['x-acs-dingtalk-access-token'] ?? ''));
     return Boolean(t && t.valid && t.expiresAt > now());
@@ -178,6 +206,17 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     if (req.method !== 'POST') return send(res, 405, { code: 'MethodNotAllowed', message: 'POST only' });
     const body = await readJson(req);
 
+    if (url.pathname === '/v1.0/gateway/connections/open') {
+      if (!body || body.clientId !== opts.appKey || body.clientSecret !== opts.appSecret) {
+        return send(res, 400, { code: 'invalidParameter.authError', message: 'clientId或clientSecret错误' });
+      }
+      const topics = Array.isArray(body.subscriptions) ? (body.subscriptions as { type?: unknown; topic?: unknown }[]).map((x) => `${String(x.type)} ${String(x.topic)}`) : [];
+      const ticket = randomBytes(16).toString('hex');
+      stream.tickets.set(ticket, topics);
+      stream.opens++;
+      return send(res, 200, { endpoint: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/gateway/connect`, ticket });
+    }
+
     if (url.pathname === '/v1.0/card/callbacks/register') {
       if (!tokenOk(req)) return send(res, 401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
       const routeKey = body?.callbackRouteKey;
@@ -209,9 +248,10 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const deliverModel = (space === 'IM_GROUP' ? body.imGroupOpenDeliverModel : body.imRobotOpenDeliverModel) as { robotCode?: unknown } | undefined;
       if (!deliverModel || deliverModel.robotCode !== robotCode) return refuse('param.robotCode.invalid', '投放参数缺少robotCode');
       if (space === 'IM_GROUP' && !groups.has(m[2])) return refuse('param.openSpaceId.notExist', '机器人不在该群');
+      if (body.callbackType !== 'HTTP' && body.callbackType !== 'STREAM') return refuse('param.callbackType.invalid', 'callbackType必须是HTTP或STREAM');
       if (body.callbackType === 'HTTP' && (typeof body.callbackRouteKey !== 'string' || !state.cardRoutes.has(body.callbackRouteKey))) return refuse('param.callbackRouteKey.notExist', 'callbackRouteKey未注册');
       state.cards.set(outTrackId, {
-        outTrackId, templateId: String(body.cardTemplateId), space, target: m[2], routeKey: String(body.callbackRouteKey ?? ''),
+        outTrackId, templateId: String(body.cardTemplateId), space, target: m[2], routeKey: String(body.callbackRouteKey ?? ''), callbackType: String(body.callbackType ?? ''),
         params: params as Record<string, string>, updates: [],
       });
       return send(res, 200, { success: true, result: { outTrackId, deliverResults: [{ spaceType: space, spaceId: m[2], success: true, carrierId: randomBytes(6).toString('hex') }] } });
@@ -297,6 +337,69 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => send(res, 500, { code: 'InternalError', message: String(err) }));
   });
+  server.on('upgrade', (req, socket, head) => {
+    const u = new URL(req.url ?? '/', 'http://emulator');
+    const ticket = u.searchParams.get('ticket') ?? '';
+    const topics = stream.tickets.get(ticket);
+    if (u.pathname !== '/gateway/connect' || !topics) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return;
+    }
+    stream.tickets.delete(ticket); // a ticket opens one connection
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const entry = { ws, topics };
+      stream.sockets.push(entry);
+      ws.on('message', (raw) => {
+        let ack: StreamAck;
+        try {
+          ack = JSON.parse(raw.toString()) as StreamAck;
+        } catch {
+          return;
+        }
+        stream.acks.push(ack);
+        stream.pending.get(String(ack.headers?.messageId ?? ''))?.(ack);
+      });
+      ws.on('close', () => {
+        stream.sockets = stream.sockets.filter((x) => x !== entry);
+      });
+    });
+  });
+
+  /** Sends a frame to one open connection subscribed to `type topic` and waits for its ack (undefined: none in time). */
+  function frameOnce(type: string, topic: string, data: string, timeoutMs: number): Promise<StreamAck | undefined> {
+    const open = stream.sockets.filter((x) => x.ws.readyState === 1 && (type === 'SYSTEM' || x.topics.includes(`${type} ${topic}`)));
+    if (open.length === 0) return Promise.resolve(undefined);
+    const target = open[stream.next++ % open.length];
+    const messageId = randomBytes(8).toString('hex');
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        stream.pending.delete(messageId);
+        resolve(undefined);
+      }, timeoutMs);
+      stream.pending.set(messageId, (ack) => {
+        clearTimeout(t);
+        stream.pending.delete(messageId);
+        resolve(ack);
+      });
+      target.ws.send(JSON.stringify({
+        specVersion: '1.0', type,
+        headers: { appId: opts.appKey, connectionId: 'conn', contentType: 'application/json', messageId, time: String(now()), topic },
+        data,
+      }));
+    });
+  }
+
+  /** DingTalk's delivery: again and again (to any connection) until acknowledged with 200, or the time is up. */
+  async function streamDeliver(topic: string, data: unknown, timeoutMs = 20_000): Promise<StreamAck> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ack = await frameOnce('CALLBACK', topic, JSON.stringify(data), 3000);
+      if (ack && ack.code === 200) return ack;
+      if (Date.now() > deadline) throw new Error(`stream delivery on ${topic} not acknowledged${ack ? ` (code ${ack.code})` : ''}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -348,18 +451,30 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const shown = JSON.parse((o.stale ?? card.params).buttons ?? '[]') as { key: string }[];
       const index = shown.findIndex((b) => b.key === key);
       if (index < 0) throw new Error(`card ${outTrackId} shows no button ${key}`);
-      const route = state.cardRoutes.get(card.routeKey);
-      if (!route) throw new Error(`callbackRouteKey ${card.routeKey} is not registered`);
       const content = JSON.stringify({ cardPrivateData: { actionIds: [`button_${index}`], params: { key } } });
       const body = {
         extension: '{}', corpId: 'ding0123456789abcdef', spaceType: card.space, userIdType: 1, type: 'actionCallback',
         userId, content, spaceId: card.target, outTrackId, value: content,
       };
+      if (card.callbackType === 'STREAM') return (await streamDeliver('/v1.0/card/instances/callback', body)).code;
+      const route = state.cardRoutes.get(card.routeKey);
+      if (!route) throw new Error(`callbackRouteKey ${card.routeKey} is not registered`);
       const req = signedCallback(route.apiSecret, body, nextTimestamp());
       const r = await fetch(route.url, { method: 'POST', headers: req.headers, body: req.body });
       await r.text();
       return r.status;
     },
+    /** Stream gateway: connections opened (connections/open calls) and open now. */
+    get streamOpens() { return stream.opens; },
+    get streamConnections() { return stream.sockets.filter((x) => x.ws.readyState === 1).length; },
+    streamAcks: stream.acks,
+    streamDeliver,
+    /** A robot message (the HTTP callback's body) delivered over the stream until acknowledged. */
+    streamMessage: (body: unknown) => streamDeliver('/v1.0/im/bot/messages/get', body),
+    /** A SYSTEM ping to one connection; resolves with its ack. */
+    streamPing: () => frameOnce('SYSTEM', 'ping', JSON.stringify({ opaque: randomBytes(4).toString('hex') }), 3000),
+    /** Cuts every stream connection, as a network failure would. */
+    dropStreams() { for (const x of stream.sockets) x.ws.terminate(); },
     /** DingTalk answers this session's sends with `errcode` from now on (e.g. -1 busy, 130101 too fast). */
     failSession(id: string, errcode: number) {
       const s = state.sessions.get(id);
@@ -368,6 +483,8 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     /** Forgets the per-minute counts of the group robots. */
     resetGroupRate() { state.groupSent.clear(); },
     close: () => new Promise<void>((resolve, reject) => {
+      for (const x of stream.sockets) x.ws.terminate();
+      wss.close();
       server.closeAllConnections();
       server.close((err) => (err ? reject(err) : resolve()));
     }),

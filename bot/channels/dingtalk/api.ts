@@ -270,8 +270,8 @@ export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }:
     const body: Record<string, unknown> = {
       cardTemplateId: config.DINGTALK_CARD_TEMPLATE_ID,
       outTrackId,
-      callbackType: 'HTTP',
-      callbackRouteKey: config.DINGTALK_CARD_ROUTE_KEY,
+      // Taps come back where our messages come in: to the registered URL, or over the stream.
+      ...(config.DINGTALK_MODE === 'stream' ? { callbackType: 'STREAM' } : { callbackType: 'HTTP', callbackRouteKey: config.DINGTALK_CARD_ROUTE_KEY }),
       cardData: { cardParamMap: cardParams(card) },
       openSpaceId: openSpaceId(space, target),
       userIdType: 1,

@@ -23,7 +23,8 @@
  * then the approval engine's question, exactly as for a WeCom tap.
  *
  * Every rejection is a 4xx with a short plain reason and nothing recorded;
- * when DingTalk is not configured the routes answer 404. Nothing secret (app
+ * when DingTalk is not configured, or in Stream mode (stream.ts, where the same
+ * parsers and sender checks run on what the stream delivers), the routes answer 404. Nothing secret (app
  * secret, sign, tokens) and no message content is ever logged.
  */
 import { createHash } from 'node:crypto';
@@ -60,7 +61,8 @@ export function dingtalkCallback({ config, inbox, dingtalk, log, now }: Dingtalk
   /** The checks and the recording both routes share; `parse` turns the JSON body into a message. */
   async function receive(ctx: Context, what: string, parse: (body: unknown) => Promise<Parsed>): Promise<void> {
     const appSecret = config.DINGTALK_APP_SECRET;
-    if (!config.DINGTALK_APP_KEY || !appSecret) {
+    // In Stream mode nothing comes in over HTTP: the routes are closed.
+    if (!config.DINGTALK_APP_KEY || !appSecret || config.DINGTALK_MODE === 'stream') {
       ctx.status = 404;
       return;
     }
