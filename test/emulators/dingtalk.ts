@@ -13,7 +13,8 @@
  * - POST /robot/send?access_token=&timestamp=&sign= (custom group robot, 加签):
  *   errcode 300001 for an unknown token, 310000 for a timestamp more than an
  *   hour off or a sign that does not match that robot's secret, 130101 past
- *   20 messages a minute per robot; records.
+ *   20 messages a minute per robot and then for the next 10 minutes (the
+ *   documented penalty); records.
  *
  * - Interactive cards (card instances; open.dingtalk.com/document/orgapp/
  *   create-and-deliver-cards, interface-for-creating-a-card-instance,
@@ -154,6 +155,8 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     sessionMessages: [] as SessionRecord[],
     groupMessages: [] as GroupRecord[],
     groupSent: new Map<string, number[]>(),
+    /** Robots throttled after exceeding the rate: until when (epoch ms). */
+    groupPenalty: new Map<string, number>(),
     groupRefusals: [] as { accessToken: string; errcode: number }[],
     cardRoutes: new Map<string, { url: string; apiSecret: string }>(),
     cards: new Map<string, CardInstance>(),
@@ -319,9 +322,12 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const sign = url.searchParams.get('sign') ?? '';
       if (!/^\d+$/.test(timestamp) || Math.abs(now() - Number(timestamp)) > 3600_000) return refuse(310000, 'invalid timestamp');
       if (sign !== base64Sign(timestamp, secret)) return refuse(310000, 'sign not match');
+      // 自定义机器人: "每个机器人每分钟最多发送20条消息…如果超过20条，会限流10分钟" (custom robot access, 消息发送频率限制).
+      if ((state.groupPenalty.get(accessToken) ?? 0) > now()) return refuse(130101, 'send too fast, exceed 20 times per minute');
       const sent = (state.groupSent.get(accessToken) ?? []).filter((t) => t > now() - 60_000);
       if (sent.length >= rate) {
         state.groupSent.set(accessToken, sent);
+        state.groupPenalty.set(accessToken, now() + 10 * 60_000);
         return refuse(130101, 'send too fast, exceed 20 times per minute');
       }
       if (!body || !robotMessageOk(body)) return refuse(40035, '缺少参数 json');
@@ -480,8 +486,10 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const s = state.sessions.get(id);
       if (s) s.failWith = errcode;
     },
-    /** Forgets the per-minute counts of the group robots. */
-    resetGroupRate() { state.groupSent.clear(); },
+    /** Forgets the per-minute counts of the group robots, and any 10-minute penalty. */
+    resetGroupRate() { state.groupSent.clear(); state.groupPenalty.clear(); },
+    /** Until when (epoch ms) a group robot is throttled after exceeding 20 a minute; 0 when it is not. */
+    groupPenaltyUntil: (accessToken: string) => state.groupPenalty.get(accessToken) ?? 0,
     close: () => new Promise<void>((resolve, reject) => {
       for (const x of stream.sockets) x.ws.terminate();
       wss.close();

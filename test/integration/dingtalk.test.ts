@@ -427,6 +427,8 @@ describe('DingTalk Sender', () => {
     expect(err.retryAfterMs).toBe(60_000);
     expect(err.message).toContain('130101');
     expect(emu.groupMessages.filter((m) => m.accessToken === GROUP.safety.token)).toHaveLength(20);
+    // The emulator, as DingTalk: the robot stays throttled for 10 minutes, not one.
+    expect(emu.groupPenaltyUntil(GROUP.safety.token)).toBeGreaterThan(Date.now() + 9 * 60_000);
   });
 
   it('makes a group robot refusing our sign (errcode 310000) a non-retryable error naming no secret', async () => {
