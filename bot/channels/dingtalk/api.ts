@@ -67,7 +67,12 @@ const RATE_LIMIT_ERRCODES = new Set([130101, 660026, 90018]);
 /** api.dingtalk.com error codes meaning throttling. */
 const THROTTLED_CODE = /throttl|qpslimit|toofast|too\.fast|flowcontrol|ratelimit/i;
 
-/** The link that makes the user's DingTalk client send "点 <key>" to the robot (see callback.ts). */
+/**
+ * The ActionCard fallback's button link: meant to make the user's DingTalk client
+ * send "点 <key>" to the robot, which the router treats as the tap. DingTalk does
+ * not document this link for ActionCard buttons, and a tapped text in a group
+ * does not @ the robot; interactive cards (cards.ts) are the default for that reason.
+ */
 export function tapUrl(key: string): string {
   return `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(`点 ${key}`)}`;
 }

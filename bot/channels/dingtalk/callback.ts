@@ -140,9 +140,10 @@ const str = (v: unknown, max: number): v is string => typeof v === 'string' && v
 /**
  * DingTalk's message body → InboundMessage. Required: msgtype, msgId,
  * senderStaffId (absent for people outside the organisation, whom the bot
- * does not serve), and for text its content. Other message types (pictures,
- * files…) are recorded with what text they carry (rich text's words, a voice
- * message's recognition) or none, so the bot can answer that it reads text.
+ * does not serve), and for text its content. Other message types are recorded
+ * with what text they carry (rich text's words, a voice message's recognition)
+ * or none; a picture or a file is marked as such, so the bot answers what it
+ * can do with one.
  */
 export function parseMessage(body: unknown): Parsed {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, reason: 'body must be a JSON object' };
