@@ -10,6 +10,9 @@
  * - `dingtalk_cards`: each interactive card we delivered, `_id` = its
  *   outTrackId: where it went (one user's robot chat or a group) and the
  *   button keys it carries, so a tap is checked against what was really sent.
+ * - `dingtalk_card_keys`: button key → the outTrackIds of every card carrying
+ *   it (the same decision sent to several approvers, or again into a group),
+ *   so a decision updates all of them.
  */
 import type { mongo } from 'mongoose';
 import type { Models } from '../models';
@@ -28,6 +31,7 @@ export function dingtalkRepo(models: Models) {
   const db = () => models.Token.db.db!;
   const signs = () => db().collection('dingtalk_signs') as unknown as mongo.Collection;
   const cards = () => db().collection('dingtalk_cards') as unknown as mongo.Collection;
+  const cardKeys = () => db().collection('dingtalk_card_keys') as unknown as mongo.Collection;
 
   return {
     /**
@@ -53,6 +57,20 @@ export function dingtalkRepo(models: Models) {
         { $setOnInsert: { space: c.space, target: c.target, keys: c.keys, createdAt: c.createdAt } },
         { upsert: true },
       );
+      for (const key of c.keys) {
+        await cardKeys().updateOne({ _id: key as never }, { $addToSet: { tracks: c.outTrackId }, $setOnInsert: { createdAt: c.createdAt } }, { upsert: true });
+      }
+    },
+
+    /** Every card that carries one of this card's buttons (this one included): they show the same decision. */
+    async sameDecision(outTrackId: string): Promise<string[]> {
+      const c = await cards().findOne({ _id: outTrackId as never });
+      const out = new Set([outTrackId]);
+      for (const key of (c?.keys as string[] | undefined) ?? []) {
+        const k = await cardKeys().findOne({ _id: key as never });
+        for (const t of (k?.tracks as string[] | undefined) ?? []) out.add(t);
+      }
+      return [...out];
     },
 
     async card(outTrackId: string): Promise<DingtalkCardRecord | undefined> {
@@ -62,6 +80,7 @@ export function dingtalkRepo(models: Models) {
     },
 
     async purgeCards(before: Date): Promise<number> {
+      await cardKeys().deleteMany({ createdAt: { $lt: before } });
       return (await cards().deleteMany({ createdAt: { $lt: before } })).deletedCount;
     },
   };

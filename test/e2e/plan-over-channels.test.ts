@@ -196,6 +196,7 @@ describe('a filing over DingTalk: 备案 → department leader → 联席办 →
 
   it('step 2 in the group: a tap by a member not designated changes nothing; the 联席办 member\'s tap decides and the group card shows it', async () => {
     await waitFor(() => Boolean(cardWith('dd-qian', `ap.yes:${filingNo}#1`)), 20_000, "联席办's card");
+    const oneToOne = cardWith('dd-qian', `ap.yes:${filingNo}#1`, 'IM_ROBOT')!;
     // 联席办 asks for their to-do list in the group (@robot): the cards come into the group.
     await dingSay('dd-qian', '待办', true);
     const card = cardWith('dd-qian', `ap.yes:${filingNo}#1`, 'IM_GROUP')!;
@@ -208,6 +209,9 @@ describe('a filing over DingTalk: 备案 → department leader → 联席办 →
     await tap('dd-qian', card.outTrackId, `ap.yes:${filingNo}#1`);
     await waitFor(() => card.params.outcome !== '', 20_000, 'the group card update');
     expect(card.params.buttons).toBe('[]');
+    // The same decision's card in 联席办's one-to-one chat shows it too: nobody can tap it again anywhere.
+    await waitFor(() => oneToOne.params.outcome !== '', 20_000, 'the one-to-one card update');
+    expect(oneToOne.params.buttons).toBe('[]');
     expect((await db.repos.approvals.get(filingNo))?.steps[1]?.by).toBe('lxb.office2');
   });
 

@@ -147,6 +147,18 @@ describe('DingTalk interactive cards', () => {
     await expect(emu.tapCard(group.outTrackId, 'dd-b', 'ap.yes:JH2027-0001#0')).rejects.toThrow('shows no button');
   });
 
+  it('shows a decision on every card carrying it: the same approval sent to two approvers and into a group', async () => {
+    const s = emu.newSession();
+    const same = (cardId: string): Reply => ({ kind: 'card', card: { ...(card(cardId) as Extract<Reply, { kind: 'card' }>).card, buttons: [{ key: 'ap.yes:BA2027-0002#1', label: '同意', style: 'primary' }] } });
+    await api.send({ platform: 'dingtalk', kind: 'robot_user', toUser: 'dd-a', reply: same('c-a') });
+    await api.send({ platform: 'dingtalk', kind: 'robot_user', toUser: 'dd-b', reply: same('c-b') });
+    await api.send({ platform: 'dingtalk', kind: 'session', sessionWebhook: s.sessionWebhook, expiresAt: s.expiresAt, toUser: 'dd-a', reply: same('c-g'), conversationId: GROUP, conversationType: '2' });
+    const all = [...emu.cards.values()].filter((c) => c.params.buttons.includes('BA2027-0002'));
+    expect(all).toHaveLength(3);
+    await api.send({ platform: 'dingtalk', kind: 'card_update', outTrackId: all[1].outTrackId, outcome: { cardId: all[1].outTrackId, label: '已同意（钱联席）' } });
+    for (const c of all) expect(c.params).toMatchObject({ outcome: '已同意（钱联席）', buttons: '[]' });
+  });
+
   it('logs no secret', () => {
     const all = logged.join('\n');
     for (const s of [APP_SECRET, ...emu.issuedTokens]) expect(all).not.toContain(s);

@@ -297,13 +297,19 @@ export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }:
     log.debug('dingtalk card delivered', { space });
   }
 
-  /** Shows a decision on a delivered card (for everyone who sees it) and takes its buttons away. */
+  /**
+   * Shows a decision on a delivered card (for everyone who sees it) and takes its
+   * buttons away; likewise on every other card carrying the same decision (sent
+   * to another approver, or into a group), so nobody can tap it again anywhere.
+   */
   async function updateCard(p: Extract<OutboundPayload, { platform: 'dingtalk'; kind: 'card_update' }>): Promise<void> {
     const what = 'DingTalk card update';
-    const body = { outTrackId: p.outTrackId, cardData: { cardParamMap: decidedParams(p.outcome.label) }, cardUpdateOptions: { updateCardDataByKey: true } };
-    const r = await withToken((token) => post(`${apiBase}/v1.0/card/instances`, body, { 'x-acs-dingtalk-access-token': token }, what, 'PUT'), what);
-    if (r.status < 200 || r.status >= 300) throw apiFailure(r, what);
-    if (r.data.success === false) throw new SendError(`${what}: refused`, false);
+    for (const outTrackId of await dingtalk.sameDecision(p.outTrackId)) {
+      const body = { outTrackId, cardData: { cardParamMap: decidedParams(p.outcome.label) }, cardUpdateOptions: { updateCardDataByKey: true } };
+      const r = await withToken((token) => post(`${apiBase}/v1.0/card/instances`, body, { 'x-acs-dingtalk-access-token': token }, what, 'PUT'), what);
+      if (r.status < 200 || r.status >= 300) throw apiFailure(r, what);
+      if (r.data.success === false) throw new SendError(`${what}: refused`, false);
+    }
     log.debug('dingtalk card updated');
   }
 
