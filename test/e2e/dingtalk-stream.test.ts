@@ -125,10 +125,17 @@ describe('DingTalk in Stream mode', () => {
     await waitFor(() => c1.params.outcome !== '', 20_000, 'the group card update');
     expect(c1.params.buttons).toBe('[]');
 
-    // Step 3, one-to-one; then a second tap by the same person is the same tap: nothing more happens.
+    // Step 3, one-to-one; then a phone that has not redrawn the card taps 退回 on it: nothing changes.
     await waitFor(() => Boolean(cardWith('dd-li', `ap.yes:${filingNo}#2`)), 20_000, "司法局's card");
     const c2 = cardWith('dd-li', `ap.yes:${filingNo}#2`)!;
+    const shown = { ...c2.params };
     await tap('dd-li', c2.outTrackId, `ap.yes:${filingNo}#2`);
+    const decided = (await db.repos.approvals.get(filingNo))?.version;
+    const before = dingtalk.batchSends.length;
+    expect(await dingtalk.tapCard(c2.outTrackId, 'dd-li', `ap.no:${filingNo}#2`, { stale: shown })).toBe(200);
+    await waitFor(async () => dingtalk.batchSends.length > before && (await settled()), 20_000, 'the answer to the second tap');
+    expect(JSON.stringify(batchTo('dd-li').at(-1))).toContain('无需重复操作');
+    expect((await db.repos.approvals.get(filingNo))?.version).toBe(decided);
     const approval = await db.repos.approvals.get(filingNo);
     expect(approval?.status).toBe('approved');
     expect(approval?.steps.map((s) => s.by)).toEqual(['scj.leader', 'lxb.office', 'sfj.justice']);
