@@ -37,6 +37,12 @@ export interface RouterOptions {
   extraActions?: CardAction[];
 }
 
+/** A picture or file: what it can be used for, and that it is not yet. */
+const ATTACHMENT_REPLY = {
+  image: '已收到您发送的图片，但暂未保存：检查证据（图片、文件）只能在“录入结果”中上传，该功能尚未开放。其他操作请发送文字命令，发送“帮助”查看可用命令。',
+  file: '已收到您发送的文件，但暂未保存：检查证据（图片、文件）只能在“录入结果”中上传，该功能尚未开放。其他操作请发送文字命令，发送“帮助”查看可用命令。',
+} as const;
+
 /** Words that end a guided conversation without saving anything. */
 const CANCEL_WORDS = new Set(['取消', '退出', '放弃', 'cancel']);
 
@@ -122,6 +128,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
     if (input.startsWith(`${TAP_WORD} `)) return tap(event, input.slice(TAP_WORD.length + 1).trim());
     const caller = await identify(event);
     if (!caller) return only([NOT_REGISTERED]);
+    if (event.attachment) return only([text(ATTACHMENT_REPLY[event.attachment])]);
     if (!input) return only([text('请输入命令，发送“帮助”查看可用命令。')]);
     if (input.length > MAX_INPUT_CHARS) return only([text(`消息过长（${input.length}字），请控制在${MAX_INPUT_CHARS}字以内。`)]);
     const conv = await services.conversations.current(caller.userId);

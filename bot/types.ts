@@ -7,6 +7,8 @@ export interface BotEvent {
   /** The sender's id on that platform (WeCom userid, DingTalk staffId, or our user id in the shell). */
   senderId: string;
   text: string;
+  /** A picture or a file was sent instead of words. */
+  attachment?: 'image' | 'file';
 }
 
 export type Reply =

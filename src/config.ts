@@ -55,6 +55,14 @@ const schema = z.object({
   DINGTALK_OAPI_BASE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').default('https://oapi.dingtalk.com'),
   /** Custom group robots (加签): 部门=access_token:secret, comma separated. */
   DINGTALK_ROBOTS: z.string().optional(),
+  /** How DingTalk reaches us: http (callbacks to our public URL) or stream (we connect out; no public URL needed). */
+  DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
+  /** Decision cards: interactive cards whose taps come back as card callbacks, or ActionCards (fallback: buttons send "点 …"). */
+  DINGTALK_CARDS: z.enum(['interactive', 'actioncard']).default('interactive'),
+  /** The card template built in DingTalk's card platform (see README); needed for interactive cards. */
+  DINGTALK_CARD_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, . _ - only').optional(),
+  /** The callbackRouteKey our card callback URL is registered under. */
+  DINGTALK_CARD_ROUTE_KEY: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('supervision-cards'),
   /** Signs download links for files sent to DingTalk groups; at least 32 characters. */
   DOWNLOAD_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DOWNLOAD_TTL_HOURS: wholeNumber(1, 720).default(72),
@@ -75,6 +83,9 @@ const schema = z.object({
     for (const k of keys) {
       if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `is required when ${name} is configured` });
     }
+  }
+  if (c.DINGTALK_APP_KEY && c.DINGTALK_CARDS === 'interactive' && !c.DINGTALK_CARD_TEMPLATE_ID) {
+    ctx.addIssue({ code: 'custom', path: ['DINGTALK_CARD_TEMPLATE_ID'], message: 'is required for DingTalk interactive cards (or set DINGTALK_CARDS=actioncard)' });
   }
   if (c.WECOM_ROBOTS && !c.WECOM_CORP_ID) ctx.addIssue({ code: 'custom', path: ['WECOM_CORP_ID'], message: 'is required when WECOM_ROBOTS is set' });
   if (c.DINGTALK_ROBOTS && !c.DOWNLOAD_SECRET) ctx.addIssue({ code: 'custom', path: ['DOWNLOAD_SECRET'], message: 'is required when DINGTALK_ROBOTS is set (file links are signed)' });

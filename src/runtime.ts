@@ -19,6 +19,7 @@ import { wecomApi } from '../bot/channels/wecom/api';
 import { dingtalkCallback } from '../bot/channels/dingtalk/callback';
 import { dingtalkApi } from '../bot/channels/dingtalk/api';
 import { downloadRoute } from '../bot/channels/dingtalk/download';
+import { startDingtalkStream, type DingtalkStream } from '../bot/channels/dingtalk/stream';
 import { createDispatcher } from '../bot/delivery/dispatcher';
 import { createOutboxWorker } from '../bot/delivery/outboxWorker';
 import { createScheduler } from '../bot/delivery/scheduler';
@@ -49,7 +50,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   };
   const senders: Partial<Record<Platform, Sender>> = {};
   if (platforms.wecom) senders.wecom = wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log });
-  if (platforms.dingtalk) senders.dingtalk = dingtalkApi({ config, tokens: repos.tokens, files: repos.files, now, log });
+  const dingtalk = platforms.dingtalk ? dingtalkApi({ config, tokens: repos.tokens, files: repos.files, dingtalk: repos.dingtalk, now, log }) : undefined;
+  if (dingtalk) senders.dingtalk = dingtalk;
 
   const loops: Loop[] = [];
   const announcer = createAnnouncer({ config, repos, now });
@@ -80,6 +82,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       { name: 'files.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.files.purgeExpired(at)}` },
       // Keeps the work queues small: what is done is kept a week (for dedupe and inspection), then dropped.
       { name: 'inbound.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.inbound.purge(new Date(at.getTime() - 7 * DAY))}` },
+      // DingTalk (timestamp, sign) pairs once their window is over; card records after 30 days.
+      { name: 'dingtalk.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.dingtalk.purgeSigns(new Date(at.getTime() - 2 * config.CALLBACK_WINDOW_SECONDS * 1000 - 60_000))} signs, ${await repos.dingtalk.purgeCards(new Date(at.getTime() - 30 * DAY))} cards` },
       { name: 'outbox.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.outbox.purge(new Date(at.getTime() - 7 * DAY))}` },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
       ...reminderJobs(app.services, createNotifier({ repos, platforms, now, log })),
@@ -107,7 +111,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     engine: app.db.engine,
     routes: [
       wecomCallback({ config, inbox, log, now }).routes(),
-      dingtalkCallback({ config, inbox, log, now }),
+      dingtalkCallback({ config, inbox, dingtalk: repos.dingtalk, log, now }),
       downloadRoute({ config, files: repos.files, now }),
     ],
   });
@@ -116,11 +120,20 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     s.once('error', reject);
   });
   const port = (server.address() as { port: number }).port;
+  // DingTalk in Stream mode: messages and card taps come over a connection we open, into the same inbox.
+  let stream: DingtalkStream | undefined;
+  if (dingtalk && config.DINGTALK_MODE === 'stream') stream = startDingtalkStream({ config, inbox, dingtalk: repos.dingtalk, log });
+  // Interactive cards over HTTP: the tap callback URL is (re-)registered under its route key at every start.
+  else if (dingtalk && config.DINGTALK_CARDS === 'interactive') {
+    if (config.PUBLIC_BASE_URL) await dingtalk.registerCardCallback(config.PUBLIC_BASE_URL).catch((err: Error) => log.warn(`dingtalk card callback not registered: ${err.message}`));
+    else log.warn('dingtalk card callback not registered: PUBLIC_BASE_URL is not set');
+  }
   log.info('listening', { port, host: config.HOST, db: app.db.engine, wecom: platforms.wecom, dingtalk: platforms.dingtalk });
 
   return {
     app, server, port,
     async stop() {
+      await stream?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all(loops.map((l) => l.stop()));
       await app.close();

@@ -1,7 +1,8 @@
 /**
  * A channel-neutral card: a title, a few fields, and buttons whose keys come
  * back to the bot when tapped. WeCom renders it as a `button_interaction`
- * template card, DingTalk as an ActionCard (see each channel's render).
+ * template card, DingTalk as an interactive card (bot/channels/dingtalk/cards.ts;
+ * an ActionCard with DINGTALK_CARDS=actioncard).
  */
 export interface CardButton {
   /** Comes back in the card action: "<action>:<subject id>", e.g. "pool.confirm:9136…". At most 64 characters. */

@@ -34,6 +34,10 @@ export interface InboundMessage {
   sessionWebhookExpiresAt?: number; // epoch ms
   /** DingTalk conversation id (group or 1:1). */
   conversationId?: string;
+  /** A picture or a file the user sent (its text is ''): answered, never ignored. */
+  attachment?: 'image' | 'file';
+  /** DingTalk: '1' one-to-one, '2' group, as DingTalk states it. */
+  conversationType?: '1' | '2';
 }
 
 export interface Inbox {
@@ -51,10 +55,13 @@ export type OutboundPayload =
   // WeCom group robot: markdown (already split to fit 4,096 bytes) or a file by id in our files collection.
   | { platform: 'wecom'; kind: 'robot_markdown'; robotKey: string; markdown: string }
   | { platform: 'wecom'; kind: 'robot_file'; robotKey: string; fileId: string }
-  // DingTalk: answer in the conversation through its sessionWebhook (falls back to robot_user when expired).
-  | { platform: 'dingtalk'; kind: 'session'; sessionWebhook: string; expiresAt: number; toUser: string; reply: Reply }
+  // DingTalk: answer in the conversation through its sessionWebhook (falls back to robot_user when it fails);
+  // an interactive card goes to the conversation (a group's, when conversationType is '2') through the card API.
+  | { platform: 'dingtalk'; kind: 'session'; sessionWebhook: string; expiresAt: number; toUser: string; reply: Reply; conversationId?: string; conversationType?: '1' | '2' }
   // DingTalk enterprise robot one-to-one message through the robot API.
   | { platform: 'dingtalk'; kind: 'robot_user'; toUser: string; reply: Reply }
+  // DingTalk: show a decided interactive card's outcome, for everyone who sees it, with no buttons left.
+  | { platform: 'dingtalk'; kind: 'card_update'; outTrackId: string; outcome: CardOutcome }
   // DingTalk custom group robot (加签): markdown, or a link to a signed download of a file.
   | { platform: 'dingtalk'; kind: 'group_markdown'; robot: string; title: string; markdown: string };
 

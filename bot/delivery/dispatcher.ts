@@ -73,7 +73,10 @@ export function createDispatcher(o: DispatcherOptions) {
   function replyTo(msg: InboundRecord, reply: Reply): OutboundPayload {
     if (msg.platform === 'wecom') return { platform: 'wecom', kind: 'app', toUser: msg.senderId, reply };
     if (msg.sessionWebhook && msg.sessionWebhookExpiresAt) {
-      return { platform: 'dingtalk', kind: 'session', sessionWebhook: msg.sessionWebhook, expiresAt: msg.sessionWebhookExpiresAt, toUser: msg.senderId, reply };
+      return {
+        platform: 'dingtalk', kind: 'session', sessionWebhook: msg.sessionWebhook, expiresAt: msg.sessionWebhookExpiresAt, toUser: msg.senderId, reply,
+        ...(msg.conversationId ? { conversationId: msg.conversationId } : {}), ...(msg.conversationType ? { conversationType: msg.conversationType } : {}),
+      };
     }
     return { platform: 'dingtalk', kind: 'robot_user', toUser: msg.senderId, reply };
   }
@@ -93,6 +96,9 @@ export function createDispatcher(o: DispatcherOptions) {
     if (outcome.cardOutcome && msg.platform === 'wecom' && msg.responseCode) {
       put({ platform: 'wecom', kind: 'card_update', responseCode: msg.responseCode, toUser: msg.senderId, outcome: { cardId: msg.cardId ?? '', label: outcome.cardOutcome } });
     }
+    if (outcome.cardOutcome && msg.platform === 'dingtalk' && msg.kind === 'card_action' && msg.cardId) {
+      put({ platform: 'dingtalk', kind: 'card_update', outTrackId: msg.cardId, outcome: { cardId: msg.cardId, label: outcome.cardOutcome } });
+    }
     for (const r of outcome.replies) put(replyTo(msg, r));
     for (const notice of outcome.notices) {
       const p = await noticeTo(notice.userId, notice.reply);
@@ -106,7 +112,7 @@ export function createDispatcher(o: DispatcherOptions) {
     const event = { channel: msg.platform, senderId: msg.senderId };
     return msg.kind === 'card_action'
       ? o.router.tap(event, msg.actionKey ?? '')
-      : o.router.respond({ ...event, text: msg.text });
+      : o.router.respond({ ...event, text: msg.text, ...(msg.attachment ? { attachment: msg.attachment } : {}) });
   }
 
   /**

@@ -179,6 +179,8 @@ const inbound = new Schema(
     sessionWebhook: { type: String, default: '' },
     sessionWebhookExpiresAt: { type: Number, default: 0 },
     conversationId: { type: String, default: '' },
+    conversationType: { type: String, default: '' },
+    attachment: { type: String, default: '' },
     status: { type: String, required: true, enum: ['new', 'working', 'done', 'failed'] },
     attempts: { type: Number, default: 0 },
     leaseOwner: { type: String, default: '' },

@@ -90,7 +90,9 @@ function fromDoc(d: Record<string, unknown>): InboundRecord {
     kind: d.kind as InboundRecord['kind'], text: String(d.text ?? ''),
     actionKey: (d.actionKey as string) || undefined, cardId: (d.cardId as string) || undefined, responseCode: (d.responseCode as string) || undefined,
     sessionWebhook: (d.sessionWebhook as string) || undefined, sessionWebhookExpiresAt: (d.sessionWebhookExpiresAt as number) || undefined,
-    conversationId: (d.conversationId as string) || undefined, attempts: Number(d.attempts ?? 0),
+    conversationId: (d.conversationId as string) || undefined,
+    conversationType: (d.conversationType as InboundRecord['conversationType']) || undefined,
+    attachment: (d.attachment as InboundRecord['attachment']) || undefined, attempts: Number(d.attempts ?? 0),
     tok: String(d.tok ?? ''),
   };
 }
@@ -123,6 +125,7 @@ export function inboundRepo(models: Models) {
       const optional = {
         actionKey: msg.actionKey, cardId: msg.cardId, responseCode: msg.responseCode,
         sessionWebhook: msg.sessionWebhook, sessionWebhookExpiresAt: msg.sessionWebhookExpiresAt, conversationId: msg.conversationId,
+        conversationType: msg.conversationType, attachment: msg.attachment,
       };
       docs.push({
         _id: id,

@@ -37,7 +37,7 @@ beforeAll(async () => {
   const env = {
     MONGODB_URI: db.uri, DB_NAME: db.dbName,
     ...wecom.env(),
-    DINGTALK_APP_KEY: 'dingappkey0001', DINGTALK_APP_SECRET: APP_SECRET,
+    DINGTALK_APP_KEY: 'dingappkey0001', DINGTALK_APP_SECRET: APP_SECRET, DINGTALK_CARD_TEMPLATE_ID: 'e2e-template.schema',
     DINGTALK_API_BASE: dingtalk.url, DINGTALK_OAPI_BASE: dingtalk.url,
   };
   [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
@@ -76,6 +76,17 @@ describe('two server processes on one database', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(dingtalk.sessionMessages).toHaveLength(1);
     expect(JSON.stringify(dingtalk.sessionMessages[0].body)).toContain('李经办');
+  });
+
+  it('DingTalk: a (timestamp, sign) pair seen by one process is refused by the other with another body and sender', async () => {
+    const session = dingtalk.newSession();
+    const body = textMessageBody({ msgId: 'dt-7010', senderStaffId: 'li-dd', content: '帮助', sessionWebhook: session.sessionWebhook, sessionWebhookExpiredTime: session.expiresAt });
+    const captured = signedCallback(APP_SECRET, body);
+    expect((await post(a.url, '/dingtalk/callback', captured.body, captured.headers)).status).toBe(200);
+    const forged = JSON.stringify(textMessageBody({ msgId: 'dt-7011', senderStaffId: 'boss-dd', content: '同意 JH2026-0001' }));
+    const r = await post(b.url, '/dingtalk/callback', forged, captured.headers);
+    expect(r.status).toBe(403);
+    expect(await db.repos.inbound.seen('dingtalk', 'dt-7011')).toBe(false);
   });
 
   it('a C proposal sent over WeCom reaches 联席办 as a card; the tap decides once and updates the card (R1)', async () => {

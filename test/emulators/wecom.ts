@@ -29,6 +29,7 @@ export const ERR = {
   invalidParameter: 40058,
   missingAccessToken: 41001,
   accessTokenExpired: 42001,
+  taskIdExists: 42014,
   freqOutOfLimit: 45009,
   invalidUsers: 81013,
   invalidWebhook: 93000,
@@ -96,6 +97,12 @@ export class WecomEmulator {
 
   tokenFetches = 0;
   readonly messages: AppMessage[] = [];
+  /** template_card task_ids already used (WeCom refuses a repeat with 42014). */
+  readonly taskIds = new Set<string>();
+  /** Text messages cut to 2,048 bytes. */
+  truncated = 0;
+  /** Users (lower-cased) outside the application's visible range: listed in invaliduser, sent nothing. */
+  readonly outOfRange = new Set<string>();
   readonly cardUpdates: Json[] = [];
   readonly robotMessages: { key: string; body: Json }[] = [];
   readonly uploads: { key: string; mediaId: string; filename: string; contentType: string; data: Buffer }[] = [];
@@ -211,6 +218,17 @@ export class WecomEmulator {
     return this.callback(xml, { timestamp: m.timestamp });
   }
 
+  /** A picture or a file a user sends the application (接收消息: 图片消息 with PicUrl and MediaId; 文件消息 with MediaId). */
+  mediaCallback(m: { from: string; type: 'image' | 'file'; msgId?: string; createTime?: number }): SignedCallback {
+    const createTime = m.createTime ?? Math.floor(this.now() / 1000);
+    const extra = m.type === 'image' ? `<PicUrl>${cdata(`${this.url}/media/${randomAlnum(12)}.jpg`)}</PicUrl>` : '';
+    const xml =
+      `<xml><ToUserName>${cdata(this.corpId)}</ToUserName><FromUserName>${cdata(m.from)}</FromUserName>` +
+      `<CreateTime>${createTime}</CreateTime><MsgType>${cdata(m.type)}</MsgType>${extra}<MediaId>${cdata(randomAlnum(40))}</MediaId>` +
+      `<MsgId>${m.msgId ?? randomDigits(19)}</MsgId><AgentID>${this.agentId}</AgentID></xml>`;
+    return this.callback(xml);
+  }
+
   /** A tap on a template card's button; the ResponseCode it carries can update that card once. */
   cardEventCallback(e: { from: string; taskId: string; eventKey: string; createTime?: number; responseCode?: string }): SignedCallback & { responseCode: string } {
     const createTime = e.createTime ?? Math.floor(this.now() / 1000);
@@ -298,10 +316,28 @@ export class WecomEmulator {
     if (this.knownUsers && users.every((u) => !this.knownUsers!.has(u))) {
       return { errcode: ERR.invalidUsers, errmsg: 'user & party & tag all invalid' };
     }
-    const invalid = this.knownUsers ? users.filter((u) => !this.knownUsers!.has(u)) : [];
+    // WeCom userids are case-insensitive, and invaliduser lists them lower-cased (发送应用消息, 返回结果):
+    // unknown users, and users outside the application's visible range.
+    const unreachable = (u: string) => (this.knownUsers ? !this.knownUsers.has(u) : false) || this.outOfRange.has(u.toLowerCase());
+    const invalid = users.filter(unreachable).map((u) => u.toLowerCase());
     const problem = this.checkContent(m);
     if (problem) return { errcode: ERR.invalidParameter, errmsg: problem };
-    this.messages.push(m as unknown as AppMessage);
+    // template_card.task_id: "同一个应用任务id不能重复" (发送应用消息, 模板卡片消息); a repeat is refused.
+    const taskId = m.msgtype === 'template_card' ? (m.template_card as AppMessage['template_card'])?.task_id : undefined;
+    if (taskId !== undefined) {
+      if (this.taskIds.has(taskId)) return { errcode: ERR.taskIdExists, errmsg: 'task_id exists' };
+      this.taskIds.add(taskId);
+    }
+    // text.content: "最长不超过2048个字节，超过将截断" (发送应用消息, 文本消息): cut, not refused.
+    if (m.msgtype === 'text') {
+      const t = m.text as Json;
+      const raw = Buffer.from(String(t.content), 'utf8');
+      if (raw.length > 2048) {
+        t.content = new TextDecoder('utf-8', { fatal: false }).decode(raw.subarray(0, 2048)).replace(/\uFFFD+$/, '');
+        this.truncated++;
+      }
+    }
+    if (invalid.length < users.length) this.messages.push(m as unknown as AppMessage);
     return { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: randomAlnum(24) };
   }
 
@@ -309,7 +345,7 @@ export class WecomEmulator {
     const bytes = (s: unknown) => (typeof s === 'string' ? Buffer.byteLength(s, 'utf8') : -1);
     if (m.msgtype === 'text') {
       const n = bytes((m.text as Json | undefined)?.content);
-      return n <= 0 ? 'text.content missing' : n > 2048 ? 'text.content exceed max length 2048' : undefined;
+      return n <= 0 ? 'text.content missing' : undefined;
     }
     if (m.msgtype === 'markdown') {
       const n = bytes((m.markdown as Json | undefined)?.content);

@@ -15,8 +15,10 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** `{PORT}` in an env value (e.g. PUBLIC_BASE_URL) becomes the port the process listens on. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
+  env = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{PORT}', String(port))]));
   let logs = '';
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
     cwd: ROOT,

@@ -18,7 +18,7 @@ import { createInbox } from '../../bot/inbox';
 import { text, type Reply } from '../../bot/types';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { signedCallback, startDingtalkEmulator, textMessageBody, type DingtalkEmulator } from '../emulators/dingtalk';
+import { nextTimestamp, signedCallback, startDingtalkEmulator, textMessageBody, type DingtalkEmulator } from '../emulators/dingtalk';
 import { freshDb, type TestDb } from '../helpers/db';
 
 const APP_KEY = 'dingappkey0001';
@@ -61,18 +61,18 @@ beforeAll(async () => {
   server = http.createServer();
   base = await listen(server);
   config = loadConfig({
-    DINGTALK_APP_KEY: APP_KEY, DINGTALK_APP_SECRET: APP_SECRET, DINGTALK_ROBOT_CODE: ROBOT_CODE,
+    DINGTALK_APP_KEY: APP_KEY, DINGTALK_APP_SECRET: APP_SECRET, DINGTALK_ROBOT_CODE: ROBOT_CODE, DINGTALK_CARDS: 'actioncard',
     DINGTALK_API_BASE: emu.url, DINGTALK_OAPI_BASE: emu.url,
     DINGTALK_ROBOTS: `县市管局=${GROUP.market.token}:${GROUP.market.secret},县应急管理局=${GROUP.safety.token}:${GROUP.safety.secret},县消防救援大队=${GROUP.fire.token}:${WRONG_FIRE_SECRET}`,
     DOWNLOAD_SECRET, PUBLIC_BASE_URL: base, WEBHOOK_BODY_LIMIT_KB: String(LIMIT_KB),
   });
   const app = new Koa();
-  app.use(dingtalkCallback({ config, inbox: createInbox(db.repos, now), log, now }));
+  app.use(dingtalkCallback({ config, inbox: createInbox(db.repos, now), dingtalk: db.repos.dingtalk, log, now }));
   app.use(downloadRoute({ config, files: db.repos.files, now }));
   server.on('request', app.callback());
   // Two instances on one database: two processes of the bot.
-  apiA = dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, now, log });
-  apiB = dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, now, log });
+  apiA = dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log });
+  apiB = dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log });
 });
 
 afterAll(async () => {
@@ -91,7 +91,7 @@ async function post(headers: Record<string, string>, body: string): Promise<{ st
 }
 
 /** Sends a callback exactly as DingTalk signs it. */
-async function deliver(body: unknown, secret = APP_SECRET, timestampMs = Date.now()) {
+async function deliver(body: unknown, secret = APP_SECRET, timestampMs = nextTimestamp()) {
   const req = signedCallback(secret, body, timestampMs);
   signsSent.push(req.headers.sign);
   return post(req.headers, req.body);
@@ -133,6 +133,55 @@ describe('DingTalk callback (POST /dingtalk/callback)', () => {
     const rec = await db.repos.inbound.get('dingtalk', body.msgId as string);
     expect(rec).toMatchObject({ kind: 'text', text: '点 pool.confirm:91361129000000001X' });
     expect(rec?.actionKey ?? '').toBe(''); // a text, not a card action
+  });
+
+  it('refuses a (timestamp, sign) pair already used with another body, also at a second app on the same database', async () => {
+    // A second server (its own Koa app, inbox and callback route) on the same database: another process.
+    const other = new Koa();
+    other.use(dingtalkCallback({ config, inbox: createInbox(db.repos, now), dingtalk: db.repos.dingtalk, log, now }));
+    const s2 = http.createServer(other.callback());
+    const url2 = await listen(s2);
+    try {
+      const first = message('我是谁');
+      const req = signedCallback(APP_SECRET, first, nextTimestamp());
+      signsSent.push(req.headers.sign);
+      expect((await post(req.headers, req.body)).status).toBe(200);
+      const before = await dingtalkCount();
+      // The captured headers with a forged body (another sender, another command), here and at the other process.
+      const forged = JSON.stringify(message('同意 JH2026-0001', { senderStaffId: 'leader-dd' }));
+      for (const target of [`${base}/dingtalk/callback`, `${url2}/dingtalk/callback`]) {
+        const r = await fetch(target, { method: 'POST', headers: req.headers, body: forged });
+        expect(r.status).toBe(403);
+        expect(await r.text()).toBe('timestamp and sign were already used');
+      }
+      expect(await dingtalkCount()).toBe(before);
+      // The very same request again (a network retry) is still a plain duplicate: 200, nothing new.
+      const again = await fetch(`${url2}/dingtalk/callback`, { method: 'POST', headers: req.headers, body: req.body });
+      expect(again.status).toBe(200);
+      expect(await dingtalkCount()).toBe(before);
+    } finally {
+      s2.closeAllConnections();
+      await new Promise((resolve) => s2.close(resolve));
+    }
+  });
+
+  it('checks the sender against the conversation DingTalk states (403, nothing recorded)', async () => {
+    const before = await dingtalkCount();
+    const bad: Record<string, unknown>[] = [
+      { ...message('帮助'), conversationType: '3' },
+      { ...message('帮助'), conversationType: undefined },
+      { ...message('帮助'), conversationId: undefined },
+      // A group message DingTalk would not deliver: it does not @ the robot.
+      { ...message('帮助', { conversationType: '2', conversationId: 'cidGroup01==' }), isInAtList: false },
+      // A sender from another organisation.
+      { ...message('帮助'), senderCorpId: 'dingother000000000' },
+    ];
+    for (const body of bad) {
+      const r = await deliver(body);
+      expect(r.status).toBe(403);
+    }
+    expect(await dingtalkCount()).toBe(before);
+    expect((await deliver(message('帮助', { conversationType: '2', conversationId: 'cidGroup01==' }))).status).toBe(200);
   });
 
   it('answers many callbacks well under a second each', async () => {
@@ -195,7 +244,7 @@ describe('DingTalk callback (POST /dingtalk/callback)', () => {
   it('answers 404 where DingTalk is not configured', async () => {
     const app = new Koa();
     const bare = loadConfig({});
-    app.use(dingtalkCallback({ config: bare, inbox: createInbox(db.repos, now), log, now }));
+    app.use(dingtalkCallback({ config: bare, inbox: createInbox(db.repos, now), dingtalk: db.repos.dingtalk, log, now }));
     app.use(downloadRoute({ config: bare, files: db.repos.files, now }));
     const s = http.createServer(app.callback());
     const url = await listen(s);
@@ -317,6 +366,17 @@ describe('DingTalk Sender', () => {
     expect(new URL(actionCard.btns[0].actionURL).searchParams.get('content')).toBe('点 pool.confirm:91361129000000001X');
   });
 
+  it('falls back to the robot API on any failure answer of the session webhook, not one errcode', async () => {
+    for (const errcode of [-1, 130101, 400013, 88]) {
+      const s = emu.newSession();
+      emu.failSession(s.id, errcode);
+      const robotSends = emu.batchSends.length;
+      await apiA.send({ platform: 'dingtalk', kind: 'session', sessionWebhook: s.sessionWebhook, expiresAt: s.expiresAt, toUser: 'li-dd', reply: text(`会话失败 ${errcode}`) });
+      expect(emu.batchSends.length).toBe(robotSends + 1);
+      expect(emu.batchSends.at(-1)!.msgParam.content).toBe(`会话失败 ${errcode}`);
+    }
+  });
+
   it('falls back to the robot API for that user once the session webhook has expired', async () => {
     const s = emu.newSession();
     const sessionSends = emu.sessionMessages.length;
@@ -343,9 +403,9 @@ describe('DingTalk Sender', () => {
   });
 
   it('makes a network failure retryable and refused app credentials not', async () => {
-    const down = dingtalkApi({ config: { ...config, DINGTALK_API_BASE: 'http://127.0.0.1:1' }, tokens: db.repos.tokens, files: db.repos.files, now, log });
+    const down = dingtalkApi({ config: { ...config, DINGTALK_API_BASE: 'http://127.0.0.1:1' }, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log });
     expect((await sendError(down.send(toUser(text('断网'))))).retryable).toBe(true);
-    const wrong = dingtalkApi({ config: { ...config, DINGTALK_APP_KEY: 'dingotherapp', DINGTALK_APP_SECRET: 'wrong-NEVER-LOGGED' }, tokens: db.repos.tokens, files: db.repos.files, now, log });
+    const wrong = dingtalkApi({ config: { ...config, DINGTALK_APP_KEY: 'dingotherapp', DINGTALK_APP_SECRET: 'wrong-NEVER-LOGGED' }, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log });
     const err = await sendError(wrong.send(toUser(text('错误凭据'))));
     expect(err.retryable).toBe(false);
     expect(err.message).not.toContain('wrong-NEVER-LOGGED');
@@ -367,6 +427,8 @@ describe('DingTalk Sender', () => {
     expect(err.retryAfterMs).toBe(60_000);
     expect(err.message).toContain('130101');
     expect(emu.groupMessages.filter((m) => m.accessToken === GROUP.safety.token)).toHaveLength(20);
+    // The emulator, as DingTalk: the robot stays throttled for 10 minutes, not one.
+    expect(emu.groupPenaltyUntil(GROUP.safety.token)).toBeGreaterThan(Date.now() + 9 * 60_000);
   });
 
   it('makes a group robot refusing our sign (errcode 310000) a non-retryable error naming no secret', async () => {

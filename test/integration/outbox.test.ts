@@ -42,14 +42,14 @@ beforeAll(async () => {
   const config = loadConfig({
     ...wecom.env(),
     WECOM_ROBOTS: `县市管局=${ROBOT_KEY}`,
-    DINGTALK_APP_KEY: 'dingkey', DINGTALK_APP_SECRET: 'dingsecret',
+    DINGTALK_APP_KEY: 'dingkey', DINGTALK_APP_SECRET: 'dingsecret', DINGTALK_CARDS: 'actioncard',
     DINGTALK_API_BASE: dingtalk.url, DINGTALK_OAPI_BASE: dingtalk.url,
     DINGTALK_ROBOTS: '县市管局=grouptoken:SECgroupsecret',
     PUBLIC_BASE_URL: 'https://bot.example.gov.cn', DOWNLOAD_SECRET: 'x'.repeat(40),
   });
   const senders = {
     wecom: wecomApi({ config, tokens: db.repos.tokens, files: db.repos.files, now, log }),
-    dingtalk: dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, now, log }),
+    dingtalk: dingtalkApi({ config, tokens: db.repos.tokens, files: db.repos.files, dingtalk: db.repos.dingtalk, now, log }),
   };
   worker = createOutboxWorker({ repos: db.repos, senders, now, log, owner: 'test', maxAttempts: 3, ratePerMinute: 20 });
   announcer = createAnnouncer({ config, repos: db.repos, now });

@@ -148,13 +148,17 @@ describe('WeCom callback on a real port', () => {
     });
   });
 
-  it('answers other message types 200 without recording them', async () => {
+  it('records a picture or a file as a message to answer (never silence), other events not', async () => {
     const before = await inboundCount();
-    const image = emu.callback(`<xml><ToUserName>${emu.corpId}</ToUserName><FromUserName>LiWx</FromUserName><CreateTime>1</CreateTime><MsgType>image</MsgType><PicUrl>http://x/y.png</PicUrl><MsgId>42</MsgId></xml>`);
+    const image = emu.mediaCallback({ from: 'LiWx', type: 'image', msgId: '7300000000000000042' });
+    const file = emu.mediaCallback({ from: 'LiWx', type: 'file', msgId: '7300000000000000043' });
     const enter = emu.callback(`<xml><ToUserName>${emu.corpId}</ToUserName><FromUserName>LiWx</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>enter_agent</Event></xml>`);
     expect((await post(image)).status).toBe(200);
+    expect((await post(file)).status).toBe(200);
     expect((await post(enter)).status).toBe(200);
-    expect(await inboundCount()).toBe(before);
+    expect(await inboundCount()).toBe(before + 2);
+    expect(await db.repos.inbound.get('wecom', '7300000000000000042')).toMatchObject({ kind: 'text', text: '', attachment: 'image', senderId: 'LiWx' });
+    expect(await db.repos.inbound.get('wecom', '7300000000000000043')).toMatchObject({ attachment: 'file' });
   });
 
   it('answers in well under WeCom’s 5 seconds', async () => {
@@ -370,9 +374,54 @@ describe('WeCom API sender against the emulator', () => {
   it('refuses a card WeCom cannot show, without retrying', async () => {
     const err = await sendError(a.send(app('ZhaoWx', { kind: 'card', card: { ...card, buttons: [] } })));
     expect(err.retryable).toBe(false);
-    const badId = await sendError(a.send(app('ZhaoWx', { kind: 'card', card: { ...card, cardId: 'pool_x_zhao.office' } })));
-    expect(badId.retryable).toBe(false);
-    expect(badId.message).toContain('40058');
+  });
+
+  it('sends a card id with characters WeCom refuses under a task_id of the allowed ones', async () => {
+    await a.send(app('ZhaoWx', { kind: 'card', card: { ...card, cardId: 'pool_x_zhao.office' } }));
+    expect(emu.messages.at(-1)!.template_card!.task_id).toMatch(/^pool_x_zhao_office_[0-9a-f]{24}$/);
+  });
+
+  it('treats 42014 (task_id already used) on a card sent again after a lost answer as sent, not dead', async () => {
+    const resent = { ...card, cardId: `ap_BA2026-0007_1_zhao_${Date.now().toString(36)}` };
+    await a.send(app('ZhaoWx', { kind: 'card', card: resent }));
+    const sent = emu.messages.length;
+    // The outbox sends the same entry again (its first answer timed out): WeCom answers 42014.
+    await expect(a.send(app('ZhaoWx', { kind: 'card', card: resent }))).resolves.toBeUndefined();
+    expect(emu.messages.length).toBe(sent);
+    expect(emu.taskIds.has(resent.cardId)).toBe(true);
+  });
+
+  it('keeps the unique part of a card id over 128 bytes in its task_id', async () => {
+    const head = `ap_${'JH2026-0001_'.repeat(12)}`;
+    const one = { ...card, cardId: `${head}_1_leader.one` };
+    const two = { ...card, cardId: `${head}_1_leader.two` };
+    await a.send(app('ZhaoWx', { kind: 'card', card: one }));
+    await a.send(app('ZhaoWx', { kind: 'card', card: two }));
+    const [t1, t2] = emu.messages.slice(-2).map((m) => m.template_card!.task_id);
+    expect(t1).not.toBe(t2);
+    for (const t of [t1, t2]) expect(t).toMatch(/^[A-Za-z0-9_@-]{1,128}$/);
+  });
+
+  it('compares invaliduser case-insensitively: a user outside the app\'s range is a final error, whatever the case', async () => {
+    emu.outOfRange.add('farwx');
+    try {
+      const err = await sendError(a.send(app('FarWx', { kind: 'text', text: '通知' })));
+      expect(err.retryable).toBe(false);
+      expect(err.message).toContain('cannot receive');
+    } finally {
+      emu.outOfRange.clear();
+    }
+  });
+
+  it('the emulator cuts a text over 2,048 bytes as WeCom does; our sender splits so nothing is cut', async () => {
+    const truncated = emu.truncated;
+    const long = '抽'.repeat(1000); // 3,000 bytes
+    await a.send(app('LiWx', { kind: 'text', text: long }));
+    expect(emu.truncated).toBe(truncated);
+    const raw = await axios.post(`${emu.url}/cgi-bin/message/send`, { touser: 'LiWx', agentid: Number(emu.agentId), msgtype: 'text', text: { content: long } }, { params: { access_token: await a.accessToken() } });
+    expect(raw.data.errcode).toBe(0);
+    expect(emu.truncated).toBe(truncated + 1);
+    expect(Buffer.byteLength(emu.messages.at(-1)!.text!.content)).toBeLessThanOrEqual(2048);
   });
 
   it('makes 45009 and -1 retryable (45009 after a minute), and 40003 final', async () => {

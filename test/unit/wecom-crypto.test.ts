@@ -248,8 +248,11 @@ describe('WeCom callback XML', () => {
     expect(later.kind === 'message' && later.message.msgId).toBe('card:ZhaoWx:pool_X_1:1700000001:pool.confirm:91361129MA35XXXX0X');
   });
 
-  it('ignores other message and event types', () => {
-    expect(parseMessage('<xml><FromUserName>u</FromUserName><MsgType>image</MsgType><MsgId>1</MsgId></xml>')).toEqual({ kind: 'ignored', msgType: 'image', event: '' });
+  it('turns a picture or a file into a message to answer, and ignores other message and event types', () => {
+    expect(parseMessage('<xml><FromUserName>u</FromUserName><MsgType>image</MsgType><MsgId>1</MsgId></xml>')).toEqual({
+      kind: 'message', message: { platform: 'wecom', msgId: '1', senderId: 'u', kind: 'text', text: '', attachment: 'image' },
+    });
+    expect(parseMessage('<xml><FromUserName>u</FromUserName><MsgType>voice</MsgType><MsgId>2</MsgId></xml>')).toEqual({ kind: 'ignored', msgType: 'voice', event: '' });
     expect(parseMessage('<xml><FromUserName>u</FromUserName><MsgType>event</MsgType><Event>enter_agent</Event></xml>')).toEqual({ kind: 'ignored', msgType: 'event', event: 'enter_agent' });
   });
 

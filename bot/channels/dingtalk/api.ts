@@ -3,7 +3,14 @@
  *
  * - 'session': POST the robot message (text / markdown / actionCard) to the
  *   conversation's sessionWebhook while it is valid; once it has expired, or
- *   DingTalk refuses it, the same reply goes to that user through the robot API.
+ *   DingTalk answers it with any failure, the same reply goes to that user
+ *   through the robot API (only a send with no answer at all is retried as is).
+ * - Cards, with DINGTALK_CARDS=interactive (the default): an interactive card
+ *   instance (cards.ts), POST {DINGTALK_API_BASE}/v1.0/card/instances/createAndDeliver,
+ *   into the user's chat with the robot, or into the group a 'session' reply
+ *   answers; recorded first in dingtalk_cards so its taps can be checked.
+ *   'card_update' shows a decision on it: PUT /v1.0/card/instances.
+ *   With DINGTALK_CARDS=actioncard, cards are ActionCards (see tapUrl).
  * - 'robot_user': the enterprise robot's one-to-one message,
  *   POST {DINGTALK_API_BASE}/v1.0/robot/oToMessages/batchSend with the app's
  *   access token (header x-acs-dingtalk-access-token).
@@ -28,14 +35,19 @@ import { parseRobotList } from '../../../src/config';
 import type { Logger } from '../../../src/logger';
 import type { FileRepo } from '../../../store/repos/files';
 import type { TokenRepo } from '../../../store/repos/tokens';
+import type { DingtalkRepo } from '../../../store/repos/dingtalk';
 import type { Reply } from '../../types';
 import { SendError, type OutboundPayload, type Sender } from '../contracts';
 import { downloadSignature, signedRobotUrl, withoutQuery } from './sign';
+import { cardParams, cardTrackId, decidedParams, openSpaceId, type CardSpace } from './cards';
+import { DINGTALK_CARD_CALLBACK_PATH } from './callback';
 
 export interface DingtalkApiDeps {
   config: Config;
   tokens: TokenRepo;
   files: FileRepo;
+  /** Where delivered interactive cards are recorded (for checking their taps). */
+  dingtalk: DingtalkRepo;
   /** Defaults to an axios instance with a 10 s timeout. */
   http?: AxiosInstance;
   now: () => Date;
@@ -55,7 +67,12 @@ const RATE_LIMIT_ERRCODES = new Set([130101, 660026, 90018]);
 /** api.dingtalk.com error codes meaning throttling. */
 const THROTTLED_CODE = /throttl|qpslimit|toofast|too\.fast|flowcontrol|ratelimit/i;
 
-/** The link that makes the user's DingTalk client send "点 <key>" to the robot (see callback.ts). */
+/**
+ * The ActionCard fallback's button link: meant to make the user's DingTalk client
+ * send "点 <key>" to the robot, which the router treats as the tap. DingTalk does
+ * not document this link for ActionCard buttons, and a tapped text in a group
+ * does not @ the robot; interactive cards (cards.ts) are the default for that reason.
+ */
 export function tapUrl(key: string): string {
   return `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(`点 ${key}`)}`;
 }
@@ -146,7 +163,8 @@ function networkReason(err: unknown): string {
   return e.code ? `network error ${e.code}` : 'network error';
 }
 
-export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkApiDeps) {
+export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }: DingtalkApiDeps) {
+  const interactive = config.DINGTALK_CARDS === 'interactive';
   const client = http ?? axios.create({ timeout: HTTP_TIMEOUT_MS });
   const apiBase = trimSlash(config.DINGTALK_API_BASE);
   const oapiBase = trimSlash(config.DINGTALK_OAPI_BASE);
@@ -156,9 +174,10 @@ export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkA
   const robots = parseRobotList(config.DINGTALK_ROBOTS ?? '', true);
   let fetching: Promise<string> | undefined;
 
-  async function post(url: string, body: unknown, headers: Record<string, string>, what: string): Promise<HttpAnswer> {
+  async function post(url: string, body: unknown, headers: Record<string, string>, what: string, method: 'POST' | 'PUT' = 'POST'): Promise<HttpAnswer> {
     try {
-      const r = await client.post(url, body, {
+      const r = await client.request({
+        url, method, data: body,
         headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
         timeout: HTTP_TIMEOUT_MS,
         validateStatus: () => true,
@@ -217,6 +236,7 @@ export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkA
 
   /** The enterprise robot's one-to-one message through the robot API. */
   async function sendToUser(toUser: string, reply: Reply): Promise<void> {
+    if (reply.kind === 'card' && interactive) return deliverCard(reply.card, 'IM_ROBOT', toUser);
     const what = 'DingTalk robot API';
     if (!robotCode) throw new SendError('DingTalk is not configured (DINGTALK_ROBOT_CODE or DINGTALK_APP_KEY)', false);
     const { msgKey, msgParam } = robotApiMessage(reply);
@@ -236,6 +256,75 @@ export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkA
     const reason = `${what}: HTTP ${r.status}${code ? ` ${code}` : ''}`;
     if (r.status === 429 || THROTTLED_CODE.test(code)) throw new SendError(reason, true, RATE_LIMIT_RETRY_MS);
     throw new SendError(reason, r.status >= 500);
+  }
+
+  /** An api.dingtalk.com answer that is not a success, as a SendError (throttling and 5xx retryable). */
+  function apiFailure(r: HttpAnswer, what: string): SendError {
+    const code = typeof r.data.code === 'string' ? r.data.code : '';
+    const reason = `${what}: HTTP ${r.status}${code ? ` ${code}` : ''}`;
+    if (r.status === 429 || THROTTLED_CODE.test(code)) return new SendError(reason, true, RATE_LIMIT_RETRY_MS);
+    return new SendError(reason, r.status >= 500);
+  }
+
+  /** Creates an interactive card instance and delivers it to one user's robot chat or to a group (cards.ts). */
+  async function deliverCard(card: Card, space: CardSpace, target: string): Promise<void> {
+    const what = 'DingTalk card API';
+    if (!robotCode || !config.DINGTALK_CARD_TEMPLATE_ID) throw new SendError('DingTalk cards are not configured (DINGTALK_CARD_TEMPLATE_ID)', false);
+    const outTrackId = cardTrackId(card.cardId, space, target);
+    await dingtalk.putCard({ outTrackId, space, target, keys: card.buttons.map((b) => b.key), createdAt: now() });
+    const body: Record<string, unknown> = {
+      cardTemplateId: config.DINGTALK_CARD_TEMPLATE_ID,
+      outTrackId,
+      // Taps come back where our messages come in: to the registered URL, or over the stream.
+      ...(config.DINGTALK_MODE === 'stream' ? { callbackType: 'STREAM' } : { callbackType: 'HTTP', callbackRouteKey: config.DINGTALK_CARD_ROUTE_KEY }),
+      cardData: { cardParamMap: cardParams(card) },
+      openSpaceId: openSpaceId(space, target),
+      userIdType: 1,
+      ...(space === 'IM_GROUP'
+        ? { imGroupOpenSpaceModel: { supportForward: false }, imGroupOpenDeliverModel: { robotCode } }
+        : { imRobotOpenSpaceModel: { supportForward: false }, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode } }),
+    };
+    const r = await withToken((token) => post(`${apiBase}/v1.0/card/instances/createAndDeliver`, body, { 'x-acs-dingtalk-access-token': token }, what), what);
+    // A resend after a send whose answer was lost: the card with this outTrackId is there already.
+    if (r.status === 400 && /outTrackId/i.test(String(r.data.code ?? '')) && /exist/i.test(String(r.data.code ?? ''))) {
+      log.info('dingtalk card was already delivered', { space });
+      return;
+    }
+    if (r.status < 200 || r.status >= 300) throw apiFailure(r, what);
+    const result = (r.data.result ?? {}) as { deliverResults?: { success?: boolean; errorMsg?: string }[] };
+    const failed = (result.deliverResults ?? []).find((d) => d.success === false);
+    if (r.data.success === false || failed) throw new SendError(`${what}: not delivered${failed?.errorMsg ? ` (${String(failed.errorMsg).slice(0, 120)})` : ''}`, false);
+    log.debug('dingtalk card delivered', { space });
+  }
+
+  /**
+   * Shows a decision on a delivered card (for everyone who sees it) and takes its
+   * buttons away; likewise on every other card carrying the same decision (sent
+   * to another approver, or into a group), so nobody can tap it again anywhere.
+   */
+  async function updateCard(p: Extract<OutboundPayload, { platform: 'dingtalk'; kind: 'card_update' }>): Promise<void> {
+    const what = 'DingTalk card update';
+    for (const outTrackId of await dingtalk.sameDecision(p.outTrackId)) {
+      const body = { outTrackId, cardData: { cardParamMap: decidedParams(p.outcome.label) }, cardUpdateOptions: { updateCardDataByKey: true } };
+      const r = await withToken((token) => post(`${apiBase}/v1.0/card/instances`, body, { 'x-acs-dingtalk-access-token': token }, what, 'PUT'), what);
+      if (r.status < 200 || r.status >= 300) throw apiFailure(r, what);
+      if (r.data.success === false) throw new SendError(`${what}: refused`, false);
+    }
+    log.debug('dingtalk card updated');
+  }
+
+  /** Registers our card callback URL under DINGTALK_CARD_ROUTE_KEY (taps are signed with the app secret). */
+  async function registerCardCallback(publicBaseUrl: string): Promise<void> {
+    const what = 'DingTalk card callback registration';
+    const body = {
+      callbackRouteKey: config.DINGTALK_CARD_ROUTE_KEY,
+      callbackUrl: `${trimSlash(publicBaseUrl)}${DINGTALK_CARD_CALLBACK_PATH}`,
+      apiSecret: config.DINGTALK_APP_SECRET,
+      forceUpdate: true,
+    };
+    const r = await withToken((token) => post(`${apiBase}/v1.0/card/callbacks/register`, body, { 'x-acs-dingtalk-access-token': token }, what), what);
+    if (r.status < 200 || r.status >= 300) throw apiFailure(r, what);
+    log.info('dingtalk card callback registered', { routeKey: config.DINGTALK_CARD_ROUTE_KEY });
   }
 
   /** An oapi answer ({errcode, errmsg}) as a SendError, or undefined when it is a success. */
@@ -260,6 +349,11 @@ export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkA
   }
 
   async function sendSession(p: Extract<OutboundPayload, { kind: 'session' }>): Promise<void> {
+    if (p.reply.kind === 'card' && interactive) {
+      // A card answers where it was asked for: in the group, or in the user's chat with the robot.
+      if (p.conversationType === '2' && p.conversationId) return deliverCard(p.reply.card, 'IM_GROUP', p.conversationId);
+      return deliverCard(p.reply.card, 'IM_ROBOT', p.toUser);
+    }
     if (now().getTime() >= p.expiresAt) {
       log.debug('dingtalk session webhook expired; using the robot API');
       return sendToUser(p.toUser, p.reply);
@@ -275,8 +369,8 @@ export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkA
       log.debug('dingtalk session reply sent');
       return;
     }
-    if (failure.retryable) throw failure;
-    // Expired early, revoked, or otherwise refused: the robot API reaches the same user.
+    // Any failure answer (expired early, revoked, throttled, busy, an errcode we do not know):
+    // the robot API reaches the same user, so the reply is not held up behind a dead session.
     log.info('dingtalk session webhook refused; using the robot API', { reason: failure.message });
     return sendToUser(p.toUser, p.reply);
   }
@@ -299,6 +393,7 @@ export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkA
       if (payload.kind === 'session') return sendSession(payload);
       if (payload.kind === 'robot_user') return sendToUser(payload.toUser, payload.reply);
       if (payload.kind === 'group_markdown') return sendGroup(payload);
+      if (payload.kind === 'card_update') return updateCard(payload);
       throw new SendError(`unknown DingTalk payload kind: ${(payload as { kind: string }).kind}`, false);
     },
   };
@@ -307,6 +402,7 @@ export function dingtalkApi({ config, tokens, files, http, now, log }: DingtalkA
     ...sender,
     /** The shared access token (fetched if needed). */
     accessToken,
+    registerCardCallback,
     /** A signed download link to a stored file, valid DOWNLOAD_TTL_HOURS from `now`. */
     signedDownloadUrl: (fileId: string, at: Date = now()) => downloadLink(config, fileId, at),
     /** A markdown line linking to a stored file for a group robot message, or undefined when the file is gone. */

@@ -10,11 +10,16 @@
  * - Failures become SendError: network trouble, HTTP 5xx, errcode -1 (busy) and the
  *   rate limits 45009 / 45033 (retry after a minute) may be retried; anything else
  *   (a bad user, a bad robot key, a bad card) will not get better by retrying.
+ * - A template card's task_id must be unique per application: a card sent again
+ *   after a send whose answer was lost (a timeout after WeCom accepted it) is
+ *   answered 42014, which means it was sent. task_ids longer than 128 bytes keep
+ *   a digest of the whole id, so two ids cut to the same prefix stay apart.
+ * - invaliduser comes back lower-cased: our userid is compared case-insensitively.
  *
  * Neither errors nor logs carry the secret, the access_token or a robot key: errors
  * name the API path only, never the URL with its query string.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import type { Config } from '../../../src/config';
 import type { Logger } from '../../../src/logger';
@@ -33,6 +38,21 @@ const TOKEN_MARGIN_S = 300;
 const RATE_LIMIT_RETRY_MS = 60_000;
 const TOKEN_ERRORS = new Set([40014, 42001, 42009]);
 const RATE_LIMITS = new Set([45009, 45033]);
+/** message/send: the template card's task_id was used before, i.e. this card was already sent. */
+const TASK_ID_EXISTS = 42014;
+const TASK_ID_MAX = 128;
+
+/**
+ * WeCom's task_id for a card id: only letters, digits and _-@, at most 128 bytes.
+ * An id that does not fit keeps its head and ends with a digest of the whole id,
+ * so the part that made it unique (often at the end) is not cut away.
+ */
+export function wecomTaskId(cardId: string): string {
+  const clean = cardId.replace(/[^A-Za-z0-9_@-]/g, '_');
+  if (clean === cardId && clean.length <= TASK_ID_MAX && clean.length > 0) return clean;
+  const digest = createHash('sha256').update(cardId, 'utf8').digest('hex').slice(0, 24);
+  return `${clean.slice(0, TASK_ID_MAX - digest.length - 1)}_${digest}`;
+}
 
 export interface WecomApiDeps {
   config: Config;
@@ -115,7 +135,7 @@ const BUTTON_STYLE: Record<CardButton['style'], number> = { primary: 1, default:
 const MAX_FIELDS = 6;
 const MAX_BUTTONS = 6;
 
-/** A Card as WeCom's button_interaction template_card (task_id = cardId). */
+/** A Card as WeCom's button_interaction template_card (task_id from cardId, see wecomTaskId). */
 export function renderCard(card: Card) {
   if (card.buttons.length === 0 || card.buttons.length > MAX_BUTTONS) {
     throw new RangeError(`a WeCom button card needs 1 to ${MAX_BUTTONS} buttons, not ${card.buttons.length}`);
@@ -128,7 +148,7 @@ export function renderCard(card: Card) {
     main_title: { title: card.title },
     ...(sub ? { sub_title_text: sub } : {}),
     horizontal_content_list: card.fields.slice(0, MAX_FIELDS).map((f) => ({ keyname: f.label, value: f.value })),
-    task_id: card.cardId,
+    task_id: wecomTaskId(card.cardId),
     button_list: card.buttons.map((b) => ({ text: b.label, style: BUTTON_STYLE[b.style], key: b.key })),
   };
 }
@@ -224,7 +244,7 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
   }
 
   /** An API call with the access_token; a rejected token is replaced once and the call repeated. */
-  async function call(label: string, data: unknown): Promise<WecomBody> {
+  async function call(label: string, data: unknown, accept: number[] = []): Promise<WecomBody> {
     const post = (token: string) => exchange(label, { method: 'POST', url: `/cgi-bin/${label}`, params: { access_token: token }, data });
     const token = await accessToken();
     let body = await post(token);
@@ -233,7 +253,7 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
       await tokens.invalidate(cacheKey, token);
       body = await post(await accessToken());
     }
-    if (body.errcode !== 0) throw failure(label, body);
+    if (body.errcode !== 0 && !accept.includes(body.errcode)) throw failure(label, body);
     return body;
   }
 
@@ -264,9 +284,14 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
       messages.push({ ...base, msgtype: 'template_card', template_card: card });
     }
     for (const m of messages) {
-      const body = await call('message/send', m);
-      const invalid = String(body.invaliduser ?? '').split('|');
-      if (invalid.includes(toUser)) throw new SendError('wecom message/send: the user cannot receive messages from this app', false);
+      const body = await call('message/send', m, m.msgtype === 'template_card' ? [TASK_ID_EXISTS] : []);
+      if (body.errcode === TASK_ID_EXISTS) {
+        log.info('wecom card was already sent (task_id exists)', { api: 'message/send' });
+        continue;
+      }
+      // WeCom lists invalid users lower-cased, whatever case the userid was sent in.
+      const invalid = String(body.invaliduser ?? '').split('|').map((u) => u.toLowerCase());
+      if (invalid.includes(toUser.toLowerCase())) throw new SendError('wecom message/send: the user cannot receive messages from this app', false);
     }
   }
 

@@ -84,7 +84,7 @@ export function cardActionId(fromUser: string, taskId: string, createTime: strin
   return `card:${fromUser}:${taskId}:${createTime}:${eventKey}`;
 }
 
-/** The decrypted message: text and template_card_event become InboundMessages; the rest is ignored. */
+/** The decrypted message: text, image, file and template_card_event become InboundMessages; the rest is ignored. */
 export function parseMessage(xml: string): ParsedCallback {
   const root = parseRoot(xml);
   const msgType = required(root, 'MsgType');
@@ -101,6 +101,12 @@ export function parseMessage(xml: string): ParsedCallback {
         kind: 'text',
         text: (content ?? '').trim(),
       },
+    };
+  }
+  if (msgType === 'image' || msgType === 'file') {
+    return {
+      kind: 'message',
+      message: { platform: 'wecom', msgId: required(root, 'MsgId'), senderId: required(root, 'FromUserName'), kind: 'text', text: '', attachment: msgType },
     };
   }
   if (msgType === 'event' && event === 'template_card_event') {
