@@ -85,10 +85,14 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       // DingTalk (timestamp, sign) pairs once their window is over; card records after 30 days.
       { name: 'dingtalk.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.dingtalk.purgeSigns(new Date(at.getTime() - 2 * config.CALLBACK_WINDOW_SECONDS * 1000 - 60_000))} signs, ${await repos.dingtalk.purgeCards(new Date(at.getTime() - 30 * DAY))} cards` },
       { name: 'outbox.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.outbox.purge(new Date(at.getTime() - 7 * DAY))}` },
+      // The registry's read model loads a snapshot and replays the change log after it: keep that log short.
+      { name: 'entities.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.entities.compactIndex()) ? 'snapshot written' : 'not needed') },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
       ...reminderJobs(app.services, createNotifier({ repos, platforms, now, log })),
     ],
   });
+  // Load the registry's read model now, in the background, so the first question does not wait for it.
+  void repos.entities.warmUp().catch((err: Error) => log.warn(`registry read model: ${err.message}`));
   // The heartbeat goes first: claims made before it are covered by their own lease.
   await dispatcher.heartbeat().catch((err: Error) => log.warn(`heartbeat: ${err.message}`));
   loops.push(

@@ -91,6 +91,8 @@ function loggedWriter(inner: RegistryWriter, index: EntityIndex): RegistryWriter
       const r = await inner.insertNew(docs);
       const existing = new Set(r.existing);
       await index.log(docs.filter((d) => !existing.has(d._id)).map((d) => rowOf(d)));
+      // Stored meanwhile by someone else (or by a writer that was cut off before its log write): log them as they are.
+      if (r.existing.length) await index.logCurrent(r.existing);
       return r;
     },
     async updateIfUnchanged(id, expectedHash, set, unset = []) {
@@ -168,6 +170,12 @@ export function entityRepo(models: Models) {
 
     /** The read model: loads it now (a server calls this at start, so the first question does not wait). */
     warmUp: () => index.fresh(),
+
+    /** How many entities the read model holds (all of them, once fresh). */
+    async indexedCount(): Promise<number> {
+      await index.fresh();
+      return index.size();
+    },
 
     /** Writes a new snapshot of the read model when the change log has grown (a periodic job). */
     compactIndex: (minEntries?: number) => index.compact(minEntries),
