@@ -4,7 +4,7 @@
  * for me, and the requester told at every step. Plans and filings use these.
  */
 import { unitName } from '../../src/domain/organisation';
-import { currentDecider } from '../../src/domain/approval';
+import { currentDecider, roundOf, type Step } from '../../src/domain/approval';
 import type { ApprovalChange, AlreadyDecided } from '../../src/services/approvals';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { Card } from '../cards/card';
@@ -40,14 +40,26 @@ export function approvalCard(a: ApprovalDoc, userId: string): Card {
   };
 }
 
-/** The request's history, one line per step. */
+/** One step's line: outcome, who and when (Beijing date), comment. */
+function stepLine(s: Step, i: number): string {
+  const who = s.by ? `，${s.byName ?? s.by}（${s.by}）${day(s.at)}` : '';
+  return `${i + 1}. ${s.label}：${OUTCOME_LABELS[s.outcome]}${who}${s.comment ? `，意见：${s.comment}` : ''}`;
+}
+
+/** The request's history, one line per step; after a return and resubmission, every round with its comments (R20). */
 export function approvalHistory(a: ApprovalDoc): string[] {
-  const lines = a.steps.map((s, i) => {
-    const who = s.by ? `，${s.byName ?? s.by}（${s.by}）${day(s.at)}` : '';
-    return `${i + 1}. ${s.label}：${OUTCOME_LABELS[s.outcome]}${who}${s.comment ? `，意见：${s.comment}` : ''}`;
-  });
   const status = a.status === 'pending' ? `审批中（待${currentDecider(a)}）` : a.status === 'approved' ? '已通过' : '已退回';
-  return [`状态：${status}`, ...lines];
+  const earlier = a.earlier ?? [];
+  if (earlier.length === 0) return [`状态：${status}`, ...a.steps.map(stepLine)];
+  const rounds = [...new Set(earlier.map((s) => s.round))].sort((x, y) => x - y);
+  const lines = [`状态：${status}`];
+  for (const r of rounds) {
+    // Steps never reached (after a return) are left out: only what was decided.
+    const steps = earlier.filter((s) => s.round === r && s.outcome !== 'waiting' && s.outcome !== 'pending');
+    lines.push(`第${r}轮：`, ...steps.map(stepLine));
+  }
+  lines.push(`第${roundOf(a)}轮（本轮）：`, ...a.steps.map(stepLine));
+  return lines;
 }
 
 /** Tells the deciders of the current step (a card each) and the requester what happened. */

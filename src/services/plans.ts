@@ -1,7 +1,7 @@
 /**
  * Annual and special plans (R2, R6, R9, R10, R12, R13): predict the targets,
- * check the draft, submit it into the three-step approval (department leader →
- * 联席办 → 司法局), and show plans with their history. Edits are guarded by the
+ * check the draft, submit it into its approval (department leader → each joint
+ * department's leader → 联席办 → 司法局), and show plans with their history. Edits are guarded by the
  * plan's version, so two officials cannot overwrite each other silently.
  */
 import { beijingDate } from '../domain/calendar';
@@ -19,8 +19,14 @@ import { hasAny, Refusal, type Caller, type Deps } from './context';
 /** The plan changed under an editor (another edit landed, or it is under review again): the edit is void. */
 export class EditConflict extends Refusal {}
 
-export const PLAN_STEPS = (department: string): StepSpec[] => [
+/**
+ * The plan's review chain (R13, R20): the drafting department's leader; the leader of each
+ * joint department, who agrees to take part and supply officers; 联席办 (when 联席办 drafted
+ * the plan itself, another 联席办 member: nobody reviews their own plan); 司法局.
+ */
+export const PLAN_STEPS = (department: string, jointDepartments: readonly string[] = []): StepSpec[] => [
   { role: 'leader', department, label: '部门领导审批' },
+  ...jointDepartments.filter((d) => d !== department).map((d): StepSpec => ({ role: 'leader', department: d, label: `${unitName(d)}领导确认参加联合检查` })),
   { role: 'office', department: JOINT_OFFICE_HOST, label: '联席办审核（比例、频次、重复检查，R13）' },
   { role: 'justice', department: JUSTICE_DEPT, label: '司法局合法性审查（权力清单，R13）' },
 ];
@@ -93,7 +99,7 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       subject: plan.planNo,
       title: `${unitName(plan.department)} ${plan.year}年${plan.special ? '专项' : ''}抽查计划（${plan.pool}类）`,
       requester: caller,
-      steps: PLAN_STEPS(plan.department),
+      steps: PLAN_STEPS(plan.department, plan.jointDepartments),
       fields: [
         { label: '计划', value: describePlan(plan, { predictedTargets: plan.predictedTargets, items }).split('\n').slice(1).join('；') },
         // What 司法局 checks (R13): each item's power-list code.
