@@ -66,7 +66,7 @@ export function approvalService({ repos, now }: Deps) {
     const registered = users.filter((u) => u.active && u.department === s.department && u.roles.includes(s.role)).length;
     throw new Refusal(
       `依据规则 R20：“${s.label}”须由${who}中提交人以外、且不审批本申请其他步骤的人员办理，目前无人可办（已登记${registered}人），申请未提交。`
-      + `请先登记另一位${who}人员（npm run cli -- user add … --roles ${s.role}，角色：${ROLE_LABELS[s.role]}），再提交。`, 'R20');
+      + `请先登记${registered ? '另一位' : ''}${who}人员（npm run cli -- user add … --roles ${s.role}，角色：${ROLE_LABELS[s.role]}），再提交。`, 'R20');
   }
 
   async function load(subject: string): Promise<ApprovalDoc> {

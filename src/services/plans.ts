@@ -125,6 +125,8 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       if (checked.problems.length) {
         throw new Refusal(`计划未提交，请先修改：\n${checked.problems.map((p, i) => `${i + 1}. ${p.message}`).join('\n')}`, checked.problems[0].rule === 'input' ? undefined : checked.problems[0].rule);
       }
+      // R20: every step needs someone to decide it; refused before anything is written.
+      await approvals.ensureStaffed(PLAN_STEPS(draft.department, draft.jointDepartments), caller);
       const at = now();
       if (!edit) {
         const seq = await repos.counters.next(`plan:${draft.year}`);
