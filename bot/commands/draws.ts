@@ -6,7 +6,7 @@
  * 抽取记录, 我的任务, 任务 and 联合检查 show what was drawn.
  */
 import ExcelJS from 'exceljs';
-import { beijingDate } from '../../src/domain/calendar';
+import { beijingDate, beijingTime } from '../../src/domain/calendar';
 import { DRAW_RULES_VERSION, type AssignedOfficer, type DrawAnnouncement } from '../../src/domain/draw';
 import { unitName } from '../../src/domain/organisation';
 import { formatSampling } from '../../src/domain/plan';
@@ -42,7 +42,9 @@ export function commitmentMarkdown(a: DrawAnnouncement, lead = '即将抽取，�
     `- 种子承诺值：${a.seedCommitment}`,
     `- 人员名录摘要：${a.rosterDigest}`,
     `- 规则版本：${a.rulesVersion}`,
-    '种子随抽取结果公布，任何人可核对其 SHA-256 是否等于承诺值。',
+    ...(a.announcedAt ? [`- 公布时间：${beijingTime(new Date(a.announcedAt))}（北京时间）`] : []),
+    `- 公布摘要：${a.announcementDigest}（以上各项的 SHA-256，见 docs/draw.md §1）`,
+    '种子随抽取结果公布，任何人可核对其 SHA-256 是否等于承诺值；导出的公开记录若有任何一项被改动，公布摘要即对不上。',
   ].join('\n');
 }
 

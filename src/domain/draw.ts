@@ -619,6 +619,27 @@ export interface DrawAnnouncement {
   seedCommitment: string;
   /** Digest of the assignment basis (roster and settings), see rosterDigest. */
   rosterDigest: string;
+  /** When the commitment was announced (ISO 8601, UTC); '' when none was given. */
+  announcedAt: string;
+  /** SHA-256 over every field above (announcementDigest): editing any of them is detected. */
+  announcementDigest: string;
+}
+
+/** The announced fields in the order the digest binds them (docs/draw.md §1.5). */
+export const ANNOUNCED_FIELDS = [
+  'rulesVersion', 'planNo', 'pool', 'filter', 'sampling', 'n', 'k', 'snapshotDigest', 'seedCommitment', 'rosterDigest', 'announcedAt',
+] as const;
+
+const samplingText = (s: SamplingRule): string => ('count' in s ? `count:${s.count}` : `ratioPermille:${s.ratioPermille}`);
+
+/**
+ * The announcement digest: SHA-256 of the JSON array of [field, value] pairs in
+ * ANNOUNCED_FIELDS order, every value a string (numbers in decimal, the sampling
+ * rule as "ratioPermille:50" or "count:3").
+ */
+export function announcementDigest(a: Omit<DrawAnnouncement, 'announcementDigest'>): string {
+  const value = (f: (typeof ANNOUNCED_FIELDS)[number]): string => (f === 'sampling' ? samplingText(a.sampling) : String(a[f] ?? ''));
+  return sha256Hex(JSON.stringify(ANNOUNCED_FIELDS.map((f) => [f, value(f)])));
 }
 
 /** Kept by the service between commit and draw; the seed itself is not in it. */
@@ -645,6 +666,8 @@ export interface CommitParams {
   snapshot: readonly string[];
   seed: string;
   assignment: AssignmentParams;
+  /** When the commitment is announced (ISO 8601); bound into the announcement digest. */
+  announcedAt?: string;
 }
 
 /** Step 1: everything that is announced before the draw. */
@@ -655,7 +678,7 @@ export function commitDraw(p: CommitParams): DrawCommitment {
     if (snapshot[i] === snapshot[i - 1]) throw new RangeError(`快照中主体重复：${snapshot[i]}`);
   }
   const basis = assignmentBasis(p.assignment);
-  return {
+  const announced = {
     rulesVersion: DRAW_RULES_VERSION,
     planNo: p.planNo,
     pool: p.pool,
@@ -666,15 +689,15 @@ export function commitDraw(p: CommitParams): DrawCommitment {
     snapshotDigest: snapshotDigest(snapshot),
     seedCommitment: seedCommitment(p.seed),
     rosterDigest: rosterDigest(basis),
-    snapshot,
-    basis,
+    announcedAt: p.announcedAt ?? '',
   };
+  return { ...announced, announcementDigest: announcementDigest(announced), snapshot, basis };
 }
 
 /** The announcement's fields alone, for posting. */
 export function announcementOf(c: DrawAnnouncement): DrawAnnouncement {
-  const { rulesVersion, planNo, pool, filter, sampling, n, k, snapshotDigest: sd, seedCommitment: sc, rosterDigest: rd } = c;
-  return { rulesVersion, planNo, pool, filter, sampling, n, k, snapshotDigest: sd, seedCommitment: sc, rosterDigest: rd };
+  const { rulesVersion, planNo, pool, filter, sampling, n, k, snapshotDigest: sd, seedCommitment: sc, rosterDigest: rd, announcedAt, announcementDigest: ad } = c;
+  return { rulesVersion, planNo, pool, filter, sampling, n, k, snapshotDigest: sd, seedCommitment: sc, rosterDigest: rd, announcedAt, announcementDigest: ad };
 }
 
 export type DrawResult = { ok: true; record: DrawRecord } | AssignmentFailure;
@@ -789,14 +812,23 @@ function verifyUnsafe(r: DrawRecord, inputs: VerifyInputs): VerifyResult {
   }
   const announced = inputs.announced ?? {};
   const fields: [keyof DrawAnnouncement, string][] = [
+    ['announcementDigest', '公布摘要'],
     ['planNo', '计划编号'], ['pool', '库'], ['filter', '筛选条件'], ['n', '主体总数n'], ['k', '抽取数量k'],
-    ['snapshotDigest', '快照摘要'], ['seedCommitment', '种子承诺值'], ['rosterDigest', '人员名录摘要'],
+    ['snapshotDigest', '快照摘要'], ['seedCommitment', '种子承诺值'], ['rosterDigest', '人员名录摘要'], ['announcedAt', '公布时间'],
   ];
   for (const [key, label] of fields) {
     const v = announced[key];
     if (v !== undefined && v !== r[key]) {
       return { ok: false, first: `${label}与事先公布的不一致：公布为${String(v)}，记录为${String(r[key])}` };
     }
+  }
+  // Every announced field is bound by the announcement digest: an edited plan number, filter or time shows here.
+  const ad = announcementDigest(r);
+  if (ad !== r.announcementDigest) {
+    return {
+      ok: false,
+      first: `公布摘要不一致：记录为${r.announcementDigest}，按记录中的计划编号、库、筛选条件、抽取规则、n、k、快照摘要、种子承诺值、人员名录摘要、规则版本和公布时间重算为${ad}，其中有内容被改动过`,
+    };
   }
   if (inputs.snapshot) {
     const other = sortSnapshot(inputs.snapshot);

@@ -226,11 +226,11 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
 
     // Commit: the seed is fixed before anything is selected.
     const seed = random(32).toString('hex');
-    const commitment = commitDraw({ planNo: plan.planNo, pool: plan.pool, filter: filterText(plan), sampling: plan.sampling, snapshot, seed, assignment });
+    const commitment = commitDraw({ planNo: plan.planNo, pool: plan.pool, filter: filterText(plan), sampling: plan.sampling, snapshot, seed, assignment, announcedAt: at.toISOString() });
     const draw: DrawDoc = {
       drawNo: `${plan.planNo}-${earlier.length + 1}`, planNo: plan.planNo, year: plan.year, department: plan.department, departments,
       pool: plan.pool, status: 'committed', n: commitment.n, k: commitment.k, seedCommitment: commitment.seedCommitment,
-      snapshotDigest: commitment.snapshotDigest, rosterDigest: commitment.rosterDigest, createdBy: caller.userId, createdAt: at,
+      snapshotDigest: commitment.snapshotDigest, rosterDigest: commitment.rosterDigest, announcementDigest: commitment.announcementDigest, createdBy: caller.userId, createdAt: at,
       voidedBy: '', voidReason: '', supersedes: earlier.length ? earlier[earlier.length - 1].drawNo : '',
     };
     return { plan, items, at, eligible, draw, sealed: { seed, commitment, assignment } };
@@ -412,7 +412,10 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
         const seedOk = d.seed !== undefined && isSeed(d.seed) && seedCommitment(d.seed) === d.seedCommitment;
         return { draw: d, result: seedOk ? { ok: true } : { ok: false, first: `种子承诺值不一致：公布为${d.seedCommitment}，种子为${d.seed ?? '（未公开）'}` } };
       }
-      const announced = { planNo: d.planNo, pool: d.pool, n: d.n, k: d.k, snapshotDigest: d.snapshotDigest, seedCommitment: d.seedCommitment, rosterDigest: d.rosterDigest };
+      const announced = {
+        planNo: d.planNo, pool: d.pool, n: d.n, k: d.k, snapshotDigest: d.snapshotDigest, seedCommitment: d.seedCommitment, rosterDigest: d.rosterDigest,
+        ...(d.announcementDigest ? { announcementDigest: d.announcementDigest } : {}),
+      };
       return { draw: d, result: verifyDraw(d.record, { announced }) };
     },
 

@@ -41,6 +41,8 @@ export interface DrawDoc {
   seedCommitment: string;
   snapshotDigest: string;
   rosterDigest: string;
+  /** SHA-256 over every announced field (docs/draw.md §1.5), as posted with the commitment. */
+  announcementDigest?: string;
   /** The public record (docs/draw.md §5): present once drawn (done, or voided after it was done). */
   record?: DrawRecord;
   /** The seed once revealed and no record holds it: a failed draw, or one voided before 开奖. */

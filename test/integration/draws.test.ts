@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Services } from '../../src/app';
 import { createApproval } from '../../src/domain/approval';
-import { verifyDraw, type DrawRecord } from '../../src/domain/draw';
+import { announcementDigest, verifyDraw, type DrawRecord } from '../../src/domain/draw';
 import type { Pool } from '../../src/domain/pools';
 import { PLAN_STEPS } from '../../src/services/plans';
 import type { PlanDoc } from '../../store/repos/plans';
@@ -223,6 +223,32 @@ describe('a B plan drawn by its department', () => {
     const r = await runTsx('src/cli/main.ts', ['draw', 'verify', bad]);
     expect(r.code).toBe(1);
     expect(r.out).toContain(`第1个抽中主体不一致：记录为${outsider}，重算为${record.selection[0]}`);
+
+    // Every announced field is bound by the announcement digest: an edited plan number or filter is caught.
+    for (const [edit, label] of [[{ planNo: 'JH2026-9999' }, '计划编号'], [{ filter: '全部主体' }, '筛选条件'], [{ announcedAt: '2026-01-01T00:00:00.000Z' }, '公布时间']] as const) {
+      const f = path.join(dir, `edited-${label}.json`);
+      writeFileSync(f, JSON.stringify({ ...record, ...edit }));
+      const e = await runTsx('src/cli/main.ts', ['draw', 'verify', f]);
+      expect(e.code).toBe(1);
+      expect(e.out).toContain('公布摘要不一致');
+      expect(e.out).toContain(label);
+    }
+    // Edited and its digest recomputed: the digest posted with the commitment (--digest) still tells.
+    const forged = { ...record, planNo: 'JH2026-9999' };
+    forged.announcementDigest = announcementDigest(forged);
+    const f = path.join(dir, 'forged.json');
+    writeFileSync(f, JSON.stringify(forged));
+    const e = await runTsx('src/cli/main.ts', ['draw', 'verify', f, '--digest', record.announcementDigest]);
+    expect(e.code).toBe(1);
+    expect(e.out).toContain('公布摘要与事先公布的不一致');
+    const good = await runTsx('src/cli/main.ts', ['draw', 'verify', file, '--digest', record.announcementDigest]);
+    expect(good.out).toContain('与所给的一致');
+  });
+
+  it('the commitment posted before the draw carries the announcement digest and the Beijing time', () => {
+    const commitment = posted.map((p) => p.markdown).find((t) => t.includes('先公布以下承诺'));
+    expect(commitment).toMatch(/公布摘要：[0-9a-f]{64}/);
+    expect(commitment).toContain('（北京时间）');
   });
 });
 
