@@ -219,9 +219,16 @@ export const voidDraw: Command = {
     const unrevealed = r.draw.record ? '' : `作废前尚未开奖，现公布种子 ${r.draw.seed ?? '（无）'}，其 SHA-256 应等于承诺值 ${r.draw.seedCommitment}。`;
     const msg = `抽取 ${r.draw.drawNo} 已作废（理由：${r.draw.voidReason}）。${unrevealed}取消任务 ${r.cancelled.length} 个${r.kept.length ? `；${r.kept.length} 个联合任务保留其他部门的部分` : ''}。原记录保留可查；计划 ${r.draw.planNo} 可重新抽取。`;
     if (ctx.announcer) await announceAll(ctx, r.draw.departments, { title: `抽取作废 ${r.draw.drawNo}`, markdown: msg });
+    const taskText = (ts: typeof r.cancelled) => ts.map((t) => `${t.taskNo}（${t.entityName || t.creditCode}）`).join('、');
+    const head = `抽取 ${r.draw.drawNo}（计划 ${r.draw.planNo}）已由联席办${ctx.caller.name}作废，理由：${r.draw.voidReason}。`;
     for (const no of r.officerUsers) {
-      const mine = [...r.cancelled, ...r.kept].filter((t) => t.parts.some((p) => p.drawNo === r.draw.drawNo && p.officers.some((o) => o.inspectorNo === no)));
-      if (mine.length) ctx.notify(no, text(`抽取 ${r.draw.drawNo} 已由联席办作废（${r.draw.voidReason}），您的以下检查任务已取消：${mine.map((t) => `${t.taskNo}（${t.entityName || t.creditCode}）`).join('、')}。`));
+      const mine = (ts: typeof r.cancelled) => ts.filter((t) => t.parts.some((p) => p.drawNo === r.draw.drawNo && p.officers.some((o) => o.inspectorNo === no)));
+      const [gone, left] = [mine(r.cancelled), mine(r.kept)];
+      if (gone.length + left.length === 0) continue;
+      ctx.notify(no, text(`${head}${gone.length ? `您的以下检查任务已取消，请勿上门：${taskText(gone)}。` : ''}${left.length ? `您不再参加以下联合检查（其他部门照常检查）：${taskText(left)}。` : ''}`));
+    }
+    for (const userId of r.departmentUsers) {
+      ctx.notify(userId, text(`${head}${r.cancelled.length ? `取消任务 ${r.cancelled.length} 个：${taskText(r.cancelled.slice(0, 10))}${r.cancelled.length > 10 ? ' 等' : ''}；` : ''}${r.kept.length ? `${r.kept.length} 个联合检查任务保留其他部门的部分；` : ''}计划 ${r.draw.planNo} 可重新抽取（抽取记录 ${r.draw.planNo} 可查）。`));
     }
     return [text(msg)];
   },
@@ -292,7 +299,8 @@ export const jointInspections: Command = {
   async run(args, ctx) {
     const year = yearArg(args, ctx);
     const r = await ctx.services.draws.joint(ctx.caller, year);
-    const head = `${year}年检查任务 ${r.open} 个，其中联合检查 ${r.tasks.length} 个，减少上门 ${r.visitsSaved} 次（进一次门、查多项事）。`;
+    const head = `${year}年检查任务 ${r.open} 个，其中联合检查 ${r.tasks.length} 个，减少上门 ${r.visitsSaved} 次（进一次门、查多项事）。\n`
+      + '计法：几个部门一次上门共同检查，本应各去一次，每个联合检查任务减少“参加部门数 − 1”次。';
     if (r.tasks.length === 0) return [text(head)];
     return [text(`${head}\n${r.tasks.slice(0, LIST_IN_CHAT).map(taskLine).join('\n')}${r.tasks.length > LIST_IN_CHAT ? `\n……共 ${r.tasks.length} 个` : ''}`)];
   },

@@ -424,7 +424,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
      * its tasks are cancelled, or lose its part where another draw joined them;
      * the plan may then be drawn again. Audited (R20).
      */
-    async void(caller: Caller, drawNo: string, reason: string): Promise<{ draw: DrawDoc; cancelled: TaskDoc[]; kept: TaskDoc[]; officerUsers: string[] }> {
+    async void(caller: Caller, drawNo: string, reason: string): Promise<{ draw: DrawDoc; cancelled: TaskDoc[]; kept: TaskDoc[]; officerUsers: string[]; departmentUsers: string[] }> {
       if (!hasAny(caller, ['office'])) throw new Refusal('只有联席办可以作废抽取（一个计划只抽取一次，作废须说明理由并留痕，R20）', 'R20');
       const why = reason.trim();
       if (why.length < 2) throw new Refusal('请写明作废理由，例如：作废抽取 JH2026-0001-1 人员名录有误');
@@ -457,9 +457,16 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
         },
         { at, actor: caller.userId, channel: caller.channel, action: 'draw.void', target: `plan:${d.planNo}`, changes: [], note: `抽取编号 ${d.drawNo}：${why}` },
       ]);
-      const users = new Set((await repos.org.users()).filter((u) => u.active).map((u) => u.userId));
+      const active = (await repos.org.users()).filter((u) => u.active);
+      const users = new Set(active.map((u) => u.userId));
       const officerUsers = [...new Set((d.record?.assignment ?? []).flatMap((t) => t.officers.map((o) => o.inspectorNo)))].filter((no) => users.has(no));
-      return { draw: { ...d, status: 'voided', voidedBy: caller.userId, voidedAt: at, voidReason: why, ...(seed ? { seed } : {}) }, cancelled, kept, officerUsers };
+      // The departments told in person (also where no group robot is set): the draw's, and those whose joint visits changed.
+      const told = new Set([...d.departments, ...kept.flatMap((t) => t.departments)]);
+      const departmentUsers = active
+        .filter((u) => u.userId !== caller.userId && !officerUsers.includes(u.userId)
+          && ((told.has(u.department) && u.roles.some((r) => r === 'official' || r === 'leader')) || u.userId === d.createdBy))
+        .map((u) => u.userId);
+      return { draw: { ...d, status: 'voided', voidedBy: caller.userId, voidedAt: at, voidReason: why, ...(seed ? { seed } : {}) }, cancelled, kept, officerUsers, departmentUsers };
     },
 
     /**
@@ -484,8 +491,9 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       if (!hasAny(caller, ['office', 'justice', 'admin'])) throw new Refusal('联合检查情况由联席办查看（R2、R3）');
       const all = (await repos.tasks.forYear(year)).filter((t) => t.status === 'open');
       const joint = all.filter((t) => t.departments.length > 1);
-      // Each draw that joined an existing visit instead of making its own saved one visit.
-      const visitsSaved = all.reduce((n, t) => n + new Set(t.parts.map((p) => p.drawNo)).size - 1, 0);
+      // One visit instead of one per department: a task of d departments saves d − 1 visits, whether
+      // the departments drew it together (a joint plan) or their separate draws were merged.
+      const visitsSaved = all.reduce((n, t) => n + Math.max(0, t.departments.length - 1), 0);
       return { tasks: joint, open: all.length, visitsSaved };
     },
 

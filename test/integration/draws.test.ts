@@ -302,7 +302,9 @@ describe('一集中: an entity drawn by two departments for overlapping windows 
   it('联席办 sees the joint inspections and the visits saved', async () => {
     const r = all(await say('lxb.office', '联合检查 2026'));
     expect(r).toContain('联合检查 7 个'); // the 5 above and the A plan's 2 (joint by construction, R2)
-    expect(r).toContain('减少上门 5 次');
+    // d departments in one visit save d − 1 visits: 5 merged tasks of two departments and the A plan's 2 of two.
+    expect(r).toContain('减少上门 7 次');
+    expect(r).toContain('参加部门数 − 1');
     expect(all(await say('xf.official', '联合检查'))).toContain('联席办');
   });
 
@@ -317,8 +319,15 @@ describe('一集中: an entity drawn by two departments for overlapping windows 
   it('作废抽取: 联席办 only and with a reason; the draw stays visible as voided, its tasks are cancelled or lose its part, and the plan can be drawn again', async () => {
     expect(all(await say('xf.official', `作废抽取 ${xfDraw} 名录有误`))).toContain('只有联席办');
     expect(all(await say('lxb.office', `作废抽取 ${xfDraw}`))).toContain('请写明作废理由');
-    const r = all(await say('lxb.office', `作废抽取 ${xfDraw} 人员名录导入有误`));
+    const voided = await say('lxb.office', `作废抽取 ${xfDraw} 人员名录导入有误`);
+    const r = all(voided);
     expect(r).toContain('已作废');
+    // The departments are told in person too (a group robot may not be set): the draw's own, and the joint partner's.
+    for (const who of ['xf.official', 'yj.official']) {
+      const told = voided.notices.filter((n) => n.userId === who).map((n) => replyText(n.reply)).join('\n');
+      expect(told).toContain(`抽取 ${xfDraw}`);
+      expect(told).toContain('人员名录导入有误');
+    }
     expect(all(await say('lxb.office', `作废抽取 ${xfDraw} 再来一次`))).toContain('已于');
     // The joint tasks keep 县应急局's part, which now leads.
     for (const t of await db.repos.tasks.forDraw(xfDraw)) {
@@ -348,9 +357,14 @@ describe('一集中: an entity drawn by two departments for overlapping windows 
     const only = await plan({ department: 'XFJYDD', pool: 'B', items: ['XFJYDD:XF001'], sampling: { count: 1 }, window: { from: '2026-06-01', to: '2026-06-30' } });
     const d = drawNoOf(all(await say('xf.official', `抽取 ${only}`)));
     const [t] = await db.repos.tasks.forDraw(d);
-    await say('lxb.office', `作废抽取 ${d} 重复计划`);
+    const voided = await say('lxb.office', `作废抽取 ${d} 重复计划`);
     const after = await db.repos.tasks.get(t.taskNo);
     expect(after?.status).toBe('cancelled');
+    // The cancelled task's officers who use the bot are told not to go.
+    const onTeam = t.parts[0].officers.some((o) => o.inspectorNo === 'XF-001');
+    const toOfficer = voided.notices.filter((n) => n.userId === 'XF-001').map((n) => replyText(n.reply)).join();
+    expect(toOfficer.includes(`已取消，请勿上门：${t.taskNo}`)).toBe(onTeam);
+    expect(voided.notices.filter((n) => n.userId === 'xf.official').map((n) => replyText(n.reply)).join()).toContain(`取消任务 1 个：${t.taskNo}`);
     expect(all(await say('xf.official', `任务 ${t.taskNo}`))).toContain('已取消');
   });
 });
