@@ -7,7 +7,7 @@
  */
 import ExcelJS from 'exceljs';
 import { beijingDate, beijingTime } from '../../src/domain/calendar';
-import { DRAW_RULES_VERSION, type AssignedOfficer, type DrawAnnouncement } from '../../src/domain/draw';
+import { DRAW_RULES_VERSION, outlookLines, type AssignedOfficer, type DrawAnnouncement, type TeamOutlook } from '../../src/domain/draw';
 import { unitName } from '../../src/domain/organisation';
 import { formatSampling } from '../../src/domain/plan';
 import { POOL_LABELS } from '../../src/domain/pools';
@@ -32,7 +32,7 @@ export function taskLine(t: TaskDoc, i: number): string {
 }
 
 /** The commitment, posted before the result (docs/draw.md §1). */
-export function commitmentMarkdown(a: DrawAnnouncement, lead = '即将抽取，先公布以下承诺：'): string {
+export function commitmentMarkdown(a: DrawAnnouncement, lead = '即将抽取，先公布以下承诺：', outlook?: TeamOutlook): string {
   return [
     `计划 ${a.planNo}（${POOL_LABELS[a.pool]}）${lead}`,
     `- 对象范围：${a.filter}`,
@@ -45,6 +45,7 @@ export function commitmentMarkdown(a: DrawAnnouncement, lead = '即将抽取，�
     ...(a.announcedAt ? [`- 公布时间：${beijingTime(new Date(a.announcedAt))}（北京时间）`] : []),
     `- 公布摘要：${a.announcementDigest}（以上各项的 SHA-256，见 docs/draw.md §1）`,
     '种子随抽取结果公布，任何人可核对其 SHA-256 是否等于承诺值；导出的公开记录若有任何一项被改动，公布摘要即对不上。',
+    ...(outlook ? ['检查人员（按人员名录）：', ...outlookLines(outlook)] : []),
   ].join('\n');
 }
 
@@ -131,7 +132,7 @@ export const drawPlan: Command = {
     if (rest.length === 1 && TWO_STEP_WORDS.includes(rest[0])) return commitOnly(planNo, ctx);
     const o = await ctx.services.draws.draw(ctx.caller, planNo, rest.join(' ') || undefined);
     const title = `抽取承诺 ${o.plan.planNo}`;
-    const commitment = commitmentMarkdown(o.announcement);
+    const commitment = commitmentMarkdown(o.announcement, undefined, o.outlook);
     // Commitment first, everywhere; then the result with the seed and the list.
     const first = ctx.announcer ? await announceAll(ctx, o.announceTo, { title, markdown: commitment }) : [];
     const { result } = await publishResult(ctx, o);
@@ -147,7 +148,7 @@ export const drawPlan: Command = {
 async function commitOnly(planNo: string, ctx: CommandContext) {
   const o = await ctx.services.draws.commit(ctx.caller, planNo);
   const commitment = [
-    commitmentMarkdown(o.announcement, `已公布抽取承诺（抽取编号 ${o.draw.drawNo}），待会上读出公开值后开奖：`),
+    commitmentMarkdown(o.announcement, `已公布抽取承诺（抽取编号 ${o.draw.drawNo}），待会上读出公开值后开奖：`, o.outlook),
     `开奖：发送“开奖 ${o.draw.drawNo} <公开值>”，有效种子 = SHA-256(种子:公开值)。`,
   ].join('\n');
   const reached = ctx.announcer ? await announceAll(ctx, o.announceTo, { title: `抽取承诺 ${o.plan.planNo}`, markdown: commitment }) : [];

@@ -597,6 +597,93 @@ function specialtyFailure(code: string, st: DeptState, s: string, roster: Roster
   return { ok: false, creditCode: code, department: st.code, constraint: 'specialty', rule: 'R7', message: `主体 ${code}：${message}` };
 }
 
+// ---------------------------------------------------------------------------
+// Team outlook: what the officer draw will look like, before it is made
+// ---------------------------------------------------------------------------
+
+/** One department's side of the teams for k entities. */
+export interface DepartmentOutlook {
+  department: string;
+  /** Officers who may be drawn (valid certificate; in the joint pool for A, R8). */
+  officers: number;
+  /** Officers the department sends to each entity. */
+  perEntity: number;
+  /** Each required specialty with the officers and experts holding it (R7). */
+  specialties: { specialty: string; officers: number; experts: number }[];
+  /** The highest number of entities one officer is expected to get. */
+  highestLoad: number;
+}
+
+export interface TeamOutlook {
+  k: number;
+  departments: DepartmentOutlook[];
+  /** Plain-words warnings, each with what to do: the draw is possible but not fair in practice. */
+  warnings: string[];
+  /** Why teams cannot be formed at all (the draw would fail): each with its rule. */
+  impossible: { rule: string; message: string }[];
+}
+
+/**
+ * Per department, how many officers may be drawn, how many each entity needs and the
+ * highest expected load (the even share ceil(k × q / E), or ceil(k / H) for a specialty
+ * that only H officers hold, whichever is larger: those H go to every entity needing it).
+ * Warns when the officer draw is not random in practice (one or two candidates) or the
+ * load exceeds `maxLoad`; says when no team can be formed.
+ */
+export function teamOutlook(basis: AssignmentBasis, k: number, maxLoad: number): TeamOutlook {
+  const q = basis.perDepartment;
+  const out: TeamOutlook = { k, departments: [], warnings: [], impossible: [] };
+  const widen = basis.pool === 'A' ? '、把更多人员列入联合检查人员库（R8）' : '';
+  for (const d of basis.departments) {
+    const name = unitName(d);
+    const mine = basis.roster.filter((o) => o.department === d && (basis.pool !== 'A' || o.jointPool));
+    const officers = mine.filter((o) => !o.expert && o.certificateValid);
+    const specialties = (own(basis.requiredSpecialties, d) ?? []).map((s) => ({
+      specialty: s,
+      officers: officers.filter((o) => o.specialties.includes(s)).length,
+      experts: mine.filter((o) => o.expert && o.specialties.includes(s)).length,
+    }));
+    const shares = [ceilDiv(k * q, officers.length), ...specialties.filter((s) => s.officers > 0).map((s) => ceilDiv(k, s.officers))];
+    const highestLoad = k === 0 ? 0 : Math.min(k, Math.max(...shares));
+    out.departments.push({ department: d, officers: officers.length, perEntity: q, specialties, highestLoad });
+    if (k === 0) continue;
+    if (officers.length < q) {
+      out.impossible.push({
+        rule: 'R8a',
+        message: `${name}可派的有效执法证人员只有 ${officers.length} 名，每户须派 ${q} 名（R8a${basis.pool === 'A' ? '；A类只从联合检查人员库派员，R8' : ''}），组不成检查组：请先登记或导入执法人员${widen}`,
+      });
+      continue;
+    }
+    for (const s of specialties) {
+      if (s.officers === 0 && s.experts === 0) {
+        out.impossible.push({ rule: 'R7', message: `${name}没有具备“${s.specialty}”专长的有效执法证人员或专家（R7），需要该专长的事项无人能查：请增加具备该专长的人员或专家，或去掉该事项` });
+      }
+    }
+    if (officers.length <= 2) {
+      out.warnings.push(`${name}只有 ${officers.length} 名可派的执法人员，每户派 ${q} 名：${officers.length <= q ? '每户都是同样的人' : '几乎每户都是同样的人'}，人员抽取实际上不随机。请增加执法人员或专家${widen}`);
+    } else {
+      for (const s of specialties) {
+        if (s.officers > 0 && s.officers <= 2 && k > s.officers) {
+          out.warnings.push(`${name}具备“${s.specialty}”专长的执法人员只有 ${s.officers} 名，每户都由他们检查（每人约 ${ceilDiv(k, s.officers)} 户），这部分人员抽取实际上不随机。请增加具备该专长的执法人员或专家（R7），或降低抽取比例`);
+        }
+      }
+    }
+    if (highestLoad > maxLoad) {
+      out.warnings.push(`${name}每名执法人员最多约 ${highestLoad} 户，超过每个检查期 ${maxLoad} 户的上限。请增加执法人员或专家${widen}，或降低抽取比例`);
+    }
+  }
+  return out;
+}
+
+/** The outlook in a few chat lines: one per department, then the warnings. */
+export function outlookLines(o: TeamOutlook): string[] {
+  const lines = o.departments.map((d) => {
+    const sp = d.specialties.map((s) => `“${s.specialty}”专长 ${s.officers} 名${s.experts ? `（另有专家 ${s.experts} 名）` : ''}`).join('，');
+    return `- ${unitName(d.department)}：可派执法人员 ${d.officers} 名，每户派 ${d.perEntity} 名${sp ? `，${sp}` : ''}；每人最多约 ${d.highestLoad} 户`;
+  });
+  return [...lines, ...o.warnings.map((w) => `⚠ ${w}`)];
+}
+
 /** assignmentBasis + assignmentInputs + assignFromInputs, for callers holding inspector records. */
 export function assignOfficers(selection: readonly string[], params: AssignmentParams, rng: Rng): AssignmentResult {
   return assignFromInputs(selection, assignmentInputs(params, assignmentBasis(params), selection), rng);

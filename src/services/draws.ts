@@ -8,8 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { beijingDate } from '../domain/calendar';
+import { DEFAULT_POLICY } from './policy';
 import {
-  announcementOf, commitDraw, effectiveSeed, isSeed, requiredSpecialtiesOf, runDraw, seedCommitment, verifyDraw,
+  announcementOf, commitDraw, teamOutlook, type TeamOutlook, effectiveSeed, isSeed, requiredSpecialtiesOf, runDraw, seedCommitment, verifyDraw,
   type AssignmentParams, type DrawAnnouncement, type DrawRecord, type VerifyResult,
 } from '../domain/draw';
 import { itemKey, type ItemRecord } from '../domain/item';
@@ -41,6 +42,8 @@ export interface DrawOutcome {
   draw: DrawDoc & { record: DrawRecord };
   plan: PlanDoc;
   announcement: DrawAnnouncement;
+  /** The teams per department and fairness warnings, posted with the commitment. */
+  outlook: TeamOutlook;
   tasks: DrawTask[];
   /** The selected entities' names and addresses. */
   entities: Map<string, EntitySummary>;
@@ -57,6 +60,7 @@ export interface CommitOutcome {
   draw: DrawDoc;
   plan: PlanDoc;
   announcement: DrawAnnouncement;
+  outlook: TeamOutlook;
   /** The participating departments' group chats. */
   announceTo: string[];
 }
@@ -102,6 +106,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
   const { repos, now } = deps;
   const plans = planService(deps, approvals);
   const random = deps.random ?? ((n: number) => randomBytes(n));
+  const maxLoad = () => (deps.policy ?? DEFAULT_POLICY).maxTasksPerOfficer;
 
   async function load(drawNo: string): Promise<DrawDoc> {
     const d = await repos.draws.get(drawNo.trim().toUpperCase());
@@ -288,7 +293,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       for (const i of await repos.items.byDepartment(d)) itemNames.set(itemKey(i), i.name);
     }
     return {
-      draw, plan, announcement: announcementOf(record), tasks, entities, itemNames, announceTo,
+      draw, plan, announcement: announcementOf(record), outlook: teamOutlook(record.assignmentInputs, record.k, maxLoad()), tasks, entities, itemNames, announceTo,
       officerUsers: [...perOfficer].map(([userId, list]) => ({ userId, tasks: list })),
     };
   }
@@ -341,7 +346,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
         },
         { at, actor: caller.userId, channel: caller.channel, action: 'draw.commit', target: `plan:${plan.planNo}`, changes: [], note: `抽取编号 ${draw.drawNo}（待开奖）` },
       ]);
-      return { draw, plan, announcement: announcementOf(sealed.commitment), announceTo: draw.departments };
+      return { draw, plan, announcement: announcementOf(sealed.commitment), outlook: teamOutlook(sealed.commitment.basis, sealed.commitment.k, maxLoad()), announceTo: draw.departments };
     },
 
     /**

@@ -9,6 +9,7 @@ import { itemKey, type ItemRecord } from '../domain/item';
 import { JOINT_OFFICE_HOST, JUSTICE_DEPT, unitName } from '../domain/organisation';
 import { checkPlan, describePlan, findDuplicates, type PlanCheck, type PlanDraft, type PlanSummary } from '../domain/plan';
 import type { StepSpec } from '../domain/approval';
+import { assignmentBasis, drawSize, requiredSpecialtiesOf, teamOutlook, type TeamOutlook } from '../domain/draw';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { PlanDoc } from '../../store/repos/plans';
 import type { PlanTargets } from '../../store/repos/entities';
@@ -38,6 +39,8 @@ export interface PlanView {
 
 export interface CheckedDraft extends PlanCheck {
   predictedTargets: number;
+  /** The officer teams the draw would make (R7, R8, R8a): per department, with warnings. */
+  outlook?: TeamOutlook;
   duplicates: PlanSummary[];
   items: ItemRecord[];
 }
@@ -89,7 +92,22 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       actor: caller, today: beijingDate(at), items, predictedTargets, others, policy: policy().riskPolicy, calendar: policy().calendar, planNumber: planNo,
     });
     const duplicates = findDuplicates(draft, others.filter((o) => o.number !== planNo));
-    return { ...result, predictedTargets, duplicates, items };
+    const outlook = await teams(draft, items, predictedTargets);
+    // Teams that cannot be formed at all are refused now, not discovered at 开奖.
+    const impossible = (outlook?.impossible ?? []).map((x) => ({ rule: x.rule, field: 'items' as const, message: `依据规则 ${x.rule}：${x.message}` }));
+    return { ...result, problems: [...result.problems, ...impossible], predictedTargets, duplicates, items, outlook };
+  }
+
+  /** What the officer draw would look like for this draft, from the current directory. */
+  async function teams(draft: PlanDraft, items: ItemRecord[], predictedTargets: number): Promise<TeamOutlook | undefined> {
+    if (!draft.window?.to || !draft.sampling || draft.items.length === 0) return undefined;
+    const departments = [...new Set([draft.department, ...draft.jointDepartments])];
+    const rosters = await Promise.all(departments.map((d) => repos.inspectors.byDepartment(d, { activeOnly: true })));
+    const basis = assignmentBasis({
+      pool: draft.pool, departments, inspectors: rosters.flat(), windowLastDay: draft.window.to,
+      requiredSpecialties: requiredSpecialtiesOf(items.filter((i) => draft.items.includes(itemKey(i)))),
+    });
+    return teamOutlook(basis, drawSize(predictedTargets, draft.sampling), policy().maxTasksPerOfficer);
   }
 
   function approvalRequest(caller: Caller, plan: PlanDoc, items: ItemRecord[]) {

@@ -245,10 +245,12 @@ describe('a B plan drawn by its department', () => {
     expect(good.out).toContain('与所给的一致');
   });
 
-  it('the commitment posted before the draw carries the announcement digest and the Beijing time', () => {
+  it('the commitment posted before the draw carries the announcement digest, the Beijing time and each department\'s officers, slots and highest load', () => {
     const commitment = posted.map((p) => p.markdown).find((t) => t.includes('先公布以下承诺'));
     expect(commitment).toMatch(/公布摘要：[0-9a-f]{64}/);
     expect(commitment).toContain('（北京时间）');
+    expect(commitment).toContain('检查人员（按人员名录）：');
+    expect(commitment).toMatch(/- 县\S+：可派执法人员 \d+ 名，每户派 \d 名.*；每人最多约 \d+ 户/);
   });
 });
 

@@ -12,7 +12,7 @@ import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
 import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
-import { addEntities, code, itemDoc, saveUsers } from '../helpers/fixtures';
+import { addEntities, code, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
 import { PLAN_STEPS } from '../../src/services/plans';
 import { FILING_STEPS } from '../../src/services/filings';
 import type { Caller } from '../../src/services/context';
@@ -46,6 +46,8 @@ const USERS: UserInput[] = [
   { userId: 'sfj.justice', name: '余志明', department: '县司法局', roles: ['justice'] },
   { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'] },
   { userId: 'xf.leader', name: '占建军', department: '县消防救援大队', roles: ['leader'] },
+  { userId: 'cz.official', name: '钱财政', department: '县财政局', roles: ['official'] },
+  { userId: 'cz.leader', name: '赵财政', department: '县财政局', roles: ['leader'] },
 ];
 const user = (id: string) => USERS.find((u) => u.userId === id)!;
 const setActive = (ids: string[], active: boolean) => saveUsers(services, ids.map((id) => ({ ...user(id), active })));
@@ -57,16 +59,23 @@ const caller = (id: string): Caller => {
 beforeAll(async () => {
   ({ db, services, router } = await testCounty(now));
   await saveUsers(services, USERS);
+  // Officers to form teams (R8a), in the joint pool for A plans (R8).
+  await db.repos.inspectors.writer.insertNew([...['1', '2', '3', '4'].map((n) => inspectorDoc(`XFJYDD-${n}`, `XFJYDD人员${n}`, 'XFJYDD', { jointPool: true })), ...['1', '2', '3', '4'].map((n) => inspectorDoc(`SCJGJ-${n}`, `SCJGJ人员${n}`, 'SCJGJ', { jointPool: true })), ...['1', '2', '3', '4'].map((n) => inspectorDoc(`YJGLJ-${n}`, `YJGLJ人员${n}`, 'YJGLJ', { jointPool: true }))] as never);
   await db.repos.items.writer.insertNew([
     itemDoc('SCJGJ', 'SC001', '食品经营检查'),
     itemDoc('XFJYDD', 'XF001', '消防安全检查'),
     itemDoc('YJGLJ', 'YJ001', '安全生产检查'),
+    itemDoc('CZJ', 'CZ001', '会计信息质量检查'),
+    itemDoc('CZJ', 'CZ002', '危化品财务检查', { specialty: '危险化学品' }),
   ] as never);
+  // 县财政局 has two officers only, neither with the 危险化学品 specialty.
+  await db.repos.inspectors.writer.insertNew([inspectorDoc('CZJ-1', '财政人员1', 'CZJ'), inspectorDoc('CZJ-2', '财政人员2', 'CZJ')] as never);
   await addEntities(db.repos, [
     ...Array.from({ length: 20 }, (_, i) => ({ n: 700 + i, pool: 'A' as const, riskClass: '低' as const, departments: ['SCJGJ'] })),
     ...Array.from({ length: 20 }, (_, i) => ({ n: 800 + i, pool: 'A' as const, riskClass: '一般' as const, departments: ['SCJGJ'] })),
     ...Array.from({ length: 20 }, (_, i) => ({ n: 500 + i, pool: 'B' as const, riskClass: '较高' as const, departments: ['XFJYDD'] })),
     ...Array.from({ length: 5 }, (_, i) => ({ n: 900 + i, pool: 'B' as const, departments: ['SCJGJ'] })),
+    ...Array.from({ length: 40 }, (_, i) => ({ n: 1000 + i, pool: 'B' as const, riskClass: '高' as const, departments: ['CZJ'] })),
   ]);
 });
 
@@ -124,6 +133,33 @@ describe('a plan 联席办 drafts itself (R2, R13, R20)', () => {
     } finally {
       await say('lxb.office', '取消');
     }
+  });
+});
+
+describe('team fairness at the plan preview (R7, R8a)', () => {
+  afterEach(async () => {
+    await say('cz.official', '取消');
+  });
+
+  it('R8a: the preview shows each department\'s officers, slots and highest load, and warns when the officer draw is not random or the load is too high', async () => {
+    const preview = await conversation('cz.official', ['新建计划', '2026', 'B', '无', '风险=高', '1', '100%', '9月']);
+    expect(preview).toContain('预计检查对象：40 户，抽取 40 户');
+    expect(preview).toContain('县财政局：可派执法人员 2 名，每户派 2 名；每人最多约 40 户');
+    expect(preview).toContain('每户都是同样的人，人员抽取实际上不随机。请增加执法人员或专家');
+    expect(preview).toContain('每名执法人员最多约 40 户，超过每个检查期 30 户的上限。请增加执法人员或专家，或降低抽取比例');
+    // Warnings do not stop the plan.
+    expect(preview).toContain('回复“提交”');
+    expect(preview).not.toContain('须先修改');
+  });
+
+  it('R7: a plan whose teams cannot be formed (no officer with a required specialty) is refused at preview, not at the draw', async () => {
+    const preview = await conversation('cz.official', ['新建计划', '2026', 'B', '无', '风险=高', '2', '30%', '9月']);
+    expect(preview).toContain('须先修改');
+    expect(preview).toContain('依据规则 R7：县财政局没有具备“危险化学品”专长的有效执法证人员或专家');
+    const r = all(await say('cz.official', '提交'));
+    expect(r).toContain('计划未提交');
+    expect(r).toContain('R7');
+    expect((await db.repos.plans.forYear(2026)).filter((p) => p.department === 'CZJ')).toEqual([]);
   });
 });
 
@@ -239,5 +275,18 @@ describe('history and dates', () => {
     await say('scj.leader', '同意 T-DATE');
     const card = all(await say('lxb.office', '待办'));
     expect(card).toContain('2026-03-02起等待');
+    // The C placement confirmed at 06:30 Beijing time on 2 March shows that day on the entity.
+    expect(all(await say('scj.official', `查 ${code(900)}`))).toContain('（2026-03-02 由 lxb.office2 确定');
+  });
+
+  it('人员 judges certificates by the Beijing date: one valid to 1 March has expired at 07:50 on 2 March Beijing time', async () => {
+    clock.t = Date.parse('2026-03-01T23:50:00Z');
+    await db.repos.inspectors.writer.insertNew([
+      inspectorDoc('SC-901', '王到期', 'SCJGJ', { certificateExpiry: '2026-03-01' }),
+      inspectorDoc('SC-902', '李有效', 'SCJGJ', { certificateExpiry: '2026-03-02' }),
+    ] as never);
+    const list = all(await say('scj.official', '人员'));
+    expect(list).toContain('（已于2026-03-01过期）');
+    expect(list).toContain('在岗且执法证有效 5 人'); // the four SCJGJ officers and 李有效
   });
 });
