@@ -149,15 +149,21 @@ export const reject = typedDecision(false);
 
 export const todo: Command = {
   names: ['待办', '待审批', '我的待办'],
-  usage: '待办 — 列出等我审批的事项',
+  usage: '待办 — 列出等我审批的事项（计划、备案、调库），以及等我抽取、开奖的计划',
   async run(_args, ctx) {
-    const waiting = await ctx.services.approvals.waitingFor(ctx.caller);
-    if (waiting.length === 0) return [text('目前没有等您审批的事项。')];
+    const [waiting, draws] = await Promise.all([ctx.services.approvals.waitingFor(ctx.caller), ctx.services.draws.waiting(ctx.caller)]);
+    // Draws are part of what waits for the user too: an approved plan not yet drawn, a commitment not yet revealed.
+    const drawLines = [
+      ...draws.toReveal.map((d) => `· 抽取 ${d.drawNo}（计划 ${d.planNo}）已公布承诺，${day(d.createdAt)}起待开奖：开奖 ${d.drawNo} <公开值>`),
+      ...draws.toDraw.map((p) => `· 计划 ${p.planNo} 已通过审批，待抽取（检查期至 ${p.window.to}）：抽取 ${p.planNo}`),
+    ];
+    const drawText = drawLines.length ? `等您抽取的计划：\n${drawLines.join('\n')}` : '';
+    if (waiting.length === 0) return [text(drawText ? `目前没有等您审批的事项。\n${drawText}` : '目前没有等您审批的事项。')];
     const shown = waiting.slice(0, ctx.pageSize);
     const lines = shown.map((a, i) =>
       `${i + 1}. ${KIND_LABELS[a.kind]} ${a.subject}｜${a.title}｜${a.steps[a.current].label}｜${unitName(a.requesterDepartment)}提交，${day(a.waitingSince)}起等待`);
     const more = waiting.length > shown.length ? `\n（共${waiting.length}项，仅显示前${shown.length}项）` : '';
     const cards: Reply[] = shown.map((a) => ({ kind: 'card', card: approvalCard(a, ctx.caller.userId) }));
-    return [text(`等您审批的事项：\n${lines.join('\n')}${more}`), ...cards];
+    return [text(`等您审批的事项：\n${lines.join('\n')}${more}${drawText ? `\n${drawText}` : ''}`), ...cards];
   },
 };

@@ -502,6 +502,26 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       return { tasks: joint, open: all.length, visitsSaved };
     },
 
+    /**
+     * What waits for this caller to draw (for 待办): approved plans of this year they may draw
+     * whose window has not ended and that have no draw yet, and committed draws waiting for 开奖.
+     */
+    async waiting(caller: Caller): Promise<{ toDraw: PlanDoc[]; toReveal: { drawNo: string; planNo: string; createdAt: Date }[] }> {
+      if (!hasAny(caller, ['official', 'leader', 'office'])) return { toDraw: [], toReveal: [] };
+      const today = beijingDate(now());
+      const year = Number(today.slice(0, 4));
+      const may = (pool: string, department: string) =>
+        pool === 'A' ? hasAny(caller, ['office']) : department === caller.department && hasAny(caller, ['official', 'leader']);
+      const [yearPlans, draws] = await Promise.all([repos.plans.forYear(year), repos.draws.briefForYear(year)]);
+      const candidates = yearPlans.filter((p) => may(p.pool, p.department) && p.window.to >= today);
+      const approved = new Set((await approvals.many(candidates.map((p) => p.planNo))).filter((a) => a.status === 'approved').map((a) => a.subject));
+      const drawn = new Set(draws.filter((d) => d.status === 'done' || d.status === 'committed').map((d) => d.planNo));
+      return {
+        toDraw: candidates.filter((p) => approved.has(p.planNo) && !drawn.has(p.planNo)),
+        toReveal: draws.filter((d) => d.status === 'committed' && may(d.pool, d.department)).map(({ drawNo, planNo, createdAt }) => ({ drawNo, planNo, createdAt })),
+      };
+    },
+
     /** Item names for a task's form. */
     async itemNames(keys: string[]): Promise<Map<string, string>> {
       const out = new Map<string, string>();

@@ -110,6 +110,15 @@ export function drawRepo(models: Models) {
       return (await col.find({ planNo }, NO_SEAL).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
     },
 
+    /** A year's draws in brief (no record, no seal): what waits for 开奖, and which plans were drawn. */
+    async briefForYear(year: number): Promise<Pick<DrawDoc, 'drawNo' | 'planNo' | 'status' | 'pool' | 'department' | 'createdAt' | 'createdBy'>[]> {
+      const docs = await col.find({ year }, { projection: { planNo: 1, status: 1, pool: 1, department: 1, createdAt: 1, createdBy: 1 } }).toArray();
+      return docs.map((d) => ({
+        drawNo: String(d._id), planNo: String(d.planNo), status: d.status as DrawStatus, pool: d.pool as Pool,
+        department: String(d.department), createdAt: d.createdAt as Date, createdBy: String(d.createdBy),
+      }));
+    },
+
     /** The seal of a committed draw (the seed and frozen inputs), for 开奖 or voiding only. */
     async sealed(drawNo: string): Promise<SealedDraw | undefined> {
       const d = await col.findOne({ _id: drawNo as never, status: 'committed' }, { projection: { sealed: 1 } });

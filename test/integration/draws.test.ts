@@ -386,6 +386,13 @@ describe('two steps for a meeting: 抽取 <计划编号> 待公开值, then 开�
     drawNo = drawNoOf(all(commitOut));
   });
 
+  it('a commitment waiting for 开奖 is in the department\'s 待办', async () => {
+    const todo = all(await say('xf.official', '待办'));
+    expect(todo).toContain(`抽取 ${drawNo}（计划 ${planNo}）已公布承诺`);
+    expect(todo).toContain(`开奖 ${drawNo} <公开值>`);
+    expect(all(await say('yj.official', '待办'))).not.toContain(drawNo);
+  });
+
   it('一公开: the commitment alone is posted, before any selection exists; the seed stays secret (抽取记录, 核验, export) until 开奖', async () => {
     expect(drawNo).toBe(`${planNo}-1`);
     const mine = posted.slice(before.posted);

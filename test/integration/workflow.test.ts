@@ -122,6 +122,9 @@ describe('a plan 联席办 drafts itself (R2, R13, R20)', () => {
     expect((await say('lxb.office2', `点 ap.yes:${no}#2`)).cardOutcome).toBe('已同意');
     expect(all(await say('sfj.justice', `点 ap.yes:${no}#3`))).toContain('审批全部完成');
     expect((await services.approvals.get(no))?.status).toBe('approved');
+    // Approved, it now waits for 联席办 to draw it (R2): that is in 待办 too, not for others.
+    expect(all(await say('lxb.office2', '待办'))).toContain(`计划 ${no} 已通过审批，待抽取`);
+    expect(all(await say('scj.official', '待办'))).not.toContain(no);
   });
 
   it('R2: a joint department without a registered leader makes the plan refused at submission, not stuck', async () => {
