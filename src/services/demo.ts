@@ -16,6 +16,7 @@ import type { EntityRecord } from '../domain/entity';
 import type { InspectorKind, InspectorRecord } from '../domain/inspector';
 import type { ItemRecord } from '../domain/item';
 import { JOINT_OFFICE_HOST, MEMBER_UNITS, unitName, type Role } from '../domain/organisation';
+import { beijingDate } from '../domain/calendar';
 import { POOL_LABELS, type EntityKind, type Pool, type RiskClass } from '../domain/pools';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { importService } from './importer';
@@ -402,7 +403,7 @@ function orgCodeCheck(digits: string): string {
 }
 
 /** China's calendar day for an instant (the county works on UTC+8). */
-const chinaDay = (d: Date): string => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+const chinaDay = beijingDate;
 const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
