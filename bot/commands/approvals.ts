@@ -30,6 +30,9 @@ export function approvalCard(a: ApprovalDoc, userId: string): Card {
     fields: [
       ...a.fields,
       ...a.flags.map((f) => ({ label: '请注意', value: f })),
+      // A resubmitted request: why the last round was returned, so the decider sees what was to be fixed.
+      ...(a.earlier ?? []).filter((s) => s.outcome === 'rejected').slice(-1)
+        .map((s) => ({ label: `第${s.round}轮退回`, value: `${s.label}（${s.byName ?? s.by ?? ''}${s.comment ? `：${s.comment}` : ''}）` })),
       ...a.steps.slice(0, a.current).map((s, i) => ({ label: `第${i + 1}步`, value: `${s.label} ${OUTCOME_LABELS[s.outcome]}（${s.byName ?? s.by ?? ''}${s.comment ? `：${s.comment}` : ''}）` })),
       { label: '附意见', value: `回复“同意 ${a.subject} 意见”或“退回 ${a.subject} 理由”` },
     ],

@@ -259,7 +259,10 @@ describe('history and dates', () => {
     const no = planNo(await conversation('xf.official', ['新建计划', '2026', 'B', '无', '风险=较高', '1', '15%', '9月', '提交']));
     expect(no).toMatch(/^JH2026-/);
     await say('xf.leader', `退回 ${no} 请改为6月`);
-    await conversation('xf.official', [`修改计划 ${no}`, '改 时段', '6月', '提交']);
+    const resubmitted = await say('xf.official', `修改计划 ${no}`).then(() => conversation('xf.official', ['改 时段', '6月'])).then(() => say('xf.official', '提交'));
+    // The leader's new card says why the first round was returned.
+    const card = resubmitted.notices.find((n) => n.userId === 'xf.leader' && n.reply.kind === 'card')?.reply;
+    expect(card?.kind === 'card' && card.card.fields.find((f) => f.label === '第1轮退回')?.value).toContain('请改为6月');
     await say('xf.leader', `同意 ${no} 可以`);
     const view = all(await say('xf.official', `计划 ${no}`));
     expect(view).toContain('第1轮：');
