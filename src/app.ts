@@ -25,7 +25,7 @@ export function createServices(deps: Deps) {
   return {
     users: userService(deps),
     registry: registryService(deps),
-    pools: poolService(deps),
+    pools: poolService(deps, approvals),
     deliveries: deliveryService(deps),
     importer: importService(deps),
     demo: demoService(deps),

@@ -1,5 +1,5 @@
 /** Admin commands over the outbox's dead-letter list. */
-import dayjs from 'dayjs';
+import { beijingTime } from '../../src/domain/calendar';
 import { findUnit } from '../../src/domain/organisation';
 import { text } from '../types';
 import type { Command } from './types';
@@ -16,7 +16,7 @@ export const deadLetters: Command = {
   async run(_args, ctx) {
     const dead = await ctx.services.deliveries.dead(ctx.caller, ctx.pageSize);
     if (dead.length === 0) return [text('没有发送失败的消息。')];
-    const lines = dead.map((d, i) => `${i + 1}. 编号 ${d.id}｜${KIND_LABELS[d.payload.kind] ?? d.payload.kind}｜${dayjs(d.createdAt).format('MM-DD HH:mm')}｜尝试${d.attempts}次｜${d.lastError.slice(0, 60)}`);
+    const lines = dead.map((d, i) => `${i + 1}. 编号 ${d.id}｜${KIND_LABELS[d.payload.kind] ?? d.payload.kind}｜${beijingTime(d.createdAt).slice(5)}｜尝试${d.attempts}次｜${d.lastError.slice(0, 60)}`);
     return [text(`发送失败的消息 ${dead.length} 条（发送“重发 <编号>”重新发送）：\n${lines.join('\n')}`)];
   },
 };

@@ -4,7 +4,7 @@
  * for me, and the requester told at every step. Plans and filings use these.
  */
 import { unitName } from '../../src/domain/organisation';
-import { currentDecider } from '../../src/domain/approval';
+import { currentDecider, roundOf, type Step } from '../../src/domain/approval';
 import type { ApprovalChange, AlreadyDecided } from '../../src/services/approvals';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { Card } from '../cards/card';
@@ -30,6 +30,9 @@ export function approvalCard(a: ApprovalDoc, userId: string): Card {
     fields: [
       ...a.fields,
       ...a.flags.map((f) => ({ label: '请注意', value: f })),
+      // A resubmitted request: why the last round was returned, so the decider sees what was to be fixed.
+      ...(a.earlier ?? []).filter((s) => s.outcome === 'rejected').slice(-1)
+        .map((s) => ({ label: `第${s.round}轮退回`, value: `${s.label}（${s.byName ?? s.by ?? ''}${s.comment ? `：${s.comment}` : ''}）` })),
       ...a.steps.slice(0, a.current).map((s, i) => ({ label: `第${i + 1}步`, value: `${s.label} ${OUTCOME_LABELS[s.outcome]}（${s.byName ?? s.by ?? ''}${s.comment ? `：${s.comment}` : ''}）` })),
       { label: '附意见', value: `回复“同意 ${a.subject} 意见”或“退回 ${a.subject} 理由”` },
     ],
@@ -40,14 +43,26 @@ export function approvalCard(a: ApprovalDoc, userId: string): Card {
   };
 }
 
-/** The request's history, one line per step. */
+/** One step's line: outcome, who and when (Beijing date), comment. */
+function stepLine(s: Step, i: number): string {
+  const who = s.by ? `，${s.byName ?? s.by}（${s.by}）${day(s.at)}` : '';
+  return `${i + 1}. ${s.label}：${OUTCOME_LABELS[s.outcome]}${who}${s.comment ? `，意见：${s.comment}` : ''}`;
+}
+
+/** The request's history, one line per step; after a return and resubmission, every round with its comments (R20). */
 export function approvalHistory(a: ApprovalDoc): string[] {
-  const lines = a.steps.map((s, i) => {
-    const who = s.by ? `，${s.byName ?? s.by}（${s.by}）${day(s.at)}` : '';
-    return `${i + 1}. ${s.label}：${OUTCOME_LABELS[s.outcome]}${who}${s.comment ? `，意见：${s.comment}` : ''}`;
-  });
   const status = a.status === 'pending' ? `审批中（待${currentDecider(a)}）` : a.status === 'approved' ? '已通过' : '已退回';
-  return [`状态：${status}`, ...lines];
+  const earlier = a.earlier ?? [];
+  if (earlier.length === 0) return [`状态：${status}`, ...a.steps.map(stepLine)];
+  const rounds = [...new Set(earlier.map((s) => s.round))].sort((x, y) => x - y);
+  const lines = [`状态：${status}`];
+  for (const r of rounds) {
+    // Steps never reached (after a return) are left out: only what was decided.
+    const steps = earlier.filter((s) => s.round === r && s.outcome !== 'waiting' && s.outcome !== 'pending');
+    lines.push(`第${r}轮：`, ...steps.map(stepLine));
+  }
+  lines.push(`第${roundOf(a)}轮（本轮）：`, ...a.steps.map(stepLine));
+  return lines;
 }
 
 /** Tells the deciders of the current step (a card each) and the requester what happened. */
@@ -137,15 +152,21 @@ export const reject = typedDecision(false);
 
 export const todo: Command = {
   names: ['待办', '待审批', '我的待办'],
-  usage: '待办 — 列出等我审批的事项',
+  usage: '待办 — 列出等我审批的事项（计划、备案、调库），以及等我抽取、开奖的计划',
   async run(_args, ctx) {
-    const waiting = await ctx.services.approvals.waitingFor(ctx.caller);
-    if (waiting.length === 0) return [text('目前没有等您审批的事项。')];
+    const [waiting, draws] = await Promise.all([ctx.services.approvals.waitingFor(ctx.caller), ctx.services.draws.waiting(ctx.caller)]);
+    // Draws are part of what waits for the user too: an approved plan not yet drawn, a commitment not yet revealed.
+    const drawLines = [
+      ...draws.toReveal.map((d) => `· 抽取 ${d.drawNo}（计划 ${d.planNo}）已公布承诺，${day(d.createdAt)}起待开奖：开奖 ${d.drawNo} <公开值>`),
+      ...draws.toDraw.map((p) => `· 计划 ${p.planNo} 已通过审批，待抽取（检查期至 ${p.window.to}）：抽取 ${p.planNo}`),
+    ];
+    const drawText = drawLines.length ? `等您抽取的计划：\n${drawLines.join('\n')}` : '';
+    if (waiting.length === 0) return [text(drawText ? `目前没有等您审批的事项。\n${drawText}` : '目前没有等您审批的事项。')];
     const shown = waiting.slice(0, ctx.pageSize);
     const lines = shown.map((a, i) =>
       `${i + 1}. ${KIND_LABELS[a.kind]} ${a.subject}｜${a.title}｜${a.steps[a.current].label}｜${unitName(a.requesterDepartment)}提交，${day(a.waitingSince)}起等待`);
     const more = waiting.length > shown.length ? `\n（共${waiting.length}项，仅显示前${shown.length}项）` : '';
     const cards: Reply[] = shown.map((a) => ({ kind: 'card', card: approvalCard(a, ctx.caller.userId) }));
-    return [text(`等您审批的事项：\n${lines.join('\n')}${more}`), ...cards];
+    return [text(`等您审批的事项：\n${lines.join('\n')}${more}${drawText ? `\n${drawText}` : ''}`), ...cards];
   },
 };

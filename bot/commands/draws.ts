@@ -6,8 +6,8 @@
  * 抽取记录, 我的任务, 任务 and 联合检查 show what was drawn.
  */
 import ExcelJS from 'exceljs';
-import { beijingDate } from '../../src/domain/calendar';
-import { DRAW_RULES_VERSION, type AssignedOfficer, type DrawAnnouncement } from '../../src/domain/draw';
+import { beijingDate, beijingTime } from '../../src/domain/calendar';
+import { DRAW_RULES_VERSION, outlookLines, type AssignedOfficer, type DrawAnnouncement, type TeamOutlook } from '../../src/domain/draw';
 import { unitName } from '../../src/domain/organisation';
 import { formatSampling } from '../../src/domain/plan';
 import { POOL_LABELS } from '../../src/domain/pools';
@@ -32,7 +32,7 @@ export function taskLine(t: TaskDoc, i: number): string {
 }
 
 /** The commitment, posted before the result (docs/draw.md §1). */
-export function commitmentMarkdown(a: DrawAnnouncement, lead = '即将抽取，先公布以下承诺：'): string {
+export function commitmentMarkdown(a: DrawAnnouncement, lead = '即将抽取，先公布以下承诺：', outlook?: TeamOutlook): string {
   return [
     `计划 ${a.planNo}（${POOL_LABELS[a.pool]}）${lead}`,
     `- 对象范围：${a.filter}`,
@@ -42,7 +42,10 @@ export function commitmentMarkdown(a: DrawAnnouncement, lead = '即将抽取，�
     `- 种子承诺值：${a.seedCommitment}`,
     `- 人员名录摘要：${a.rosterDigest}`,
     `- 规则版本：${a.rulesVersion}`,
-    '种子随抽取结果公布，任何人可核对其 SHA-256 是否等于承诺值。',
+    ...(a.announcedAt ? [`- 公布时间：${beijingTime(new Date(a.announcedAt))}（北京时间）`] : []),
+    `- 公布摘要：${a.announcementDigest}（以上各项的 SHA-256，见 docs/draw.md §1）`,
+    '种子随抽取结果公布，任何人可核对其 SHA-256 是否等于承诺值；导出的公开记录若有任何一项被改动，公布摘要即对不上。',
+    ...(outlook ? ['检查人员（按人员名录）：', ...outlookLines(outlook)] : []),
   ].join('\n');
 }
 
@@ -129,7 +132,7 @@ export const drawPlan: Command = {
     if (rest.length === 1 && TWO_STEP_WORDS.includes(rest[0])) return commitOnly(planNo, ctx);
     const o = await ctx.services.draws.draw(ctx.caller, planNo, rest.join(' ') || undefined);
     const title = `抽取承诺 ${o.plan.planNo}`;
-    const commitment = commitmentMarkdown(o.announcement);
+    const commitment = commitmentMarkdown(o.announcement, undefined, o.outlook);
     // Commitment first, everywhere; then the result with the seed and the list.
     const first = ctx.announcer ? await announceAll(ctx, o.announceTo, { title, markdown: commitment }) : [];
     const { result } = await publishResult(ctx, o);
@@ -145,7 +148,7 @@ export const drawPlan: Command = {
 async function commitOnly(planNo: string, ctx: CommandContext) {
   const o = await ctx.services.draws.commit(ctx.caller, planNo);
   const commitment = [
-    commitmentMarkdown(o.announcement, `已公布抽取承诺（抽取编号 ${o.draw.drawNo}），待会上读出公开值后开奖：`),
+    commitmentMarkdown(o.announcement, `已公布抽取承诺（抽取编号 ${o.draw.drawNo}），待会上读出公开值后开奖：`, o.outlook),
     `开奖：发送“开奖 ${o.draw.drawNo} <公开值>”，有效种子 = SHA-256(种子:公开值)。`,
   ].join('\n');
   const reached = ctx.announcer ? await announceAll(ctx, o.announceTo, { title: `抽取承诺 ${o.plan.planNo}`, markdown: commitment }) : [];
@@ -217,9 +220,16 @@ export const voidDraw: Command = {
     const unrevealed = r.draw.record ? '' : `作废前尚未开奖，现公布种子 ${r.draw.seed ?? '（无）'}，其 SHA-256 应等于承诺值 ${r.draw.seedCommitment}。`;
     const msg = `抽取 ${r.draw.drawNo} 已作废（理由：${r.draw.voidReason}）。${unrevealed}取消任务 ${r.cancelled.length} 个${r.kept.length ? `；${r.kept.length} 个联合任务保留其他部门的部分` : ''}。原记录保留可查；计划 ${r.draw.planNo} 可重新抽取。`;
     if (ctx.announcer) await announceAll(ctx, r.draw.departments, { title: `抽取作废 ${r.draw.drawNo}`, markdown: msg });
+    const taskText = (ts: typeof r.cancelled) => ts.map((t) => `${t.taskNo}（${t.entityName || t.creditCode}）`).join('、');
+    const head = `抽取 ${r.draw.drawNo}（计划 ${r.draw.planNo}）已由联席办${ctx.caller.name}作废，理由：${r.draw.voidReason}。`;
     for (const no of r.officerUsers) {
-      const mine = [...r.cancelled, ...r.kept].filter((t) => t.parts.some((p) => p.drawNo === r.draw.drawNo && p.officers.some((o) => o.inspectorNo === no)));
-      if (mine.length) ctx.notify(no, text(`抽取 ${r.draw.drawNo} 已由联席办作废（${r.draw.voidReason}），您的以下检查任务已取消：${mine.map((t) => `${t.taskNo}（${t.entityName || t.creditCode}）`).join('、')}。`));
+      const mine = (ts: typeof r.cancelled) => ts.filter((t) => t.parts.some((p) => p.drawNo === r.draw.drawNo && p.officers.some((o) => o.inspectorNo === no)));
+      const [gone, left] = [mine(r.cancelled), mine(r.kept)];
+      if (gone.length + left.length === 0) continue;
+      ctx.notify(no, text(`${head}${gone.length ? `您的以下检查任务已取消，请勿上门：${taskText(gone)}。` : ''}${left.length ? `您不再参加以下联合检查（其他部门照常检查）：${taskText(left)}。` : ''}`));
+    }
+    for (const userId of r.departmentUsers) {
+      ctx.notify(userId, text(`${head}${r.cancelled.length ? `取消任务 ${r.cancelled.length} 个：${taskText(r.cancelled.slice(0, 10))}${r.cancelled.length > 10 ? ' 等' : ''}；` : ''}${r.kept.length ? `${r.kept.length} 个联合检查任务保留其他部门的部分；` : ''}计划 ${r.draw.planNo} 可重新抽取（抽取记录 ${r.draw.planNo} 可查）。`));
     }
     return [text(msg)];
   },
@@ -290,7 +300,8 @@ export const jointInspections: Command = {
   async run(args, ctx) {
     const year = yearArg(args, ctx);
     const r = await ctx.services.draws.joint(ctx.caller, year);
-    const head = `${year}年检查任务 ${r.open} 个，其中联合检查 ${r.tasks.length} 个，减少上门 ${r.visitsSaved} 次（进一次门、查多项事）。`;
+    const head = `${year}年检查任务 ${r.open} 个，其中联合检查 ${r.tasks.length} 个，减少上门 ${r.visitsSaved} 次（进一次门、查多项事）。\n`
+      + '计法：几个部门一次上门共同检查，本应各去一次，每个联合检查任务减少“参加部门数 − 1”次。';
     if (r.tasks.length === 0) return [text(head)];
     return [text(`${head}\n${r.tasks.slice(0, LIST_IN_CHAT).map(taskLine).join('\n')}${r.tasks.length > LIST_IN_CHAT ? `\n……共 ${r.tasks.length} 个` : ''}`)];
   },

@@ -1,12 +1,13 @@
 /** Short Chinese renderings of registry records for chat. */
-import dayjs from 'dayjs';
+import { beijingDate } from '../../src/domain/calendar';
 import { unitName } from '../../src/domain/organisation';
 import { INSPECTOR_KIND_LABELS } from '../../src/domain/inspector';
 import { POOL_LABELS } from '../../src/domain/pools';
 import type { EntityDoc } from '../../store/repos/entities';
 import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
 
-export const day = (d: Date | undefined): string => (d ? dayjs(d).format('YYYY-MM-DD') : '-');
+/** A stored instant as the Beijing date users live by (never the server's time zone). */
+export const day = (d: Date | undefined): string => (d ? beijingDate(d) : '-');
 
 export function entityLine(e: EntityDoc, i: number): string {
   return `${i + 1}. ${e.name}｜${e.creditCode}｜${e.township || '-'}｜风险${e.riskClass}｜${e.pool}类`;

@@ -8,6 +8,7 @@ import { beijingDate, describeWindows, windowFits, windows } from '../../src/dom
 import { itemKey, type ItemRecord } from '../../src/domain/item';
 import { findUnit, JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisation';
 import { describePlan, parseRatio, sampleSize, type PlanDraft, type Sampling, type TargetFilter } from '../../src/domain/plan';
+import { outlookLines } from '../../src/domain/draw';
 import { POOL_ALIASES, POOL_LABELS, RISK_ALIASES, type Pool, type RiskClass } from '../../src/domain/pools';
 import { hasAny } from '../../src/services/context';
 import { EditConflict } from '../../src/services/plans';
@@ -88,6 +89,10 @@ function draftOf(d: Draft, ctx: CommandContext): PlanDraft {
   };
 }
 
+/** The plan's review chain in words: 部门领导 → 联合部门领导 → 联席办 → 司法局. */
+const chainWords = (joint: readonly string[]) =>
+  ['部门领导', ...joint.map((j) => `${unitName(j)}领导`), '联席办', '司法局'].join(' → ');
+
 async function summary(d: Draft, ctx: CommandContext): Promise<string> {
   const draft = draftOf(d, ctx);
   const checked = await ctx.services.plans.check(ctx.caller, draft, d.editOf);
@@ -96,9 +101,10 @@ async function summary(d: Draft, ctx: CommandContext): Promise<string> {
   lines.push(`预计检查对象：${n} 户，抽取 ${sampleSize(n, draft.sampling)} 户。`);
   if (checked.problems.length) lines.push(`须先修改：\n${checked.problems.map((p, i) => `${i + 1}. ${p.message}`).join('\n')}`);
   if (checked.warnings.length) lines.push(`提示：\n${checked.warnings.map((p) => `· ${p.message}`).join('\n')}`);
+  if (checked.outlook) lines.push(`检查人员（按现有名录预估，R7、R8a）：\n${outlookLines(checked.outlook).join('\n')}`);
   lines.push(checked.problems.length
     ? '请发送“改 <项目>”修改（项目：年度、库、联合部门、对象、事项、比例、时段、专项理由）。'
-    : '回复“提交”报送审批（部门领导 → 联席办 → 司法局，R13）；或“改 <项目>”修改（年度、库、联合部门、对象、事项、比例、时段、专项理由）。');
+    : `回复“提交”报送审批（${chainWords(draft.jointDepartments)}，R13）；或“改 <项目>”修改（年度、库、联合部门、对象、事项、比例、时段、专项理由）。`);
   return lines.join('\n');
 }
 
@@ -253,9 +259,9 @@ async function submit(d: Draft, ctx: CommandContext): Promise<Reply[]> {
   const edit = d.editOf ? { planNo: d.editOf, version: d.editVersion! } : undefined;
   const { plan, change, check } = await ctx.services.plans.submit(ctx.caller, draftOf(d, ctx), edit);
   announceChange(change, ctx);
-  const who = change.deciders.map((u) => u.name).join('、') || '（暂无已登记的部门领导，请联系管理员）';
+  const who = change.deciders.map((u) => u.name).join('、');
   const dup = check.duplicates.length ? `\n提示：与 ${check.duplicates.map((x) => x.number).join('、')} 可能重复，已提示联席办审核（R13）。` : '';
-  return [text(`计划 ${plan.planNo} 已${edit ? '重新' : ''}提交，预计 ${plan.predictedTargets} 户中抽取 ${sampleSize(plan.predictedTargets, plan.sampling)} 户。已送部门领导审批（${who}），之后依次由联席办、司法局审核（R13）。发送“计划 ${plan.planNo}”可查看进度。${dup}`)];
+  return [text(`计划 ${plan.planNo} 已${edit ? '重新' : ''}提交，预计 ${plan.predictedTargets} 户中抽取 ${sampleSize(plan.predictedTargets, plan.sampling)} 户。已送部门领导审批（${who}），之后依次由${chainWords(plan.jointDepartments).split(' → ').slice(1).join('、')}审核（R13）。发送“计划 ${plan.planNo}”可查看进度。${dup}`)];
 }
 
 export const planFlow: Flow = {

@@ -1,12 +1,13 @@
 /**
- * Pool placements in chat (R1, R5): 调库 proposes or places; a C proposal goes
- * to every 联席办 user as a card, and one tap confirms or returns it.
+ * Pool placements in chat (R1, R5): 调库 proposes or places; a C proposal is a
+ * request (TK-<代码>) in the approval engine: every 联席办 user but the proposer
+ * gets a card, it waits in 待办, one tap confirms or returns it, and the
+ * proposer is told the outcome.
  */
 import { POOL_ALIASES, POOL_LABELS } from '../../src/domain/pools';
-import { unitName } from '../../src/domain/organisation';
 import { Refusal } from '../../src/services/context';
-import type { Card } from '../cards/card';
 import { text } from '../types';
+import { announceChange } from './approvals';
 import type { CardAction, Command } from './types';
 
 const USAGE = '调库 <统一社会信用代码> <A类|B类|C类> <理由>';
@@ -21,26 +22,10 @@ export const placeInPool: Command = {
     const reason = rest.join(' ');
     const result = await ctx.services.pools.place(ctx.caller, code, pool, reason);
     if (result.effective) return [text(`已将 ${code.toUpperCase()} 调整至${POOL_LABELS[result.pool]}。`)];
-    const entity = await ctx.services.registry.lookup(ctx.caller, code, 1);
-    const name = entity.kind === 'one' ? entity.entity.name : code.toUpperCase();
-    const office = await ctx.services.users.withRole('office');
-    const card = (userId: string): Card => ({
-      // WeCom task_id: letters, digits and _-@ only, at most 128.
-      cardId: `pool_${code.toUpperCase()}_${Date.now().toString(36)}_${userId}`.replace(/[^A-Za-z0-9_@-]/g, '_').slice(0, 128),
-      title: `${POOL_LABELS[result.pending]}调整待确认`,
-      description: `${unitName(ctx.caller.department)} ${ctx.caller.name} 提出（R1：C类名单由联席办确定）`,
-      fields: [
-        { label: '主体', value: name },
-        { label: '信用代码', value: code.toUpperCase() },
-        { label: '理由', value: reason },
-      ],
-      buttons: [
-        { key: `pool.confirm:${code.toUpperCase()}`, label: '同意', style: 'primary' },
-        { key: `pool.reject:${code.toUpperCase()}`, label: '退回', style: 'danger' },
-      ],
-    });
-    for (const u of office) ctx.notify(u.userId, { kind: 'card', card: card(u.userId) });
-    return [text(`已提出将“${name}”纳入${POOL_LABELS[result.pending]}，已送联席办确认（${office.length}人），确认后生效（R1）。`)];
+    if (result.change) announceChange(result.change, ctx);
+    const n = result.change?.deciders.length ?? 0;
+    const no = result.change ? `（${result.change.approval.subject}）` : '';
+    return [text(`已提出将 ${code.toUpperCase()} 纳入${POOL_LABELS[result.pending]}${no}，已送联席办确认（${n}人），确认后生效（R1）；确认或退回时会告知您。`)];
   },
 };
 
@@ -49,7 +34,8 @@ function decision(approve: boolean): CardAction {
     action: approve ? 'pool.confirm' : 'pool.reject',
     async run(code, ctx) {
       try {
-        const pool = await ctx.services.pools.decide(ctx.caller, code, approve, '');
+        const { pool, change } = await ctx.services.pools.decideRequest(ctx.caller, code, approve, '');
+        if (change) announceChange(change, ctx);
         const verb = approve ? '已同意' : '已退回';
         return {
           replies: [text(`${verb}：${code} 现属${POOL_LABELS[pool]}。`)],

@@ -1,5 +1,5 @@
 /** Registry commands: query a pool, look an entity up, list a department's inspectors and items. */
-import dayjs from 'dayjs';
+import { beijingDate } from '../../src/domain/calendar';
 import { findUnit, unitName } from '../../src/domain/organisation';
 import { POOL_ALIASES, POOL_LABELS, RISK_ALIASES } from '../../src/domain/pools';
 import type { EntityFilter } from '../../store/repos/entities';
@@ -91,7 +91,7 @@ export const listInspectors: Command = {
     if ('error' in d) return d.error;
     const people = await ctx.services.registry.inspectors(ctx.caller, d.code);
     if (people.length === 0) return [text(`${unitName(d.code)}尚未登记执法检查人员，请先导入人员名录`)];
-    const today = dayjs().format('YYYY-MM-DD');
+    const today = beijingDate(ctx.services.clock());
     const shown = people.slice(0, ctx.pageSize * 3);
     const officers = people.filter((p) => p.active && p.kind !== 'expert' && p.certificateNo && (p.certificateExpiry ?? '') >= today).length;
     const more = people.length > shown.length ? `\n…共 ${people.length} 人，仅显示前 ${shown.length} 人` : '';

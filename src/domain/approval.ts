@@ -38,6 +38,18 @@ export interface Approval {
   version: number;
   /** When the current step started waiting (for reminders). */
   waitingSince: Date;
+  /** Earlier rounds (returned, then submitted again), oldest first: every decision stays visible (R20). */
+  earlier?: EarlierStep[];
+}
+
+/** A step of an earlier round, with the round's number (1 = the first submission). */
+export interface EarlierStep extends Step {
+  round: number;
+}
+
+/** Which round the current steps are: earlier rounds + 1. */
+export function roundOf(a: Pick<Approval, 'earlier'>): number {
+  return (a.earlier ?? []).reduce((m, s) => Math.max(m, s.round), 0) + 1;
 }
 
 export type Decision =
@@ -60,18 +72,61 @@ export function currentDecider(a: Approval): string {
   const s = a.steps[a.current];
   if (!s) return '';
   // The 司法局's reviewer is the bureau itself: "县司法局", not "县司法局司法局审核".
-  return s.role === 'justice' ? unitName(s.department) : `${unitName(s.department)}${ROLE_LABELS[s.role]}`;
+  return deciderOf(s);
 }
 
 /** Only the designated role of the current step's department decides; nobody decides their own request. */
 export function mayDecide(a: Approval, actor: Actor): { ok: true } | { ok: false; message: string; rule?: string } {
   const step = a.steps[a.current];
   if (a.status !== 'pending' || !step) return { ok: false, message: `该申请${OUTCOME_WORDS[a.status as 'approved' | 'rejected']}，无需重复操作` };
-  if (actor.userId === a.requestedBy) return { ok: false, message: '不能审批自己提交的申请，请由审批人处理', rule: 'R20' };
+  if (actor.userId === a.requestedBy) return { ok: false, message: '依据规则 R20：不能审批自己提交的申请，请由其他审批人处理', rule: 'R20' };
   if (!actor.roles.includes(step.role) || actor.department !== step.department) {
     return { ok: false, message: `此步骤（${step.label}）应由${currentDecider(a)}审批，您无权操作` };
   }
+  const own = a.steps.find((s, i) => i !== a.current && s.by === actor.userId);
+  if (own) {
+    return { ok: false, rule: 'R20', message: `依据规则 R20：您已审批本申请的“${own.label}”一步，同一人只能审批一个申请中的一步；此步骤请由${currentDecider(a)}的其他人员审批` };
+  }
   return { ok: true };
+}
+
+/** Someone who might decide a step: a registered user. */
+export interface Candidate {
+  userId: string;
+  department: string;
+  roles: readonly Role[];
+  active: boolean;
+}
+
+const eligible = (u: Candidate, s: StepSpec, requestedBy: string) =>
+  u.active && u.userId !== requestedBy && u.department === s.department && u.roles.includes(s.role);
+
+/**
+ * Can every step be decided by a different person, none of them the requester (R20)?
+ * Returns the index of a step that cannot be staffed, or -1. Steps are matched to
+ * distinct users (augmenting paths; a handful of steps and users).
+ */
+export function unstaffedStep(steps: readonly StepSpec[], users: readonly Candidate[], requestedBy: string): number {
+  const assigned = new Map<string, number>(); // userId → step
+  const tryStep = (i: number, seen: Set<string>): boolean => {
+    for (const u of users) {
+      if (seen.has(u.userId) || !eligible(u, steps[i], requestedBy)) continue;
+      seen.add(u.userId);
+      const holder = assigned.get(u.userId);
+      if (holder === undefined || tryStep(holder, seen)) {
+        assigned.set(u.userId, i);
+        return true;
+      }
+    }
+    return false;
+  };
+  for (let i = 0; i < steps.length; i++) if (!tryStep(i, new Set())) return i;
+  return -1;
+}
+
+/** Who decides a step, in words (as currentDecider). */
+export function deciderOf(s: StepSpec): string {
+  return s.role === 'justice' ? unitName(s.department) : `${unitName(s.department)}${ROLE_LABELS[s.role]}`;
 }
 
 export function decide(a: Approval, actor: Actor & { name?: string }, approve: boolean, comment: string, at: Date): Decision {

@@ -32,6 +32,11 @@ export function beijingDate(at: Date): string {
   return new Date(at.getTime() + CST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** The Beijing date and time of an instant, as 'YYYY-MM-DD HH:mm'. */
+export function beijingTime(at: Date): string {
+  return new Date(at.getTime() + CST_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}
+
 /** The months a pool may be inspected in that year; undefined for C (any time). */
 export function windowMonths(pool: Pool, year: number, cal: CalendarConfig = R10_CALENDAR): Month[] | undefined {
   if (pool === 'C') return undefined;

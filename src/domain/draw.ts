@@ -597,6 +597,93 @@ function specialtyFailure(code: string, st: DeptState, s: string, roster: Roster
   return { ok: false, creditCode: code, department: st.code, constraint: 'specialty', rule: 'R7', message: `主体 ${code}：${message}` };
 }
 
+// ---------------------------------------------------------------------------
+// Team outlook: what the officer draw will look like, before it is made
+// ---------------------------------------------------------------------------
+
+/** One department's side of the teams for k entities. */
+export interface DepartmentOutlook {
+  department: string;
+  /** Officers who may be drawn (valid certificate; in the joint pool for A, R8). */
+  officers: number;
+  /** Officers the department sends to each entity. */
+  perEntity: number;
+  /** Each required specialty with the officers and experts holding it (R7). */
+  specialties: { specialty: string; officers: number; experts: number }[];
+  /** The highest number of entities one officer is expected to get. */
+  highestLoad: number;
+}
+
+export interface TeamOutlook {
+  k: number;
+  departments: DepartmentOutlook[];
+  /** Plain-words warnings, each with what to do: the draw is possible but not fair in practice. */
+  warnings: string[];
+  /** Why teams cannot be formed at all (the draw would fail): each with its rule. */
+  impossible: { rule: string; message: string }[];
+}
+
+/**
+ * Per department, how many officers may be drawn, how many each entity needs and the
+ * highest expected load (the even share ceil(k × q / E), or ceil(k / H) for a specialty
+ * that only H officers hold, whichever is larger: those H go to every entity needing it).
+ * Warns when the officer draw is not random in practice (one or two candidates) or the
+ * load exceeds `maxLoad`; says when no team can be formed.
+ */
+export function teamOutlook(basis: AssignmentBasis, k: number, maxLoad: number): TeamOutlook {
+  const q = basis.perDepartment;
+  const out: TeamOutlook = { k, departments: [], warnings: [], impossible: [] };
+  const widen = basis.pool === 'A' ? '、把更多人员列入联合检查人员库（R8）' : '';
+  for (const d of basis.departments) {
+    const name = unitName(d);
+    const mine = basis.roster.filter((o) => o.department === d && (basis.pool !== 'A' || o.jointPool));
+    const officers = mine.filter((o) => !o.expert && o.certificateValid);
+    const specialties = (own(basis.requiredSpecialties, d) ?? []).map((s) => ({
+      specialty: s,
+      officers: officers.filter((o) => o.specialties.includes(s)).length,
+      experts: mine.filter((o) => o.expert && o.specialties.includes(s)).length,
+    }));
+    const shares = [ceilDiv(k * q, officers.length), ...specialties.filter((s) => s.officers > 0).map((s) => ceilDiv(k, s.officers))];
+    const highestLoad = k === 0 ? 0 : Math.min(k, Math.max(...shares));
+    out.departments.push({ department: d, officers: officers.length, perEntity: q, specialties, highestLoad });
+    if (k === 0) continue;
+    if (officers.length < q) {
+      out.impossible.push({
+        rule: 'R8a',
+        message: `${name}可派的有效执法证人员只有 ${officers.length} 名，每户须派 ${q} 名（R8a${basis.pool === 'A' ? '；A类只从联合检查人员库派员，R8' : ''}），组不成检查组：请先登记或导入执法人员${widen}`,
+      });
+      continue;
+    }
+    for (const s of specialties) {
+      if (s.officers === 0 && s.experts === 0) {
+        out.impossible.push({ rule: 'R7', message: `${name}没有具备“${s.specialty}”专长的有效执法证人员或专家（R7），需要该专长的事项无人能查：请增加具备该专长的人员或专家，或去掉该事项` });
+      }
+    }
+    if (officers.length <= 2) {
+      out.warnings.push(`${name}只有 ${officers.length} 名可派的执法人员，每户派 ${q} 名：${officers.length <= q ? '每户都是同样的人' : '几乎每户都是同样的人'}，人员抽取实际上不随机。请增加执法人员或专家${widen}`);
+    } else {
+      for (const s of specialties) {
+        if (s.officers > 0 && s.officers <= 2 && k > s.officers) {
+          out.warnings.push(`${name}具备“${s.specialty}”专长的执法人员只有 ${s.officers} 名，每户都由他们检查（每人约 ${ceilDiv(k, s.officers)} 户），这部分人员抽取实际上不随机。请增加具备该专长的执法人员或专家（R7），或降低抽取比例`);
+        }
+      }
+    }
+    if (highestLoad > maxLoad) {
+      out.warnings.push(`${name}每名执法人员最多约 ${highestLoad} 户，超过每个检查期 ${maxLoad} 户的上限。请增加执法人员或专家${widen}，或降低抽取比例`);
+    }
+  }
+  return out;
+}
+
+/** The outlook in a few chat lines: one per department, then the warnings. */
+export function outlookLines(o: TeamOutlook): string[] {
+  const lines = o.departments.map((d) => {
+    const sp = d.specialties.map((s) => `“${s.specialty}”专长 ${s.officers} 名${s.experts ? `（另有专家 ${s.experts} 名）` : ''}`).join('，');
+    return `- ${unitName(d.department)}：可派执法人员 ${d.officers} 名，每户派 ${d.perEntity} 名${sp ? `，${sp}` : ''}；每人最多约 ${d.highestLoad} 户`;
+  });
+  return [...lines, ...o.warnings.map((w) => `⚠ ${w}`)];
+}
+
 /** assignmentBasis + assignmentInputs + assignFromInputs, for callers holding inspector records. */
 export function assignOfficers(selection: readonly string[], params: AssignmentParams, rng: Rng): AssignmentResult {
   return assignFromInputs(selection, assignmentInputs(params, assignmentBasis(params), selection), rng);
@@ -619,6 +706,27 @@ export interface DrawAnnouncement {
   seedCommitment: string;
   /** Digest of the assignment basis (roster and settings), see rosterDigest. */
   rosterDigest: string;
+  /** When the commitment was announced (ISO 8601, UTC); '' when none was given. */
+  announcedAt: string;
+  /** SHA-256 over every field above (announcementDigest): editing any of them is detected. */
+  announcementDigest: string;
+}
+
+/** The announced fields in the order the digest binds them (docs/draw.md §1.5). */
+export const ANNOUNCED_FIELDS = [
+  'rulesVersion', 'planNo', 'pool', 'filter', 'sampling', 'n', 'k', 'snapshotDigest', 'seedCommitment', 'rosterDigest', 'announcedAt',
+] as const;
+
+const samplingText = (s: SamplingRule): string => ('count' in s ? `count:${s.count}` : `ratioPermille:${s.ratioPermille}`);
+
+/**
+ * The announcement digest: SHA-256 of the JSON array of [field, value] pairs in
+ * ANNOUNCED_FIELDS order, every value a string (numbers in decimal, the sampling
+ * rule as "ratioPermille:50" or "count:3").
+ */
+export function announcementDigest(a: Omit<DrawAnnouncement, 'announcementDigest'>): string {
+  const value = (f: (typeof ANNOUNCED_FIELDS)[number]): string => (f === 'sampling' ? samplingText(a.sampling) : String(a[f] ?? ''));
+  return sha256Hex(JSON.stringify(ANNOUNCED_FIELDS.map((f) => [f, value(f)])));
 }
 
 /** Kept by the service between commit and draw; the seed itself is not in it. */
@@ -645,6 +753,8 @@ export interface CommitParams {
   snapshot: readonly string[];
   seed: string;
   assignment: AssignmentParams;
+  /** When the commitment is announced (ISO 8601); bound into the announcement digest. */
+  announcedAt?: string;
 }
 
 /** Step 1: everything that is announced before the draw. */
@@ -655,7 +765,7 @@ export function commitDraw(p: CommitParams): DrawCommitment {
     if (snapshot[i] === snapshot[i - 1]) throw new RangeError(`快照中主体重复：${snapshot[i]}`);
   }
   const basis = assignmentBasis(p.assignment);
-  return {
+  const announced = {
     rulesVersion: DRAW_RULES_VERSION,
     planNo: p.planNo,
     pool: p.pool,
@@ -666,15 +776,15 @@ export function commitDraw(p: CommitParams): DrawCommitment {
     snapshotDigest: snapshotDigest(snapshot),
     seedCommitment: seedCommitment(p.seed),
     rosterDigest: rosterDigest(basis),
-    snapshot,
-    basis,
+    announcedAt: p.announcedAt ?? '',
   };
+  return { ...announced, announcementDigest: announcementDigest(announced), snapshot, basis };
 }
 
 /** The announcement's fields alone, for posting. */
 export function announcementOf(c: DrawAnnouncement): DrawAnnouncement {
-  const { rulesVersion, planNo, pool, filter, sampling, n, k, snapshotDigest: sd, seedCommitment: sc, rosterDigest: rd } = c;
-  return { rulesVersion, planNo, pool, filter, sampling, n, k, snapshotDigest: sd, seedCommitment: sc, rosterDigest: rd };
+  const { rulesVersion, planNo, pool, filter, sampling, n, k, snapshotDigest: sd, seedCommitment: sc, rosterDigest: rd, announcedAt, announcementDigest: ad } = c;
+  return { rulesVersion, planNo, pool, filter, sampling, n, k, snapshotDigest: sd, seedCommitment: sc, rosterDigest: rd, announcedAt, announcementDigest: ad };
 }
 
 export type DrawResult = { ok: true; record: DrawRecord } | AssignmentFailure;
@@ -789,14 +899,23 @@ function verifyUnsafe(r: DrawRecord, inputs: VerifyInputs): VerifyResult {
   }
   const announced = inputs.announced ?? {};
   const fields: [keyof DrawAnnouncement, string][] = [
+    ['announcementDigest', '公布摘要'],
     ['planNo', '计划编号'], ['pool', '库'], ['filter', '筛选条件'], ['n', '主体总数n'], ['k', '抽取数量k'],
-    ['snapshotDigest', '快照摘要'], ['seedCommitment', '种子承诺值'], ['rosterDigest', '人员名录摘要'],
+    ['snapshotDigest', '快照摘要'], ['seedCommitment', '种子承诺值'], ['rosterDigest', '人员名录摘要'], ['announcedAt', '公布时间'],
   ];
   for (const [key, label] of fields) {
     const v = announced[key];
     if (v !== undefined && v !== r[key]) {
       return { ok: false, first: `${label}与事先公布的不一致：公布为${String(v)}，记录为${String(r[key])}` };
     }
+  }
+  // Every announced field is bound by the announcement digest: an edited plan number, filter or time shows here.
+  const ad = announcementDigest(r);
+  if (ad !== r.announcementDigest) {
+    return {
+      ok: false,
+      first: `公布摘要不一致：记录为${r.announcementDigest}，按记录中的计划编号、库、筛选条件、抽取规则、n、k、快照摘要、种子承诺值、人员名录摘要、规则版本和公布时间重算为${ad}，其中有内容被改动过`,
+    };
   }
   if (inputs.snapshot) {
     const other = sortSnapshot(inputs.snapshot);

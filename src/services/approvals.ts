@@ -6,7 +6,8 @@
  * audited (R20). Plans, filings and pool changes all go through here.
  */
 import { beijingDate } from '../domain/calendar';
-import { createApproval, decide, mayDecide, overdue, type ApprovalKind, type StepSpec } from '../domain/approval';
+import { createApproval, decide, deciderOf, mayDecide, overdue, roundOf, unstaffedStep, type ApprovalKind, type StepSpec } from '../domain/approval';
+import { ROLE_LABELS } from '../domain/organisation';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { UserDoc } from '../../store/repos/org';
 import { Refusal, type Caller, type Deps } from './context';
@@ -36,12 +37,36 @@ export interface AlreadyDecided {
   event: 'already';
 }
 
+/**
+ * What a kind of request does when its last step is decided (a pool placement moves the
+ * entity). It runs before the decision is written and may refuse; then nothing is written.
+ */
+export type DecisionEffect = (caller: Caller, approval: ApprovalDoc, approve: boolean, comment: string) => Promise<void>;
+
 export function approvalService({ repos, now }: Deps) {
+  const effects = new Map<ApprovalKind, DecisionEffect>();
+
   async function deciders(a: ApprovalDoc): Promise<UserDoc[]> {
     const step = a.steps[a.current];
     if (a.status !== 'pending' || !step) return [];
-    return (await repos.org.users()).filter((u) =>
-      u.active && u.department === step.department && u.roles.includes(step.role) && u.userId !== a.requestedBy);
+    return (await repos.org.users()).filter((u) => mayDecide(a, u).ok && u.active);
+  }
+
+  /**
+   * R20: every step must have someone who may decide it — not the requester, and not a person
+   * deciding another step of the same request. Otherwise the request is refused before anything
+   * is written, saying whom to register, instead of waiting for nobody.
+   */
+  async function ensureStaffed(steps: StepSpec[], requester: Caller): Promise<void> {
+    const users = await repos.org.users();
+    const i = unstaffedStep(steps, users, requester.userId);
+    if (i < 0) return;
+    const s = steps[i];
+    const who = deciderOf(s);
+    const registered = users.filter((u) => u.active && u.department === s.department && u.roles.includes(s.role)).length;
+    throw new Refusal(
+      `依据规则 R20：“${s.label}”须由${who}中提交人以外、且不审批本申请其他步骤的人员办理，目前无人可办（已登记${registered}人），申请未提交。`
+      + `请先登记${registered ? '另一位' : ''}${who}人员（npm run cli -- user add … --roles ${s.role}，角色：${ROLE_LABELS[s.role]}），再提交。`, 'R20');
   }
 
   async function load(subject: string): Promise<ApprovalDoc> {
@@ -52,11 +77,26 @@ export function approvalService({ repos, now }: Deps) {
 
   return {
     deciders,
+    ensureStaffed,
+    /** Registers what deciding the last step of a kind of request does (see DecisionEffect). */
+    onDecide(kind: ApprovalKind, effect: DecisionEffect): void {
+      effects.set(kind, effect);
+    },
+    /** Refuses (as deciding would) when this caller may not decide the request's current step now. */
+    async mayDecideNow(caller: Caller, subject: string): Promise<ApprovalDoc> {
+      const a = await load(subject);
+      const may = mayDecide(a, caller);
+      if (!may.ok) throw new Refusal(may.message, may.rule);
+      return a;
+    },
     get: (subject: string) => repos.approvals.get(subject),
     many: (subjects: string[]) => repos.approvals.many(subjects),
 
     /** Opens the request; opening the same subject again (a retry) returns the existing one unchanged. */
     async open(req: ApprovalRequest): Promise<ApprovalChange> {
+      const existing = await repos.approvals.get(req.subject);
+      if (existing) return { approval: existing, event: 'submitted', deciders: await deciders(existing) };
+      await ensureStaffed(req.steps, req.requester);
       const at = now();
       const doc: ApprovalDoc = {
         ...createApproval(req.kind, req.subject, req.requester.userId, req.steps, at),
@@ -76,14 +116,21 @@ export function approvalService({ repos, now }: Deps) {
       return { approval: doc, event: 'submitted', deciders: await deciders(doc) };
     },
 
-    /** Starts a returned request over (the subject was edited and submitted again); refused unless it was returned. */
-    async reopen(req: ApprovalRequest): Promise<ApprovalChange> {
+    /**
+     * Starts a returned request over (the subject was edited and submitted again); refused unless
+     * it was returned (or, with `afterApproval`, finished either way). The earlier rounds stay in
+     * the history with their decisions and comments (R20).
+     */
+    async reopen(req: ApprovalRequest, opts: { afterApproval?: boolean } = {}): Promise<ApprovalChange> {
       const before = await repos.approvals.get(req.subject);
       if (!before) return this.open(req);
-      if (before.status !== 'rejected') throw new Refusal(`${req.subject} 不是被退回状态，不能重新提交`);
+      if (before.status === 'pending' || (before.status === 'approved' && !opts.afterApproval)) throw new Refusal(`${req.subject} 不是被退回状态，不能重新提交`);
+      await ensureStaffed(req.steps, req.requester);
       const at = now();
+      const round = roundOf(before);
       const doc: ApprovalDoc = {
         ...createApproval(req.kind, req.subject, req.requester.userId, req.steps, at),
+        earlier: [...(before.earlier ?? []), ...before.steps.map((s) => ({ ...s, round }))],
         version: before.version + 1,
         title: req.title, requesterDepartment: req.requester.department, fields: req.fields, flags: req.flags ?? [],
       };
@@ -111,6 +158,8 @@ export function approvalService({ repos, now }: Deps) {
         const at = now();
         const d = decide(a, caller, approve, note, at);
         if (!d.ok) throw new Refusal(d.message, d.rule);
+        const effect = effects.get(a.kind);
+        if (effect && d.event !== 'advanced') await effect(caller, a, approve, note);
         const next: ApprovalDoc = { ...a, ...d.approval, remindedAt: undefined };
         if (!(await repos.approvals.replace(next, a.version))) {
           // Changed meanwhile: a colleague decided (then the next read shows it), or a comment was added (then decide again).

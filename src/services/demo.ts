@@ -16,6 +16,7 @@ import type { EntityRecord } from '../domain/entity';
 import type { InspectorKind, InspectorRecord } from '../domain/inspector';
 import type { ItemRecord } from '../domain/item';
 import { JOINT_OFFICE_HOST, MEMBER_UNITS, unitName, type Role } from '../domain/organisation';
+import { beijingDate } from '../domain/calendar';
 import { POOL_LABELS, type EntityKind, type Pool, type RiskClass } from '../domain/pools';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { importService } from './importer';
@@ -314,6 +315,20 @@ interface UserSpec {
   dingtalkStaffId: string;
 }
 
+/**
+ * A leader for every other member unit: any unit can be a plan's joint department, and its
+ * leader confirms taking part (a step of the plan's approval), so the demo has one each.
+ */
+function otherLeaders(): UserSpec[] {
+  const surnames = '陈张刘杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾';
+  const given = ['建平', '志强', '海燕', '国华', '小红', '文军', '丽萍', '永明', '春生', '秀英'];
+  return MEMBER_UNITS.filter((u) => !['SCJGJ', 'XFJYDD', 'YJGLJ'].includes(u.code)).map((u, i) => ({
+    userId: `${u.code.toLowerCase()}.leader`, name: `${surnames[i % surnames.length]}${given[(i * 3) % given.length]}`,
+    department: u.code, roles: ['leader'] as Role[],
+    wecomUserId: `${u.code}Leader`, dingtalkStaffId: `1129${String(20 + i).padStart(2, '0')}010002`,
+  }));
+}
+
 /** The demo users; the inspector user's id is its inspector number (that is the link to the directory). */
 const USERS: UserSpec[] = [
   { userId: 'scj.official', name: '周晓燕', department: 'SCJGJ', roles: ['official'], wecomUserId: 'ZhouXiaoYan', dingtalkStaffId: '112901010001' },
@@ -323,6 +338,11 @@ const USERS: UserSpec[] = [
   { userId: 'xf.official', name: '吴海涛', department: 'XFJYDD', roles: ['official'], wecomUserId: 'WuHaiTao', dingtalkStaffId: '112912010001' },
   { userId: 'xf.leader', name: '占建军', department: 'XFJYDD', roles: ['leader'], wecomUserId: 'ZhanJianJun', dingtalkStaffId: '112912010002' },
   { userId: 'yj.official', name: '胡文斌', department: 'YJGLJ', roles: ['official'], wecomUserId: 'HuWenBin', dingtalkStaffId: '112909010001' },
+  // R20: a second 联席办 member reviews what the first drafts or proposes, and each unit an official
+  // plans for has a leader, so every request the demo can start can finish.
+  { userId: 'lxb.office2', name: '方文静', department: 'SCJGJ', roles: ['office'], wecomUserId: 'FangWenJing', dingtalkStaffId: '112901010004' },
+  { userId: 'yj.leader', name: '叶建华', department: 'YJGLJ', roles: ['leader'], wecomUserId: 'YeJianHua', dingtalkStaffId: '112909010002' },
+  ...otherLeaders(),
   { userId: 'admin', name: '李振宇', department: 'SCJGJ', roles: ['admin'], wecomUserId: 'LiZhenYu', dingtalkStaffId: '112901019999' },
 ];
 const OFFICE_USER = 'lxb.office';
@@ -383,7 +403,7 @@ function orgCodeCheck(digits: string): string {
 }
 
 /** China's calendar day for an instant (the county works on UTC+8). */
-const chinaDay = (d: Date): string => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+const chinaDay = beijingDate;
 const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**

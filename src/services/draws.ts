@@ -8,8 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { beijingDate } from '../domain/calendar';
+import { DEFAULT_POLICY } from './policy';
 import {
-  announcementOf, commitDraw, effectiveSeed, isSeed, requiredSpecialtiesOf, runDraw, seedCommitment, verifyDraw,
+  announcementOf, commitDraw, teamOutlook, type TeamOutlook, effectiveSeed, isSeed, requiredSpecialtiesOf, runDraw, seedCommitment, verifyDraw,
   type AssignmentParams, type DrawAnnouncement, type DrawRecord, type VerifyResult,
 } from '../domain/draw';
 import { itemKey, type ItemRecord } from '../domain/item';
@@ -41,6 +42,8 @@ export interface DrawOutcome {
   draw: DrawDoc & { record: DrawRecord };
   plan: PlanDoc;
   announcement: DrawAnnouncement;
+  /** The teams per department and fairness warnings, posted with the commitment. */
+  outlook: TeamOutlook;
   tasks: DrawTask[];
   /** The selected entities' names and addresses. */
   entities: Map<string, EntitySummary>;
@@ -57,6 +60,7 @@ export interface CommitOutcome {
   draw: DrawDoc;
   plan: PlanDoc;
   announcement: DrawAnnouncement;
+  outlook: TeamOutlook;
   /** The participating departments' group chats. */
   announceTo: string[];
 }
@@ -102,6 +106,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
   const { repos, now } = deps;
   const plans = planService(deps, approvals);
   const random = deps.random ?? ((n: number) => randomBytes(n));
+  const maxLoad = () => (deps.policy ?? DEFAULT_POLICY).maxTasksPerOfficer;
 
   async function load(drawNo: string): Promise<DrawDoc> {
     const d = await repos.draws.get(drawNo.trim().toUpperCase());
@@ -226,11 +231,11 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
 
     // Commit: the seed is fixed before anything is selected.
     const seed = random(32).toString('hex');
-    const commitment = commitDraw({ planNo: plan.planNo, pool: plan.pool, filter: filterText(plan), sampling: plan.sampling, snapshot, seed, assignment });
+    const commitment = commitDraw({ planNo: plan.planNo, pool: plan.pool, filter: filterText(plan), sampling: plan.sampling, snapshot, seed, assignment, announcedAt: at.toISOString() });
     const draw: DrawDoc = {
       drawNo: `${plan.planNo}-${earlier.length + 1}`, planNo: plan.planNo, year: plan.year, department: plan.department, departments,
       pool: plan.pool, status: 'committed', n: commitment.n, k: commitment.k, seedCommitment: commitment.seedCommitment,
-      snapshotDigest: commitment.snapshotDigest, rosterDigest: commitment.rosterDigest, createdBy: caller.userId, createdAt: at,
+      snapshotDigest: commitment.snapshotDigest, rosterDigest: commitment.rosterDigest, announcementDigest: commitment.announcementDigest, createdBy: caller.userId, createdAt: at,
       voidedBy: '', voidReason: '', supersedes: earlier.length ? earlier[earlier.length - 1].drawNo : '',
     };
     return { plan, items, at, eligible, draw, sealed: { seed, commitment, assignment } };
@@ -288,7 +293,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       for (const i of await repos.items.byDepartment(d)) itemNames.set(itemKey(i), i.name);
     }
     return {
-      draw, plan, announcement: announcementOf(record), tasks, entities, itemNames, announceTo,
+      draw, plan, announcement: announcementOf(record), outlook: teamOutlook(record.assignmentInputs, record.k, maxLoad()), tasks, entities, itemNames, announceTo,
       officerUsers: [...perOfficer].map(([userId, list]) => ({ userId, tasks: list })),
     };
   }
@@ -341,7 +346,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
         },
         { at, actor: caller.userId, channel: caller.channel, action: 'draw.commit', target: `plan:${plan.planNo}`, changes: [], note: `抽取编号 ${draw.drawNo}（待开奖）` },
       ]);
-      return { draw, plan, announcement: announcementOf(sealed.commitment), announceTo: draw.departments };
+      return { draw, plan, announcement: announcementOf(sealed.commitment), outlook: teamOutlook(sealed.commitment.basis, sealed.commitment.k, maxLoad()), announceTo: draw.departments };
     },
 
     /**
@@ -412,7 +417,10 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
         const seedOk = d.seed !== undefined && isSeed(d.seed) && seedCommitment(d.seed) === d.seedCommitment;
         return { draw: d, result: seedOk ? { ok: true } : { ok: false, first: `种子承诺值不一致：公布为${d.seedCommitment}，种子为${d.seed ?? '（未公开）'}` } };
       }
-      const announced = { planNo: d.planNo, pool: d.pool, n: d.n, k: d.k, snapshotDigest: d.snapshotDigest, seedCommitment: d.seedCommitment, rosterDigest: d.rosterDigest };
+      const announced = {
+        planNo: d.planNo, pool: d.pool, n: d.n, k: d.k, snapshotDigest: d.snapshotDigest, seedCommitment: d.seedCommitment, rosterDigest: d.rosterDigest,
+        ...(d.announcementDigest ? { announcementDigest: d.announcementDigest } : {}),
+      };
       return { draw: d, result: verifyDraw(d.record, { announced }) };
     },
 
@@ -421,7 +429,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
      * its tasks are cancelled, or lose its part where another draw joined them;
      * the plan may then be drawn again. Audited (R20).
      */
-    async void(caller: Caller, drawNo: string, reason: string): Promise<{ draw: DrawDoc; cancelled: TaskDoc[]; kept: TaskDoc[]; officerUsers: string[] }> {
+    async void(caller: Caller, drawNo: string, reason: string): Promise<{ draw: DrawDoc; cancelled: TaskDoc[]; kept: TaskDoc[]; officerUsers: string[]; departmentUsers: string[] }> {
       if (!hasAny(caller, ['office'])) throw new Refusal('只有联席办可以作废抽取（一个计划只抽取一次，作废须说明理由并留痕，R20）', 'R20');
       const why = reason.trim();
       if (why.length < 2) throw new Refusal('请写明作废理由，例如：作废抽取 JH2026-0001-1 人员名录有误');
@@ -454,9 +462,16 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
         },
         { at, actor: caller.userId, channel: caller.channel, action: 'draw.void', target: `plan:${d.planNo}`, changes: [], note: `抽取编号 ${d.drawNo}：${why}` },
       ]);
-      const users = new Set((await repos.org.users()).filter((u) => u.active).map((u) => u.userId));
+      const active = (await repos.org.users()).filter((u) => u.active);
+      const users = new Set(active.map((u) => u.userId));
       const officerUsers = [...new Set((d.record?.assignment ?? []).flatMap((t) => t.officers.map((o) => o.inspectorNo)))].filter((no) => users.has(no));
-      return { draw: { ...d, status: 'voided', voidedBy: caller.userId, voidedAt: at, voidReason: why, ...(seed ? { seed } : {}) }, cancelled, kept, officerUsers };
+      // The departments told in person (also where no group robot is set): the draw's, and those whose joint visits changed.
+      const told = new Set([...d.departments, ...kept.flatMap((t) => t.departments)]);
+      const departmentUsers = active
+        .filter((u) => u.userId !== caller.userId && !officerUsers.includes(u.userId)
+          && ((told.has(u.department) && u.roles.some((r) => r === 'official' || r === 'leader')) || u.userId === d.createdBy))
+        .map((u) => u.userId);
+      return { draw: { ...d, status: 'voided', voidedBy: caller.userId, voidedAt: at, voidReason: why, ...(seed ? { seed } : {}) }, cancelled, kept, officerUsers, departmentUsers };
     },
 
     /**
@@ -481,9 +496,30 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       if (!hasAny(caller, ['office', 'justice', 'admin'])) throw new Refusal('联合检查情况由联席办查看（R2、R3）');
       const all = (await repos.tasks.forYear(year)).filter((t) => t.status === 'open');
       const joint = all.filter((t) => t.departments.length > 1);
-      // Each draw that joined an existing visit instead of making its own saved one visit.
-      const visitsSaved = all.reduce((n, t) => n + new Set(t.parts.map((p) => p.drawNo)).size - 1, 0);
+      // One visit instead of one per department: a task of d departments saves d − 1 visits, whether
+      // the departments drew it together (a joint plan) or their separate draws were merged.
+      const visitsSaved = all.reduce((n, t) => n + Math.max(0, t.departments.length - 1), 0);
       return { tasks: joint, open: all.length, visitsSaved };
+    },
+
+    /**
+     * What waits for this caller to draw (for 待办): approved plans of this year they may draw
+     * whose window has not ended and that have no draw yet, and committed draws waiting for 开奖.
+     */
+    async waiting(caller: Caller): Promise<{ toDraw: PlanDoc[]; toReveal: { drawNo: string; planNo: string; createdAt: Date }[] }> {
+      if (!hasAny(caller, ['official', 'leader', 'office'])) return { toDraw: [], toReveal: [] };
+      const today = beijingDate(now());
+      const year = Number(today.slice(0, 4));
+      const may = (pool: string, department: string) =>
+        pool === 'A' ? hasAny(caller, ['office']) : department === caller.department && hasAny(caller, ['official', 'leader']);
+      const [yearPlans, draws] = await Promise.all([repos.plans.forYear(year), repos.draws.briefForYear(year)]);
+      const candidates = yearPlans.filter((p) => may(p.pool, p.department) && p.window.to >= today);
+      const approved = new Set((await approvals.many(candidates.map((p) => p.planNo))).filter((a) => a.status === 'approved').map((a) => a.subject));
+      const drawn = new Set(draws.filter((d) => d.status === 'done' || d.status === 'committed').map((d) => d.planNo));
+      return {
+        toDraw: candidates.filter((p) => approved.has(p.planNo) && !drawn.has(p.planNo)),
+        toReveal: draws.filter((d) => d.status === 'committed' && may(d.pool, d.department)).map(({ drawNo, planNo, createdAt }) => ({ drawNo, planNo, createdAt })),
+      };
     },
 
     /** Item names for a task's form. */

@@ -215,6 +215,7 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
       if (decision.kind !== 'needed') throw new Error('unreachable');
       const at = now();
       const year = beijingDate(at).slice(0, 4);
+      await approvals.ensureStaffed(FILING_STEPS(caller.department), caller); // R20: refused before anything is written
       const seq = await repos.counters.next(`filing:${year}`);
       const reason: FilingReason = decision.reason;
       const filing: FilingDoc = {

@@ -1,7 +1,7 @@
 /**
  * Annual and special plans (R2, R6, R9, R10, R12, R13): predict the targets,
- * check the draft, submit it into the three-step approval (department leader →
- * 联席办 → 司法局), and show plans with their history. Edits are guarded by the
+ * check the draft, submit it into its approval (department leader → each joint
+ * department's leader → 联席办 → 司法局), and show plans with their history. Edits are guarded by the
  * plan's version, so two officials cannot overwrite each other silently.
  */
 import { beijingDate } from '../domain/calendar';
@@ -9,6 +9,7 @@ import { itemKey, type ItemRecord } from '../domain/item';
 import { JOINT_OFFICE_HOST, JUSTICE_DEPT, unitName } from '../domain/organisation';
 import { checkPlan, describePlan, findDuplicates, type PlanCheck, type PlanDraft, type PlanSummary } from '../domain/plan';
 import type { StepSpec } from '../domain/approval';
+import { assignmentBasis, drawSize, requiredSpecialtiesOf, teamOutlook, type TeamOutlook } from '../domain/draw';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { PlanDoc } from '../../store/repos/plans';
 import type { PlanTargets } from '../../store/repos/entities';
@@ -19,8 +20,14 @@ import { hasAny, Refusal, type Caller, type Deps } from './context';
 /** The plan changed under an editor (another edit landed, or it is under review again): the edit is void. */
 export class EditConflict extends Refusal {}
 
-export const PLAN_STEPS = (department: string): StepSpec[] => [
+/**
+ * The plan's review chain (R13, R20): the drafting department's leader; the leader of each
+ * joint department, who agrees to take part and supply officers; 联席办 (when 联席办 drafted
+ * the plan itself, another 联席办 member: nobody reviews their own plan); 司法局.
+ */
+export const PLAN_STEPS = (department: string, jointDepartments: readonly string[] = []): StepSpec[] => [
   { role: 'leader', department, label: '部门领导审批' },
+  ...jointDepartments.filter((d) => d !== department).map((d): StepSpec => ({ role: 'leader', department: d, label: `${unitName(d)}领导确认参加联合检查` })),
   { role: 'office', department: JOINT_OFFICE_HOST, label: '联席办审核（比例、频次、重复检查，R13）' },
   { role: 'justice', department: JUSTICE_DEPT, label: '司法局合法性审查（权力清单，R13）' },
 ];
@@ -32,6 +39,8 @@ export interface PlanView {
 
 export interface CheckedDraft extends PlanCheck {
   predictedTargets: number;
+  /** The officer teams the draw would make (R7, R8, R8a): per department, with warnings. */
+  outlook?: TeamOutlook;
   duplicates: PlanSummary[];
   items: ItemRecord[];
 }
@@ -83,7 +92,22 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       actor: caller, today: beijingDate(at), items, predictedTargets, others, policy: policy().riskPolicy, calendar: policy().calendar, planNumber: planNo,
     });
     const duplicates = findDuplicates(draft, others.filter((o) => o.number !== planNo));
-    return { ...result, predictedTargets, duplicates, items };
+    const outlook = await teams(draft, items, predictedTargets);
+    // Teams that cannot be formed at all are refused now, not discovered at 开奖.
+    const impossible = (outlook?.impossible ?? []).map((x) => ({ rule: x.rule, field: 'items' as const, message: `依据规则 ${x.rule}：${x.message}` }));
+    return { ...result, problems: [...result.problems, ...impossible], predictedTargets, duplicates, items, outlook };
+  }
+
+  /** What the officer draw would look like for this draft, from the current directory. */
+  async function teams(draft: PlanDraft, items: ItemRecord[], predictedTargets: number): Promise<TeamOutlook | undefined> {
+    if (!draft.window?.to || !draft.sampling || draft.items.length === 0) return undefined;
+    const departments = [...new Set([draft.department, ...draft.jointDepartments])];
+    const rosters = await Promise.all(departments.map((d) => repos.inspectors.byDepartment(d, { activeOnly: true })));
+    const basis = assignmentBasis({
+      pool: draft.pool, departments, inspectors: rosters.flat(), windowLastDay: draft.window.to,
+      requiredSpecialties: requiredSpecialtiesOf(items.filter((i) => draft.items.includes(itemKey(i)))),
+    });
+    return teamOutlook(basis, drawSize(predictedTargets, draft.sampling), policy().maxTasksPerOfficer);
   }
 
   function approvalRequest(caller: Caller, plan: PlanDoc, items: ItemRecord[]) {
@@ -93,7 +117,7 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       subject: plan.planNo,
       title: `${unitName(plan.department)} ${plan.year}年${plan.special ? '专项' : ''}抽查计划（${plan.pool}类）`,
       requester: caller,
-      steps: PLAN_STEPS(plan.department),
+      steps: PLAN_STEPS(plan.department, plan.jointDepartments),
       fields: [
         { label: '计划', value: describePlan(plan, { predictedTargets: plan.predictedTargets, items }).split('\n').slice(1).join('；') },
         // What 司法局 checks (R13): each item's power-list code.
@@ -119,6 +143,8 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       if (checked.problems.length) {
         throw new Refusal(`计划未提交，请先修改：\n${checked.problems.map((p, i) => `${i + 1}. ${p.message}`).join('\n')}`, checked.problems[0].rule === 'input' ? undefined : checked.problems[0].rule);
       }
+      // R20: every step needs someone to decide it; refused before anything is written.
+      await approvals.ensureStaffed(PLAN_STEPS(draft.department, draft.jointDepartments), caller);
       const at = now();
       if (!edit) {
         const seq = await repos.counters.next(`plan:${draft.year}`);

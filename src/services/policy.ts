@@ -12,6 +12,8 @@ export interface Policy {
   conversationMinutes: number;
   /** An approval step that waited more working days than this gets a reminder. */
   remindAfterWorkingDays: number;
+  /** More tasks than this for one officer in one window draws a fairness warning at preview and commitment. */
+  maxTasksPerOfficer: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -19,6 +21,7 @@ export const DEFAULT_POLICY: Policy = {
   riskPolicy: DEFAULT_RISK_POLICY,
   conversationMinutes: 30,
   remindAfterWorkingDays: 2,
+  maxTasksPerOfficer: 30,
 };
 
 /** A configuration value that cannot be used; `key` names the variable. */
@@ -58,6 +61,7 @@ export function parseInspectionMonths(raw: string): CalendarConfig['years'] {
 /** The policy from configuration values; throws PolicyError naming the variable. */
 export function policyFrom(c: {
   CONVERSATION_MINUTES?: number; APPROVAL_REMIND_WORKING_DAYS?: number; INSPECTION_MONTHS?: string; RISK_POLICY?: string;
+  MAX_TASKS_PER_OFFICER?: number;
 }): Policy {
   let riskPolicy = DEFAULT_RISK_POLICY;
   if (c.RISK_POLICY) {
@@ -76,5 +80,6 @@ export function policyFrom(c: {
     riskPolicy,
     conversationMinutes: c.CONVERSATION_MINUTES ?? DEFAULT_POLICY.conversationMinutes,
     remindAfterWorkingDays: c.APPROVAL_REMIND_WORKING_DAYS ?? DEFAULT_POLICY.remindAfterWorkingDays,
+    maxTasksPerOfficer: c.MAX_TASKS_PER_OFFICER ?? DEFAULT_POLICY.maxTasksPerOfficer,
   };
 }

@@ -41,6 +41,8 @@ export interface DrawDoc {
   seedCommitment: string;
   snapshotDigest: string;
   rosterDigest: string;
+  /** SHA-256 over every announced field (docs/draw.md §1.5), as posted with the commitment. */
+  announcementDigest?: string;
   /** The public record (docs/draw.md §5): present once drawn (done, or voided after it was done). */
   record?: DrawRecord;
   /** The seed once revealed and no record holds it: a failed draw, or one voided before 开奖. */
@@ -106,6 +108,15 @@ export function drawRepo(models: Models) {
     /** A plan's draws, oldest first (voided and failed ones included). */
     async forPlan(planNo: string): Promise<DrawDoc[]> {
       return (await col.find({ planNo }, NO_SEAL).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
+    },
+
+    /** A year's draws in brief (no record, no seal): what waits for 开奖, and which plans were drawn. */
+    async briefForYear(year: number): Promise<Pick<DrawDoc, 'drawNo' | 'planNo' | 'status' | 'pool' | 'department' | 'createdAt' | 'createdBy'>[]> {
+      const docs = await col.find({ year }, { projection: { planNo: 1, status: 1, pool: 1, department: 1, createdAt: 1, createdBy: 1 } }).toArray();
+      return docs.map((d) => ({
+        drawNo: String(d._id), planNo: String(d.planNo), status: d.status as DrawStatus, pool: d.pool as Pool,
+        department: String(d.department), createdAt: d.createdAt as Date, createdBy: String(d.createdBy),
+      }));
     },
 
     /** The seal of a committed draw (the seed and frozen inputs), for 开奖 or voiding only. */

@@ -57,6 +57,9 @@ beforeAll(async () => {
     { userId: 'sfj.justice', name: '孙司法', department: '县司法局', roles: ['justice'], wecomUserId: 'SunSf' },
   ]);
   await db.repos.items.writer.insertNew([itemDoc('XFJYDD', 'XF001', '消防安全检查')] as never);
+  // Officers whose certificates outlast next year's window, so the plan's teams can be formed (R8a).
+  const until = `${new Date().getFullYear() + 3}-12-31`;
+  await db.repos.inspectors.writer.insertNew(['XF-1', 'XF-2', 'XF-3'].map((no) => inspectorDoc(no, `消防${no}`, 'XFJYDD', { certificateExpiry: until })) as never);
   await addEntities(db.repos, Array.from({ length: 40 }, (_, i) => ({ n: 900 + i, pool: 'B' as const, riskClass: '较高' as const, departments: ['XFJYDD'] })));
 
   wecom = await new WecomEmulator().start();

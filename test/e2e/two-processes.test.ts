@@ -95,17 +95,18 @@ describe('two server processes on one database', () => {
     expect((await post(a.url, propose.path, propose.body)).status).toBe(200);
     await waitFor(() => wecom.messages.some((m) => m.touser === 'ZhaoWx' && m.msgtype === 'template_card'), 20_000, 'the card');
     const card = wecom.messages.find((m) => m.touser === 'ZhaoWx' && m.msgtype === 'template_card')!.template_card!;
-    expect(card.button_list.map((x) => x.key)).toEqual([`pool.confirm:${c}`, `pool.reject:${c}`]);
+    // A C proposal is a request (TK-<代码>) in the approval engine: its card carries the engine's keys.
+    expect(card.button_list.map((x) => x.key)).toEqual([`ap.yes:TK-${c}#0`, `ap.no:TK-${c}#0`]);
     expect((await db.repos.entities.get(c))?.pool).toBe('B');
 
-    const tap = wecom.cardEventCallback({ from: 'ZhaoWx', taskId: card.task_id, eventKey: `pool.confirm:${c}` });
+    const tap = wecom.cardEventCallback({ from: 'ZhaoWx', taskId: card.task_id, eventKey: `ap.yes:TK-${c}#0` });
     // The platform retries the same event to the other process: still one decision.
     const [t1, t2] = await Promise.all([post(b.url, tap.path, tap.body), post(a.url, tap.path, tap.body)]);
     expect([t1.status, t2.status]).toEqual([200, 200]);
     await waitFor(() => wecom.cardUpdates.length > 0, 20_000, 'the card update');
     await new Promise((r) => setTimeout(r, 1500));
     expect(wecom.cardUpdates).toHaveLength(1);
-    expect(JSON.stringify(wecom.cardUpdates[0])).toContain('已同意（赵联席）');
+    expect(JSON.stringify(wecom.cardUpdates[0])).toContain('已同意');
     expect((await db.repos.entities.get(c))?.pool).toBe('C');
     expect((await db.repos.audit.forTarget(`entity:${c}`)).filter((x) => x.action === 'pool.confirm')).toHaveLength(1);
   });

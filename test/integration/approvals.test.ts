@@ -87,8 +87,8 @@ describe('approval engine over the router', () => {
   });
 
   it('R20: nobody approves their own request', async () => {
-    await services.approvals.open({ kind: 'plan', subject: 'JH-SELF', title: '自审', requester: { ...requester(), userId: 'wang.leader', roles: ['leader'] }, steps: threeSteps, fields: [] });
-    const o = await tap('wang.leader', 'ap.yes:JH-SELF#0');
+    await services.approvals.open({ kind: 'plan', subject: 'JH-SELF', title: '自审', requester: { ...requester(), userId: 'zhao.office', roles: ['office'] }, steps: [threeSteps[1]], fields: [] });
+    const o = await tap('zhao.office', 'ap.yes:JH-SELF#0');
     expect(all(o)).toContain('R20');
     expect((await services.approvals.get('JH-SELF'))?.status).toBe('pending');
   });

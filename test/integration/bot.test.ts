@@ -135,7 +135,7 @@ describe('pool placement with a one-tap card (R1)', () => {
     expect(proposed.notices[0].userId).toBe('zhao.office');
     const card = proposed.notices[0].reply;
     if (card.kind !== 'card') throw new Error('expected a card');
-    expect(card.card.buttons.map((b) => b.key)).toEqual([`pool.confirm:${c}`, `pool.reject:${c}`]);
+    expect(card.card.buttons.map((b) => b.key)).toEqual([`ap.yes:TK-${c}#0`, `ap.no:TK-${c}#0`]);
     expect((await db.repos.entities.get(c))?.pool).toBe('B');
 
     // Someone who is not 联席办 taps: refused, citing R1, nothing changes.

@@ -13,7 +13,7 @@ import { reminderJobs } from '../../bot/delivery/reminders';
 import type { Job } from '../../bot/delivery/scheduler';
 import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
-import { addEntities, itemDoc, saveUsers } from '../helpers/fixtures';
+import { addEntities, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
 
 let db: TestDb;
 let services: Services;
@@ -36,7 +36,11 @@ beforeAll(async () => {
     { userId: 'xf.leader', name: '黄大队长', department: '县消防救援大队', roles: ['leader'], wecomUserId: 'HuangDD' },
     { userId: 'yj.official', name: '应急经办', department: '县应急管理局', roles: ['official'], wecomUserId: 'YjJb' },
     { userId: 'lxb.office', name: '赵联席', department: '县市管局', roles: ['office'], wecomUserId: 'ZhaoLx' },
+    // R20: every step of a plan needs someone to decide it, or the plan is refused at submission.
+    { userId: 'sfj.justice', name: '孙司法', department: '县司法局', roles: ['justice'] },
   ]);
+  // Officers to form teams (R8a): a plan whose teams cannot be formed is refused at preview.
+  await db.repos.inspectors.writer.insertNew(['XFJYDD', 'YJGLJ'].flatMap((d) => ['1', '2', '3'].map((n) => inspectorDoc(`${d}-${n}`, `${d}人员${n}`, d))) as never);
   await db.repos.items.writer.insertNew([itemDoc('XFJYDD', 'XF001', '消防安全检查'), itemDoc('XFJYDD', 'XF002', '消防设施检查'), itemDoc('YJGLJ', 'YJ001', '安全生产检查')] as never);
   await addEntities(db.repos, Array.from({ length: 10 }, (_, i) => ({ n: 800 + i, pool: 'B' as const, riskClass: '较高' as const, departments: ['XFJYDD'] })));
   const notify = createNotifier({ repos: db.repos, platforms: { wecom: true, dingtalk: false }, now, log: createLogger('warn', () => undefined) });

@@ -18,6 +18,10 @@ import type { EntityDoc } from '../../store/repos/entities';
 import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
 import type { UserDoc } from '../../store/repos/org';
 import { freshDb, type TestDb } from '../helpers/db';
+import { unstaffedStep, type StepSpec } from '../../src/domain/approval';
+import { PLAN_STEPS } from '../../src/services/plans';
+import { FILING_STEPS } from '../../src/services/filings';
+import { POOL_STEPS } from '../../src/services/pools';
 
 const NOW = new Date('2026-03-02T02:00:00Z');
 const TODAY = '2026-03-02';
@@ -258,6 +262,22 @@ describe('demo users', () => {
     expect(users.some((u) => u.roles.includes('justice') && u.department === 'SFJ')).toBe(true);
     expect(users.some((u) => u.roles.includes('official') && u.department === 'XFJYDD')).toBe(true);
     expect(users.some((u) => u.roles.includes('leader') && u.department === 'XFJYDD')).toBe(true);
+  });
+
+  it('R20: every request a demo official or 联席办 member can start has someone else for every step (plans with any joint unit, filings, C placements)', () => {
+    // (A leader alone in their unit drafting a plan is refused at submission: nobody else could approve it.)
+    const starters = users.filter((u) => u.roles.some((r) => r === 'official' || r === 'office'));
+    expect(starters.length).toBeGreaterThan(3);
+    for (const u of starters) {
+      const chains: StepSpec[][] = [FILING_STEPS(u.department), POOL_STEPS];
+      for (const joint of MEMBER_UNITS.map((m) => m.code).filter((c) => c !== u.department)) chains.push(PLAN_STEPS(u.department, [joint]));
+      // 联席办's A plan with every member unit joint.
+      if (u.roles.includes('office')) chains.push(PLAN_STEPS(u.department, MEMBER_UNITS.map((m) => m.code).filter((c) => c !== u.department)));
+      for (const steps of chains) {
+        const i = unstaffedStep(steps, users, u.userId);
+        expect(i < 0 ? 'staffed' : `${u.userId}: ${steps[i].label} (${steps[i].department})`).toBe('staffed');
+      }
+    }
   });
 
   it('the inspector user is linked to its directory record (user id = inspector number, same name and unit)', () => {

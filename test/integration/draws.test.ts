@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Services } from '../../src/app';
 import { createApproval } from '../../src/domain/approval';
-import { verifyDraw, type DrawRecord } from '../../src/domain/draw';
+import { announcementDigest, verifyDraw, type DrawRecord } from '../../src/domain/draw';
 import type { Pool } from '../../src/domain/pools';
 import { PLAN_STEPS } from '../../src/services/plans';
 import type { PlanDoc } from '../../store/repos/plans';
@@ -223,6 +223,34 @@ describe('a B plan drawn by its department', () => {
     const r = await runTsx('src/cli/main.ts', ['draw', 'verify', bad]);
     expect(r.code).toBe(1);
     expect(r.out).toContain(`第1个抽中主体不一致：记录为${outsider}，重算为${record.selection[0]}`);
+
+    // Every announced field is bound by the announcement digest: an edited plan number or filter is caught.
+    for (const [edit, label] of [[{ planNo: 'JH2026-9999' }, '计划编号'], [{ filter: '全部主体' }, '筛选条件'], [{ announcedAt: '2026-01-01T00:00:00.000Z' }, '公布时间']] as const) {
+      const f = path.join(dir, `edited-${label}.json`);
+      writeFileSync(f, JSON.stringify({ ...record, ...edit }));
+      const e = await runTsx('src/cli/main.ts', ['draw', 'verify', f]);
+      expect(e.code).toBe(1);
+      expect(e.out).toContain('公布摘要不一致');
+      expect(e.out).toContain(label);
+    }
+    // Edited and its digest recomputed: the digest posted with the commitment (--digest) still tells.
+    const forged = { ...record, planNo: 'JH2026-9999' };
+    forged.announcementDigest = announcementDigest(forged);
+    const f = path.join(dir, 'forged.json');
+    writeFileSync(f, JSON.stringify(forged));
+    const e = await runTsx('src/cli/main.ts', ['draw', 'verify', f, '--digest', record.announcementDigest]);
+    expect(e.code).toBe(1);
+    expect(e.out).toContain('公布摘要与事先公布的不一致');
+    const good = await runTsx('src/cli/main.ts', ['draw', 'verify', file, '--digest', record.announcementDigest]);
+    expect(good.out).toContain('与所给的一致');
+  });
+
+  it('the commitment posted before the draw carries the announcement digest, the Beijing time and each department\'s officers, slots and highest load', () => {
+    const commitment = posted.map((p) => p.markdown).find((t) => t.includes('先公布以下承诺'));
+    expect(commitment).toMatch(/公布摘要：[0-9a-f]{64}/);
+    expect(commitment).toContain('（北京时间）');
+    expect(commitment).toContain('检查人员（按人员名录）：');
+    expect(commitment).toMatch(/- 县\S+：可派执法人员 \d+ 名，每户派 \d 名.*；每人最多约 \d+ 户/);
   });
 });
 
@@ -276,7 +304,9 @@ describe('一集中: an entity drawn by two departments for overlapping windows 
   it('联席办 sees the joint inspections and the visits saved', async () => {
     const r = all(await say('lxb.office', '联合检查 2026'));
     expect(r).toContain('联合检查 7 个'); // the 5 above and the A plan's 2 (joint by construction, R2)
-    expect(r).toContain('减少上门 5 次');
+    // d departments in one visit save d − 1 visits: 5 merged tasks of two departments and the A plan's 2 of two.
+    expect(r).toContain('减少上门 7 次');
+    expect(r).toContain('参加部门数 − 1');
     expect(all(await say('xf.official', '联合检查'))).toContain('联席办');
   });
 
@@ -291,8 +321,15 @@ describe('一集中: an entity drawn by two departments for overlapping windows 
   it('作废抽取: 联席办 only and with a reason; the draw stays visible as voided, its tasks are cancelled or lose its part, and the plan can be drawn again', async () => {
     expect(all(await say('xf.official', `作废抽取 ${xfDraw} 名录有误`))).toContain('只有联席办');
     expect(all(await say('lxb.office', `作废抽取 ${xfDraw}`))).toContain('请写明作废理由');
-    const r = all(await say('lxb.office', `作废抽取 ${xfDraw} 人员名录导入有误`));
+    const voided = await say('lxb.office', `作废抽取 ${xfDraw} 人员名录导入有误`);
+    const r = all(voided);
     expect(r).toContain('已作废');
+    // The departments are told in person too (a group robot may not be set): the draw's own, and the joint partner's.
+    for (const who of ['xf.official', 'yj.official']) {
+      const told = voided.notices.filter((n) => n.userId === who).map((n) => replyText(n.reply)).join('\n');
+      expect(told).toContain(`抽取 ${xfDraw}`);
+      expect(told).toContain('人员名录导入有误');
+    }
     expect(all(await say('lxb.office', `作废抽取 ${xfDraw} 再来一次`))).toContain('已于');
     // The joint tasks keep 县应急局's part, which now leads.
     for (const t of await db.repos.tasks.forDraw(xfDraw)) {
@@ -322,9 +359,14 @@ describe('一集中: an entity drawn by two departments for overlapping windows 
     const only = await plan({ department: 'XFJYDD', pool: 'B', items: ['XFJYDD:XF001'], sampling: { count: 1 }, window: { from: '2026-06-01', to: '2026-06-30' } });
     const d = drawNoOf(all(await say('xf.official', `抽取 ${only}`)));
     const [t] = await db.repos.tasks.forDraw(d);
-    await say('lxb.office', `作废抽取 ${d} 重复计划`);
+    const voided = await say('lxb.office', `作废抽取 ${d} 重复计划`);
     const after = await db.repos.tasks.get(t.taskNo);
     expect(after?.status).toBe('cancelled');
+    // The cancelled task's officers who use the bot are told not to go.
+    const onTeam = t.parts[0].officers.some((o) => o.inspectorNo === 'XF-001');
+    const toOfficer = voided.notices.filter((n) => n.userId === 'XF-001').map((n) => replyText(n.reply)).join();
+    expect(toOfficer.includes(`已取消，请勿上门：${t.taskNo}`)).toBe(onTeam);
+    expect(voided.notices.filter((n) => n.userId === 'xf.official').map((n) => replyText(n.reply)).join()).toContain(`取消任务 1 个：${t.taskNo}`);
     expect(all(await say('xf.official', `任务 ${t.taskNo}`))).toContain('已取消');
   });
 });
@@ -342,6 +384,13 @@ describe('two steps for a meeting: 抽取 <计划编号> 待公开值, then 开�
     before.posted = posted.length;
     commitOut = await say('xf.official', `抽取 ${planNo} 待公开值`);
     drawNo = drawNoOf(all(commitOut));
+  });
+
+  it('a commitment waiting for 开奖 is in the department\'s 待办', async () => {
+    const todo = all(await say('xf.official', '待办'));
+    expect(todo).toContain(`抽取 ${drawNo}（计划 ${planNo}）已公布承诺`);
+    expect(todo).toContain(`开奖 ${drawNo} <公开值>`);
+    expect(all(await say('yj.official', '待办'))).not.toContain(drawNo);
   });
 
   it('一公开: the commitment alone is posted, before any selection exists; the seed stays secret (抽取记录, 核验, export) until 开奖', async () => {

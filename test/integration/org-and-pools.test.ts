@@ -209,8 +209,8 @@ describe('poolService (R1, R5, R20)', () => {
 
   it('R1: a C proposal by a member unit stays pending until 联席办 confirms', async () => {
     const r = await pools().place(fireOfficial, code(3), 'C', '消防重点单位');
-    const proposedAt = clock.last;
-    expect(r).toEqual({ effective: false, pending: 'C' });
+    const proposedAt = (await audits(3))[0].at;
+    expect(r).toMatchObject({ effective: false, pending: 'C' });
     expect(await entity(3)).toMatchObject({
       pool: 'B', pendingPool: 'C', pendingBy: 'xf.official', pendingDepartment: 'XFJYDD', pendingAt: proposedAt, pendingReason: '消防重点单位',
     });

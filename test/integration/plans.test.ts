@@ -8,7 +8,7 @@ import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
 import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
-import { addEntities, itemDoc, saveUsers } from '../helpers/fixtures';
+import { addEntities, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
 
 let db: TestDb;
 let services: Services;
@@ -38,6 +38,8 @@ beforeAll(async () => {
     { userId: 'lxb.office', name: '赵联席', department: '县市管局', roles: ['office'] },
     { userId: 'sfj.justice', name: '孙司法', department: '县司法局', roles: ['justice'] },
   ]);
+  // Officers to form teams (R8a), in the joint pool for A plans (R8).
+  await db.repos.inspectors.writer.insertNew([...['1', '2', '3', '4'].map((n) => inspectorDoc(`XFJYDD-${n}`, `XFJYDD人员${n}`, 'XFJYDD', { jointPool: true })), ...['1', '2', '3', '4'].map((n) => inspectorDoc(`SCJGJ-${n}`, `SCJGJ人员${n}`, 'SCJGJ', { jointPool: true })), ...['1', '2', '3', '4'].map((n) => inspectorDoc(`YJGLJ-${n}`, `YJGLJ人员${n}`, 'YJGLJ', { jointPool: true }))] as never);
   await db.repos.items.writer.insertNew([
     itemDoc('XFJYDD', 'XF001', '消防安全检查'),
     itemDoc('XFJYDD', 'XF002', '消防设施检查', { pools: ['B', 'C'], jointListA: false }),

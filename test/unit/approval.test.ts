@@ -1,4 +1,4 @@
-import { createApproval, currentDecider, decide, overdue, workingDaysBetween, type Approval, type StepSpec } from '../../src/domain/approval';
+import { createApproval, currentDecider, decide, mayDecide, overdue, unstaffedStep, workingDaysBetween, type Approval, type Candidate, type StepSpec } from '../../src/domain/approval';
 import type { Actor } from '../../src/domain/pools';
 
 const PLAN_STEPS: StepSpec[] = [
@@ -69,5 +69,30 @@ describe('the approval engine (R13, R20)', () => {
     const a = createApproval('plan', 'plan:4', 'xf.official', PLAN_STEPS, t0);
     expect(overdue(a, new Date('2026-03-04T01:00:00Z'), 2)).toBe(false);
     expect(overdue(a, new Date('2026-03-05T01:00:00Z'), 2)).toBe(true);
+  });
+});
+
+describe('R20: who may decide', () => {
+  it('R20: one user decides at most one step of a request', () => {
+    const dual: Actor = { userId: 'dual', department: 'SCJGJ', roles: ['leader', 'office'] };
+    const steps: StepSpec[] = [{ role: 'leader', department: 'SCJGJ', label: '部门领导审批' }, PLAN_STEPS[1], PLAN_STEPS[2]];
+    const a = approved(createApproval('plan', 'p', 'scj.official', steps, t0), dual);
+    const may = mayDecide(a, dual);
+    expect(may.ok).toBe(false);
+    expect(!may.ok && may.rule).toBe('R20');
+    expect(mayDecide(a, office)).toEqual({ ok: true });
+  });
+
+  it('R20: a request is staffable only when each step has its own person, never the requester', () => {
+    const u = (userId: string, department: string, roles: Candidate['roles'], active = true): Candidate => ({ userId, department, roles, active });
+    const steps: StepSpec[] = [{ role: 'leader', department: 'SCJGJ', label: 'l' }, { role: 'office', department: 'SCJGJ', label: 'o' }];
+    // dual could take either step; with one office member besides, both are covered (dual leads).
+    expect(unstaffedStep(steps, [u('dual', 'SCJGJ', ['leader', 'office']), u('o1', 'SCJGJ', ['office'])], 'x')).toBe(-1);
+    // dual alone cannot take both.
+    expect(unstaffedStep(steps, [u('dual', 'SCJGJ', ['leader', 'office'])], 'x')).toBe(1);
+    // The requester does not count, nor an inactive user.
+    expect(unstaffedStep([steps[1]], [u('o1', 'SCJGJ', ['office']), u('o2', 'SCJGJ', ['office'], false)], 'o1')).toBe(0);
+    // The matching reassigns: dual first taken for the leader step moves when o-only needs it.
+    expect(unstaffedStep([steps[1], steps[0]], [u('dual', 'SCJGJ', ['leader', 'office']), u('l1', 'SCJGJ', ['leader'])], 'x')).toBe(-1);
   });
 });

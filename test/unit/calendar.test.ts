@@ -1,4 +1,5 @@
-import { beijingDate, describeWindows, inQuietPeriod, inWindow, windowFits, windows, type CalendarConfig } from '../../src/domain/calendar';
+import { day } from '../../bot/commands/format';
+import { beijingDate, beijingTime, describeWindows, inQuietPeriod, inWindow, windowFits, windows, type CalendarConfig } from '../../src/domain/calendar';
 
 describe('R10: inspection windows and the enterprise quiet period', () => {
   it('R10: A in June only; B in June and September; C any day', () => {
@@ -42,5 +43,17 @@ describe('R10: inspection windows and the enterprise quiet period', () => {
     expect(windowFits('B', '2026-09-01', '2026-09-30')).toBe(true);
     expect(windowFits('C', '2026-02-01', '2026-11-30')).toBe(true);
     expect(windowFits('A', '2026-06-20', '2026-06-03')).toBe(false);
+  });
+});
+
+describe('Beijing dates and times, whatever the server\'s time zone', () => {
+  it('an instant after 16:00 UTC is already the next day in Beijing; chat dates follow Beijing', () => {
+    const lateUtc = new Date('2026-11-30T22:30:00Z'); // 06:30 on 1 December in Beijing
+    expect(beijingDate(lateUtc)).toBe('2026-12-01');
+    expect(beijingTime(lateUtc)).toBe('2026-12-01 06:30');
+    expect(day(lateUtc)).toBe('2026-12-01');
+    expect(day(new Date('2026-11-30T15:59:59Z'))).toBe('2026-11-30');
+    expect(beijingTime(new Date('2026-12-31T16:00:00Z'))).toBe('2027-01-01 00:00');
+    expect(day(undefined)).toBe('-');
   });
 });

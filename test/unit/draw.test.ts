@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import seedrandom from 'seedrandom';
 import { creditCodeCheckChar } from '../../src/domain/creditCode';
 import {
-  announcementOf, assignOfficers, commitDraw, createDrawRng, drawSize, effectiveSeed, runDraw, seedCommitment,
+  announcementOf, assignOfficers, commitDraw, teamOutlook, createDrawRng, drawSize, effectiveSeed, runDraw, seedCommitment,
   assignmentBasis, assignmentInputs, selectEntities, snapshotDigest, verifyDraw,
   type AssignmentInputs, type AssignmentParams, type DrawRecord, type EntityTeam, type Rng, type RosterOfficer,
 } from '../../src/domain/draw';
@@ -472,6 +472,32 @@ describe('The draw: public record and verification (一公开)', () => {
     expect(verifyDraw(record, { announced: announcementOf(record), snapshot: [...snapshot].reverse() })).toEqual({ ok: true });
   });
 
+  it('R2: the announcement digest follows docs/draw.md §1.5 and binds every announced field', () => {
+    const c = commitDraw({ planNo: 'JH2026-0012', pool: 'A', filter: '全部A类主体', sampling: { ratioPermille: 50 }, snapshot, seed: SEED, assignment, announcedAt: '2026-06-01T02:00:00.000Z' });
+    // Re-implemented from the text: SHA-256 of JSON.stringify of [name, value-as-string] pairs in the listed order.
+    const pairs = [
+      ['rulesVersion', c.rulesVersion], ['planNo', 'JH2026-0012'], ['pool', 'A'], ['filter', '全部A类主体'], ['sampling', 'ratioPermille:50'],
+      ['n', String(c.n)], ['k', String(c.k)], ['snapshotDigest', c.snapshotDigest], ['seedCommitment', c.seedCommitment],
+      ['rosterDigest', c.rosterDigest], ['announcedAt', '2026-06-01T02:00:00.000Z'],
+    ];
+    expect(c.announcementDigest).toBe(sha(JSON.stringify(pairs)));
+    const r = runDraw(c, { seed: SEED, assignment });
+    if (!r.ok) throw new Error(r.message);
+    expect(verifyDraw(r.record)).toEqual({ ok: true });
+    for (const edit of [{ planNo: 'JH2026-0013' }, { filter: '全部' }, { pool: 'B' as Pool }, { sampling: { count: 15 } }, { announcedAt: '2026-06-02T02:00:00.000Z' }]) {
+      const v = verifyDraw({ ...r.record, ...edit });
+      expect(v.ok).toBe(false);
+    }
+    const v = verifyDraw({ ...r.record, planNo: 'JH2026-0013' });
+    expect(!v.ok && v.first).toContain('公布摘要不一致');
+    // Forged consistently, it still differs from the digest that was posted.
+    const forged = { ...r.record, planNo: 'JH2026-0013' };
+    forged.announcementDigest = sha(JSON.stringify(pairs.map(([k, x]) => [k, k === 'planNo' ? 'JH2026-0013' : x])));
+    expect(verifyDraw(forged)).toEqual({ ok: true });
+    const against = verifyDraw(forged, { announced: { announcementDigest: c.announcementDigest } });
+    expect(!against.ok && against.first).toContain('公布摘要与事先公布的不一致');
+  });
+
   it('R2: verification catches a tampered seed', () => {
     const record = draw();
     const other = seedN(99);
@@ -539,3 +565,29 @@ describe('The draw: public record and verification (一公开)', () => {
 });
 
 const GOLDEN_SELECTION = ['91361129000000022B', '91361129000000015K', '913611290000000205', '913611290000000190', '91361129000000005J'];
+
+describe('The draw: team outlook before the draw (R7, R8, R8a)', () => {
+  it('R8a: per department, officers, slots and highest load; warnings for one or two candidates and for loads above the limit', () => {
+    const staff = [person('SCJGJ'), person('SCJGJ'), ...Array.from({ length: 10 }, () => person('XFJYDD'))];
+    const basis = assignmentBasis(params(staff, { pool: 'B', departments: ['SCJGJ'], requiredSpecialties: {} }));
+    const o = teamOutlook(basis, 60, 30);
+    expect(o.departments).toEqual([{ department: 'SCJGJ', officers: 2, perEntity: 2, specialties: [], highestLoad: 60 }]);
+    expect(o.impossible).toEqual([]);
+    expect(o.warnings.join()).toContain('每户都是同样的人，人员抽取实际上不随机');
+    expect(o.warnings.join()).toContain('超过每个检查期 30 户的上限');
+    const wide = teamOutlook(assignmentBasis(params(staff, { pool: 'B', departments: ['XFJYDD'], requiredSpecialties: {} })), 60, 30);
+    expect(wide.departments[0].highestLoad).toBe(12); // ceil(60 × 2 / 10)
+    expect(wide.warnings).toEqual([]);
+  });
+
+  it('R7: a specialty two officers hold makes them the team for every entity needing it (80 of 159); nobody holding it is impossible', () => {
+    const staff = [person('SCJGJ', { specialties: ['特种设备'] }), person('SCJGJ', { specialties: ['特种设备'] }), ...Array.from({ length: 10 }, () => person('SCJGJ'))];
+    const o = teamOutlook(assignmentBasis(params(staff, { pool: 'B', departments: ['SCJGJ'], requiredSpecialties: { SCJGJ: ['特种设备'] } })), 159, 30);
+    expect(o.departments[0].highestLoad).toBe(80);
+    expect(o.warnings.join()).toContain('具备“特种设备”专长的执法人员只有 2 名');
+    const none = teamOutlook(assignmentBasis(params(staff, { pool: 'B', departments: ['SCJGJ'], requiredSpecialties: { SCJGJ: ['危险化学品'] } })), 10, 30);
+    expect(none.impossible.map((x) => x.rule)).toEqual(['R7']);
+    const pool = teamOutlook(assignmentBasis(params(staff, { pool: 'A', departments: ['SCJGJ', 'XFJYDD'], requiredSpecialties: {} })), 10, 30);
+    expect(pool.impossible.map((x) => x.rule)).toEqual(['R8a']); // 县消防 has nobody in the joint pool (R8)
+  });
+});

@@ -5,12 +5,14 @@ import type { CliCommand, Io } from './index';
 
 const HELP = `usage:
   npm run cli -- draw export <抽取编号> [--out <file.json>]   write the public record (docs/draw.md §5)
-  npm run cli -- draw verify <file.json>                      recompute it; exit 0 when it matches, 1 at the first difference
-verify needs no database: it reads only the file (SHA-256, seedrandom and docs/draw.md).
+  npm run cli -- draw verify <file.json> [--digest <公布摘要>]  recompute it; exit 0 when it matches, 1 at the first difference
+verify needs no database: it reads only the file (SHA-256, seedrandom and docs/draw.md). Every announced
+field (plan number, pool, filter, sampling, n, k, digests, commitment, rules version, time) is bound by the
+announcement digest posted with the commitment: pass it with --digest to check the file against the post.
 `;
 
 /** Reads and recomputes a public record; prints the result in Chinese. */
-function verifyFile(file: string, io: Io): number {
+function verifyFile(file: string, io: Io, digest?: string): number {
   let record: DrawRecord;
   try {
     record = JSON.parse(readFileSync(file, 'utf8')) as DrawRecord;
@@ -18,9 +20,12 @@ function verifyFile(file: string, io: Io): number {
     io.err(`无法读取公开记录 ${file}：${(err as Error).message}\n`);
     return 2;
   }
-  const r = verifyDraw(record);
+  const r = verifyDraw(record, digest ? { announced: { announcementDigest: digest.trim().toLowerCase() } } : {});
   if (r.ok) {
-    io.out(`一致：抽取记录（计划 ${record.planNo}，${record.n} 户中抽中 ${record.k} 户）按 ${record.rulesVersion} 重算，种子承诺、快照、抽中主体和检查人员全部一致\n`);
+    io.out(`一致：抽取记录（计划 ${record.planNo}，${record.n} 户中抽中 ${record.k} 户）按 ${record.rulesVersion} 重算，公布内容、种子承诺、快照、抽中主体和检查人员全部一致\n`);
+    io.out(digest
+      ? `公布摘要 ${record.announcementDigest} 与所给的一致\n`
+      : `公布摘要 ${record.announcementDigest}：请与群内公布的抽取承诺核对（或用 --digest 传入）\n`);
     return 0;
   }
   io.out(`不一致：${r.first}\n`);
@@ -30,18 +35,18 @@ function verifyFile(file: string, io: Io): number {
 export const drawCommand: CliCommand = {
   summary: 'export a draw\'s public record, or verify one from its file (issue 5)',
   async runOffline(args, io) {
-    const { positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, digest: { type: 'string' } } });
     if (positionals[0] !== 'verify') return undefined;
     if (!positionals[1]) {
       io.err(HELP);
       return 2;
     }
-    return verifyFile(positionals[1], io);
+    return verifyFile(positionals[1], io, values.digest);
   },
   async run(args, app, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, digest: { type: 'string' } } });
     const [sub, id] = positionals;
-    if (sub === 'verify' && id) return verifyFile(id, io);
+    if (sub === 'verify' && id) return verifyFile(id, io, values.digest);
     if (sub !== 'export' || !id) {
       io.err(HELP);
       return 2;
