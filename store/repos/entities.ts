@@ -88,6 +88,7 @@ function loggedWriter(inner: RegistryWriter, index: EntityIndex): RegistryWriter
     },
     getMany: (ids) => inner.getMany(ids),
     async insertNew(docs) {
+      await index.loaded();
       const r = await inner.insertNew(docs);
       const existing = new Set(r.existing);
       await index.log(docs.filter((d) => !existing.has(d._id)).map((d) => rowOf(d)));
@@ -96,6 +97,7 @@ function loggedWriter(inner: RegistryWriter, index: EntityIndex): RegistryWriter
       return r;
     },
     async updateIfUnchanged(id, expectedHash, set, unset = []) {
+      await index.loaded();
       const ok = await inner.updateIfUnchanged(id, expectedHash, set, unset);
       if (ok) await index.log([partialRow(id, set, unset)]);
       return ok;

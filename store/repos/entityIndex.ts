@@ -274,10 +274,19 @@ export function createEntityIndex(cols: EntityIndexCollections) {
   }
 
   return {
+    /**
+     * Loads the model once (and so makes sure the database has a snapshot to load from):
+     * writers call it before their first write, so that a registry filled from empty is
+     * loaded from its log alone, never scanned.
+     */
+    loaded(): Promise<void> {
+      ready ??= load().catch((err) => { ready = undefined; throw err; });
+      return ready;
+    },
+
     /** Loads (once) and applies every change logged so far by any process. */
     async fresh(): Promise<void> {
-      ready ??= load().catch((err) => { ready = undefined; throw err; });
-      await ready;
+      await this.loaded();
       const top = await counter();
       while (applied < top) {
         catching ??= catchUp(top).finally(() => { catching = undefined; });

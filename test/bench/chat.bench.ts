@@ -40,6 +40,8 @@ const SIZES = (process.env.BENCH_CHAT_SIZES ?? '30000,300000').split(',').map(Nu
 const GOAL_MS = 1000;
 const GOAL_DRAW_MS = 5000;
 const DRAW_TARGETS = 2000;
+/** Plans one department may make in a year under the default risk policy (R6), one per round. */
+const ROUNDS: [string, string][] = [['一般', '5%'], ['低', '3%'], ['较高', '15%'], ['较高', '20%'], ['高', '40%'], ['高', '50%']];
 
 interface Row { command: string; ms: number[] }
 
@@ -116,11 +118,12 @@ async function oneSize(uri: string, n: number): Promise<{ rows: Row[]; fillS: nu
       ];
       for (let r = 0; r < REPEAT; r++) {
         for (const [name, text] of queries) await time(name, name === '待办' ? 'scj.leader' : 'scj.official', text);
-        // 新建计划 up to its preview, then 提交 (each round a plan of its own: another window).
-        const steps = ['新建计划', '2026', 'B', '无', '风险=一般', '1', '5%', r % 2 ? '9月' : '6月'];
+        // 新建计划 up to its preview, then 提交: each round a plan the risk policy allows (R6: class, ratio, plans a year).
+        const [risk, ratio] = ROUNDS[r % ROUNDS.length];
+        const steps = ['新建计划', '2026', 'B', '无', `风险=${risk}`, '1', ratio, r % 2 ? '9月' : '6月'];
         for (const [i, s] of steps.entries()) {
           const answer = await time(i === steps.length - 1 ? '新建计划 preview' : '新建计划 (a question)', 'scj.official', s);
-          if (i === steps.length - 1 && !answer.includes('提交')) throw new Error(`no preview: ${answer}`);
+          if (i === steps.length - 1 && !answer.includes('预计检查对象')) throw new Error(`no preview: ${answer}`);
         }
         const submitted = await time('提交', 'scj.official', '提交');
         if (!/已提交|审批/.test(submitted)) throw new Error(`提交 failed: ${submitted}`);
