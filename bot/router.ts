@@ -60,12 +60,17 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
     .flatMap((c) => c.names.map((n) => ({ n: n.toLowerCase(), c })))
     .sort((a, b) => b.n.length - a.n.length);
 
-  function match(input: string): { command: Command; args: string } | undefined {
+  /**
+   * The command a message starts with. `strict` (inside a guided conversation): only a command word
+   * alone or followed by a space, so answers such as "人员：王伟" or "查看消防通道" stay answers.
+   */
+  function match(input: string, strict = false): { command: Command; args: string } | undefined {
     const lower = input.toLowerCase();
     for (const { n, c } of byName) {
       if (lower === n) return { command: c, args: '' };
-      if (lower.startsWith(n) && /[\s:：]/.test(input.charAt(n.length))) return { command: c, args: input.slice(n.length + 1).trim() };
+      if (lower.startsWith(n) && (strict ? /\s/ : /[\s:：]/).test(input.charAt(n.length))) return { command: c, args: input.slice(n.length + 1).trim() };
     }
+    if (strict) return undefined;
     // "查华达" with no space: the lookup command takes the rest as its query.
     if (input.startsWith('查') && !input.startsWith('查询') && input.length > 1) return { command: lookupEntity, args: input.slice(1).trim() };
     return undefined;
@@ -134,6 +139,12 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
       if (CANCEL_WORDS.has(input)) {
         await services.conversations.end(caller.userId, session.version);
         return only([text(`已取消“${flow.label}”，没有保存任何内容。`)]);
+      }
+      // A command typed mid-conversation runs as a command; the conversation waits, untouched.
+      const typed = match(input, true);
+      if (typed) {
+        const out = await guarded(caller, typed.command.names[0], async (ctx) => only(await typed.command.run(typed.args, ctx)));
+        return { ...out, replies: [...out.replies, text(`（已执行“${typed.command.names[0]}”；您的“${flow.label}”仍在等待回复，可接着回答上一个问题，或发送“取消”放弃。）`)] };
       }
       // Claim the turn first (a guarded write that holds the conversation until this turn ends),
       // so two messages at once can never both act on it.

@@ -1,0 +1,89 @@
+/**
+ * Conversations and typed input, through the router on the real database:
+ * a command typed during a guided conversation runs and leaves the
+ * conversation waiting; forgiving filter values; task numbers; credit codes
+ * typed with full-width characters; status words.
+ */
+import type { Services } from '../../src/app';
+import type { Outcome, Router } from '../../bot/router';
+import { replyText } from '../../bot/types';
+import type { TestDb } from '../helpers/db';
+import { testCounty } from '../helpers/county';
+import { addEntities, code, inspectorDoc, saveUsers } from '../helpers/fixtures';
+
+let db: TestDb;
+let services: Services;
+let router: Router;
+const now = () => new Date('2026-05-20T02:00:00Z');
+
+const say = (userId: string, t: string): Promise<Outcome> => router.respond({ channel: 'shell', senderId: userId, text: t });
+const all = (o: Outcome) => o.replies.map(replyText).join('\n');
+const session = (userId: string) => db.repos.sessions.get(userId);
+
+const B1 = code(1);
+const C3 = code(3);
+
+beforeAll(async () => {
+  ({ db, services, router } = await testCounty(now));
+  await saveUsers(services, [
+    { userId: 'li.official', name: '李经办', department: '县市管局', roles: ['official'] },
+    { userId: 'wang.leader', name: '王局长', department: '县市管局', roles: ['leader'] },
+    { userId: 'zhao.office', name: '赵联席', department: '县市管局', roles: ['office'] },
+    { userId: 'sun.justice', name: '孙司法', department: '县司法局', roles: ['justice'] },
+    { userId: 'admin', name: '管理员', department: '县市管局', roles: ['admin'] },
+  ]);
+  await addEntities(db.repos, [
+    { n: 1, name: '万年县华达食品有限公司', pool: 'B', industry: '住宿和餐饮业', township: '陈营镇', sectorTags: ['食品'] },
+    { n: 2, name: '万年县华达汽车维修店', kind: '个体工商户', pool: 'B', industry: '交通运输、仓储和邮政业', township: '石镇镇' },
+    { n: 3, name: '万年县重点化工有限公司', pool: 'C', riskClass: '高', industry: '制造业', township: '青云镇', sectorTags: ['危险化学品'] },
+  ]);
+  await db.repos.inspectors.writer.insertNew([
+    inspectorDoc('SC001', '王执法', 'SCJGJ'),
+    inspectorDoc('SC002', '李执法', 'SCJGJ'),
+  ] as never);
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+describe('a command typed during a guided conversation', () => {
+  afterEach(async () => {
+    await say('li.official', '取消');
+  });
+
+  it('runs the command, says in one line that the conversation waits, and the next answer continues it', async () => {
+    expect(all(await say('li.official', '备案'))).toContain('统一社会信用代码');
+    const q = all(await say('li.official', '查询 B类'));
+    expect(q).toContain('B类一般监管库');
+    expect(q).toContain('共 2 户');
+    expect(q).toContain('您的“备案”仍在等待回复');
+    expect(q).not.toContain('请回复');
+    expect((await session('li.official'))?.step).toBe('entity');
+    // The conversation goes on where it was.
+    expect(all(await say('li.official', B1))).toContain('检查事由');
+    expect((await session('li.official'))?.step).toBe('reason');
+  });
+
+  it('a one-line 备案 typed while the officers are asked is a command, not officer names', async () => {
+    await say('li.official', `备案 ${B1} 事由=消防安全投诉 日期=2026-10-12`);
+    expect((await session('li.official'))?.step).toBe('officers');
+    const o = all(await say('li.official', `备案 ${C3} 事由=例行检查 日期=2026-10-12`));
+    expect(o).toContain('不必报备');
+    expect(o).not.toContain('名录');
+    expect(o).toContain('仍在等待回复');
+    expect((await session('li.official'))?.step).toBe('officers');
+  });
+
+  it('answers that only look like commands stay answers: "人员：…" and words glued to a command word', async () => {
+    await say('li.official', `备案 ${B1} 事由=消防安全投诉 日期=2026-10-12`);
+    const o = all(await say('li.official', '人员：王执法、李执法'));
+    expect(o).not.toContain('仍在等待回复');
+    // Read as the officers' answer: unknown name "人员：王执法" is asked again, the conversation stays at officers.
+    expect((await session('li.official'))?.step).toBe('officers');
+    expect(all(await say('li.official', '王执法、李执法'))).toContain('检查情况');
+    const d = all(await say('li.official', '查看消防通道是否堵塞'));
+    expect(d).toContain('请核对备案内容');
+    expect((await session('li.official'))?.step).toBe('confirm');
+  });
+});
