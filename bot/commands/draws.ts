@@ -1,5 +1,5 @@
 /**
- * The draw in chat (issue 5): 抽取 posts the commitment, then the result with
+ * The draw in chat: 抽取 posts the commitment, then the result with
  * the seed and the full list (xlsx) to the group chats, and each officer's
  * tasks privately; `抽取 <计划编号> 待公开值` posts only the commitment and
  * 开奖 draws later with the public value read out in the meeting; 核验 recomputes a draw; 作废抽取 (联席办) voids one;

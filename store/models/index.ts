@@ -59,7 +59,7 @@ const entity = new Schema(
     pendingDepartment: { type: String, default: '' },
     pendingAt: { type: Date },
     pendingReason: { type: String, default: '' },
-    /** Set when an inspection of the entity is finished (results, later issue); plans may leave out recent ones. */
+    /** Set when an inspection of the entity is finished (results, not recorded yet); plans may leave out recent ones. */
     lastInspectedAt: { type: Date },
     ...registryStamp,
   },
@@ -347,7 +347,7 @@ const filing = new Schema(
 );
 filing.index({ month: 1, department: 1 });
 
-/** Draws (双随机, issue 5): one per plan unless voided; the public record is kept whole as JSON (一公开). */
+/** Draws (双随机): one per plan unless voided; the public record is kept whole as JSON (一公开). */
 const draw = new Schema(
   {
     _id: String, // draw number: "<plan number>-<n>", n counting the plan's draws from 1

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:draw`: the draw (issue 5), in memory and end to end.
+ * `npm run bench:draw`: the draw, in memory and end to end.
  *
  * In memory, each phase in its own child process so that its peak RSS is its own:
  * a pool of BENCH_ENTITIES (default 1,000,000) sorted codes, ratio 10%, BENCH_OFFICERS
@@ -17,7 +17,7 @@
  *
  * BENCH_PROFILE=1 prints every repo call of the end-to-end run that takes over 50 ms.
  *
- * Prints the tables and writes them into BENCHMARKS.md ("Draw (issue 5)").
+ * Prints the tables and writes them into BENCHMARKS.md ("Draw").
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
   const whole = draw.commit + draw.select + draw.assign;
   const pass = (ok: boolean) => (ok ? '**PASS**' : '**MISS**');
   const lines = [
-    '## Draw (issue 5)',
+    '## Draw',
     '',
     `\`npm run bench:draw\` (test/bench/draw.bench.ts), run ${new Date().toISOString().slice(0, 10)}.`,
     '',
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
   );
   const section = `${lines.join('\n')}\n`;
   process.stdout.write(section);
-  writeReport('## Draw (issue 5)', section);
+  writeReport('## Draw', section);
 }
 
 main().then(

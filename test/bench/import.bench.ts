@@ -7,7 +7,7 @@
  * bare `insertMany` (batches of 1000) of the same documents, built in memory
  * from the same generator, into another fresh database on the same server.
  * Prints a side-by-side table and the goals (≥ 0.5 × the bare rate, peak RSS
- * < 300 MB), and writes the figures into BENCHMARKS.md ("Import (issue 2)").
+ * < 300 MB), and writes the figures into BENCHMARKS.md ("Import").
  * Exits 0 unless something crashed: a missed goal is reported, not fatal.
  *
  * MONGODB_URI is used if set; otherwise the local server `npm start` would
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
     ].join('\n');
     console.log(`\n${table}\n\n${goals.replace(/\*\*/g, '')}\n`);
 
-    writeReport('## Import (issue 2)', `## Import (issue 2)
+    writeReport('## Import', `## Import
 
 \`npm run bench:import\` (test/bench/import.bench.ts), run ${new Date().toISOString().slice(0, 10)}.
 

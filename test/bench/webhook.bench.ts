@@ -34,7 +34,7 @@
  * and reply times. CPU use per process is read from /proc during each phase.
  *
  * Prints the tables and the goals (p99 < 100 ms, ≥ 0.5 × the bare rate, zero
- * lost, zero duplicated), writes them into BENCHMARKS.md ("Webhook (issue 3)").
+ * lost, zero duplicated), writes them into BENCHMARKS.md ("Webhook").
  * Exits 0 unless something crashed: a missed goal is reported, not fatal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -574,7 +574,7 @@ async function replyParts(port: number, emulator: WecomEmulator, msgIdBase: bigi
 // The report
 
 
-const TITLE = '## Webhook (issue 3)';
+const TITLE = '## Webhook';
 
 
 interface Findings {

@@ -1,5 +1,5 @@
 /**
- * Out-of-period filings (备案, issue 4 point 5 and 6) on the real database,
+ * Out-of-period filings (备案) on the real database,
  * through the router every channel uses: what needs no filing (R10), what is
  * refused (R2, R11), the team check (R8a), a filing numbered and sent through
  * department leader → 联席办 → 司法局 by card taps, bad input asked again, and

@@ -28,7 +28,7 @@ function verifyFile(file: string, io: Io): number {
 }
 
 export const drawCommand: CliCommand = {
-  summary: 'export a draw\'s public record, or verify one from its file (issue 5)',
+  summary: 'export a draw\'s public record, or verify one from its file',
   async runOffline(args, io) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
     if (positionals[0] !== 'verify') return undefined;
