@@ -15,6 +15,20 @@ export type Reply =
   | { kind: 'card'; card: Card };
 
 export const text = (t: string): Reply => ({ kind: 'text', text: t });
+
+const MARKDOWN_LOOKALIKES: Record<string, string> = {
+  '*': '＊', '_': '＿', '`': '｀', '[': '［', ']': '］', '<': '＜', '>': '＞', '#': '＃', '~': '～', '|': '｜', '\\': '＼',
+};
+
+/**
+ * A value (an entity's name, a reason someone typed) made safe to put inside a markdown
+ * message on one line: line breaks become spaces, and markdown or HTML characters become
+ * their full-width look-alikes — both platforms' markdown dialects differ on escapes, and
+ * WeCom renders <font> tags, so the characters are replaced rather than escaped.
+ */
+export function markdownSafe(value: string): string {
+  return value.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').replace(/[*_`[\]<>#~|\\]/g, (c) => MARKDOWN_LOOKALIKES[c]);
+}
 export const markdown = (title: string, t: string): Reply => ({ kind: 'markdown', title, text: t });
 
 /** Plain-text rendering, for the shell and for platforms' text fallbacks. */

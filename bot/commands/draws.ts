@@ -14,7 +14,7 @@ import { POOL_LABELS } from '../../src/domain/pools';
 import type { DrawOutcome, RevealOutcome } from '../../src/services/draws';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { Announcement } from '../delivery/announcer';
-import { text } from '../types';
+import { markdownSafe, text } from '../types';
 import type { Command, CommandContext } from './types';
 
 /** How many tasks a chat message lists before pointing to the file. */
@@ -55,7 +55,7 @@ export function resultMarkdown(o: DrawOutcome): string {
     ...(r.publicValue ? [`- 公开值：${r.publicValue}`] : []),
     `- 有效种子：${r.effectiveSeed}`,
     `- 检查任务 ${o.tasks.length} 个${joined ? `，其中 ${joined} 个与其他部门的抽取合并为联合检查（一次上门、一张表）` : ''}`,
-    ...o.tasks.slice(0, LIST_IN_CHAT).map((t, i) => taskLine(t.task, i)),
+    ...o.tasks.slice(0, LIST_IN_CHAT).map((t, i) => markdownSafe(taskLine(t.task, i))),
     ...(o.tasks.length > LIST_IN_CHAT ? [`……共 ${o.tasks.length} 个，完整名单见附件`] : []),
     `核验：发送“核验 ${o.draw.drawNo}”，或导出公开记录后运行 npm run cli -- draw verify <文件>（规则见 docs/draw.md，${DRAW_RULES_VERSION}）。`,
   ];

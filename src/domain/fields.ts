@@ -15,8 +15,36 @@ export const bad = <T = never>(reason: string): Parsed<T> => ({ ok: false, reaso
 /** Longest text any cell may hold; a longer one is refused, never stored. */
 export const MAX_CELL_CHARS = 500;
 
-export function text(label: string, raw: string | undefined, opts: { required?: boolean; max?: number } = {}): Parsed<string> {
-  const value = (raw ?? '').trim();
+/**
+ * Characters no imported text keeps: control characters (NUL, escape, …; not tab or
+ * line breaks, handled below), bidirectional overrides and isolates (U+202E turns
+ * "gpj.exe" into "exe.jpg" on screen), and zero-width characters.
+ */
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+const LINE_BREAK = /[\r\n\u0085\u2028\u2029]/;
+
+/** Text with invisible and direction-changing characters removed and tabs made spaces. */
+export function cleanText(raw: string): string {
+  return raw.replace(INVISIBLE, '').replace(/\t/g, ' ');
+}
+
+/**
+ * A text cell, cleaned (`cleanText`) and trimmed. Line breaks: `one` (names, codes)
+ * refuses them, since a name on two lines would split a chat list's row; `flatten`
+ * (addresses, legal bases) joins the lines with a space; `list` keeps them as separators.
+ */
+export function text(
+  label: string,
+  raw: string | undefined,
+  opts: { required?: boolean; max?: number; lines?: 'one' | 'flatten' | 'list' } = {},
+): Parsed<string> {
+  let value = cleanText(raw ?? '').trim();
+  const lines = opts.lines ?? 'one';
+  if (LINE_BREAK.test(value)) {
+    if (lines === 'one') return bad(`“${label}”含有换行，请改为一行后重新导入`);
+    if (lines === 'flatten') value = value.split(/\s*[\r\n\u0085\u2028\u2029]+\s*/).join(' ');
+  }
   const max = opts.max ?? MAX_CELL_CHARS;
   if (opts.required && !value) return bad(`“${label}”不能为空`);
   if (value.length > max) return bad(`“${label}”过长（${value.length}字，最多${max}字）`);
@@ -25,7 +53,7 @@ export function text(label: string, raw: string | undefined, opts: { required?: 
 
 /** Splits 「a、b；c,d」 style lists; trims and drops empties and repeats. */
 export function list(raw: string | undefined): string[] {
-  const parts = (raw ?? '').split(/[、,，;；|\n]/).map((s) => s.trim()).filter(Boolean);
+  const parts = (raw ?? '').split(/[、,，;；|\r\n\u0085\u2028\u2029]/).map((s) => s.trim()).filter(Boolean);
   return [...new Set(parts)];
 }
 

@@ -54,7 +54,8 @@ export function registryService({ repos }: Deps) {
       if (!q) throw new Refusal('请输入统一社会信用代码或名称中的几个字，如：查 91361129MA35GK1L7T 或 查 华达');
       if (looksLikeCreditCode(q)) {
         const check = checkCreditCode(q);
-        if (!check.ok) throw new Refusal(check.reason, 'R1');
+        // A mistyped code is a format error (GB 32100-2015), not a rule broken.
+        if (!check.ok) throw new Refusal(check.reason);
         const entity = await repos.entities.get(check.code);
         return entity ? { kind: 'one', entity } : { kind: 'none' };
       }

@@ -87,3 +87,40 @@ describe('a command typed during a guided conversation', () => {
     expect((await session('li.official'))?.step).toBe('confirm');
   });
 });
+
+const fullWidth = (s: string) => s.replace(/[0-9A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+const spaced = (c: string) => `${c.slice(0, 6)} ${c.slice(6, 12)}\u3000${c.slice(12)}`;
+
+describe('credit codes typed with full-width digits and spaces', () => {
+  it('查 finds the entity by a full-width or spaced code', async () => {
+    expect(all(await say('li.official', `查 ${fullWidth(B1)}`))).toContain('万年县华达食品有限公司');
+    expect(all(await say('li.official', `查 ${spaced(B1)}`))).toContain('万年县华达食品有限公司');
+    expect(all(await say('li.official', `查${fullWidth(B1)}`))).toContain('万年县华达食品有限公司');
+  });
+
+  it('备案 reads a full-width code, in the conversation and on one line', async () => {
+    await say('li.official', '备案');
+    expect(all(await say('li.official', fullWidth(B1)))).toContain('检查事由');
+    await say('li.official', '取消');
+    const o = all(await say('li.official', `备案 ${fullWidth(C3)} 事由=例行检查 日期=2026-10-12`));
+    expect(o).toContain('万年县重点化工有限公司');
+    expect(o).toContain('不必报备');
+  });
+
+  it('调库 reads a spaced, full-width code and proposes the placement (R1)', async () => {
+    const o = await say('li.official', `调库 ${spaced(fullWidth(code(2)))} Ｃ类 多次投诉`);
+    expect(all(o)).toContain('已提出将“万年县华达汽车维修店”纳入C类重点监管库');
+    const keys = o.notices.flatMap((n) => (n.reply.kind === 'card' ? n.reply.card.buttons.map((b) => b.key) : []));
+    expect(keys).toContain(`pool.confirm:${code(2)}`);
+    expect((await db.repos.entities.get(code(2)))?.pendingPool).toBe('C');
+  });
+
+  it('a wrong check character cites the credit-code format (GB 32100-2015), not R1', async () => {
+    const bad = B1.slice(0, 17) + (B1[17] === '0' ? '1' : '0');
+    for (const t of [`查 ${bad}`, `调库 ${bad} C类 多次投诉`]) {
+      const o = all(await say('li.official', t));
+      expect(o).toContain('GB 32100-2015');
+      expect(o).not.toContain('R1');
+    }
+  });
+});

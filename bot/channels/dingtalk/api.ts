@@ -28,7 +28,7 @@ import { parseRobotList } from '../../../src/config';
 import type { Logger } from '../../../src/logger';
 import type { FileRepo } from '../../../store/repos/files';
 import type { TokenRepo } from '../../../store/repos/tokens';
-import type { Reply } from '../../types';
+import { markdownSafe, type Reply } from '../../types';
 import { SendError, type OutboundPayload, type Sender } from '../contracts';
 import { downloadSignature, signedRobotUrl, withoutQuery } from './sign';
 
@@ -70,9 +70,9 @@ export interface ActionCard {
 
 /** The markdown body of a card: its title, description and fields; buttons past `shown` are listed as words to send. */
 function cardText(card: Card, shown = card.buttons.length): string {
-  const lines = [`### ${card.title}`];
-  if (card.description) lines.push('', card.description);
-  if (card.fields.length) lines.push('', ...card.fields.map((f) => `- **${f.label}**：${f.value}`));
+  const lines = [`### ${markdownSafe(card.title)}`];
+  if (card.description) lines.push('', markdownSafe(card.description));
+  if (card.fields.length) lines.push('', ...card.fields.map((f) => `- **${f.label}**：${markdownSafe(f.value)}`));
   const rest = card.buttons.slice(shown);
   if (rest.length) lines.push('', ...rest.map((b) => `- ${b.label}：发送“点 ${b.key}”`));
   return lines.join('\n');
