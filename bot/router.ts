@@ -12,7 +12,7 @@ import { announce, deadLetters, resend } from './commands/admin';
 import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
 import { placeInPool, poolCardActions } from './commands/pools';
-import { listInspectors, listItems, lookupEntity, queryPool } from './commands/registry';
+import { listInspectors, listItems, listValues, lookupEntity, queryPool } from './commands/registry';
 import { approvalCardActions, approve, reject, todo } from './commands/approvals';
 import { planCommands, planFlow } from './commands/plans';
 import { drawCommands } from './commands/draws';
@@ -51,7 +51,7 @@ const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 
 export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [] }: RouterOptions) {
   const commands: Command[] = [];
-  commands.push(helpCommand(() => commands), whoami, queryPool, lookupEntity, listInspectors, listItems, placeInPool,
+  commands.push(helpCommand(() => commands), whoami, queryPool, listValues, lookupEntity, listInspectors, listItems, placeInPool,
     todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...extraCommands, announce, deadLetters, resend);
   const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...extraActions].map((a) => [a.action, a]));
   const flowsByName = new Map([planFlow, filingFlow, ...flows].map((f) => [f.name, f]));

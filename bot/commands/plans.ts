@@ -9,7 +9,7 @@ import { itemKey, type ItemRecord } from '../../src/domain/item';
 import { findUnit, JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisation';
 import { describePlan, parseRatio, sampleSize, type PlanDraft, type Sampling, type TargetFilter } from '../../src/domain/plan';
 import { POOL_ALIASES, POOL_LABELS, RISK_ALIASES, type Pool, type RiskClass } from '../../src/domain/pools';
-import { hasAny } from '../../src/services/context';
+import { hasAny, Refusal } from '../../src/services/context';
 import { EditConflict } from '../../src/services/plans';
 import type { CoverageRow } from '../../src/services/coverage';
 import { text, type Reply } from '../types';
@@ -30,6 +30,8 @@ interface Draft {
   special?: { reason: string };
   /** Once the summary was shown, every answer returns to it. */
   reviewed?: boolean;
+  /** Values of the last answer read as other values (行业“餐饮业” → 住宿和餐饮业), said once. */
+  readAs?: string[];
   /** Editing a returned plan: its number and the version the edit started from. */
   editOf?: string;
   editVersion?: number;
@@ -175,6 +177,27 @@ function parseWindow(input: string, year: number): Parsed<{ from: string; to: st
   return ok({ from: days[0], to: days[1] });
 }
 
+/** The filter's values as they exist in the registry: a unique prefix or contained word is read as the value it names (取值). */
+async function resolveFilter(f: TargetFilter, ctx: CommandContext): Promise<Parsed<{ filter: TargetFilter; readAs: string[] }>> {
+  const readAs: string[] = [];
+  const resolved = async (field: 'industry' | 'township' | 'sectorTags', values: string[]) => {
+    const out: string[] = [];
+    for (const v of values) {
+      const r = await ctx.services.registry.resolve(ctx.caller, field, v);
+      if (r.readAs) readAs.push(r.readAs);
+      out.push(r.value);
+    }
+    return [...new Set(out)];
+  };
+  try {
+    const filter = { ...f, industries: await resolved('industry', f.industries), townships: await resolved('township', f.townships), sectorTags: await resolved('sectorTags', f.sectorTags) };
+    return ok({ filter, readAs });
+  } catch (err) {
+    if (err instanceof Refusal) return bad(err.message);
+    throw err;
+  }
+}
+
 async function answerStep(step: Step, input: string, d: Draft, ctx: CommandContext): Promise<Parsed<Draft>> {
   const day = today(ctx);
   switch (step) {
@@ -211,7 +234,9 @@ async function answerStep(step: Step, input: string, d: Draft, ctx: CommandConte
     }
     case 'filter': {
       const f = parseFilter(input);
-      return f.ok ? ok({ ...d, filter: f.value }) : f;
+      if (!f.ok) return f;
+      const r = await resolveFilter(f.value, ctx);
+      return r.ok ? ok({ ...d, filter: r.value.filter, readAs: r.value.readAs }) : r;
     }
     case 'items': {
       const items = await itemChoices(d, ctx);
@@ -281,10 +306,11 @@ export const planFlow: Flow = {
     }
     const r = await answerStep(step, input, d, ctx);
     if (!r.ok) return { replies: [text(`${r.reason}${HINT}`)], next: state };
-    const nextData = r.value;
+    const { readAs, ...nextData } = r.value;
     const next = nextStep(step, nextData, today(ctx));
     if (next === 'confirm') nextData.reviewed = true;
-    return { replies: [text(await prompt(next, nextData, ctx))], next: { step: next, data: nextData as Record<string, unknown> } };
+    const said = readAs?.length ? `（${readAs.join('；')}）\n` : '';
+    return { replies: [text(`${said}${await prompt(next, nextData, ctx)}`)], next: { step: next, data: nextData as Record<string, unknown> } };
   },
 };
 

@@ -105,3 +105,28 @@ export function lookup<T>(table: Record<string, T>, key: string): T | undefined 
 export function short(s: string): string {
   return s.length > 20 ? `${s.slice(0, 20)}…` : s;
 }
+
+export type ValueMatch =
+  | { kind: 'exact' | 'read_as'; value: string }
+  | { kind: 'many'; candidates: string[] }
+  | { kind: 'none' };
+
+/**
+ * A value typed in chat matched forgivingly against the values that exist: the value
+ * itself; else the only value it begins; else the only value containing it; else the
+ * only value it contains ("陈营镇政府旁" → 陈营镇). Full-width letters and spaces are
+ * folded first. Several candidates are returned for the user to choose from.
+ */
+export function matchValue(typed: string, values: readonly string[]): ValueMatch {
+  const fold = (s: string) => s.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
+  const t = fold(typed);
+  if (!t) return { kind: 'none' };
+  const exact = values.find((v) => fold(v) === t);
+  if (exact !== undefined) return { kind: 'exact', value: exact };
+  for (const test of [(v: string) => v.startsWith(t), (v: string) => v.includes(t), (v: string) => v !== '' && t.includes(v)]) {
+    const hits = values.filter((v) => test(fold(v)));
+    if (hits.length === 1) return { kind: 'read_as', value: hits[0] };
+    if (hits.length > 1) return { kind: 'many', candidates: hits };
+  }
+  return { kind: 'none' };
+}

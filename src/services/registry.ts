@@ -1,7 +1,8 @@
 /** Looking things up: the pools, one entity, a department's inspectors and items. */
 import { checkCreditCode, looksLikeCreditCode } from '../domain/creditCode';
+import { matchValue } from '../domain/fields';
 import { findUnit, unitName } from '../domain/organisation';
-import type { Pool } from '../domain/pools';
+import { RISK_ALIASES, RISK_CLASSES, type Pool } from '../domain/pools';
 import type { EntityDoc, EntityFilter } from '../../store/repos/entities';
 import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
@@ -16,6 +17,12 @@ export type EntityLookup =
   | { kind: 'one'; entity: EntityDoc }
   | { kind: 'many'; total: number; rows: EntityDoc[] }
   | { kind: 'none' };
+
+/** Fields whose values are matched forgivingly (a unique prefix or contained word) and listed by 取值. */
+export type ValueField = 'industry' | 'township' | 'sectorTags' | 'riskClass';
+export const VALUE_FIELD_LABELS: Record<ValueField, string> = { industry: '行业', township: '乡镇', sectorTags: '标签', riskClass: '风险' };
+/** How many valid values a refusal lists before pointing to 取值. */
+const VALUES_IN_REFUSAL = 12;
 
 const QUERY_ROLES = ['official', 'leader', 'office', 'justice', 'admin', 'inspector'] as const;
 const COUNTY_WIDE_ROLES = ['office', 'justice', 'admin'] as const;
@@ -36,7 +43,44 @@ export function registryService({ repos }: Deps) {
     return unit.code;
   }
 
+  async function valuesOf(field: ValueField): Promise<{ value: string; n?: number }[]> {
+    if (field === 'riskClass') return RISK_CLASSES.map((value) => ({ value }));
+    return repos.entities.valueCounts(field);
+  }
+
   return {
+    /** The values a field holds (with how many entities hold each), most common first; 风险 gives its four classes. */
+    async values(caller: Caller, field: ValueField): Promise<{ value: string; n?: number }[]> {
+      mayQuery(caller);
+      return valuesOf(field);
+    },
+
+    /**
+     * What a typed value means (`matchValue`); `readAs` is set when it was read as another
+     * value, to tell the user. An unknown or ambiguous value is refused with the valid ones.
+     */
+    async resolve(caller: Caller, field: ValueField, typed: string): Promise<{ value: string; readAs?: string }> {
+      mayQuery(caller);
+      const label = VALUE_FIELD_LABELS[field];
+      if (field === 'riskClass') {
+        // Four fixed classes (R6): an alias or a unique beginning ("较" → 较高), never a guess from inside a word.
+        const t = typed.trim();
+        const alias = RISK_ALIASES[t];
+        if (alias) return { value: alias };
+        const hits = t ? RISK_CLASSES.filter((c) => c.startsWith(t)) : [];
+        if (hits.length === 1) return { value: hits[0], readAs: `风险“${t.slice(0, 10)}”按“${hits[0]}”理解` };
+        throw new Refusal(`风险等级“${t.slice(0, 10)}”无效，可选：${RISK_CLASSES.join('、')}`, 'R6');
+      }
+      const all = await valuesOf(field);
+      const m = matchValue(typed, all.map((v) => v.value));
+      const shown = (vs: string[]) => `${vs.slice(0, VALUES_IN_REFUSAL).join('、')}${vs.length > VALUES_IN_REFUSAL ? ` 等${vs.length}个` : ''}`;
+      if (m.kind === 'exact') return { value: m.value };
+      if (m.kind === 'read_as') return { value: m.value, readAs: `${label}“${typed.trim().slice(0, 20)}”按“${m.value}”理解` };
+      if (m.kind === 'many') throw new Refusal(`${label}“${typed.trim().slice(0, 20)}”可指：${shown(m.candidates)}，请写完整。发送“取值 ${label}”查看全部`);
+      if (all.length === 0) throw new Refusal(`检查对象库中还没有${label}数据，请先导入主体名录`);
+      throw new Refusal(`没有${label}为“${typed.trim().slice(0, 20)}”的主体。可选：${shown(all.map((v) => v.value))}。发送“取值 ${label}”查看全部`);
+    },
+
     /** Counts per pool for the filter, and the first rows of the pool asked for (or of all pools). */
     async queryPool(caller: Caller, filter: EntityFilter, limit: number): Promise<PoolQueryResult> {
       mayQuery(caller);

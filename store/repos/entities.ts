@@ -28,6 +28,8 @@ export interface EntityFilter {
   township?: string;
   riskClass?: RiskClass;
   department?: string;
+  /** One of the entity's sector tags (领域标签). */
+  sectorTag?: string;
   /** Part of the name. */
   keyword?: string;
 }
@@ -41,6 +43,7 @@ function toQuery(f: EntityFilter): Record<string, unknown> {
   if (f.township) q.township = f.township;
   if (f.riskClass) q.riskClass = f.riskClass;
   if (f.department) q.departments = f.department;
+  if (f.sectorTag) q.sectorTags = f.sectorTag;
   if (f.keyword) q.name = { $regex: escape(f.keyword) };
   return q;
 }
@@ -125,6 +128,18 @@ export function entityRepo(models: Models) {
     async summaries(codes: readonly string[]): Promise<EntitySummary[]> {
       if (codes.length === 0) return [];
       return (await col.find({ _id: { $in: [...codes] as never[] } }, { projection: SUMMARY }).toArray()).map(toSummary);
+    },
+
+    /** The values a text field holds across all entities, with how many entities hold each, most common first. */
+    async valueCounts(field: 'industry' | 'township' | 'sectorTags'): Promise<{ value: string; n: number }[]> {
+      const rows = await col.aggregate<{ _id: string; n: number }>([
+        ...(field === 'sectorTags' ? [{ $unwind: '$sectorTags' }] : []),
+        { $group: { _id: `$${field}`, n: { $sum: 1 } } },
+      ]).toArray();
+      return rows
+        .filter((r) => typeof r._id === 'string' && r._id !== '')
+        .map((r) => ({ value: r._id, n: r.n }))
+        .sort((a, b) => b.n - a.n || a.value.localeCompare(b.value, 'zh'));
     },
 
     async countByPool(filter: Omit<EntityFilter, 'pool'>): Promise<Record<Pool, number>> {

@@ -124,3 +124,48 @@ describe('credit codes typed with full-width digits and spaces', () => {
     }
   });
 });
+
+describe('forgiving filter values and 取值', () => {
+  it('行业=餐饮业 is read as 住宿和餐饮业 and says so; a township, tag and risk class by their first characters', async () => {
+    const food = all(await say('li.official', '查询 行业=餐饮业'));
+    expect(food).toContain('行业“餐饮业”按“住宿和餐饮业”理解');
+    expect(food).toContain('共 1 户');
+    expect(food).toContain('万年县华达食品有限公司');
+    expect(all(await say('li.official', '查询 乡镇=青云'))).toContain('万年县重点化工有限公司');
+    const tag = all(await say('li.official', '查询 标签=危险'));
+    expect(tag).toContain('标签“危险”按“危险化学品”理解');
+    expect(tag).toContain('共 1 户');
+    expect(all(await say('li.official', '查询 风险=一'))).toContain('共 2 户');
+  });
+
+  it('an unknown value is answered with the valid ones; an ambiguous one with its candidates', async () => {
+    const unknown = all(await say('li.official', '查询 行业=金融业'));
+    expect(unknown).toContain('没有行业为“金融业”的主体');
+    expect(unknown).toContain('住宿和餐饮业');
+    expect(unknown).toContain('取值 行业');
+    const many = all(await say('li.official', '查询 乡镇=镇'));
+    expect(many).toContain('可指');
+    for (const t of ['陈营镇', '石镇镇', '青云镇']) expect(many).toContain(t);
+  });
+
+  it('取值 行业 lists the values with their counts; 取值 风险 the four classes', async () => {
+    const v = all(await say('li.official', '取值 行业'));
+    for (const t of ['住宿和餐饮业（1户）', '制造业（1户）', '交通运输、仓储和邮政业（1户）']) expect(v).toContain(t);
+    expect(all(await say('li.official', '取值 风险'))).toMatch(/低[\s\S]*一般[\s\S]*较高[\s\S]*高/);
+    expect(all(await say('li.official', '取值'))).toContain('取值 行业');
+  });
+
+  it('the plan dialog reads its own example 行业=餐饮业 and says how; an unknown value is asked again', async () => {
+    for (const t of ['新建计划', '2026', 'B', '无']) await say('li.official', t);
+    const bad = all(await say('li.official', '行业=金融业'));
+    expect(bad).toContain('没有行业为“金融业”的主体');
+    expect((await session('li.official'))?.step).toBe('filter');
+    const o = all(await say('li.official', '行业=餐饮业 乡镇=陈营'));
+    expect(o).toContain('行业“餐饮业”按“住宿和餐饮业”理解');
+    expect(o).toContain('乡镇“陈营”按“陈营镇”理解');
+    const s = await session('li.official');
+    expect(s?.data.filter).toMatchObject({ industries: ['住宿和餐饮业'], townships: ['陈营镇'] });
+    expect(s?.data.readAs).toBeUndefined();
+    await say('li.official', '取消');
+  });
+});
