@@ -10,6 +10,7 @@ import { beijingDate } from '../../src/domain/calendar';
 import { DRAW_RULES_VERSION, type AssignedOfficer, type DrawAnnouncement } from '../../src/domain/draw';
 import { unitName } from '../../src/domain/organisation';
 import { formatSampling } from '../../src/domain/plan';
+import { compareTaskNumbers, parseTaskNumber } from '../../src/domain/task';
 import { POOL_LABELS } from '../../src/domain/pools';
 import type { DrawOutcome, RevealOutcome } from '../../src/services/draws';
 import type { TaskDoc } from '../../store/repos/tasks';
@@ -253,7 +254,8 @@ export const myTasks: Command = {
   usage: '我的任务 [年度] — 检查人员看本人的检查任务，其他人看本单位的（不写年度：尚未结束的全部任务）',
   async run(args, ctx) {
     const year = /^\d{4}$/.test(args.trim()) ? Number(args.trim()) : undefined;
-    const { mode, tasks } = await ctx.services.draws.mine(ctx.caller, year);
+    const { mode, tasks: found } = await ctx.services.draws.mine(ctx.caller, year);
+    const tasks = [...found].sort((a, b) => compareTaskNumbers(a.taskNo, b.taskNo));
     const whose = mode === 'officer' ? '您' : unitName(ctx.caller.department);
     const when = year ? `${year}年` : '尚未结束的';
     if (tasks.length === 0) return [text(`${whose}暂无${when}检查任务。`)];
@@ -267,8 +269,9 @@ export const showTask: Command = {
   names: ['任务'],
   usage: '任务 <任务编号> — 一次检查的主体、时段、人员和全部检查事项（一张表）',
   async run(args, ctx) {
-    if (!args) return [text('请写明任务编号，例如：任务 县市管局抽查〔2026〕1号')];
-    const t = await ctx.services.draws.task(args);
+    if (!args) return [text('请写明任务编号，例如：任务 12（本单位今年的第12号），或 任务 县市管局抽查〔2026〕12号')];
+    // "任务 12", ASCII brackets, spaces and full-width digits all name the same task.
+    const t = await ctx.services.draws.task(parseTaskNumber(args, { department: ctx.caller.department, year: thisYear(ctx) }) ?? args);
     const names = await ctx.services.draws.itemNames(t.items);
     const lines = [
       `${t.taskNo}${t.status === 'cancelled' ? `（已取消：${t.cancelReason}）` : ''}`,

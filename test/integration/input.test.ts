@@ -169,3 +169,32 @@ describe('forgiving filter values and 取值', () => {
     await say('li.official', '取消');
   });
 });
+
+describe('task numbers', () => {
+  beforeAll(async () => {
+    const part = (n: number) => ({
+      drawNo: 'CQ2026-0001', planNo: 'JH2026-0001', departments: ['SCJGJ'], items: ['SCJGJ:SC-001'],
+      officers: [{ inspectorNo: 'SC001', name: '王执法', department: 'SCJGJ', leader: true, expert: false }, { inspectorNo: 'SC002', name: '李执法', department: 'SCJGJ', leader: false, expert: false }],
+      window: { from: '2026-06-01', to: '2026-06-30' }, at: `2026-05-20T02:00:0${n % 10}Z`,
+    });
+    // Inserted out of order: 10, 11, 12 would sort before 2 as text.
+    await db.repos.tasks.createMany([12, 3, 10, 1, 11, 2, 9, 4, 8, 5, 7, 6].map((n) => ({
+      taskNo: `县市管局抽查〔2026〕${n}号`, year: 2026, issuer: 'SCJGJ', creditCode: code(100 + n), entityName: `万年县任务${n}号商店`, parts: [part(n)] as never, at: now(),
+    })));
+  });
+
+  it('我的任务 lists by number: 2 before 10', async () => {
+    const o = all(await say('li.official', '我的任务 2026'));
+    const at = (n: number) => o.indexOf(`县市管局抽查〔2026〕${n}号｜`);
+    for (let n = 1; n < 12; n++) expect(at(n)).toBeLessThan(at(n + 1));
+    expect(at(1)).toBeGreaterThan(-1);
+  });
+
+  it('任务 12 (own department, this year), ASCII or full-width brackets, spaces and full-width digits name the same task', async () => {
+    for (const t of ['任务 12', '任务 12号', '任务 县市管局抽查[2026]12号', '任务 县市管局抽查（２０２６）１２', '任务 县市管局 2026-12', '任务 〔2026〕12号', '任务 县市管局抽查〔2026〕12号']) {
+      const o = all(await say('li.official', t));
+      expect({ t, ok: o.includes('万年县任务12号商店') }).toEqual({ t, ok: true });
+    }
+    expect(all(await say('li.official', '任务 13'))).toContain('没有编号为“县市管局抽查〔2026〕13号”的检查任务');
+  });
+});
