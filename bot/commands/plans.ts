@@ -352,8 +352,15 @@ export const myPlans: Command = {
     const year = /^\d{4}$/.test(args.trim()) ? Number(args.trim()) : Number(beijingDate(ctx.services.clock()).slice(0, 4));
     const views = await ctx.services.plans.mine(ctx.caller, year);
     if (views.length === 0) return [text(`${unitName(ctx.caller.department)}${year}年还没有抽查计划。发送“新建计划”开始制定。`)];
+    // An approved plan's state goes on with its draw: 待抽取, 待开奖, 已抽取.
+    const drawn = new Map(await Promise.all(views.filter((v) => v.approval?.status === 'approved').map(async ({ plan }) => {
+      const live = (await ctx.services.draws.history(plan.planNo)).draws.map((x) => x.draw).filter((d) => d.status === 'done' || d.status === 'committed');
+      const done = live.find((d) => d.status === 'done');
+      const word = done ? `已抽取（${done.drawNo}）` : live.length ? `已公布抽取承诺，待开奖（${live[0].drawNo}）` : '已通过，待抽取';
+      return [plan.planNo, word] as const;
+    })));
     const lines = views.map(({ plan, approval }, i) => {
-      const state = approval ? (approval.status === 'pending' ? `${STATUS_WORDS.pending}（第${approval.current + 1}/${approval.steps.length}步：${approval.steps[approval.current].label}）` : STATUS_WORDS[approval.status]) : '-';
+      const state = approval ? (approval.status === 'pending' ? `${STATUS_WORDS.pending}（第${approval.current + 1}/${approval.steps.length}步：${approval.steps[approval.current].label}）` : drawn.get(plan.planNo) ?? STATUS_WORDS[approval.status]) : '-';
       const lead = plan.department === ctx.caller.department ? '' : `（${unitName(plan.department)}牵头）`;
       return `${i + 1}. ${plan.planNo}${lead}｜${plan.pool}类｜${plan.window.from}至${plan.window.to}｜${state}`;
     });

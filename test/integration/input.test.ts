@@ -10,6 +10,14 @@ import { replyText } from '../../bot/types';
 import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
 import { addEntities, code, inspectorDoc, saveUsers } from '../helpers/fixtures';
+import { createRouter } from '../../bot/router';
+import { createAnnouncer } from '../../bot/delivery/announcer';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createApproval } from '../../src/domain/approval';
+import { PLAN_STEPS } from '../../src/services/plans';
+import { itemDoc } from '../helpers/fixtures';
+import { taskSeries } from '../../src/domain/task';
 
 let db: TestDb;
 let services: Services;
@@ -177,7 +185,8 @@ describe('task numbers', () => {
       officers: [{ inspectorNo: 'SC001', name: '王执法', department: 'SCJGJ', leader: true, expert: false }, { inspectorNo: 'SC002', name: '李执法', department: 'SCJGJ', leader: false, expert: false }],
       window: { from: '2026-06-01', to: '2026-06-30' }, at: `2026-05-20T02:00:0${n % 10}Z`,
     });
-    // Inserted out of order: 10, 11, 12 would sort before 2 as text.
+    // Numbers 1–12 of the department's series, as a draw reserves them; inserted out of order: 10, 11, 12 sort before 2 as text.
+    await db.repos.tasks.reserve(taskSeries('SCJGJ', 2026), 12);
     await db.repos.tasks.createMany([12, 3, 10, 1, 11, 2, 9, 4, 8, 5, 7, 6].map((n) => ({
       taskNo: `县市管局抽查〔2026〕${n}号`, year: 2026, issuer: 'SCJGJ', creditCode: code(100 + n), entityName: `万年县任务${n}号商店`, parts: [part(n)] as never, at: now(),
     })));
@@ -196,5 +205,62 @@ describe('task numbers', () => {
       expect({ t, ok: o.includes('万年县任务12号商店') }).toEqual({ t, ok: true });
     }
     expect(all(await say('li.official', '任务 13'))).toContain('没有编号为“县市管局抽查〔2026〕13号”的检查任务');
+  });
+});
+
+describe('status words', () => {
+  const withRobots = () => createRouter({
+    services, log: createLogger('warn', () => undefined), pageSize: 5,
+    announcer: createAnnouncer({ config: loadConfig({
+      WECOM_CORP_ID: 'wwtest01', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 'secret', WECOM_TOKEN: 'token', WECOM_AES_KEY: 'a'.repeat(43),
+      WECOM_ROBOTS: '县市管局=keyscjgj,县消防救援大队=keyxf',
+    }), repos: db.repos, now }),
+  });
+  const tell = async (r: ReturnType<typeof withRobots>, userId: string, t: string) => (await r.handle({ channel: 'shell', senderId: userId, text: t })).map(replyText).join('\n');
+
+  it('通知 全部 reaches every member unit with a group robot and names those without', async () => {
+    const r = withRobots();
+    const before = await db.repos.outbox.count({ status: 'pending' });
+    const o = await tell(r, 'zhao.office', '通知 全部 6月联合抽查名单已公示');
+    expect(o).toContain('将发到2个成员单位的工作群');
+    expect(o).toContain('县档案馆');
+    expect(o).toContain('请联系系统管理员配置');
+    expect(await db.repos.outbox.count({ status: 'pending' })).toBe(before + 2);
+  });
+
+  it('我的计划 says 已通过，待抽取 for an approved plan and 已抽取 once it is drawn', async () => {
+    await db.repos.items.writer.insertNew([itemDoc('SCJGJ', 'SC-009', '食品经营检查')] as never);
+    const planNo = 'JH2026-0901';
+    const at = now();
+    await db.repos.plans.create({
+      planNo, year: 2026, department: 'SCJGJ', pool: 'B', filter: { industries: [], townships: [], riskClasses: [], sectorTags: [] },
+      items: ['SCJGJ:SC-009'], sampling: { count: 1 }, window: { from: '2026-09-01', to: '2026-09-30' }, jointDepartments: [], predictedTargets: 0, duplicates: [],
+      createdBy: 'test', createdAt: at, updatedBy: 'test', updatedAt: at, version: 1,
+    });
+    await db.repos.approvals.create({
+      ...createApproval('plan', planNo, 'test', PLAN_STEPS('SCJGJ'), at), status: 'approved', current: 3, title: planNo, requesterDepartment: 'SCJGJ', fields: [], flags: [],
+    });
+    expect(all(await say('li.official', '我的计划'))).toContain(`${planNo}｜B类｜2026-09-01至2026-09-30｜已通过，待抽取`);
+    expect(all(await say('li.official', `抽取 ${planNo}`))).toContain('抽中 1 户');
+    expect(all(await say('li.official', '我的计划'))).toMatch(new RegExp(`${planNo}｜B类｜2026-09-01至2026-09-30｜已抽取（${planNo}-\\d+）`));
+  });
+
+  it('退回 without a reason on a filing shows a filing example, not a plan one', async () => {
+    const o = all(await say('li.official', `备案 ${B1} 事由=消防安全投诉 日期=2026-10-12 人员=王执法、李执法 说明=群众投诉消防通道堵塞`));
+    expect(o).toContain('请核对备案内容');
+    const filingNo = /BA\d{4}-\d{4}/.exec(all(await say('li.official', '提交')))?.[0];
+    expect(filingNo).toBeDefined();
+    const r = all(await say('wang.leader', `退回 ${filingNo}`));
+    expect(r).toContain(`退回 ${filingNo} 检查人员`);
+    expect(r).not.toContain('抽查比例');
+  });
+
+  it('an administrator is told how to configure a group robot, not to contact the administrator', async () => {
+    const r = withRobots();
+    for (const t of ['通知 县档案馆 测试', '通知 全部 测试']) {
+      const o = await tell(r, 'admin', t);
+      expect(o).toContain('WECOM_ROBOTS');
+      expect(o).not.toContain('联系系统管理员');
+    }
   });
 });
