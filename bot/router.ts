@@ -67,7 +67,11 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
   function match(input: string, strict = false): { command: Command; args: string } | undefined {
     const lower = input.toLowerCase();
     for (const { n, c } of byName) {
-      if (lower === n) return { command: c, args: '' };
+      // A one-character word alone ("查", "?") is too short to be told from an answer.
+      if (lower === n) {
+        if (strict && n.length === 1) continue;
+        return { command: c, args: '' };
+      }
       if (lower.startsWith(n) && (strict ? /\s/ : /[\s:：]/).test(input.charAt(n.length))) return { command: c, args: input.slice(n.length + 1).trim() };
     }
     if (strict) return undefined;
