@@ -22,7 +22,9 @@ import { taskSeries } from '../../src/domain/task';
 let db: TestDb;
 let services: Services;
 let router: Router;
-const now = () => new Date('2026-05-20T02:00:00Z');
+const MAY = new Date('2026-05-20T02:00:00Z');
+let clock = MAY;
+const now = () => clock;
 
 const say = (userId: string, t: string): Promise<Outcome> => router.respond({ channel: 'shell', senderId: userId, text: t });
 const all = (o: Outcome) => o.replies.map(replyText).join('\n');
@@ -262,5 +264,46 @@ describe('status words', () => {
       expect(o).toContain('WECOM_ROBOTS');
       expect(o).not.toContain('联系系统管理员');
     }
+  });
+});
+
+describe('year defaults', () => {
+  afterEach(async () => {
+    await say('li.official', '取消');
+    clock = MAY;
+  });
+
+  it('from 1 October (Beijing), 我的计划 and the plan dialog default to next year', async () => {
+    clock = new Date('2026-09-30T16:30:00Z'); // 2026-10-01 00:30 in Beijing
+    const mine = all(await say('li.official', '我的计划'));
+    expect(mine).toContain('2027年');
+    expect(mine).toContain('我的计划 2026');
+    expect(all(await say('li.official', '新建计划'))).toContain('例如 2027');
+    clock = new Date('2026-09-30T15:30:00Z'); // still 30 September in Beijing
+    expect(all(await say('li.official', '我的计划'))).toContain('2026年');
+  });
+
+  it('R10: a year whose A and B windows are all past is refused at the year question; its C plan can still be made', async () => {
+    clock = new Date('2026-10-09T02:00:00Z');
+    await say('li.official', '新建计划');
+    const r = all(await say('li.official', '2026'));
+    expect(r).toContain('依据规则 R10');
+    expect(r).toContain('请输入 2027');
+    expect((await session('li.official'))?.step).toBe('year');
+    const c = all(await say('li.official', '2026 C类'));
+    expect(c).toContain('联合检查的部门');
+    expect((await session('li.official'))?.data).toMatchObject({ year: 2026, pool: 'C' });
+  });
+
+  it('R10: in July, 联席办 choosing A (June, past) is refused at the pool question; B (September) goes on', async () => {
+    clock = new Date('2026-07-15T02:00:00Z');
+    for (const t of ['新建计划', '2026']) await say('zhao.office', t);
+    expect((await session('zhao.office'))?.step).toBe('pool');
+    const a = all(await say('zhao.office', 'A'));
+    expect(a).toContain('依据规则 R10');
+    expect(a).toContain('A类联合监管库2026年的检查期（6月）已过去');
+    expect((await session('zhao.office'))?.step).toBe('pool');
+    expect(all(await say('zhao.office', 'B'))).toContain('联合检查的部门');
+    await say('zhao.office', '取消');
   });
 });
