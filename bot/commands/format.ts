@@ -5,6 +5,7 @@ import { INSPECTOR_KIND_LABELS } from '../../src/domain/inspector';
 import { POOL_LABELS } from '../../src/domain/pools';
 import type { EntityDoc } from '../../store/repos/entities';
 import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
+import type { ApprovalDoc } from '../../store/repos/approvals';
 
 export const day = (d: Date | undefined): string => (d ? dayjs(d).format('YYYY-MM-DD') : '-');
 
@@ -40,4 +41,11 @@ export function inspectorLine(p: InspectorDoc, i: number, today: string): string
 export function itemLine(it: ItemDoc, i: number): string {
   const joint = it.jointListA ? `｜A类联合清单（${it.jointListFiledOn ?? '未备案'}备案）` : '';
   return `${i + 1}. ${it.name}｜${it.itemCode}｜适用${it.pools.join('、')}类｜权力清单编码${it.powerListCode}${joint}\n   依据：${it.legalBasis}`;
+}
+
+/** Why a request was returned: the step, who, when and the reason, for the one who edits it. */
+export function returnedBecause(a: ApprovalDoc | undefined): string {
+  const s = a?.steps.find((x) => x.outcome === 'rejected');
+  if (!s) return '';
+  return `退回原因：${s.label}，${s.byName ?? s.by ?? ''}${s.at ? ` ${day(s.at)}` : ''}退回${s.comment ? `，理由：${s.comment}` : '（未写理由）'}`;
 }

@@ -15,6 +15,7 @@ import type { CoverageRow } from '../../src/services/coverage';
 import { text, type Reply } from '../types';
 import { approvalHistory, announceChange } from './approvals';
 import { keyValues } from './args';
+import { returnedBecause } from './format';
 import type { Command, CommandContext, Flow } from './types';
 
 type Step = 'year' | 'pool' | 'joint' | 'filter' | 'items' | 'sampling' | 'window' | 'special' | 'confirm';
@@ -360,7 +361,8 @@ export const editPlan: Command = {
       window: plan.window, special: plan.special, reviewed: true, editOf: plan.planNo, editVersion: plan.version,
     };
     ctx.begin('plan', { step: 'confirm', data: d as Record<string, unknown> });
-    return [text(`修改计划 ${plan.planNo}：\n${await summary(d, ctx)}`)];
+    const why = returnedBecause(approval);
+    return [text(`修改计划 ${plan.planNo}：\n${why ? `${why}\n` : ''}${await summary(d, ctx)}`)];
   },
 };
 

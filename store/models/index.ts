@@ -342,6 +342,9 @@ const filing = new Schema(
     rules: { type: [String], default: [] },
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    version: Number, // edits of a returned filing; absent = 1
+    updatedBy: String,
+    updatedAt: Date,
   },
   opts,
 );

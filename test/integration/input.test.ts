@@ -257,6 +257,24 @@ describe('status words', () => {
     expect(r).not.toContain('抽查比例');
   });
 
+  it('修改计划 shows why the plan was returned', async () => {
+    const planNo = 'JH2026-0902';
+    const at = now();
+    await db.repos.plans.create({
+      planNo, year: 2026, department: 'SCJGJ', pool: 'B', filter: { industries: [], townships: [], riskClasses: [], sectorTags: [] },
+      items: ['SCJGJ:SC-009'], sampling: { count: 1 }, window: { from: '2026-09-01', to: '2026-09-30' }, jointDepartments: [], predictedTargets: 0, duplicates: [],
+      createdBy: 'li.official', createdAt: at, updatedBy: 'li.official', updatedAt: at, version: 1,
+    });
+    await db.repos.approvals.create({
+      ...createApproval('plan', planNo, 'li.official', PLAN_STEPS('SCJGJ'), at), title: planNo, requesterDepartment: 'SCJGJ', fields: [], flags: [],
+    });
+    await say('wang.leader', `退回 ${planNo} 抽查户数太少，请改为5%`);
+    const o = all(await say('li.official', `修改计划 ${planNo}`));
+    expect(o).toMatch(/退回原因：[^\n]*王局长/);
+    expect(o).toContain('理由：抽查户数太少，请改为5%');
+    await say('li.official', '取消');
+  });
+
   it('an administrator is told how to configure a group robot, not to contact the administrator', async () => {
     const r = withRobots();
     for (const t of ['通知 县档案馆 测试', '通知 全部 测试']) {
