@@ -12,7 +12,9 @@ export interface BotEvent {
 export type Reply =
   | { kind: 'text'; text: string }
   | { kind: 'markdown'; title: string; text: string }
-  | { kind: 'card'; card: Card };
+  | { kind: 'card'; card: Card }
+  // A stored file (a long list as xlsx) for this user: a file message on WeCom, a signed download link on DingTalk.
+  | { kind: 'file'; fileId: string; name: string };
 
 export const text = (t: string): Reply => ({ kind: 'text', text: t });
 
@@ -35,6 +37,7 @@ export const markdown = (title: string, t: string): Reply => ({ kind: 'markdown'
 export function replyText(r: Reply): string {
   if (r.kind === 'text') return r.text;
   if (r.kind === 'markdown') return `【${r.title}】\n${r.text}`;
+  if (r.kind === 'file') return `【文件】${r.name}`;
   const c = r.card;
   const fields = c.fields.map((f) => `${f.label}：${f.value}`);
   const buttons = c.buttons.map((b) => `[${b.label}] 发送“点 ${b.key}”`);

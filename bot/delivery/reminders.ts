@@ -57,5 +57,10 @@ export function reminderJobs(services: Services, notify: Notifier): Job[] {
       everyMs: HOUR,
       run: async () => `purged ${await services.conversations.purgeExpired()}`,
     },
+    {
+      name: 'list_pages.purge',
+      everyMs: HOUR,
+      run: async () => `purged ${await services.lists.purgeExpired()}`,
+    },
   ];
 }

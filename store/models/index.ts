@@ -296,6 +296,19 @@ const session = new Schema(
   opts,
 );
 
+/** The rest of a long list a user was shown, for 更多: one document per user. */
+const listPage = new Schema(
+  {
+    _id: String, // user id
+    title: { type: String, required: true },
+    lines: { type: String, required: true }, // JSON array of the list's lines
+    offset: { type: Number, required: true },
+    expiresAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
 /** Sequence numbers (plan and filing numbers), one document per series. */
 const counter = new Schema({ _id: String, seq: { type: Number, required: true } }, opts);
 
@@ -431,6 +444,7 @@ export function createModels(conn: Connection) {
     RateWindow: conn.model('RateWindow', rateWindow, 'rate_windows'),
     Approval: conn.model('Approval', approval, 'approvals'),
     Session: conn.model('Session', session, 'sessions'),
+    ListPage: conn.model('ListPage', listPage, 'list_pages'),
     Counter: conn.model('Counter', counter, 'counters'),
     Plan: conn.model('Plan', plan, 'plans'),
     Filing: conn.model('Filing', filing, 'filings'),

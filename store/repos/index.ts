@@ -15,6 +15,7 @@ import { planRepo } from './plans';
 import { filingRepo } from './filings';
 import { drawRepo } from './draws';
 import { taskRepo } from './tasks';
+import { listPageRepo } from './listPages';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -37,6 +38,7 @@ export function createRepos(models: Models) {
     filings: filingRepo(models),
     draws: drawRepo(models),
     tasks: taskRepo(models),
+    listPages: listPageRepo(models),
   };
 }
 
