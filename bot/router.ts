@@ -11,6 +11,7 @@ import { Refusal, type Caller } from '../src/services/context';
 import { announce, deadLetters, resend } from './commands/admin';
 import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
+import { moreCommand } from './commands/format';
 import { placeInPool, poolCardActions } from './commands/pools';
 import { listInspectors, listItems, listValues, lookupEntity, queryPool } from './commands/registry';
 import { approvalCardActions, approve, reject, todo } from './commands/approvals';
@@ -52,7 +53,7 @@ const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [] }: RouterOptions) {
   const commands: Command[] = [];
   commands.push(helpCommand(() => commands), whoami, queryPool, listValues, lookupEntity, listInspectors, listItems, placeInPool,
-    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...extraCommands, announce, deadLetters, resend);
+    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...extraCommands, moreCommand, announce, deadLetters, resend);
   const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...extraActions].map((a) => [a.action, a]));
   const flowsByName = new Map([planFlow, filingFlow, ...flows].map((f) => [f.name, f]));
   // Longest names first, so "查询" wins over "查".

@@ -16,6 +16,7 @@ import type { DrawOutcome, RevealOutcome } from '../../src/services/draws';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { Announcement } from '../delivery/announcer';
 import { markdownSafe, text } from '../types';
+import { longList } from './format';
 import type { Command, CommandContext } from './types';
 
 /** How many tasks a chat message lists before pointing to the file. */
@@ -259,9 +260,10 @@ export const myTasks: Command = {
     const whose = mode === 'officer' ? '您' : unitName(ctx.caller.department);
     const when = year ? `${year}年` : '尚未结束的';
     if (tasks.length === 0) return [text(`${whose}暂无${when}检查任务。`)];
-    const shown = tasks.slice(0, Math.max(ctx.pageSize, LIST_IN_CHAT));
-    const more = tasks.length > shown.length ? `\n……共 ${tasks.length} 个，完整名单见工作群中的抽取结果附件。` : '';
-    return [text(`${whose}${when}检查任务（${tasks.length} 个）：\n${shown.map(taskLine).join('\n')}${more}\n发送“任务 <任务编号>”查看检查事项。`)];
+    return longList(ctx, {
+      title: `${whose}${when}检查任务`, head: `${whose}${when}检查任务（${tasks.length} 个）：`, lines: tasks.map(taskLine), shown: Math.max(ctx.pageSize, LIST_IN_CHAT),
+      columns: ['任务编号', '主体', '统一社会信用代码', '检查期', '检查人员'], foot: '发送“任务 <任务编号>”查看检查事项。',
+    });
   },
 };
 

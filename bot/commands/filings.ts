@@ -17,7 +17,7 @@ import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { FlowState } from '../../src/services/conversations';
 import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
-import { returnedBecause } from './format';
+import { longList, returnedBecause } from './format';
 import { keyValues } from './args';
 import type { Command, CommandContext, Flow } from './types';
 
@@ -327,13 +327,15 @@ export const listFilings: Command = {
     if (views.length === 0) return [text(`${title}：没有备案。`)];
     const groups = new Map<string, typeof views>();
     for (const v of views) groups.set(v.filing.department, [...(groups.get(v.filing.department) ?? []), v]);
-    const lines = [`${title}，共${views.length}件：`];
+    const lines: string[] = [];
     for (const [d, vs] of groups) {
       lines.push(`【${unitName(d)}】${vs.length}件`);
       vs.forEach((v, i) => lines.push(filingLine(v.filing, v.approval, i)));
     }
-    lines.push('发送“查看备案 <编号>”查看详情和审批记录。');
-    return [text(lines.join('\n'))];
+    return longList(ctx, {
+      title, head: `${title}，共${views.length}件：`, lines, rows: views.length, fileLines: views.map((v, i) => `${filingLine(v.filing, v.approval, i)}｜${unitName(v.filing.department)}`),
+      columns: ['备案编号', '计划检查日期', '检查对象', '事由', '状态', '部门'], foot: '发送“查看备案 <编号>”查看详情和审批记录。',
+    });
   },
 };
 

@@ -15,7 +15,7 @@ import type { CoverageRow } from '../../src/services/coverage';
 import { text, type Reply } from '../types';
 import { approvalHistory, announceChange } from './approvals';
 import { keyValues } from './args';
-import { returnedBecause } from './format';
+import { longList, returnedBecause } from './format';
 import type { Command, CommandContext, Flow } from './types';
 
 type Step = 'year' | 'pool' | 'joint' | 'filter' | 'items' | 'sampling' | 'window' | 'special' | 'confirm';
@@ -391,7 +391,10 @@ export const myPlans: Command = {
       const lead = plan.department === ctx.caller.department ? '' : `（${unitName(plan.department)}牵头）`;
       return `${i + 1}. ${plan.planNo}${lead}｜${plan.pool}类｜${plan.window.from}至${plan.window.to}｜${state}`;
     });
-    return [text(`${unitName(ctx.caller.department)}${year}年抽查计划：\n${lines.join('\n')}\n发送“计划 <编号>”查看详情和审批记录。${other}`)];
+    return longList(ctx, {
+      title: `${unitName(ctx.caller.department)}${year}年抽查计划`, head: `${unitName(ctx.caller.department)}${year}年抽查计划：`, lines,
+      columns: ['计划编号', '库', '检查期', '状态'], foot: `发送“计划 <编号>”查看详情和审批记录。${other}`,
+    });
   },
 };
 

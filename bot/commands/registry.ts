@@ -2,10 +2,10 @@
 import dayjs from 'dayjs';
 import { findUnit, unitName } from '../../src/domain/organisation';
 import { POOL_ALIASES, POOL_LABELS, type RiskClass } from '../../src/domain/pools';
-import { VALUE_FIELD_LABELS, type ValueField } from '../../src/services/registry';
+import { MAX_FILE_ROWS, VALUE_FIELD_LABELS, type ValueField } from '../../src/services/registry';
 import type { EntityFilter } from '../../store/repos/entities';
 import { keyValues } from './args';
-import { entityCard, entityLine, inspectorLine, itemLine } from './format';
+import { entityCard, entityLine, inspectorLine, itemLine, LIST_FILE_ROWS, longList } from './format';
 import type { Command } from './types';
 import { text, type Reply } from '../types';
 
@@ -14,6 +14,8 @@ const FILTER_KEYS: Record<string, keyof EntityFilter> = {
   信用风险: 'riskClass', 关键词: 'keyword', 名称: 'keyword', 部门: 'department', 监管部门: 'department',
   标签: 'sectorTag', 领域: 'sectorTag', 领域标签: 'sectorTag',
 };
+/** Rows 查询 keeps for 更多 (its file holds up to MAX_FILE_ROWS). */
+const QUERY_KEPT_ROWS = 200;
 const QUERY_EXAMPLE = '例如：查询 A类 乡镇=陈营镇 行业=制造业 风险=高 关键词=食品';
 
 export const queryPool: Command = {
@@ -50,15 +52,21 @@ export const queryPool: Command = {
         filter[field] = v;
       }
     }
-    const r = await ctx.services.registry.queryPool(ctx.caller, filter, ctx.pageSize);
+    const r = await ctx.services.registry.queryPool(ctx.caller, filter, QUERY_KEPT_ROWS);
     const scope = filter.pool ? POOL_LABELS[filter.pool] : '全部检查对象库';
     const conditions = describe(filter);
     const head = `${scope}${conditions ? `（${conditions}）` : ''}：共 ${r.total} 户` +
       (filter.pool ? '' : `，其中 A类 ${r.byPool.A}、B类 ${r.byPool.B}、C类 ${r.byPool.C}`);
     const note = readAs.length ? `（${readAs.join('；')}）\n` : '';
     if (r.total === 0) return [text(`${note}${head}。可放宽条件再查。`)];
-    const more = r.total > r.rows.length ? `\n…仅显示前 ${r.rows.length} 户，可加条件缩小范围` : '';
-    return [text(`${note}${head}\n${r.rows.map(entityLine).join('\n')}${more}`)];
+    const lines = r.rows.map(entityLine);
+    // More than LIST_FILE_ROWS: the whole result (up to QUERY_FILE_ROWS) also as a file, privately.
+    const all = r.total > LIST_FILE_ROWS ? (await ctx.services.registry.queryPool(ctx.caller, filter, MAX_FILE_ROWS, true)).rows.map(entityLine) : lines;
+    return longList(ctx, {
+      title: `${scope}${conditions ? `（${conditions}）` : ''}`, head: `${note}${head}`, lines, shown: ctx.pageSize, rows: r.total, fileLines: all,
+      columns: ['名称', '统一社会信用代码', '乡镇', '风险', '所属库'],
+      moreNote: (shown) => `…仅显示前 ${shown} 户，发送“更多”看下一页${r.total > lines.length ? `（可看前 ${lines.length} 户）` : ''}，也可加条件缩小范围`,
+    });
   },
 };
 
@@ -98,10 +106,11 @@ export const listInspectors: Command = {
     const people = await ctx.services.registry.inspectors(ctx.caller, d.code);
     if (people.length === 0) return [text(`${unitName(d.code)}尚未登记执法检查人员，请先导入人员名录`)];
     const today = dayjs().format('YYYY-MM-DD');
-    const shown = people.slice(0, ctx.pageSize * 3);
     const officers = people.filter((p) => p.active && p.kind !== 'expert' && p.certificateNo && (p.certificateExpiry ?? '') >= today).length;
-    const more = people.length > shown.length ? `\n…共 ${people.length} 人，仅显示前 ${shown.length} 人` : '';
-    return [text(`${unitName(d.code)}执法检查人员 ${people.length} 人，其中在岗且执法证有效 ${officers} 人：\n${shown.map((p, i) => inspectorLine(p, i, today)).join('\n')}${more}`)];
+    return longList(ctx, {
+      title: `${unitName(d.code)}执法检查人员`, head: `${unitName(d.code)}执法检查人员 ${people.length} 人，其中在岗且执法证有效 ${officers} 人：`,
+      lines: people.map((p, i) => inspectorLine(p, i, today)), shown: ctx.pageSize * 3, columns: ['姓名', '人员类别', '执法证', '专长', '备注'],
+    });
   },
 };
 
@@ -113,7 +122,10 @@ export const listItems: Command = {
     if ('error' in d) return d.error;
     const items = await ctx.services.registry.items(ctx.caller, d.code);
     if (items.length === 0) return [text(`${unitName(d.code)}尚未登记检查事项。依据规则R9：清单之外无检查，请先导入事项清单`)];
-    return [text(`${unitName(d.code)}检查事项清单 ${items.length} 项：\n${items.map(itemLine).join('\n')}`)];
+    return longList(ctx, {
+      title: `${unitName(d.code)}检查事项清单`, head: `${unitName(d.code)}检查事项清单 ${items.length} 项：`, lines: items.map(itemLine),
+      columns: ['事项名称', '事项编码', '适用库', '权力清单编码', 'A类联合清单'],
+    });
   },
 };
 

@@ -29,6 +29,9 @@ export function listService({ repos, now }: Deps) {
       await repos.listPages.put({ userId, title, lines: lines.slice(0, MAX_KEPT_LINES), offset: shown, expiresAt: new Date(at.getTime() + LIST_KEEP_HOURS * 3600_000) });
     },
 
+    /** A short list was shown: 更多 no longer continues an older one. */
+    forget: (userId: string) => repos.listPages.drop(userId),
+
     /** The next `size` lines of the user's last long list; undefined when there is none (or it is finished or expired). */
     async more(userId: string, size: number): Promise<ListPage | undefined> {
       for (let attempt = 0; attempt < 3; attempt++) {

@@ -27,9 +27,10 @@ const VALUES_IN_REFUSAL = 12;
 const QUERY_ROLES = ['official', 'leader', 'office', 'justice', 'admin', 'inspector'] as const;
 const COUNTY_WIDE_ROLES = ['office', 'justice', 'admin'] as const;
 
-/** Rows one answer may list, whatever the caller asks (0 would mean "all" to MongoDB). */
+/** Rows one answer may list, whatever the caller asks (0 would mean "all" to MongoDB); a list's file may hold more. */
 const MAX_ROWS = 200;
-const rowLimit = (limit: number) => Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_ROWS);
+export const MAX_FILE_ROWS = 5000;
+const rowLimit = (limit: number, max = MAX_ROWS) => Math.min(Math.max(Math.trunc(limit) || 1, 1), max);
 
 export function registryService({ repos }: Deps) {
   function mayQuery(caller: Caller) {
@@ -82,12 +83,12 @@ export function registryService({ repos }: Deps) {
     },
 
     /** Counts per pool for the filter, and the first rows of the pool asked for (or of all pools). */
-    async queryPool(caller: Caller, filter: EntityFilter, limit: number): Promise<PoolQueryResult> {
+    async queryPool(caller: Caller, filter: EntityFilter, limit: number, forFile = false): Promise<PoolQueryResult> {
       mayQuery(caller);
       const { pool, ...rest } = filter;
       const byPool = await repos.entities.countByPool(rest);
       const total = pool ? byPool[pool] : byPool.A + byPool.B + byPool.C;
-      const rows = total > 0 ? await repos.entities.find(filter, rowLimit(limit)) : [];
+      const rows = total > 0 ? await repos.entities.find(filter, rowLimit(limit, forFile ? MAX_FILE_ROWS : MAX_ROWS)) : [];
       return { total, byPool, rows };
     },
 

@@ -32,6 +32,9 @@ export function listPageRepo(models: Models) {
       const r = await col.updateOne({ _id: userId as never, version: readVersion }, { $set: { offset, version: readVersion + 1 } });
       return r.modifiedCount === 1;
     },
+    async drop(userId: string): Promise<void> {
+      await col.deleteOne({ _id: userId as never });
+    },
     async purgeExpired(now: Date): Promise<number> {
       return (await col.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
     },

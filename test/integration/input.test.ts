@@ -18,6 +18,7 @@ import { createApproval } from '../../src/domain/approval';
 import { PLAN_STEPS } from '../../src/services/plans';
 import { itemDoc } from '../helpers/fixtures';
 import { taskSeries } from '../../src/domain/task';
+import ExcelJS from 'exceljs';
 
 let db: TestDb;
 let services: Services;
@@ -323,5 +324,53 @@ describe('year defaults', () => {
     expect((await session('zhao.office'))?.step).toBe('pool');
     expect(all(await say('zhao.office', 'B'))).toContain('联合检查的部门');
     await say('zhao.office', '取消');
+  });
+});
+
+describe('long lists: 更多 and the xlsx file', () => {
+  beforeAll(async () => {
+    await addEntities(db.repos, Array.from({ length: 60 }, (_, i) => ({ n: 500 + i, pool: 'B' as const, township: '大源镇', industry: '批发和零售业' })));
+  });
+
+  it('更多 continues a list page by page, in any process; past the end it says so; a list over 50 rows also comes as an xlsx file', async () => {
+    const first = await say('li.official', '查询 乡镇=大源镇');
+    const shown = all(first);
+    expect(shown).toContain('共 60 户');
+    expect(shown).toContain('发送“更多”看下一页');
+    expect(shown.match(/^\d+\. /gm)).toHaveLength(5);
+    // The whole list, privately, as a file.
+    const file = first.replies.find((r) => r.kind === 'file');
+    expect(file).toBeDefined();
+    const stored = await db.repos.files.get(file!.kind === 'file' ? file!.fileId : '');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(stored!.data as unknown as ArrayBuffer);
+    expect(wb.worksheets[0].rowCount).toBe(61);
+    expect(String(wb.worksheets[0].getRow(2).getCell(3).value)).toBe(code(500));
+    // 更多 in this process, then in another (a second router over the same database).
+    const next = all(await say('li.official', '更多'));
+    expect(next).toContain('第 6–25 条，共 60 条');
+    expect(next).toMatch(/^6\. /m);
+    const other = createRouter({ services, log: createLogger('warn', () => undefined), pageSize: 5 });
+    const third = (await other.handle({ channel: 'shell', senderId: 'li.official', text: '更多' })).map(replyText).join('\n');
+    expect(third).toContain('第 26–45 条');
+    expect(all(await say('li.official', '更多'))).toContain('第 46–60 条，共 60 条');
+    expect(all(await say('li.official', '更多'))).toContain('没有可以接着显示的列表');
+  });
+
+  it('a short list comes without a file, and 更多 no longer continues the long list before it', async () => {
+    await say('li.official', '查询 乡镇=大源镇');
+    const o = await say('li.official', '查询 乡镇=青云镇');
+    expect(o.replies.some((r) => r.kind === 'file')).toBe(false);
+    expect(all(await say('li.official', '更多'))).toContain('没有可以接着显示的列表');
+  });
+
+  it('更多 typed during a conversation shows the next page and leaves the conversation waiting', async () => {
+    await say('li.official', '查询 乡镇=大源镇');
+    await say('li.official', '备案');
+    const o = all(await say('li.official', '更多'));
+    expect(o).toContain('第 6–25 条');
+    expect(o).toContain('仍在等待回复');
+    expect((await session('li.official'))?.step).toBe('entity');
+    await say('li.official', '取消');
   });
 });
