@@ -110,7 +110,10 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
       }
       const ref = randomBytes(4).toString('hex');
       log.error('command failed', { ref, command: what, user: caller.userId, error: (err as Error).message });
-      return only([text(`系统暂时出错，请稍后再试。如仍有问题，请把编号 ${ref} 告诉系统管理员。`)]);
+      // An administrator is the one to look: where, not whom to ask.
+      return only([text(caller.roles.includes('admin')
+        ? `系统暂时出错，请稍后再试。服务日志中编号 ${ref} 的一行（command failed）记有原因。`
+        : `系统暂时出错，请稍后再试。如仍有问题，请把编号 ${ref} 告诉系统管理员。`)]);
     }
   }
 

@@ -17,7 +17,7 @@ import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { FlowState } from '../../src/services/conversations';
 import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
-import { longList, returnedBecause } from './format';
+import { longList, registerHint, returnedBecause } from './format';
 import { keyValues } from './args';
 import type { Command, CommandContext, Flow } from './types';
 
@@ -187,7 +187,7 @@ async function submit(d: Draft, ctx: CommandContext): Promise<Reply[]> {
     creditCode: d.creditCode!, reason: d.reason!, day: d.day!, officers: d.officers!, description: d.description!,
   }, edit);
   announceChange(change, ctx);
-  const who = change.deciders.map((u) => u.name).join('、') || '（本单位暂无已登记的其他部门领导，请联系管理员）';
+  const who = change.deciders.map((u) => u.name).join('、') || `（本单位暂无已登记的其他部门领导，${registerHint(ctx)}）`;
   const rules = filing.rules.join('、');
   const form = filing.pool === 'A' ? '\n请注意：检查对象在A类联合监管库，检查结束后须将检查表报联席办和司法局备案（R2）。' : '';
   return [text(`备案 ${filing.filingNo} 已${edit ? '重新' : ''}提交（${rules}），已送部门领导确认（${who}），之后报联席办、司法局备案登记。发送“查看备案 ${filing.filingNo}”可查看进度。${form}`)];

@@ -119,3 +119,8 @@ export const moreCommand: Command = {
     return [text(`${p.title}（第 ${p.from}–${p.to} 条，共 ${p.total} 条）：\n${p.lines.join('\n')}\n${next}`)];
   },
 };
+
+/** What to do about a missing user: an administrator registers them; anyone else asks one. */
+export function registerHint(ctx: CommandContext): string {
+  return ctx.caller.roles.includes('admin') ? '请用 npm run cli -- user add 登记（角色 leader）' : '请联系系统管理员登记';
+}

@@ -15,7 +15,7 @@ import type { CoverageRow } from '../../src/services/coverage';
 import { text, type Reply } from '../types';
 import { approvalHistory, announceChange } from './approvals';
 import { keyValues } from './args';
-import { longList, returnedBecause } from './format';
+import { longList, registerHint, returnedBecause } from './format';
 import type { Command, CommandContext, Flow } from './types';
 
 type Step = 'year' | 'pool' | 'joint' | 'filter' | 'items' | 'sampling' | 'window' | 'special' | 'confirm';
@@ -300,7 +300,7 @@ async function submit(d: Draft, ctx: CommandContext): Promise<Reply[]> {
   const edit = d.editOf ? { planNo: d.editOf, version: d.editVersion! } : undefined;
   const { plan, change, check } = await ctx.services.plans.submit(ctx.caller, draftOf(d, ctx), edit);
   announceChange(change, ctx);
-  const who = change.deciders.map((u) => u.name).join('、') || '（暂无已登记的部门领导，请联系管理员）';
+  const who = change.deciders.map((u) => u.name).join('、') || `（暂无已登记的部门领导，${registerHint(ctx)}）`;
   const dup = check.duplicates.length ? `\n提示：与 ${check.duplicates.map((x) => x.number).join('、')} 可能重复，已提示联席办审核（R13）。` : '';
   return [text(`计划 ${plan.planNo} 已${edit ? '重新' : ''}提交，预计 ${plan.predictedTargets} 户中抽取 ${sampleSize(plan.predictedTargets, plan.sampling)} 户。已送部门领导审批（${who}），之后依次由联席办、司法局审核（R13）。发送“计划 ${plan.planNo}”可查看进度。${dup}`)];
 }
