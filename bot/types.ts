@@ -37,7 +37,7 @@ export const markdown = (title: string, t: string): Reply => ({ kind: 'markdown'
 export function replyText(r: Reply): string {
   if (r.kind === 'text') return r.text;
   if (r.kind === 'markdown') return `【${r.title}】\n${r.text}`;
-  if (r.kind === 'file') return `【文件】${r.name}`;
+  if (r.kind === 'file') return `【文件】${r.name}（企业微信中为文件，钉钉中为下载链接）`;
   const c = r.card;
   const fields = c.fields.map((f) => `${f.label}：${f.value}`);
   const buttons = c.buttons.map((b) => `[${b.label}] 发送“点 ${b.key}”`);

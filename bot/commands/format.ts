@@ -98,7 +98,9 @@ export async function longList(ctx: CommandContext, o: {
   }
   const rows = o.rows ?? o.lines.length;
   const out: Reply[] = [];
-  if (rows > LIST_FILE_ROWS) {
+  if (rows > LIST_FILE_ROWS && ctx.caller.channel === 'shell') {
+    parts.push('在企业微信或钉钉中，完整名单会另以 xlsx 文件私下发给您。');
+  } else if (rows > LIST_FILE_ROWS) {
     const name = `${o.title}.xlsx`;
     const fileLines = o.fileLines ?? o.lines;
     const fileId = await ctx.services.lists.storeFile(name, XLSX, await listWorkbook(o.title, ['序号', ...o.columns], fileLines));

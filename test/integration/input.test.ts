@@ -37,7 +37,7 @@ const C3 = code(3);
 beforeAll(async () => {
   ({ db, services, router } = await testCounty(now));
   await saveUsers(services, [
-    { userId: 'li.official', name: '李经办', department: '县市管局', roles: ['official'] },
+    { userId: 'li.official', name: '李经办', department: '县市管局', roles: ['official'], wecomUserId: 'LiWx' },
     { userId: 'wang.leader', name: '王局长', department: '县市管局', roles: ['leader'] },
     { userId: 'zhao.office', name: '赵联席', department: '县市管局', roles: ['office'] },
     { userId: 'sun.justice', name: '孙司法', department: '县司法局', roles: ['justice'] },
@@ -333,8 +333,9 @@ describe('long lists: 更多 and the xlsx file', () => {
   });
 
   it('更多 continues a list page by page, in any process; past the end it says so; a list over 50 rows also comes as an xlsx file', async () => {
-    const first = await say('li.official', '查询 乡镇=大源镇');
+    const first = await router.respond({ channel: 'wecom', senderId: 'LiWx', text: '查询 乡镇=大源镇' });
     const shown = all(first);
+    expect(shown).toContain('另以 xlsx 文件');
     expect(shown).toContain('共 60 户');
     expect(shown).toContain('发送“更多”看下一页');
     expect(shown.match(/^\d+\. /gm)).toHaveLength(5);
@@ -355,6 +356,12 @@ describe('long lists: 更多 and the xlsx file', () => {
     expect(third).toContain('第 26–45 条');
     expect(all(await say('li.official', '更多'))).toContain('第 46–60 条，共 60 条');
     expect(all(await say('li.official', '更多'))).toContain('没有可以接着显示的列表');
+  });
+
+  it('in the terminal shell the long list says the file comes on WeCom or DingTalk', async () => {
+    const o = await say('li.official', '查询 乡镇=大源镇');
+    expect(o.replies.some((r) => r.kind === 'file')).toBe(false);
+    expect(all(o)).toContain('在企业微信或钉钉中，完整名单会另以 xlsx 文件私下发给您');
   });
 
   it('a short list comes without a file, and 更多 no longer continues the long list before it', async () => {
