@@ -3,6 +3,10 @@ import dayjs from 'dayjs';
 import { findUnit, MEMBER_UNITS } from '../../src/domain/organisation';
 import { text } from '../types';
 import type { Command, CommandContext } from './types';
+import { longList } from './format';
+
+/** Dead letters 发送失败 reads at most (更多 pages through them). */
+const DEAD_LISTED = 200;
 
 const KIND_LABELS: Record<string, string> = {
   app: '企业微信应用消息', card_update: '企业微信卡片更新', robot_markdown: '企业微信群机器人', robot_file: '企业微信群文件',
@@ -14,10 +18,13 @@ export const deadLetters: Command = {
   usage: '发送失败 — 查看多次重试仍未发出的消息（管理员）',
   roles: ['admin'],
   async run(_args, ctx) {
-    const dead = await ctx.services.deliveries.dead(ctx.caller, ctx.pageSize);
+    const dead = await ctx.services.deliveries.dead(ctx.caller, DEAD_LISTED);
     if (dead.length === 0) return [text('没有发送失败的消息。')];
     const lines = dead.map((d, i) => `${i + 1}. 编号 ${d.id}｜${KIND_LABELS[d.payload.kind] ?? d.payload.kind}｜${dayjs(d.createdAt).format('MM-DD HH:mm')}｜尝试${d.attempts}次｜${d.lastError.slice(0, 60)}`);
-    return [text(`发送失败的消息 ${dead.length} 条（发送“重发 <编号>”重新发送）：\n${lines.join('\n')}`)];
+    return longList(ctx, {
+      title: '发送失败的消息', head: `发送失败的消息 ${dead.length}${dead.length === DEAD_LISTED ? '+' : ''} 条（发送“重发 <编号>”重新发送）：`, lines, shown: ctx.pageSize,
+      columns: ['编号', '类型', '时间', '尝试次数', '错误'],
+    });
   },
 };
 

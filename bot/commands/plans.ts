@@ -433,7 +433,7 @@ export const coverage: Command = {
     const total = shown.reduce((n, r) => n + r.total, 0);
     const covered = shown.reduce((n, r) => n + r.covered, 0);
     const head = `依据规则 R12：每个检查事项每年至少制定一个抽查计划。${year}年${countyWide ? '全县' : ''}已覆盖 ${covered}/${total} 项。`;
-    return [text([head, ...shown.map((r) => coverageLines(r, year))].join('\n'))];
+    return longList(ctx, { title: `${year}年检查事项覆盖情况`, head, lines: shown.map((r) => coverageLines(r, year)), columns: ['部门及未覆盖事项'] });
   },
 };
 
