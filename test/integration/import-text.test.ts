@@ -66,6 +66,15 @@ describe('imported text', () => {
     for (const c of ['\u0000', '\u202E', '\u200B']) expect(shown).not.toContain(c);
   });
 
+  it('matches a header with an invisible character in it (zero-width space, RTL mark)', async () => {
+    const file = path.join(dir, 'header.csv');
+    const header = COLUMNS.map((c, i) => (i === 1 ? `名\u200B称\u200F` : c));
+    writeFileSync(file, `${[header, row(code(5), '万年县表头测试商店')].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`, 'utf8');
+    const summary = await importService({ repos: county.db.repos, now }).importFile(admin, 'entities', file);
+    expect(summary.imported).toBe(1);
+    expect((await county.db.repos.entities.get(code(5)))?.name).toBe('万年县表头测试商店');
+  });
+
   it('reads credit codes typed with full-width digits and spaces', async () => {
     const typed = `${fullWidth(code(4).slice(0, 9))}\u3000${code(4).slice(9)}`;
     const summary = await importService({ repos: county.db.repos, now }).importFile(admin, 'entities', csv('wide.csv', [row(typed, '万年县全角代码商店')]));
