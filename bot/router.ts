@@ -11,8 +11,9 @@ import { Refusal, type Caller } from '../src/services/context';
 import { announce, deadLetters, resend } from './commands/admin';
 import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
+import { moreCommand } from './commands/format';
 import { placeInPool, poolCardActions } from './commands/pools';
-import { listInspectors, listItems, lookupEntity, queryPool } from './commands/registry';
+import { listInspectors, listItems, listValues, lookupEntity, queryPool } from './commands/registry';
 import { approvalCardActions, approve, reject, todo } from './commands/approvals';
 import { planCommands, planFlow } from './commands/plans';
 import { drawCommands } from './commands/draws';
@@ -57,8 +58,8 @@ const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 
 export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [] }: RouterOptions) {
   const commands: Command[] = [];
-  commands.push(helpCommand(() => commands), whoami, queryPool, lookupEntity, listInspectors, listItems, placeInPool,
-    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...extraCommands, announce, deadLetters, resend);
+  commands.push(helpCommand(() => commands), whoami, queryPool, listValues, lookupEntity, listInspectors, listItems, placeInPool,
+    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...extraCommands, moreCommand, announce, deadLetters, resend);
   const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...extraActions].map((a) => [a.action, a]));
   const flowsByName = new Map([planFlow, filingFlow, ...flows].map((f) => [f.name, f]));
   // Longest names first, so "查询" wins over "查".
@@ -66,12 +67,21 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
     .flatMap((c) => c.names.map((n) => ({ n: n.toLowerCase(), c })))
     .sort((a, b) => b.n.length - a.n.length);
 
-  function match(input: string): { command: Command; args: string } | undefined {
+  /**
+   * The command a message starts with. `strict` (inside a guided conversation): only a command word
+   * alone or followed by a space, so answers such as "人员：王伟" or "查看消防通道" stay answers.
+   */
+  function match(input: string, strict = false): { command: Command; args: string } | undefined {
     const lower = input.toLowerCase();
     for (const { n, c } of byName) {
-      if (lower === n) return { command: c, args: '' };
-      if (lower.startsWith(n) && /[\s:：]/.test(input.charAt(n.length))) return { command: c, args: input.slice(n.length + 1).trim() };
+      // A one-character word alone ("查", "?") is too short to be told from an answer.
+      if (lower === n) {
+        if (strict && n.length === 1) continue;
+        return { command: c, args: '' };
+      }
+      if (lower.startsWith(n) && (strict ? /\s/ : /[\s:：]/).test(input.charAt(n.length))) return { command: c, args: input.slice(n.length + 1).trim() };
     }
+    if (strict) return undefined;
     // "查华达" with no space: the lookup command takes the rest as its query.
     if (input.startsWith('查') && !input.startsWith('查询') && input.length > 1) return { command: lookupEntity, args: input.slice(1).trim() };
     return undefined;
@@ -106,7 +116,10 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
       }
       const ref = randomBytes(4).toString('hex');
       log.error('command failed', { ref, command: what, user: caller.userId, error: (err as Error).message });
-      return only([text(`系统暂时出错，请稍后再试。如仍有问题，请把编号 ${ref} 告诉系统管理员。`)]);
+      // An administrator is the one to look: where, not whom to ask.
+      return only([text(caller.roles.includes('admin')
+        ? `系统暂时出错，请稍后再试。服务日志中编号 ${ref} 的一行（command failed）记有原因。`
+        : `系统暂时出错，请稍后再试。如仍有问题，请把编号 ${ref} 告诉系统管理员。`)]);
     }
   }
 
@@ -141,6 +154,12 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
       if (CANCEL_WORDS.has(input)) {
         await services.conversations.end(caller.userId, session.version);
         return only([text(`已取消“${flow.label}”，没有保存任何内容。`)]);
+      }
+      // A command typed mid-conversation runs as a command; the conversation waits, untouched.
+      const typed = match(input, true);
+      if (typed) {
+        const out = await guarded(caller, typed.command.names[0], async (ctx) => only(await typed.command.run(typed.args, ctx)));
+        return { ...out, replies: [...out.replies, text(`（已执行“${typed.command.names[0]}”；您的“${flow.label}”仍在等待回复，可接着回答上一个问题，或发送“取消”放弃。）`)] };
       }
       // Claim the turn first (a guarded write that holds the conversation until this turn ends),
       // so two messages at once can never both act on it.

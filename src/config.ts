@@ -66,7 +66,7 @@ const schema = z.object({
   /** Signs download links for files sent to DingTalk groups; at least 32 characters. */
   DOWNLOAD_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DOWNLOAD_TTL_HOURS: wholeNumber(1, 720).default(72),
-  /** Plans and approvals (issue 4). */
+  /** Plans and approvals. */
   CONVERSATION_MINUTES: wholeNumber(5, 1440).default(30),
   APPROVAL_REMIND_WORKING_DAYS: wholeNumber(1, 30).default(2),
   MAX_TASKS_PER_OFFICER: wholeNumber(1, 10000).default(30),

@@ -4,7 +4,17 @@
  */
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET = /secret|token|password|passwd|pwd|aeskey|sign|key$|credential|authorization|cookie/i;
+/** Words that make a key secret wherever they appear in it (corpSecret, access_token, encodingAESKey). */
+const SECRET_PART = /secret|token|password|passwd|pwd|aeskey|credential|authorization|cookie/i;
+/** Words that make a key secret only as a whole word of it (sign, msg_signature — not signal or design). */
+const SECRET_WORD = new Set(['sign', 'signature', 'msgsignature']);
+
+/** True for a field or query-parameter name that carries a credential. */
+export function isSecretName(name: string): boolean {
+  if (SECRET_PART.test(name) || /key$/i.test(name)) return true;
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return words.some((w) => SECRET_WORD.has(w));
+}
 /** Nesting beyond this is cut: a log line is not a dump. */
 const MAX_DEPTH = 6;
 
@@ -25,11 +35,11 @@ export function redactUri(text: string): string {
 }
 
 /** Query parameters that carry credentials, as in WeCom's ?access_token= or ?corpsecret=. */
-const SECRET_PARAM = /([?&][^=&\s]*(?:secret|token|password|passwd|pwd|aeskey|sign|key)[^=&\s]*=)[^&#\s]*/gi;
+const QUERY_PARAM = /([?&])([^=&\s#]+)=([^&#\s]*)/g;
 
 /** A text with credentials removed from URIs and their query strings. */
 export function redactText(text: string): string {
-  return redactUri(text).replace(SECRET_PARAM, '$1[redacted]');
+  return redactUri(text).replace(QUERY_PARAM, (all, sep: string, name: string) => (isSecretName(name) ? `${sep}${name}=[redacted]` : all));
 }
 
 /** A copy of a value that is safe to print: secrets redacted, URIs cleaned, errors and cycles handled. */
@@ -44,7 +54,7 @@ function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   try {
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
     const out = Object.create(null) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET.test(k) ? '[redacted]' : scrub(v, depth + 1, seen);
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretName(k) ? '[redacted]' : scrub(v, depth + 1, seen);
     return out;
   } finally {
     seen.delete(value);

@@ -1,8 +1,12 @@
 /** Admin commands over the outbox's dead-letter list. */
 import { beijingTime } from '../../src/domain/calendar';
-import { findUnit } from '../../src/domain/organisation';
+import { findUnit, MEMBER_UNITS } from '../../src/domain/organisation';
 import { text } from '../types';
-import type { Command } from './types';
+import type { Command, CommandContext } from './types';
+import { longList } from './format';
+
+/** Dead letters 发送失败 reads at most (更多 pages through them). */
+const DEAD_LISTED = 200;
 
 const KIND_LABELS: Record<string, string> = {
   app: '企业微信应用消息', card_update: '企业微信卡片更新', robot_markdown: '企业微信群机器人', robot_file: '企业微信群文件',
@@ -14,10 +18,13 @@ export const deadLetters: Command = {
   usage: '发送失败 — 查看多次重试仍未发出的消息（管理员）',
   roles: ['admin'],
   async run(_args, ctx) {
-    const dead = await ctx.services.deliveries.dead(ctx.caller, ctx.pageSize);
+    const dead = await ctx.services.deliveries.dead(ctx.caller, DEAD_LISTED);
     if (dead.length === 0) return [text('没有发送失败的消息。')];
     const lines = dead.map((d, i) => `${i + 1}. 编号 ${d.id}｜${KIND_LABELS[d.payload.kind] ?? d.payload.kind}｜${beijingTime(d.createdAt).slice(5)}｜尝试${d.attempts}次｜${d.lastError.slice(0, 60)}`);
-    return [text(`发送失败的消息 ${dead.length} 条（发送“重发 <编号>”重新发送）：\n${lines.join('\n')}`)];
+    return longList(ctx, {
+      title: '发送失败的消息', head: `发送失败的消息 ${dead.length}${dead.length === DEAD_LISTED ? '+' : ''} 条（发送“重发 <编号>”重新发送）：`, lines, shown: ctx.pageSize,
+      columns: ['编号', '类型', '时间', '尝试次数', '错误'],
+    });
   },
 };
 
@@ -32,19 +39,36 @@ export const resend: Command = {
   },
 };
 
+/** Words for "every member unit" in 通知. */
+const EVERY_UNIT = new Set(['全部', '全体', '所有', '所有单位', '全部单位', '各单位', '各成员单位', '全体成员单位']);
+
+/** What to do about a missing group robot: an administrator sets it up; anyone else asks one. */
+const robotHint = (ctx: CommandContext) => (ctx.caller.roles.includes('admin')
+  ? '请在 WECOM_ROBOTS / DINGTALK_ROBOTS 中按“部门=机器人”添加后重启服务（见 README“Connecting WeCom and DingTalk”）'
+  : '请联系系统管理员配置');
+
 export const announce: Command = {
   names: ['通知', '群通知'],
-  usage: '通知 <部门> <内容> — 发到该部门的工作群（联席办、管理员）',
+  usage: '通知 <部门|全部> <内容> — 发到该部门（或全部成员单位）的工作群（联席办、管理员）',
   roles: ['office', 'admin'],
   async run(args, ctx) {
     if (!ctx.caller.roles.some((r) => r === 'office' || r === 'admin')) return [text('只有联席办或系统管理员可以发工作群通知。')];
     const [deptName, ...rest] = args.split(/\s+/).filter(Boolean);
     const body = rest.join(' ');
-    if (!deptName || !body) return [text('请按格式输入：通知 <部门> <内容>，例如：通知 县市管局 6月联合抽查名单已公示，请各组长查收')];
+    if (!deptName || !body) return [text('请按格式输入：通知 <部门|全部> <内容>，例如：通知 县市管局 6月联合抽查名单已公示，请各组长查收')];
+    if (EVERY_UNIT.has(deptName)) {
+      const announcer = ctx.announcer;
+      const reached = announcer ? MEMBER_UNITS.filter((u) => { const c = announcer.channelsOf(u.code); return c.wecom || c.dingtalk; }) : [];
+      if (!announcer || reached.length === 0) return [text(`还没有任何成员单位配置工作群机器人（WECOM_ROBOTS / DINGTALK_ROBOTS），${robotHint(ctx)}。`)];
+      let n = 0;
+      for (const u of reached) n += await announcer.announce(u.code, { title: `${ctx.caller.name}的通知`, markdown: body });
+      const missing = MEMBER_UNITS.filter((u) => !reached.includes(u));
+      return [text(`已排入发送队列（${n}条），将发到${reached.length}个成员单位的工作群。${missing.length ? `${missing.map((u) => u.name).join('、')}未配置群机器人，未发出，${robotHint(ctx)}。` : ''}`)];
+    }
     const unit = findUnit(deptName);
-    if (!unit) return [text(`部门“${deptName}”不是联席会议成员单位（R19），请用如“县市管局”的名称`)];
+    if (!unit) return [text(`部门“${deptName}”不是联席会议成员单位（R19），请用如“县市管局”的名称；发给全部成员单位请写“通知 全部 <内容>”`)];
     const has = ctx.announcer?.channelsOf(unit.code);
-    if (!ctx.announcer || !has || (!has.wecom && !has.dingtalk)) return [text(`${unit.name}还没有配置工作群机器人（WECOM_ROBOTS / DINGTALK_ROBOTS），请联系系统管理员。`)];
+    if (!ctx.announcer || !has || (!has.wecom && !has.dingtalk)) return [text(`${unit.name}还没有配置工作群机器人（WECOM_ROBOTS / DINGTALK_ROBOTS），${robotHint(ctx)}。`)];
     const n = await ctx.announcer.announce(unit.code, { title: `${ctx.caller.name}的通知`, markdown: body });
     return [text(`已排入发送队列（${n}条），将发到${unit.name}的${[has.wecom && '企业微信群', has.dingtalk && '钉钉群'].filter(Boolean).join('和')}。`)];
   },

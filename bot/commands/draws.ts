@@ -1,5 +1,5 @@
 /**
- * The draw in chat (issue 5): 抽取 posts the commitment, then the result with
+ * The draw in chat: 抽取 posts the commitment, then the result with
  * the seed and the full list (xlsx) to the group chats, and each officer's
  * tasks privately; `抽取 <计划编号> 待公开值` posts only the commitment and
  * 开奖 draws later with the public value read out in the meeting; 核验 recomputes a draw; 作废抽取 (联席办) voids one;
@@ -10,11 +10,13 @@ import { beijingDate, beijingTime } from '../../src/domain/calendar';
 import { DRAW_RULES_VERSION, outlookLines, type AssignedOfficer, type DrawAnnouncement, type TeamOutlook } from '../../src/domain/draw';
 import { unitName } from '../../src/domain/organisation';
 import { formatSampling } from '../../src/domain/plan';
+import { compareTaskNumbers, parseTaskNumber } from '../../src/domain/task';
 import { POOL_LABELS } from '../../src/domain/pools';
 import type { DrawOutcome, RevealOutcome } from '../../src/services/draws';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { Announcement } from '../delivery/announcer';
-import { text } from '../types';
+import { markdownSafe, text } from '../types';
+import { longList } from './format';
 import type { Command, CommandContext } from './types';
 
 /** How many tasks a chat message lists before pointing to the file. */
@@ -58,7 +60,7 @@ export function resultMarkdown(o: DrawOutcome): string {
     ...(r.publicValue ? [`- 公开值：${r.publicValue}`] : []),
     `- 有效种子：${r.effectiveSeed}`,
     `- 检查任务 ${o.tasks.length} 个${joined ? `，其中 ${joined} 个与其他部门的抽取合并为联合检查（一次上门、一张表）` : ''}`,
-    ...o.tasks.slice(0, LIST_IN_CHAT).map((t, i) => taskLine(t.task, i)),
+    ...o.tasks.slice(0, LIST_IN_CHAT).map((t, i) => markdownSafe(taskLine(t.task, i))),
     ...(o.tasks.length > LIST_IN_CHAT ? [`……共 ${o.tasks.length} 个，完整名单见附件`] : []),
     `核验：发送“核验 ${o.draw.drawNo}”，或导出公开记录后运行 npm run cli -- draw verify <文件>（规则见 docs/draw.md，${DRAW_RULES_VERSION}）。`,
   ];
@@ -263,13 +265,15 @@ export const myTasks: Command = {
   usage: '我的任务 [年度] — 检查人员看本人的检查任务，其他人看本单位的（不写年度：尚未结束的全部任务）',
   async run(args, ctx) {
     const year = /^\d{4}$/.test(args.trim()) ? Number(args.trim()) : undefined;
-    const { mode, tasks } = await ctx.services.draws.mine(ctx.caller, year);
+    const { mode, tasks: found } = await ctx.services.draws.mine(ctx.caller, year);
+    const tasks = [...found].sort((a, b) => compareTaskNumbers(a.taskNo, b.taskNo));
     const whose = mode === 'officer' ? '您' : unitName(ctx.caller.department);
     const when = year ? `${year}年` : '尚未结束的';
     if (tasks.length === 0) return [text(`${whose}暂无${when}检查任务。`)];
-    const shown = tasks.slice(0, Math.max(ctx.pageSize, LIST_IN_CHAT));
-    const more = tasks.length > shown.length ? `\n……共 ${tasks.length} 个，完整名单见工作群中的抽取结果附件。` : '';
-    return [text(`${whose}${when}检查任务（${tasks.length} 个）：\n${shown.map(taskLine).join('\n')}${more}\n发送“任务 <任务编号>”查看检查事项。`)];
+    return longList(ctx, {
+      title: `${whose}${when}检查任务`, head: `${whose}${when}检查任务（${tasks.length} 个）：`, lines: tasks.map(taskLine), shown: Math.max(ctx.pageSize, LIST_IN_CHAT),
+      columns: ['任务编号', '主体', '统一社会信用代码', '检查期', '检查人员'], foot: '发送“任务 <任务编号>”查看检查事项。',
+    });
   },
 };
 
@@ -277,8 +281,9 @@ export const showTask: Command = {
   names: ['任务'],
   usage: '任务 <任务编号> — 一次检查的主体、时段、人员和全部检查事项（一张表）',
   async run(args, ctx) {
-    if (!args) return [text('请写明任务编号，例如：任务 县市管局抽查〔2026〕1号')];
-    const t = await ctx.services.draws.task(args);
+    if (!args) return [text('请写明任务编号，例如：任务 12（本单位今年的第12号），或 任务 县市管局抽查〔2026〕12号')];
+    // "任务 12", ASCII brackets, spaces and full-width digits all name the same task.
+    const t = await ctx.services.draws.task(parseTaskNumber(args, { department: ctx.caller.department, year: thisYear(ctx) }) ?? args);
     const names = await ctx.services.draws.itemNames(t.items);
     const lines = [
       `${t.taskNo}${t.status === 'cancelled' ? `（已取消：${t.cancelReason}）` : ''}`,

@@ -17,6 +17,7 @@ import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { FlowState } from '../../src/services/conversations';
 import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
+import { longList, registerHint, returnedBecause } from './format';
 import { keyValues } from './args';
 import type { Command, CommandContext, Flow } from './types';
 
@@ -34,10 +35,16 @@ interface Draft {
   description?: string;
   /** The decision already told to the user ("pool|day|reason"), so it is said once. */
   told?: string;
+  /** The credit codes of the entities last listed for a name, so "2" picks the second. */
+  choices?: string[];
+  /** Editing a returned filing (修改备案): its number and the version the edit started from. */
+  editOf?: string;
+  editVersion?: number;
 }
 
 type Turn = { replies: Reply[]; next?: FlowState };
-type Answer = { ok: true; draft: Draft } | { ok: false; reason: string };
+/** A failed answer may still change the draft (the entities listed, to be picked by number). */
+type Answer = { ok: true; draft: Draft } | { ok: false; reason: string; draft?: Draft };
 
 const FLOW = 'filing';
 const HINT = '（发送“取消”放弃，不会保存任何内容）';
@@ -69,14 +76,22 @@ async function answerStep(step: Step, input: string, d: Draft, ctx: CommandConte
   const svc = ctx.services.filings;
   switch (step) {
     case 'entity': {
-      const m = await svc.findEntity(input, ctx.pageSize);
+      // A number picks from the entities just listed, like a plan's items.
+      const pick = /^\s*第?(\d{1,3})个?\s*$/.exec(input.normalize('NFKC'));
+      const picked = pick && d.choices ? d.choices[Number(pick[1]) - 1] : undefined;
+      if (pick && d.choices && !picked) return { ok: false, reason: `请回复 1 到 ${d.choices.length} 之间的序号，或统一社会信用代码` };
+      const m = await svc.findEntity(picked ?? input, ctx.pageSize);
       if (m.kind === 'none') return { ok: false, reason: m.message };
       if (m.kind === 'many') {
         const rows = m.rows.map((e, i) => `${i + 1}. ${e.name}｜${e.creditCode}｜${e.pool}类`).join('\n');
         const more = m.total > m.rows.length ? `\n（共${m.total}个，仅列前${m.rows.length}个，可输入更完整的名称）` : '';
-        return { ok: false, reason: `名称含“${input.trim().slice(0, 20)}”的主体有${m.total}个：\n${rows}${more}\n请回复其中一个的统一社会信用代码，例如 ${m.rows[0].creditCode}` };
+        return {
+          ok: false,
+          reason: `名称含“${input.trim().slice(0, 20)}”的主体有${m.total}个：\n${rows}${more}\n请回复序号（如 1），或其中一个的统一社会信用代码，例如 ${m.rows[0].creditCode}`,
+          draft: { ...d, choices: m.rows.map((e) => e.creditCode) },
+        };
       }
-      return { ok: true, draft: { ...d, creditCode: m.entity.creditCode, entityName: m.entity.name, pool: m.entity.pool } };
+      return { ok: true, draft: { ...d, creditCode: m.entity.creditCode, entityName: m.entity.name, pool: m.entity.pool, choices: undefined } };
     }
     case 'reason': {
       const r = input.trim();
@@ -134,16 +149,20 @@ async function proceed(d: Draft, ctx: CommandContext, lead: string[], asked?: St
     next: state(step, d),
   });
   if (!d.creditCode) return ask('entity');
+  const svc = ctx.services.filings;
+  const about = `${d.entityName}（${POOL_LABELS[d.pool!]}）`;
+  const notNeeded = (message: string): Turn => ({ replies: [text([...lead, `${about}：${message}。本次检查不必报备，没有保存任何内容。`].join('\n'))] });
+  // Said as soon as it is known: a C entity never needs filing, a B entity in its window whatever the reason.
+  const early = d.pool === 'C' || d.day ? svc.decide(d.pool!, d.day ?? svc.today(), d.reason ?? '') : undefined;
+  if (early?.kind === 'not_needed' && !d.editOf) return notNeeded(early.message);
   if (!d.reason) return ask('reason');
   if (!d.day) return ask('date');
-  const svc = ctx.services.filings;
   const decision = svc.decide(d.pool!, d.day, d.reason);
-  const about = `${d.entityName}（${POOL_LABELS[d.pool!]}）`;
-  if (decision.kind === 'not_needed') {
-    return { replies: [text([...lead, `${about}：${decision.message}。本次检查不必报备，没有保存任何内容。`].join('\n'))] };
-  }
+  if (decision.kind === 'not_needed') return notNeeded(decision.message);
   if (decision.kind === 'refused') {
-    return { replies: [text([...lead, `${about}：${decision.message}。本次备案未提交，没有保存任何内容。`].join('\n'))] };
+    // The conversation stays: another reason (or date) may be allowed.
+    const how = `可回复另一个事由，或发送“改 日期”${decision.rule === 'R11' ? '改到检查期内' : ''}，或“取消”放弃。`;
+    return { replies: [text([...lead, `${about}：${decision.message}。本次备案尚未提交，没有保存任何内容。${how}`].join('\n'))], next: state('reason', d) };
   }
   const key = `${d.pool}|${d.day}|${decision.reason}`;
   if (d.told !== key) {
@@ -163,14 +182,15 @@ async function proceed(d: Draft, ctx: CommandContext, lead: string[], asked?: St
 }
 
 async function submit(d: Draft, ctx: CommandContext): Promise<Reply[]> {
+  const edit = d.editOf ? { filingNo: d.editOf, version: d.editVersion ?? 1 } : undefined;
   const { filing, change } = await ctx.services.filings.submit(ctx.caller, {
     creditCode: d.creditCode!, reason: d.reason!, day: d.day!, officers: d.officers!, description: d.description!,
-  });
+  }, edit);
   announceChange(change, ctx);
-  const who = change.deciders.map((u) => u.name).join('、') || '（本单位暂无已登记的其他部门领导，请联系管理员）';
+  const who = change.deciders.map((u) => u.name).join('、') || `（本单位暂无已登记的其他部门领导，${registerHint(ctx)}）`;
   const rules = filing.rules.join('、');
   const form = filing.pool === 'A' ? '\n请注意：检查对象在A类联合监管库，检查结束后须将检查表报联席办和司法局备案（R2）。' : '';
-  return [text(`备案 ${filing.filingNo} 已提交（${rules}），已送部门领导确认（${who}），之后报联席办、司法局备案登记。发送“查看备案 ${filing.filingNo}”可查看进度。${form}`)];
+  return [text(`备案 ${filing.filingNo} 已${edit ? '重新' : ''}提交（${rules}），已送部门领导确认（${who}），之后报联席办、司法局备案登记。发送“查看备案 ${filing.filingNo}”可查看进度。${form}`)];
 }
 
 export const filingFlow: Flow = {
@@ -187,7 +207,7 @@ export const filingFlow: Flow = {
       return { replies: [text(`${prompt(target, ctx)}${HINT}`)], next: state(target, d) };
     }
     const r = await answerStep(step, input, d, ctx);
-    if (!r.ok) return { replies: [text(`${r.reason}${HINT}`)], next: st };
+    if (!r.ok) return { replies: [text(`${r.reason}${HINT}`)], next: r.draft ? state(step, r.draft) : st };
     return proceed(r.draft, ctx, []);
   },
 };
@@ -213,16 +233,22 @@ async function prefill(args: string, ctx: CommandContext): Promise<Turn> {
   if (description !== undefined) given.push(['description', description]);
   let d: Draft = {};
   let failed: Step | undefined;
+  const later: string[] = [];
   // The entity first: the officers' check needs it, and an ambiguous name is asked again before anything else.
   for (const [step, value] of given.sort((a, b) => order(a[0]) - order(b[0]))) {
     const r = await answerStep(step, value, d, ctx);
     if (r.ok) d = r.draft;
     else {
-      lead.push(r.reason);
+      if (r.draft) d = r.draft;
+      // Problems with the officers or the description matter only if the inspection must be filed.
+      (order(step) >= order('officers') ? later : lead).push(r.reason);
       failed ??= step;
     }
   }
-  return proceed(d, ctx, lead, failed);
+  const svc = ctx.services.filings;
+  const early = d.creditCode && (d.pool === 'C' || d.day) ? svc.decide(d.pool!, d.day ?? svc.today(), d.reason ?? '') : undefined;
+  if (early?.kind === 'not_needed') return proceed(d, ctx, lead);
+  return proceed(d, ctx, [...lead, ...later], failed);
 }
 
 const STEPS: Step[] = ['entity', 'reason', 'date', 'officers', 'description', 'confirm'];
@@ -301,13 +327,15 @@ export const listFilings: Command = {
     if (views.length === 0) return [text(`${title}：没有备案。`)];
     const groups = new Map<string, typeof views>();
     for (const v of views) groups.set(v.filing.department, [...(groups.get(v.filing.department) ?? []), v]);
-    const lines = [`${title}，共${views.length}件：`];
+    const lines: string[] = [];
     for (const [d, vs] of groups) {
       lines.push(`【${unitName(d)}】${vs.length}件`);
       vs.forEach((v, i) => lines.push(filingLine(v.filing, v.approval, i)));
     }
-    lines.push('发送“查看备案 <编号>”查看详情和审批记录。');
-    return [text(lines.join('\n'))];
+    return longList(ctx, {
+      title, head: `${title}，共${views.length}件：`, lines, rows: views.length, fileLines: views.map((v, i) => `${filingLine(v.filing, v.approval, i)}｜${unitName(v.filing.department)}`),
+      columns: ['备案编号', '计划检查日期', '检查对象', '事由', '状态', '部门'], foot: '发送“查看备案 <编号>”查看详情和审批记录。',
+    });
   },
 };
 
@@ -320,4 +348,21 @@ export const viewFiling: Command = {
   },
 };
 
-export const filingCommands: Command[] = [fileInspection, listFilings, viewFiling];
+export const editFiling: Command = {
+  names: ['修改备案'],
+  usage: '修改备案 <编号> — 修改被退回的备案后重新提交',
+  roles: FILING_ROLES,
+  async run(args, ctx) {
+    if (!args.trim()) return [text('请写明备案编号，例如：修改备案 BA2026-0001。发送“备案列表”查看本月备案。')];
+    const { filing: f, approval, version } = await ctx.services.filings.editable(ctx.caller, args);
+    const d: Draft = {
+      creditCode: f.creditCode, entityName: f.entityName, pool: f.pool, reason: f.reason, day: f.plannedDate, officers: f.officers,
+      description: f.description, editOf: f.filingNo, editVersion: version,
+    };
+    const turn = await proceed(d, ctx, [`修改备案 ${f.filingNo}：`, returnedBecause(approval)]);
+    if (turn.next) ctx.begin(FLOW, turn.next);
+    return turn.replies;
+  },
+};
+
+export const filingCommands: Command[] = [fileInspection, editFiling, listFilings, viewFiling];

@@ -10,12 +10,13 @@ import { findUnit, JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisa
 import { describePlan, parseRatio, sampleSize, type PlanDraft, type Sampling, type TargetFilter } from '../../src/domain/plan';
 import { outlookLines } from '../../src/domain/draw';
 import { POOL_ALIASES, POOL_LABELS, RISK_ALIASES, type Pool, type RiskClass } from '../../src/domain/pools';
-import { hasAny } from '../../src/services/context';
+import { hasAny, Refusal } from '../../src/services/context';
 import { EditConflict } from '../../src/services/plans';
 import type { CoverageRow } from '../../src/services/coverage';
 import { text, type Reply } from '../types';
 import { approvalHistory, announceChange } from './approvals';
 import { keyValues } from './args';
+import { longList, returnedBecause } from './format';
 import type { Command, CommandContext, Flow } from './types';
 
 type Step = 'year' | 'pool' | 'joint' | 'filter' | 'items' | 'sampling' | 'window' | 'special' | 'confirm';
@@ -31,6 +32,8 @@ interface Draft {
   special?: { reason: string };
   /** Once the summary was shown, every answer returns to it. */
   reviewed?: boolean;
+  /** Values of the last answer read as other values (行业“餐饮业” → 住宿和餐饮业), said once. */
+  readAs?: string[];
   /** Editing a returned plan: its number and the version the edit started from. */
   editOf?: string;
   editVersion?: number;
@@ -48,6 +51,14 @@ const list = (s: string) => s.split(/[,，、;；\s]+/).map((x) => x.trim()).fil
 /** Today in Beijing, from the services' clock (tests pass a fixed one). */
 const today = (ctx: CommandContext) => beijingDate(ctx.services.clock());
 
+/** From 1 October the year to plan for is the next one: this year's A and B windows (R10) are over or nearly so. */
+export const defaultPlanYear = (day: string): number => Number(day.slice(0, 4)) + (day.slice(5) >= '10-01' ? 1 : 0);
+
+/** The windowed pools (A, B) whose every window in the year has ended by `day` (R10); C has no windows. */
+function windowsOver(pool: 'A' | 'B', year: number, day: string, ctx: CommandContext): boolean {
+  return windows(pool, year, ctx.services.policy.calendar).every((w) => w.to < day);
+}
+
 /** After 31 March of the plan year, a plan must be special (R12). */
 const late = (year: number, day: string) => day > `${year}-03-31`;
 
@@ -60,7 +71,7 @@ async function itemChoices(d: Draft, ctx: CommandContext): Promise<ItemRecord[]>
 
 async function prompt(step: Step, d: Draft, ctx: CommandContext): Promise<string> {
   switch (step) {
-    case 'year': return `请输入计划年度，例如 ${today(ctx).slice(0, 4)}`;
+    case 'year': return `请输入计划年度，例如 ${defaultPlanYear(today(ctx))}`;
     case 'pool': return `请选择对象库：A（联合监管库，仅联席办组织，R2）、B（一般监管库）、C（重点监管库）。回复 A、B 或 C`;
     case 'joint': return d.pool === 'A'
       ? '请输入联合检查的部门（A类须联合，R2），多个用“、”分隔，例如：县消防救援大队、县应急管理局'
@@ -117,6 +128,8 @@ function nextStep(step: Step, d: Draft, day: string): Step {
   // A changed pool or joint list may invalidate the chosen items: ask again.
   if (d.reviewed && (step === 'pool' || step === 'joint')) return 'items';
   if (d.reviewed && step === 'year') return needsSpecial(d, day) ? 'special' : 'window';
+  // "2026 C类" answered the pool too.
+  if (step === 'year' && d.pool === 'C') return 'joint';
   return order[i];
 }
 
@@ -181,20 +194,52 @@ function parseWindow(input: string, year: number): Parsed<{ from: string; to: st
   return ok({ from: days[0], to: days[1] });
 }
 
+/** The filter's values as they exist in the registry: a unique prefix or contained word is read as the value it names (取值). */
+async function resolveFilter(f: TargetFilter, ctx: CommandContext): Promise<Parsed<{ filter: TargetFilter; readAs: string[] }>> {
+  const readAs: string[] = [];
+  const resolved = async (field: 'industry' | 'township' | 'sectorTags', values: string[]) => {
+    const out: string[] = [];
+    for (const v of values) {
+      const r = await ctx.services.registry.resolve(ctx.caller, field, v);
+      if (r.readAs) readAs.push(r.readAs);
+      out.push(r.value);
+    }
+    return [...new Set(out)];
+  };
+  try {
+    const filter = { ...f, industries: await resolved('industry', f.industries), townships: await resolved('township', f.townships), sectorTags: await resolved('sectorTags', f.sectorTags) };
+    return ok({ filter, readAs });
+  } catch (err) {
+    if (err instanceof Refusal) return bad(err.message);
+    throw err;
+  }
+}
+
 async function answerStep(step: Step, input: string, d: Draft, ctx: CommandContext): Promise<Parsed<Draft>> {
   const day = today(ctx);
   switch (step) {
     case 'year': {
-      const y = parseYear(input, day);
+      // "2026 C类": this year's C plan once the A and B windows are over.
+      const withC = /^(.+?)\s*(?:C|C类|C类库|重点监管库)$/i.exec(input.trim());
+      const y = parseYear(withC ? withC[1].trim() : input, day);
       if (!y.ok) return y;
       const now = Number(day.slice(0, 4));
       if (y.value < now) return bad(`依据规则 R12：不能为已过去的年度制定计划，请输入 ${now} 或 ${now + 1}`);
       if (y.value > now + 1) return bad(`只能制定今年或明年的计划，请输入 ${now} 或 ${now + 1}`);
-      return ok({ ...d, year: y.value, window: d.window && d.window.from.startsWith(String(y.value)) ? d.window : undefined });
+      const open = (['A', 'B'] as const).filter((p) => !windowsOver(p, y.value, day, ctx));
+      if (!withC && open.length === 0) {
+        const cal = ctx.services.policy.calendar;
+        return bad(`依据规则 R10：${y.value}年A类（${describeWindows('A', y.value, cal)}）和B类（${describeWindows('B', y.value, cal)}）的检查期都已过去，请输入 ${y.value + 1}；C类重点监管库不受安静期限制，如要制定${y.value}年的C类计划，请回复“${y.value} C类”`);
+      }
+      const window = d.window && d.window.from.startsWith(String(y.value)) ? d.window : undefined;
+      return ok({ ...d, year: y.value, window, ...(withC ? { pool: 'C' as const, items: undefined } : {}) });
     }
     case 'pool': {
       const p = POOL_ALIASES[input.toUpperCase()] ?? POOL_ALIASES[input];
       if (!p) return bad('请回复 A、B 或 C');
+      if (p !== 'C' && d.year && windowsOver(p, d.year, day, ctx)) {
+        return bad(`依据规则 R10：${POOL_LABELS[p]}${d.year}年的检查期（${describeWindows(p, d.year, ctx.services.policy.calendar)}）已过去，请选另一个库，或发送“改 年度”改为 ${d.year + 1} 年`);
+      }
       if (p === 'A' && !(hasAny(ctx.caller, ['office']) && ctx.caller.department === JOINT_OFFICE_HOST)) {
         return bad('依据规则 R2：A类联合监管库的抽查由联席办统一组织，本单位不能制定。请回复 B 或 C');
       }
@@ -217,7 +262,9 @@ async function answerStep(step: Step, input: string, d: Draft, ctx: CommandConte
     }
     case 'filter': {
       const f = parseFilter(input);
-      return f.ok ? ok({ ...d, filter: f.value }) : f;
+      if (!f.ok) return f;
+      const r = await resolveFilter(f.value, ctx);
+      return r.ok ? ok({ ...d, filter: r.value.filter, readAs: r.value.readAs }) : r;
     }
     case 'items': {
       const items = await itemChoices(d, ctx);
@@ -287,10 +334,11 @@ export const planFlow: Flow = {
     }
     const r = await answerStep(step, input, d, ctx);
     if (!r.ok) return { replies: [text(`${r.reason}${HINT}`)], next: state };
-    const nextData = r.value;
+    const { readAs, ...nextData } = r.value;
     const next = nextStep(step, nextData, today(ctx));
     if (next === 'confirm') nextData.reviewed = true;
-    return { replies: [text(await prompt(next, nextData, ctx))], next: { step: next, data: nextData as Record<string, unknown> } };
+    const said = readAs?.length ? `（${readAs.join('；')}）\n` : '';
+    return { replies: [text(`${said}${await prompt(next, nextData, ctx)}`)], next: { step: next, data: nextData as Record<string, unknown> } };
   },
 };
 
@@ -319,7 +367,8 @@ export const editPlan: Command = {
       window: plan.window, special: plan.special, reviewed: true, editOf: plan.planNo, editVersion: plan.version,
     };
     ctx.begin('plan', { step: 'confirm', data: d as Record<string, unknown> });
-    return [text(`修改计划 ${plan.planNo}：\n${await summary(d, ctx)}`)];
+    const why = returnedBecause(approval);
+    return [text(`修改计划 ${plan.planNo}：\n${why ? `${why}\n` : ''}${await summary(d, ctx)}`)];
   },
 };
 
@@ -327,17 +376,31 @@ const STATUS_WORDS = { pending: '审批中', approved: '已通过', rejected: '�
 
 export const myPlans: Command = {
   names: ['我的计划', '本单位计划'],
-  usage: '我的计划 [年度] — 本单位（牵头或联合）的抽查计划及审批状态',
+  usage: '我的计划 [年度] — 本单位（牵头或联合）的抽查计划及审批状态（不写年度：今年；10月1日起为明年）',
   async run(args, ctx) {
-    const year = /^\d{4}$/.test(args.trim()) ? Number(args.trim()) : Number(beijingDate(ctx.services.clock()).slice(0, 4));
+    const day = beijingDate(ctx.services.clock());
+    const given = /^\d{4}$/.test(args.trim());
+    // From 1 October, next year's plans are the ones being made.
+    const year = given ? Number(args.trim()) : defaultPlanYear(day);
+    const other = !given && year !== Number(day.slice(0, 4)) ? `发送“我的计划 ${day.slice(0, 4)}”查看今年的。` : '';
     const views = await ctx.services.plans.mine(ctx.caller, year);
-    if (views.length === 0) return [text(`${unitName(ctx.caller.department)}${year}年还没有抽查计划。发送“新建计划”开始制定。`)];
+    if (views.length === 0) return [text(`${unitName(ctx.caller.department)}${year}年还没有抽查计划。发送“新建计划”开始制定。${other}`)];
+    // An approved plan's state goes on with its draw: 待抽取, 待开奖, 已抽取.
+    const drawn = new Map(await Promise.all(views.filter((v) => v.approval?.status === 'approved').map(async ({ plan }) => {
+      const live = (await ctx.services.draws.history(plan.planNo)).draws.map((x) => x.draw).filter((d) => d.status === 'done' || d.status === 'committed');
+      const done = live.find((d) => d.status === 'done');
+      const word = done ? `已抽取（${done.drawNo}）` : live.length ? `已公布抽取承诺，待开奖（${live[0].drawNo}）` : '已通过，待抽取';
+      return [plan.planNo, word] as const;
+    })));
     const lines = views.map(({ plan, approval }, i) => {
-      const state = approval ? (approval.status === 'pending' ? `${STATUS_WORDS.pending}（第${approval.current + 1}/${approval.steps.length}步：${approval.steps[approval.current].label}）` : STATUS_WORDS[approval.status]) : '-';
+      const state = approval ? (approval.status === 'pending' ? `${STATUS_WORDS.pending}（第${approval.current + 1}/${approval.steps.length}步：${approval.steps[approval.current].label}）` : drawn.get(plan.planNo) ?? STATUS_WORDS[approval.status]) : '-';
       const lead = plan.department === ctx.caller.department ? '' : `（${unitName(plan.department)}牵头）`;
       return `${i + 1}. ${plan.planNo}${lead}｜${plan.pool}类｜${plan.window.from}至${plan.window.to}｜${state}`;
     });
-    return [text(`${unitName(ctx.caller.department)}${year}年抽查计划：\n${lines.join('\n')}\n发送“计划 <编号>”查看详情和审批记录。`)];
+    return longList(ctx, {
+      title: `${unitName(ctx.caller.department)}${year}年抽查计划`, head: `${unitName(ctx.caller.department)}${year}年抽查计划：`, lines,
+      columns: ['计划编号', '库', '检查期', '状态'], foot: `发送“计划 <编号>”查看详情和审批记录。${other}`,
+    });
   },
 };
 
@@ -376,7 +439,7 @@ export const coverage: Command = {
     const total = shown.reduce((n, r) => n + r.total, 0);
     const covered = shown.reduce((n, r) => n + r.covered, 0);
     const head = `依据规则 R12：每个检查事项每年至少制定一个抽查计划。${year}年${countyWide ? '全县' : ''}已覆盖 ${covered}/${total} 项。`;
-    return [text([head, ...shown.map((r) => coverageLines(r, year))].join('\n'))];
+    return longList(ctx, { title: `${year}年检查事项覆盖情况`, head, lines: shown.map((r) => coverageLines(r, year)), columns: ['部门及未覆盖事项'] });
   },
 };
 

@@ -4,6 +4,7 @@
  * gets a card, it waits in 待办, one tap confirms or returns it, and the
  * proposer is told the outcome.
  */
+import { normaliseCreditCode } from '../../src/domain/creditCode';
 import { POOL_ALIASES, POOL_LABELS } from '../../src/domain/pools';
 import { Refusal } from '../../src/services/context';
 import { text } from '../types';
@@ -16,7 +17,12 @@ export const placeInPool: Command = {
   names: ['调库', '调整库'],
   usage: `${USAGE} — A、B类由联席办调整；C类由成员单位提出、联席办确认（R1）`,
   async run(args, ctx) {
-    const [code, poolWord, ...rest] = args.split(/\s+/).filter(Boolean);
+    // The code may be typed with spaces or full-width digits: everything before the pool word is the code.
+    const words = args.split(/\s+/).filter(Boolean);
+    const at = words.findIndex((w, i) => i > 0 && (POOL_ALIASES[w.normalize('NFKC').toUpperCase()] ?? POOL_ALIASES[w]));
+    const code = normaliseCreditCode(words.slice(0, at > 0 ? at : 1).join(''));
+    const poolWord = words[at > 0 ? at : 1]?.normalize('NFKC');
+    const rest = words.slice(at > 0 ? at + 1 : 2);
     const pool = poolWord ? POOL_ALIASES[poolWord.toUpperCase()] ?? POOL_ALIASES[poolWord] : undefined;
     if (!code || !pool) return [text(`请按格式输入：${USAGE}，例如：调库 91361129MA35GK1L7T C类 多次投诉食品安全问题`)];
     const reason = rest.join(' ');

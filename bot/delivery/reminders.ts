@@ -1,5 +1,5 @@
 /**
- * Scheduled reminders (issue 4): an approval step that waited more than the
+ * Scheduled reminders: an approval step that waited more than the
  * configured working days (its deciders get the card again), and in March each
  * department whose items still lack a plan this year (R12).
  */
@@ -56,6 +56,11 @@ export function reminderJobs(services: Services, notify: Notifier): Job[] {
       name: 'sessions.purge',
       everyMs: HOUR,
       run: async () => `purged ${await services.conversations.purgeExpired()}`,
+    },
+    {
+      name: 'list_pages.purge',
+      everyMs: HOUR,
+      run: async () => `purged ${await services.lists.purgeExpired()}`,
     },
   ];
 }

@@ -17,15 +17,24 @@ export function creditCodeCheckChar(first17: string): string {
   return CREDIT_CODE_ALPHABET[(31 - (sum % 31)) % 31];
 }
 
-/** Validates a code; upper-cases and trims it first. Reasons are Chinese, for users. */
+/**
+ * A code as people type or paste it, made comparable: full-width letters and digits
+ * (９１３６…, Ａ) become ASCII, every space (also the full-width one) and invisible
+ * format character goes, letters are upper-cased.
+ */
+export function normaliseCreditCode(raw: string): string {
+  return raw.normalize('NFKC').replace(/[\s\p{Cf}]+/gu, '').toUpperCase();
+}
+
+/** Validates a code, normalised first (`normaliseCreditCode`). Reasons are Chinese, for users. */
 export function checkCreditCode(raw: string): CreditCodeCheck {
-  const code = raw.trim().toUpperCase();
+  const code = normaliseCreditCode(raw);
   if (code.length !== 18) {
-    return { ok: false, reason: `统一社会信用代码应为18位，“${shorten(code)}”为${code.length}位` };
+    return { ok: false, reason: `统一社会信用代码应为18位（GB 32100-2015），“${shorten(code)}”为${code.length}位` };
   }
   for (let i = 0; i < 18; i++) {
     if (!CREDIT_CODE_ALPHABET.includes(code[i])) {
-      return { ok: false, reason: `统一社会信用代码第${i + 1}位“${code[i]}”不是合法字符（不含I、O、Z、S、V）` };
+      return { ok: false, reason: `统一社会信用代码第${i + 1}位“${code[i]}”不是合法字符（GB 32100-2015：数字和大写字母，不含I、O、Z、S、V）` };
     }
   }
   const expected = creditCodeCheckChar(code.slice(0, 17));
@@ -40,7 +49,7 @@ export function checkCreditCode(raw: string): CreditCodeCheck {
 
 /** True when text looks like someone meant to type a credit code (18 code characters). */
 export function looksLikeCreditCode(text: string): boolean {
-  return /^[0-9A-Za-z]{18}$/.test(text.trim());
+  return /^[0-9A-Z]{18}$/.test(normaliseCreditCode(text));
 }
 
 function shorten(s: string): string {

@@ -43,13 +43,13 @@ export function parseEntityRow(cells: Partial<Record<keyof EntityRecord, string>
   if (!industry.ok) return industry;
   const township = text('乡镇', cells.township, { max: 50 });
   if (!township.ok) return township;
-  const address = text('地址', cells.address, { max: 300 });
+  const address = text('地址', cells.address, { max: 300, lines: 'flatten' });
   if (!address.ok) return address;
   const risk = oneOf('信用风险分类', cells.riskClass, RISK_ALIASES);
   if (!risk.ok) return risk;
-  const tagsText = text('领域标签', cells.sectorTags);
+  const tagsText = text('领域标签', cells.sectorTags, { lines: 'list' });
   if (!tagsText.ok) return tagsText;
-  const deptText = text('监管部门', cells.departments);
+  const deptText = text('监管部门', cells.departments, { lines: 'list' });
   if (!deptText.ok) return deptText;
   const departments: string[] = [];
   for (const d of list(deptText.value)) {

@@ -89,7 +89,7 @@ export function parseInspectorRow(cells: Partial<Record<keyof InspectorRecord, s
   }
   const qualification = text('执法资格', cells.qualification, { max: 100 });
   if (!qualification.ok) return qualification;
-  const specText = text('业务专长', cells.specialties);
+  const specText = text('业务专长', cells.specialties, { lines: 'list' });
   if (!specText.ok) return specText;
   const joint = yesNo('联合检查人员库', cells.jointPool, false);
   if (!joint.ok) return joint;
@@ -97,7 +97,7 @@ export function parseInspectorRow(cells: Partial<Record<keyof InspectorRecord, s
   if (!jointDate.ok) return jointDate;
   const active = yesNo('在岗', cells.active, true);
   if (!active.ok) return active;
-  const conflictText = text('回避主体', cells.conflicts, { max: 2000 });
+  const conflictText = text('回避主体', cells.conflicts, { max: 2000, lines: 'list' });
   if (!conflictText.ok) return conflictText;
   const conflicts: string[] = [];
   for (const c of list(conflictText.value)) {

@@ -42,11 +42,11 @@ export function parseItemRow(cells: Partial<Record<keyof ItemRecord, string>>): 
   if (!unit) return bad(`部门“${deptText.value}”不是联席会议成员单位（R19），请用成员单位名称，如“县市管局”`);
   const name = text('事项名称', cells.name, { required: true, max: 200 });
   if (!name.ok) return name;
-  const basis = text('检查依据', cells.legalBasis, { required: true });
+  const basis = text('检查依据', cells.legalBasis, { required: true, lines: 'flatten' });
   if (!basis.ok) return basis;
   const power = text('权力清单编码', cells.powerListCode, { required: true, max: 60 });
   if (!power.ok) return bad(`${power.reason}（R9：每个检查事项须对应行政权力清单）`);
-  const poolText = text('适用库', cells.pools, { max: 50 });
+  const poolText = text('适用库', cells.pools, { max: 50, lines: 'list' });
   if (!poolText.ok) return poolText;
   const pools: Pool[] = [];
   for (const part of list(poolText.value)) {

@@ -5,7 +5,7 @@
  * out in docs/draw.md §7.
  */
 import type { AssignedOfficer } from './draw';
-import { MEMBER_UNITS, unitName } from './organisation';
+import { findUnit, MEMBER_UNITS, unitName } from './organisation';
 
 /**
  * The short name a department puts in front of its document numbers
@@ -60,6 +60,36 @@ export const taskSeries = (department: string, year: number): string => `task:${
 export function taskNumber(department: string, year: number, seq: number): string {
   if (!Number.isSafeInteger(seq) || seq < 1) throw new RangeError(`任务序号应为正整数：${seq}`);
   return `${shortName(department)}抽查〔${year}〕${seq}号`;
+}
+
+/**
+ * A task number as people type it: "12" or "12号" (the caller's department, this
+ * year), "〔2026〕12号", "县市管局抽查[2026]12号", "县市管局抽查（2026）12", "县市管局 2026-12",
+ * full-width digits and spaces allowed. Undefined when it is not a task number.
+ */
+export function parseTaskNumber(typed: string, defaults: { department: string; year: number }): string | undefined {
+  const s = typed.normalize('NFKC').replace(/\s+/g, '');
+  const m = /^(.*?)(?:[〔[(【](\d{4})[〕\])】]|(\d{4})[年\-/])第?(\d{1,6})号?$/.exec(s) ?? /^(.*?)第?(\d{1,6})号?$/.exec(s);
+  if (!m) return undefined;
+  const [unitText, year, seqText] = m.length === 5 ? [m[1], m[2] ?? m[3], m[4]] : [m[1], undefined, m[2]];
+  const bare = unitText.replace(/抽查$/, '');
+  let department = defaults.department;
+  if (bare) {
+    const unit = MEMBER_UNITS.find((u) => shortName(u.code) === bare) ?? findUnit(bare);
+    if (!unit) return undefined;
+    department = unit.code;
+  }
+  const seq = Number(seqText);
+  return seq >= 1 ? taskNumber(department, year ? Number(year) : defaults.year, seq) : undefined;
+}
+
+/** Orders task numbers as numbers: by department, then year, then sequence ("…〔2026〕2号" before "…〔2026〕10号"). */
+export function compareTaskNumbers(a: string, b: string): number {
+  const parts = (n: string) => /^(.*)〔(\d+)〕(\d+)号$/.exec(n);
+  const x = parts(a);
+  const y = parts(b);
+  if (!x || !y) return a.localeCompare(b, 'zh');
+  return x[1].localeCompare(y[1], 'zh') || Number(x[2]) - Number(y[2]) || Number(x[3]) - Number(y[3]);
 }
 
 export interface DateWindow {

@@ -154,7 +154,7 @@ export function approvalService({ repos, now }: Deps) {
         if (a.status !== 'pending' || (step !== undefined && step !== a.current)) return { approval: a, event: 'already' };
         const may = mayDecide(a, caller);
         if (!may.ok) throw new Refusal(may.message, may.rule);
-        if (!approve && !note && step === undefined) throw new Refusal(`退回时请写明理由，例如：退回 ${a.subject} 抽查比例过高，请调整为5%`);
+        if (!approve && !note && step === undefined) throw new Refusal(`退回时请写明理由，例如：退回 ${a.subject} ${a.kind === 'filing' ? '检查人员与该主体有利害关系，请更换后重新备案' : '抽查比例过高，请调整为5%'}`);
         const at = now();
         const d = decide(a, caller, approve, note, at);
         if (!d.ok) throw new Refusal(d.message, d.rule);

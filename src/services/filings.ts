@@ -194,6 +194,20 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
     return { entity, day: day.value, decision, team: team.value, description };
   }
 
+  /** A returned filing of the caller's department, with its approval and the version an edit starts from. */
+  async function editable(caller: Caller, filingNo: string): Promise<{ filing: FilingDoc; approval: ApprovalDoc; version: number }> {
+    mayFile(caller);
+    const no = filingNo.trim().toUpperCase();
+    const filing = await repos.filings.get(no);
+    if (!filing) throw new Refusal(`没有编号为“${short(filingNo.trim())}”的备案，请核对编号（如 BA2026-0001），或发送“备案列表”查看`);
+    if (filing.department !== caller.department) throw new Refusal(`备案 ${no} 属于${unitName(filing.department)}，只能由该单位修改`);
+    const approval = await approvals.get(no);
+    if (!approval || approval.status !== 'rejected') {
+      throw new Refusal(`备案 ${no} ${approval?.status === 'approved' ? '已备案登记' : '正在审批中'}，不能修改；只有被退回的备案可以修改后重新提交`);
+    }
+    return { filing, approval, version: filing.version ?? 1 };
+  }
+
   function mayView(caller: Caller, department: string): void {
     if (!hasAny(caller, COUNTY_WIDE_ROLES) && caller.department !== department) {
       throw new Refusal(`您只能查看本单位（${unitName(caller.department)}）的备案；全县备案由联席办、司法局查看`);
@@ -203,23 +217,29 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
   return {
     today,
     mayFile,
+    editable,
     plannedDay,
     findEntity,
     decide,
     resolveOfficers,
     teamProblem,
 
-    /** Numbers, stores and sends an accepted filing into its approval. Refuses (nothing written) if any check fails. */
-    async submit(caller: Caller, draft: FilingDraft): Promise<{ filing: FilingDoc; change: ApprovalChange }> {
+    /**
+     * Numbers, stores and sends an accepted filing into its approval; or, with `edit` (its number and
+     * the version the edit started from), stores a returned filing edited and sends it again.
+     * Refuses (nothing written) if any check fails.
+     */
+    async submit(caller: Caller, draft: FilingDraft, edit?: { filingNo: string; version: number }): Promise<{ filing: FilingDoc; change: ApprovalChange }> {
       const { entity, day, decision, team, description } = await check(caller, draft);
       if (decision.kind !== 'needed') throw new Error('unreachable');
       const at = now();
+      const before = edit ? await editable(caller, edit.filingNo) : undefined;
       const year = beijingDate(at).slice(0, 4);
       await approvals.ensureStaffed(FILING_STEPS(caller.department), caller); // R20: refused before anything is written
-      const seq = await repos.counters.next(`filing:${year}`);
+      const filingNo = before ? before.filing.filingNo : `BA${year}-${String(await repos.counters.next(`filing:${year}`)).padStart(4, '0')}`;
       const reason: FilingReason = decision.reason;
       const filing: FilingDoc = {
-        filingNo: `BA${year}-${String(seq).padStart(4, '0')}`,
+        filingNo,
         month: day.slice(0, 7),
         department: caller.department,
         creditCode: entity.creditCode,
@@ -230,16 +250,20 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
         officers: team.map((p) => p.inspectorNo),
         description,
         rules: decision.rules,
-        createdBy: caller.userId,
-        createdAt: at,
+        createdBy: before ? before.filing.createdBy : caller.userId,
+        createdAt: before ? before.filing.createdAt : at,
+        ...(before ? { version: edit!.version + 1, updatedBy: caller.userId, updatedAt: at } : {}),
       };
-      await repos.filings.create(filing);
+      if (!before) await repos.filings.create(filing);
+      else if (!(await repos.filings.update(filing, edit!.version))) {
+        throw new Refusal(`备案 ${filingNo} 已被他人修改，您的修改没有保存，以免覆盖对方。请发送“查看备案 ${filingNo}”查看最新内容后再改`);
+      }
       await repos.audit.append({
-        at, actor: caller.userId, channel: caller.channel, action: 'filing.submit', target: `filing:${filing.filingNo}`,
+        at, actor: caller.userId, channel: caller.channel, action: before ? 'filing.resubmit' : 'filing.submit', target: `filing:${filing.filingNo}`,
         changes: [], note: `${entity.name}（${entity.creditCode}，${entity.pool}类）${day} ${FILING_REASON_LABELS[reason]}，${decision.rules.join('、')}`,
       });
       const officerLine = team.map((p) => `${p.name}（${p.inspectorNo}${isEnforcementOfficer(p) ? `，执法证至${p.certificateExpiry}` : '，专家'}）`).join('、');
-      const change = await approvals.open({
+      const change = await (before ? approvals.reopen.bind(approvals) : approvals.open)({
         kind: 'filing',
         subject: filing.filingNo,
         title: `${unitName(filing.department)} ${day} 检查 ${entity.name}（${FILING_REASON_LABELS[reason]}）`,

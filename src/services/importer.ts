@@ -26,7 +26,7 @@ import ExcelJS from 'exceljs';
 import { CsvError, parse as parseCsv } from 'csv-parse';
 import { diff, type AuditEntry } from '../domain/audit';
 import { ENTITY_HEADERS, ENTITY_REQUIRED, parseEntityRow } from '../domain/entity';
-import type { Parsed } from '../domain/fields';
+import { cleanText, type Parsed } from '../domain/fields';
 import { INSPECTOR_HEADERS, INSPECTOR_REQUIRED, parseInspectorRow } from '../domain/inspector';
 import { ITEM_HEADERS, ITEM_REQUIRED, itemKey, parseItemRow } from '../domain/item';
 import { unitName } from '../domain/organisation';
@@ -377,7 +377,7 @@ function zipDetail(err: unknown): string {
 // The header row
 
 /** Header text → comparable form: trimmed, no spaces or * marks, ASCII lower-cased. */
-const normHeader = (s: string) => s.replace(/[\s\u3000\uFEFF*＊]/g, '').replace(/[A-Z]/g, (c) => c.toLowerCase());
+const normHeader = (s: string) => cleanText(s).replace(/[\s\u3000\uFEFF*＊]/g, '').replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 function expectedColumns(spec: KindSpec): string {
   return Object.entries(spec.headers)

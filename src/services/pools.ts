@@ -66,7 +66,7 @@ export function poolService(deps: Deps, approvals: ApprovalService = approvalSer
 
   async function load(code: string) {
     const check = checkCreditCode(code);
-    if (!check.ok) throw new Refusal(check.reason, 'R1');
+    if (!check.ok) throw new Refusal(check.reason);
     const entity = await repos.entities.get(check.code);
     if (!entity) throw new Refusal(`未找到统一社会信用代码为 ${check.code} 的市场主体，请先导入主体名录`);
     return entity;

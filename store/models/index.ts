@@ -59,7 +59,7 @@ const entity = new Schema(
     pendingDepartment: { type: String, default: '' },
     pendingAt: { type: Date },
     pendingReason: { type: String, default: '' },
-    /** Set when an inspection of the entity is finished (results, later issue); plans may leave out recent ones. */
+    /** Set when an inspection of the entity is finished (results, not recorded yet); plans may leave out recent ones. */
     lastInspectedAt: { type: Date },
     ...registryStamp,
   },
@@ -298,6 +298,19 @@ const session = new Schema(
   opts,
 );
 
+/** The rest of a long list a user was shown, for 更多: one document per user. */
+const listPage = new Schema(
+  {
+    _id: String, // user id
+    title: { type: String, required: true },
+    lines: { type: String, required: true }, // JSON array of the list's lines
+    offset: { type: Number, required: true },
+    expiresAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
 /** Sequence numbers (plan and filing numbers), one document per series. */
 const counter = new Schema({ _id: String, seq: { type: Number, required: true } }, opts);
 
@@ -344,12 +357,15 @@ const filing = new Schema(
     rules: { type: [String], default: [] },
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    version: Number, // edits of a returned filing; absent = 1
+    updatedBy: String,
+    updatedAt: Date,
   },
   opts,
 );
 filing.index({ month: 1, department: 1 });
 
-/** Draws (双随机, issue 5): one per plan unless voided; the public record is kept whole as JSON (一公开). */
+/** Draws (双随机): one per plan unless voided; the public record is kept whole as JSON (一公开). */
 const draw = new Schema(
   {
     _id: String, // draw number: "<plan number>-<n>", n counting the plan's draws from 1
@@ -430,6 +446,7 @@ export function createModels(conn: Connection) {
     RateWindow: conn.model('RateWindow', rateWindow, 'rate_windows'),
     Approval: conn.model('Approval', approval, 'approvals'),
     Session: conn.model('Session', session, 'sessions'),
+    ListPage: conn.model('ListPage', listPage, 'list_pages'),
     Counter: conn.model('Counter', counter, 'counters'),
     Plan: conn.model('Plan', plan, 'plans'),
     Filing: conn.model('Filing', filing, 'filings'),

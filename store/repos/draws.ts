@@ -1,5 +1,5 @@
 /**
- * Draws (issue 5): inserted once under their number, never deleted; revealing
+ * Draws: inserted once under their number, never deleted; revealing
  * and voiding are guarded state changes. A two-step draw is stored 'committed'
  * with its seed and frozen inputs sealed in a field that no read here returns
  * but `sealed`, until 开奖 makes it 'done' (or 'failed') and drops the seal.

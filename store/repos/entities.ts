@@ -30,6 +30,8 @@ export interface EntityFilter {
   township?: string;
   riskClass?: RiskClass;
   department?: string;
+  /** One of the entity's sector tags (领域标签). */
+  sectorTag?: string;
   /** Part of the name. */
   keyword?: string;
 }
@@ -41,6 +43,7 @@ function matchesFilter(e: IndexedEntity, f: EntityFilter, keyword: string): bool
     && (!f.township || e.township === f.township)
     && (!f.riskClass || e.riskClass === f.riskClass)
     && (!f.department || e.departments.includes(f.department))
+    && (!f.sectorTag || e.sectorTags.includes(f.sectorTag))
     && (!keyword || e.norm.includes(keyword));
 }
 
@@ -248,6 +251,18 @@ export function entityRepo(models: Models) {
         }
       }
       return out;
+    },
+
+    /** The values a text field holds across all entities, with how many entities hold each, most common first. */
+    async valueCounts(field: 'industry' | 'township' | 'sectorTags'): Promise<{ value: string; n: number }[]> {
+      await index.fresh();
+      const counts = new Map<string, number>();
+      const add = (v: string) => { if (v) counts.set(v, (counts.get(v) ?? 0) + 1); };
+      for (const e of index.all()) {
+        if (field === 'sectorTags') e.sectorTags.forEach(add);
+        else add(e[field]);
+      }
+      return [...counts].map(([value, n]) => ({ value, n })).sort((a, b) => b.n - a.n || a.value.localeCompare(b.value, 'zh'));
     },
 
     async countByPool(filter: Omit<EntityFilter, 'pool'>): Promise<Record<Pool, number>> {

@@ -16,6 +16,10 @@ export interface FilingDoc {
   rules: string[];
   createdBy: string;
   createdAt: Date;
+  /** Counts edits of a returned filing (修改备案); absent on a filing never edited (version 1). */
+  version?: number;
+  updatedBy?: string;
+  updatedAt?: Date;
 }
 
 const fromDoc = (d: Record<string, unknown>): FilingDoc => {
@@ -33,6 +37,13 @@ export function filingRepo(models: Models) {
     async get(filingNo: string): Promise<FilingDoc | undefined> {
       const d = await col.findOne({ _id: filingNo as never });
       return d ? fromDoc(d) : undefined;
+    },
+    /** Writes an edited filing over the version read (a filing never edited is version 1); false if it changed meanwhile. */
+    async update(f: FilingDoc, readVersion: number): Promise<boolean> {
+      const { filingNo, ...rest } = f;
+      const guard = readVersion === 1 ? { $or: [{ version: 1 }, { version: { $exists: false } }] } : { version: readVersion };
+      const r = await col.updateOne({ _id: filingNo as never, ...guard }, { $set: { ...rest, version: readVersion + 1 } });
+      return r.modifiedCount === 1;
     },
     async forMonth(month: string, department?: string): Promise<FilingDoc[]> {
       const docs = await col.find(department ? { month, department } : { month }).sort({ department: 1, _id: 1 }).toArray();

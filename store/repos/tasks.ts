@@ -1,4 +1,4 @@
-/** Inspection tasks (issue 5): numbered per department and year, changed only over the version read. */
+/** Inspection tasks: numbered per department and year, changed only over the version read. */
 import type { Models } from '../models';
 import { shapeOf, type TaskPart } from '../../src/domain/task';
 

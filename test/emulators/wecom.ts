@@ -67,6 +67,7 @@ export interface AppMessage {
   agentid: number;
   text?: { content: string };
   markdown?: { content: string };
+  file?: { media_id: string };
   template_card?: {
     card_type: string;
     task_id: string;
@@ -106,6 +107,8 @@ export class WecomEmulator {
   readonly cardUpdates: Json[] = [];
   readonly robotMessages: { key: string; body: Json }[] = [];
   readonly uploads: { key: string; mediaId: string; filename: string; contentType: string; data: Buffer }[] = [];
+  /** Files uploaded by the application (media/upload) for file messages to users. */
+  readonly appUploads: { mediaId: string; filename: string; contentType: string; data: Buffer }[] = [];
   /** Every request's method and path (no query string). */
   readonly requests: { method: string; path: string }[] = [];
 
@@ -114,6 +117,7 @@ export class WecomEmulator {
   private readonly responseCodes = new Map<string, 'issued' | 'used'>();
   private readonly robotSends = new Map<string, number[]>();
   private readonly media = new Map<string, string>(); // media_id -> robot key
+  private readonly appMedia = new Set<string>();
   private authFailures: { code: number; times: number } | undefined;
   private sendFailures: { code: number; times: number } | undefined;
   private readonly server: http.Server;
@@ -268,6 +272,10 @@ export class WecomEmulator {
     if (route === 'GET /cgi-bin/gettoken') return answer(this.getToken(url.searchParams));
     if (route === 'POST /cgi-bin/webhook/send') return answer(this.webhookSend(url.searchParams, body));
     if (route === 'POST /cgi-bin/webhook/upload_media') return answer(this.uploadMedia(url.searchParams, req.headers['content-type'] ?? '', body));
+    if (route === 'POST /cgi-bin/media/upload') {
+      const auth = this.authenticate(url.searchParams.get('access_token'));
+      return answer(auth ?? this.uploadAppMedia(url.searchParams, req.headers['content-type'] ?? '', body));
+    }
 
     if (route === 'POST /cgi-bin/message/send' || route === 'POST /cgi-bin/message/update_template_card') {
       const auth = this.authenticate(url.searchParams.get('access_token'));
@@ -361,7 +369,23 @@ export class WecomEmulator {
       if ((c.horizontal_content_list ?? []).length > 6 || (c.horizontal_content_list ?? []).some((h) => !h.keyname)) return 'invalid horizontal_content_list';
       return undefined;
     }
+    if (m.msgtype === 'file') {
+      const id = (m.file as Json | undefined)?.media_id;
+      return typeof id === 'string' && this.appMedia.has(id) ? undefined : 'invalid media_id';
+    }
     return `msgtype ${String(m.msgtype)} not supported here`;
+  }
+
+  /** The application's temporary media (media/upload): what a file message refers to by media_id. */
+  private uploadAppMedia(q: URLSearchParams, contentType: string, raw: Buffer): Json {
+    if (!['file', 'image', 'voice', 'video'].includes(q.get('type') ?? '')) return { errcode: 40004, errmsg: 'invalid media type' };
+    const part = parseMultipart(contentType, raw).find((p) => p.name === 'media');
+    if (!part || !part.filename) return { errcode: ERR.invalidParameter, errmsg: 'media part missing' };
+    if (part.data.length <= 5 || part.data.length > 20 * 1024 * 1024) return { errcode: ERR.invalidFileSize, errmsg: 'invalid file size' };
+    const mediaId = randomAlnum(48);
+    this.appMedia.add(mediaId);
+    this.appUploads.push({ mediaId, filename: part.filename, contentType: part.contentType, data: part.data });
+    return { errcode: 0, errmsg: 'ok', type: 'file', media_id: mediaId, created_at: String(Math.floor(this.now() / 1000)) };
   }
 
   private updateCard(m: Json): Json {

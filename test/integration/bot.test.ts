@@ -95,10 +95,13 @@ describe('command router', () => {
     expect(await say('li.official', '查 不存在的公司')).toContain('没有找到');
   });
 
-  it('refuses a credit code with a wrong check character, citing the rule (R1)', async () => {
+  it('refuses a credit code with a wrong check character, citing the code format, not R1', async () => {
     const good = code(1);
     const bad = good.slice(0, 17) + (good[17] === '0' ? '1' : '0');
-    expect(await say('li.official', `查 ${bad}`)).toContain('校验位错误');
+    const answer = await say('li.official', `查 ${bad}`);
+    expect(answer).toContain('校验位错误');
+    expect(answer).toContain('GB 32100-2015');
+    expect(answer).not.toContain('R1');
   });
 
   it('lists inspectors of the own department only, unless 联席办 (R7)', async () => {

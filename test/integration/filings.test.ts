@@ -1,5 +1,5 @@
 /**
- * Out-of-period filings (备案, issue 4 point 5 and 6) on the real database,
+ * Out-of-period filings (备案) on the real database,
  * through the router every channel uses: what needs no filing (R10), what is
  * refused (R2, R11), the team check (R8a), a filing numbered and sent through
  * department leader → 联席办 → 司法局 by card taps, bad input asked again, and
@@ -84,7 +84,7 @@ describe('备案: what the situation needs (R2, R10, R11)', () => {
     expect(await filingCount()).toBe(0);
   });
 
-  it('R11: a B entity in October for a routine check is refused as soon as the date is known, citing R11; nothing written', async () => {
+  it('R11: a B entity in October for a routine check is refused as soon as the date is known, citing R11; nothing written; another reason may follow', async () => {
     expect(all(await say('li.official', '备案'))).toContain('统一社会信用代码');
     expect(all(await say('li.official', B1))).toContain('检查事由');
     expect(all(await say('li.official', '例行检查'))).toContain('计划检查日期');
@@ -92,8 +92,15 @@ describe('备案: what the situation needs (R2, R10, R11)', () => {
     expect(all(o)).toContain('依据规则 R11');
     expect(all(o)).toContain('企业安静期');
     expect(all(o)).toContain('“例行检查”不在其列');
-    expect(all(o)).toContain('未提交');
-    expect(await session('li.official')).toBeUndefined();
+    expect(all(o)).toContain('尚未提交');
+    expect(all(o)).toContain('改 日期');
+    // The conversation stays open for another reason.
+    expect((await session('li.official'))?.step).toBe('reason');
+    expect(await filingCount()).toBe(0);
+    const next = all(await say('li.official', '消防安全投诉'));
+    expect(next).toContain('须报联席办和司法局备案');
+    expect((await session('li.official'))?.step).toBe('officers');
+    await say('li.official', '取消');
     expect(await filingCount()).toBe(0);
   });
 
@@ -101,7 +108,8 @@ describe('备案: what the situation needs (R2, R10, R11)', () => {
     const o = await say('li.official', `备案 ${A4} 事由=安全生产 日期=2026-06-10 人员=王执法、李执法`);
     expect(all(o)).toContain('依据规则 R2');
     expect(all(o)).toContain('请向联席办提出');
-    expect(await session('li.official')).toBeUndefined();
+    expect((await session('li.official'))?.step).toBe('reason');
+    await say('li.official', '取消');
     expect(await filingCount()).toBe(0);
   });
 
@@ -119,7 +127,7 @@ describe('备案: a fire-safety complaint in October, filed and recorded (R11)',
     const many = all(await say('li.official', '华达'));
     expect(many).toContain(B1);
     expect(many).toContain(B2);
-    expect(many).toContain('请回复其中一个的统一社会信用代码');
+    expect(many).toContain('其中一个的统一社会信用代码');
     expect(all(await say('li.official', B1))).toContain('检查事由');
     expect(all(await say('li.official', '消防安全投诉'))).toContain('计划检查日期');
     const decided = all(await say('li.official', '2026-10-12'));
@@ -306,5 +314,56 @@ describe('备案列表 and 查看备案', () => {
     expect(o).toContain('王执法（SC001）');
     expect(all(await say('li.official', '备案 BA2026-0002'))).toContain('A类联合监管库主体：检查表须报联席办和司法局备案（R2）');
     expect(all(await say('fire.official', '查看备案 BA2026-0001'))).toContain('您只能查看本单位');
+  });
+});
+
+describe('备案: fewer dead ends', () => {
+  afterEach(async () => {
+    await say('li.official', '取消');
+  });
+
+  it('the entity is picked by its number in the list, like a plan\'s items', async () => {
+    await say('li.official', '备案');
+    const list = all(await say('li.official', '华达'));
+    expect(list).toContain('请回复序号');
+    const second = list.split('\n').find((l) => l.startsWith('2. '))!;
+    const picked = all(await say('li.official', '2'));
+    expect(picked).toContain('检查事由');
+    expect((await session('li.official'))?.data).toMatchObject({ creditCode: second.split('｜')[1] });
+    await say('li.official', '取消');
+    await say('li.official', '备案');
+    await say('li.official', '华达');
+    expect(all(await say('li.official', '9'))).toContain('请回复 1 到 2 之间的序号');
+  });
+
+  it('R10: needing no filing is said before anything else is asked: a C entity alone, a B entity in June despite unknown officers', async () => {
+    const c = all(await say('li.official', `备案 ${C3}`));
+    expect(c).toContain('不必报备');
+    expect(c).not.toContain('检查事由');
+    expect(await session('li.official')).toBeUndefined();
+    const b = all(await say('li.official', `备案 ${B1} 事由=例行检查 日期=2026-06-15 人员=不存在的人`));
+    expect(b).toContain('无需备案');
+    expect(b).not.toContain('不存在的人');
+    expect(await session('li.official')).toBeUndefined();
+  });
+
+  it('修改备案: a returned filing shows why, is edited and sent again under its number (R11, R20)', async () => {
+    await say('li.official', `备案 ${B1} 事由=消防安全投诉 日期=2026-10-12 人员=王执法、李执法 说明=群众投诉消防通道堵塞`);
+    const no = /BA\d{4}-\d{4}/.exec(all(await say('li.official', '提交')))![0];
+    const back = await say('wang.leader', `退回 ${no} 日期与县里大检查冲突，请改到10月14日`);
+    expect(back.notices.map((n) => replyText(n.reply)).join('\n')).toContain(`发送“修改备案 ${no}”`);
+    expect(all(await say('fire.official', `修改备案 ${no}`))).toContain('只能由该单位修改');
+    const opened = all(await say('li.official', `修改备案 ${no}`));
+    expect(opened).toContain('退回原因：部门领导确认，王局长');
+    expect(opened).toContain('理由：日期与县里大检查冲突');
+    expect(opened).toContain('请核对备案内容');
+    await say('li.official', '改 日期');
+    expect(all(await say('li.official', '2026-10-14'))).toContain('计划检查日期：2026-10-14');
+    const again = await say('li.official', '提交');
+    expect(all(again)).toContain(`备案 ${no} 已重新提交`);
+    expect(cardsTo(again, 'wang.leader')).toHaveLength(1);
+    expect((await db.repos.filings.get(no))).toMatchObject({ plannedDate: '2026-10-14', version: 2 });
+    expect((await db.repos.approvals.get(no))?.status).toBe('pending');
+    expect(all(await say('li.official', `修改备案 ${no}`))).toContain('正在审批中');
   });
 });

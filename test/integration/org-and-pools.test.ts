@@ -302,10 +302,11 @@ describe('poolService (R1, R5, R20)', () => {
     expect((await audits(4)).filter((a) => a.action === 'pool.propose')).toHaveLength(1);
   });
 
-  it('R1, R20: refuses a bad credit code with the check-character message, an unknown entity, and no reason', async () => {
+  it('R20: refuses a bad credit code with the check-character message (the code format, not R1), an unknown entity, and no reason', async () => {
     const bad = code(1).slice(0, 17) + (code(1)[17] === 'A' ? 'B' : 'A');
     const r = await refusal(pools().place(office, bad, 'A', '理由'));
-    expect(r.rule).toBe('R1');
+    expect(r.rule).toBeUndefined();
+    expect(r.message).toContain('GB 32100-2015');
     expect(r.message).toContain('校验位错误');
     expect(r.message).toContain(`应为“${code(1)[17]}”`);
     expect((await refusal(pools().place(office, code(999), 'A', '理由'))).message).toContain('未找到');

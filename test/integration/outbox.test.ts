@@ -176,3 +176,23 @@ describe('keeping the queues small', () => {
     expect(await db.repos.outbox.count({ status: 'dead' })).toBe(dead);
   });
 });
+
+describe('a long list\'s file, privately', () => {
+  it('goes to a WeCom user as a file message (media/upload) and to a DingTalk user as a signed download link', async () => {
+    wecom.failSendNext(ERR.busy, 0); // the failures an earlier test asked for are over
+    const at = now();
+    const dead = await db.repos.outbox.count({ status: 'dead' });
+    const fileId = await db.repos.files.put({ name: '名单.xlsx', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', data: Buffer.from('PK fake xlsx'), createdAt: at, expiresAt: new Date(at.getTime() + 3600_000) });
+    await db.repos.outbox.enqueue({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'file', fileId, name: '名单.xlsx' } }, at);
+    await db.repos.outbox.enqueue({ platform: 'dingtalk', kind: 'robot_user', toUser: 'li-dd', reply: { kind: 'file', fileId, name: '名单.xlsx' } }, at);
+    await drain();
+    const upload = wecom.appUploads.at(-1);
+    expect(upload?.filename).toBe('名单.xlsx');
+    expect(upload?.data.toString()).toBe('PK fake xlsx');
+    expect(wecom.messages.filter((m) => m.msgtype === 'file')).toEqual([expect.objectContaining({ touser: 'LiWx', file: { media_id: upload?.mediaId } })]);
+    const dt = dingtalk.batchSends.at(-1);
+    expect(dt?.msgKey).toBe('sampleMarkdown');
+    expect(JSON.stringify(dt?.msgParam)).toMatch(new RegExp(`https://bot\\.example\\.gov\\.cn/files/${fileId}\\?exp=\\d+&sig=[0-9a-f]{64}`));
+    expect(await db.repos.outbox.count({ status: 'dead' })).toBe(dead);
+  });
+});

@@ -102,10 +102,11 @@ describe('lookup (R1)', () => {
     if (r.kind === 'one') expect(r.entity).toMatchObject({ creditCode: code(2), name: '万年县华达汽车维修店', pool: 'B' });
   });
 
-  it('R1: by a code with a wrong check character: a refusal citing R1 that names the right character', async () => {
+  it('by a code with a wrong check character: a refusal citing the code format (GB 32100-2015), not a rule, that names the right character', async () => {
     const wrong = code(2).slice(0, 17) + (code(2)[17] === '0' ? '1' : '0');
     const r = await refusal(registry.lookup(official, wrong, 5));
-    expect(r.rule).toBe('R1');
+    expect(r.rule).toBeUndefined();
+    expect(r.message).toContain('GB 32100-2015');
     expect(r.message).toContain('校验位');
     expect(r.message).toContain(`应为“${code(2)[17]}”`);
   });

@@ -542,6 +542,18 @@ describe('logger', () => {
     expect(lines[0]).toContain('timestamp=1');
   });
 
+  it('redacts sign and signature but not words that merely contain them (signal, design, keyword)', () => {
+    const { lines, log } = capture();
+    log.info('process ended https://h/x?sign=SG-VALUE-1&signal=SIGTERM&keyword=食品', {
+      signal: 'SIGTERM', design: 'card', keyword: '食品', sign: 'SG-VALUE-2', msgSignature: 'SG-VALUE-3', msg_signature: 'SG-VALUE-4', apiKey: 'K-VALUE-5',
+    });
+    expect(lines[0]).not.toMatch(/VALUE-\d/);
+    const parsed = JSON.parse(lines[0]);
+    expect(parsed).toMatchObject({ signal: 'SIGTERM', design: 'card', keyword: '食品', sign: '[redacted]', msgSignature: '[redacted]' });
+    expect(parsed.msg).toContain('signal=SIGTERM');
+    expect(parsed.msg).toContain('keyword=食品');
+  });
+
   it('prints one JSON line per call, and only at or above its level', () => {
     const { lines, log } = capture('warn');
     log.debug('d'); log.info('i'); log.warn('w', { note: 'two\nlines' }); log.error('e');

@@ -1,6 +1,6 @@
 /**
  * The draw (双随机), pure core: commit, select, assign, verify (R2–R4, R7, R8, R8a).
- * The selection is re-implemented here from the text of issue 5, point 2,
+ * The selection is re-implemented here from the procedure in docs/draw.md,
  * without calling the product's code, so these tests can fail.
  */
 import { createHash } from 'node:crypto';
@@ -24,7 +24,7 @@ const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const SEED = '0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0';
 const seedN = (i: number) => sha(`seed ${i}`);
 
-/** The selection exactly as issue 5 point 2 writes it, independent of src/domain/draw.ts. */
+/** The selection exactly as docs/draw.md writes it, independent of src/domain/draw.ts. */
 function referenceSelection(codes: string[], k: number, seed: string, publicValue?: string) {
   const snapshot = [...codes].sort();
   const digest = sha(snapshot.join('\n'));

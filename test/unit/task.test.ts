@@ -1,4 +1,4 @@
-/** Task numbers and joint tasks (issue 5, docs/draw.md §7), pure. */
+/** Task numbers and joint tasks (docs/draw.md §7), pure. */
 import { MEMBER_UNITS } from '../../src/domain/organisation';
 import { ALL_SHORT_NAMES, mayJoin, shapeOf, shortName, taskNumber, type TaskPart } from '../../src/domain/task';
 

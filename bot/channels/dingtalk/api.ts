@@ -36,7 +36,7 @@ import type { Logger } from '../../../src/logger';
 import type { FileRepo } from '../../../store/repos/files';
 import type { TokenRepo } from '../../../store/repos/tokens';
 import type { DingtalkRepo } from '../../../store/repos/dingtalk';
-import type { Reply } from '../../types';
+import { markdownSafe, type Reply } from '../../types';
 import { SendError, type OutboundPayload, type Sender } from '../contracts';
 import { downloadSignature, signedRobotUrl, withoutQuery } from './sign';
 import { cardParams, cardTrackId, decidedParams, openSpaceId, type CardSpace } from './cards';
@@ -87,9 +87,9 @@ export interface ActionCard {
 
 /** The markdown body of a card: its title, description and fields; buttons past `shown` are listed as words to send. */
 function cardText(card: Card, shown = card.buttons.length): string {
-  const lines = [`### ${card.title}`];
-  if (card.description) lines.push('', card.description);
-  if (card.fields.length) lines.push('', ...card.fields.map((f) => `- **${f.label}**：${f.value}`));
+  const lines = [`### ${markdownSafe(card.title)}`];
+  if (card.description) lines.push('', markdownSafe(card.description));
+  if (card.fields.length) lines.push('', ...card.fields.map((f) => `- **${f.label}**：${markdownSafe(f.value)}`));
   const rest = card.buttons.slice(shown);
   if (rest.length) lines.push('', ...rest.map((b) => `- ${b.label}：发送“点 ${b.key}”`));
   return lines.join('\n');
@@ -109,6 +109,8 @@ export function renderActionCard(card: Card): ActionCard {
 export function robotMessageBody(reply: Reply): Record<string, unknown> {
   if (reply.kind === 'text') return { msgtype: 'text', text: { content: reply.text } };
   if (reply.kind === 'markdown') return { msgtype: 'markdown', markdown: { title: reply.title, text: reply.text } };
+  // Files are turned into download links before sending (the sender's `linked`); the name alone is the fallback.
+  if (reply.kind === 'file') return { msgtype: 'text', text: { content: `文件：${reply.name}` } };
   return { msgtype: 'actionCard', actionCard: renderActionCard(reply.card) };
 }
 
@@ -120,6 +122,7 @@ export function robotMessageBody(reply: Reply): Record<string, unknown> {
 export function robotApiMessage(reply: Reply): { msgKey: string; msgParam: Record<string, string> } {
   if (reply.kind === 'text') return { msgKey: 'sampleText', msgParam: { content: reply.text } };
   if (reply.kind === 'markdown') return { msgKey: 'sampleMarkdown', msgParam: { title: reply.title, text: reply.text } };
+  if (reply.kind === 'file') return { msgKey: 'sampleText', msgParam: { content: `文件：${reply.name}` } };
   const card = reply.card;
   const buttons = card.buttons.slice(0, MAX_ROBOT_BUTTONS);
   const base = { title: card.title, text: cardText(card, buttons.length) };
@@ -387,11 +390,21 @@ export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }:
     log.debug('dingtalk group message sent', { robot: p.robot });
   }
 
+  /** A file for one user goes as a markdown link to its signed download (a robot cannot send files). */
+  async function linked(reply: Reply): Promise<Reply> {
+    if (reply.kind !== 'file') return reply;
+    if (!config.PUBLIC_BASE_URL || !config.DOWNLOAD_SECRET) throw new SendError('DingTalk file: PUBLIC_BASE_URL and DOWNLOAD_SECRET are needed for download links', false);
+    const f = await files.get(reply.fileId);
+    if (!f) throw new SendError(`DingTalk file: file ${reply.fileId} is gone`, false);
+    const label = f.name.replace(/[[\]]/g, '');
+    return { kind: 'markdown', title: label, text: `[${label}](${downloadLink(config, reply.fileId, now())})（链接 ${config.DOWNLOAD_TTL_HOURS} 小时内有效）` };
+  }
+
   const sender: Sender = {
     async send(payload: OutboundPayload): Promise<void> {
       if (payload.platform !== 'dingtalk') throw new SendError(`not a DingTalk payload: ${payload.platform}`, false);
-      if (payload.kind === 'session') return sendSession(payload);
-      if (payload.kind === 'robot_user') return sendToUser(payload.toUser, payload.reply);
+      if (payload.kind === 'session') return sendSession({ ...payload, reply: await linked(payload.reply) });
+      if (payload.kind === 'robot_user') return sendToUser(payload.toUser, await linked(payload.reply));
       if (payload.kind === 'group_markdown') return sendGroup(payload);
       if (payload.kind === 'card_update') return updateCard(payload);
       throw new SendError(`unknown DingTalk payload kind: ${(payload as { kind: string }).kind}`, false);

@@ -264,6 +264,25 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
     return body;
   }
 
+  /** Uploads a stored file as the app's temporary media (media/upload, valid three days); returns its media_id. */
+  async function uploadAppFile(fileId: string): Promise<string> {
+    const file = await files.get(fileId);
+    if (!file) throw new SendError(`wecom media/upload: file ${fileId} is gone`, false);
+    const form = multipartFile('media', file.name, file.contentType, file.data);
+    const upload = async (token: string) => exchange('media/upload', {
+      method: 'POST', url: '/cgi-bin/media/upload', params: { access_token: token, type: 'file' }, data: form.body, headers: { 'Content-Type': form.contentType },
+    });
+    const token = await accessToken();
+    let body = await upload(token);
+    if (TOKEN_ERRORS.has(body.errcode)) {
+      await tokens.invalidate(cacheKey, token);
+      body = await upload(await accessToken());
+    }
+    if (body.errcode !== 0) throw failure('media/upload', body);
+    if (typeof body.media_id !== 'string' || !body.media_id) throw new SendError('wecom media/upload: answer without media_id', true);
+    return body.media_id;
+  }
+
   async function sendApp(toUser: string, reply: Reply): Promise<void> {
     const agentid = Number(agentId);
     const base = { touser: toUser, agentid };
@@ -274,6 +293,8 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
       for (const content of splitMarkdown(markdownContent(reply.title, reply.text), APP_TEXT_MAX_BYTES)) {
         messages.push({ ...base, msgtype: 'markdown', markdown: { content } });
       }
+    } else if (reply.kind === 'file') {
+      messages.push({ ...base, msgtype: 'file', file: { media_id: await uploadAppFile(reply.fileId) } });
     } else {
       let card;
       try {

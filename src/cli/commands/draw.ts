@@ -33,7 +33,7 @@ function verifyFile(file: string, io: Io, digest?: string): number {
 }
 
 export const drawCommand: CliCommand = {
-  summary: 'export a draw\'s public record, or verify one from its file (issue 5)',
+  summary: 'export a draw\'s public record, or verify one from its file',
   async runOffline(args, io) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, digest: { type: 'string' } } });
     if (positionals[0] !== 'verify') return undefined;
