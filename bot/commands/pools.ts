@@ -27,11 +27,11 @@ export const placeInPool: Command = {
     if (!code || !pool) return [text(`请按格式输入：${USAGE}，例如：调库 91361129MA35GK1L7T C类 多次投诉食品安全问题`)];
     const reason = rest.join(' ');
     const result = await ctx.services.pools.place(ctx.caller, code, pool, reason);
-    if (result.effective) return [text(`已将 ${code.toUpperCase()} 调整至${POOL_LABELS[result.pool]}。`)];
+    if (result.effective) return [text(`已将“${result.name}”（${code.toUpperCase()}）调整至${POOL_LABELS[result.pool]}。`)];
     if (result.change) announceChange(result.change, ctx);
     const n = result.change?.deciders.length ?? 0;
     const no = result.change ? `（${result.change.approval.subject}）` : '';
-    return [text(`已提出将 ${code.toUpperCase()} 纳入${POOL_LABELS[result.pending]}${no}，已送联席办确认（${n}人），确认后生效（R1）；确认或退回时会告知您。`)];
+    return [text(`已提出将“${result.name}”纳入${POOL_LABELS[result.pending]}${no}，已送联席办确认（${n}人），确认后生效（R1）；确认或退回时会告知您。`)];
   },
 };
 

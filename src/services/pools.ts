@@ -13,7 +13,8 @@ import { Refusal, type Caller, type Deps } from './context';
 /** Longest reason or comment kept with a placement. */
 const MAX_REASON_CHARS = 500;
 
-export type PlacementResult = { effective: true; pool: Pool } | { effective: false; pending: Pool; change?: ApprovalChange };
+/** What a placement did, with the entity's name for the reply. */
+export type PlacementResult = { effective: true; pool: Pool; name: string } | { effective: false; pending: Pool; change?: ApprovalChange; name: string };
 
 /** A C proposal's request in the approval engine: one per entity, each proposal a new round. */
 export const poolRequestNo = (creditCode: string) => `TK-${creditCode}`;
@@ -88,7 +89,7 @@ export function poolService(deps: Deps, approvals: ApprovalService = approvalSer
           at, actor: caller.userId, channel: caller.channel, action: 'pool.place', target: `entity:${entity.creditCode}`,
           changes: [{ field: 'pool', from: JSON.stringify(entity.pool), to: JSON.stringify(target) }], note: why,
         });
-        return { effective: true, pool: target };
+        return { effective: true, pool: target, name: entity.name };
       }
       if (entity.pendingPool) throw new Refusal(`该主体已有待联席办确认的调整（拟入${POOL_LABELS[entity.pendingPool]}），请等待确认`);
       // R20: someone other than the proposer must be there to confirm it, or nothing is proposed.
@@ -110,7 +111,7 @@ export function poolService(deps: Deps, approvals: ApprovalService = approvalSer
       };
       // Each proposal for the entity is a new round of the same request: earlier ones stay in its history.
       const change = await approvals.reopen(request, { afterApproval: true });
-      return { effective: false, pending: target, change };
+      return { effective: false, pending: target, change, name: entity.name };
     },
 
     /** 联席办 confirms or rejects a pending C proposal (R1), never the proposer (R20); returns the pool it is now in. */

@@ -122,7 +122,7 @@ describe('credit codes typed with full-width digits and spaces', () => {
     const o = await say('li.official', `调库 ${spaced(fullWidth(code(2)))} Ｃ类 多次投诉`);
     expect(all(o)).toContain('已提出将“万年县华达汽车维修店”纳入C类重点监管库');
     const keys = o.notices.flatMap((n) => (n.reply.kind === 'card' ? n.reply.card.buttons.map((b) => b.key) : []));
-    expect(keys).toContain(`pool.confirm:${code(2)}`);
+    expect(keys).toContain(`ap.yes:TK-${code(2)}#0`);
     expect((await db.repos.entities.get(code(2)))?.pendingPool).toBe('C');
   });
 

@@ -181,7 +181,7 @@ describe('poolService (R1, R5, R20)', () => {
   it('R1: 联席办 puts an entity into A at once, with who, when and why recorded', async () => {
     const r = await pools().place(office, code(1).toLowerCase(), 'A', ' 纳税大户，信用良好 ');
     const at = clock.last;
-    expect(r).toEqual({ effective: true, pool: 'A' });
+    expect(r).toEqual({ effective: true, pool: 'A', name: '万年县测试1有限公司' });
     expect(await entity(1)).toMatchObject({ pool: 'A', poolPlacedBy: 'zhao.office', poolPlacedAt: at, poolReason: '纳税大户，信用良好', updatedBy: 'zhao.office' });
     const [a] = await audits(1);
     expect(a).toMatchObject({
@@ -203,7 +203,7 @@ describe('poolService (R1, R5, R20)', () => {
   it('R5: only 联席办 moves an entity back to B', async () => {
     const r = await refusal(pools().place(fireOfficial, code(4), 'B', '发现一般违法'));
     expect(r.rule).toBe('R5');
-    expect(await pools().place(office, code(4), 'B', '检查发现一般违法行为（R5）')).toEqual({ effective: true, pool: 'B' });
+    expect(await pools().place(office, code(4), 'B', '检查发现一般违法行为（R5）')).toMatchObject({ effective: true, pool: 'B' });
     expect((await entity(4))?.pool).toBe('B');
   });
 
