@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { unitName } from '../../src/domain/organisation';
 import { INSPECTOR_KIND_LABELS } from '../../src/domain/inspector';
 import { POOL_LABELS } from '../../src/domain/pools';
-import type { EntityDoc } from '../../store/repos/entities';
+import type { EntityDoc, EntityListing } from '../../store/repos/entities';
 import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import { text, type Reply } from '../types';
@@ -13,7 +13,7 @@ import type { Command, CommandContext } from './types';
 /** A stored instant as the Beijing date users live by (never the server's time zone). */
 export const day = (d: Date | undefined): string => (d ? beijingDate(d) : '-');
 
-export function entityLine(e: EntityDoc, i: number): string {
+export function entityLine(e: EntityListing, i: number): string {
   return `${i + 1}. ${e.name}｜${e.creditCode}｜${e.township || '-'}｜风险${e.riskClass}｜${e.pool}类`;
 }
 

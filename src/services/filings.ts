@@ -16,7 +16,7 @@ import { findUnit, JOINT_OFFICE_HOST, JUSTICE_DEPT, unitName } from '../domain/o
 import { POOL_LABELS } from '../domain/pools';
 import type { StepSpec } from '../domain/approval';
 import type { ApprovalDoc } from '../../store/repos/approvals';
-import type { EntityDoc } from '../../store/repos/entities';
+import type { EntityDoc, EntityListing } from '../../store/repos/entities';
 import type { InspectorDoc } from '../../store/repos/directory';
 import type { FilingDoc } from '../../store/repos/filings';
 import type { ApprovalChange, ApprovalService } from './approvals';
@@ -59,7 +59,7 @@ export interface FilingDraft {
 
 export type EntityMatch =
   | { kind: 'one'; entity: EntityDoc }
-  | { kind: 'many'; total: number; rows: EntityDoc[] }
+  | { kind: 'many'; total: number; rows: EntityListing[] }
   | { kind: 'none'; message: string };
 
 export interface FilingView {
@@ -115,11 +115,11 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
       return entity ? { kind: 'one', entity } : { kind: 'none', message: `检查对象库中没有统一社会信用代码为 ${check.code} 的主体，请核对。${example}` };
     }
     if (q.length > 50) return { kind: 'none', message: `名称关键词过长。${example}` };
-    const rows = await repos.entities.find({ keyword: q }, limit + 1);
-    if (rows.length === 0) return { kind: 'none', message: `检查对象库中没有名称含“${short(q)}”的主体。${example}` };
-    if (rows.length === 1) return { kind: 'one', entity: rows[0] };
-    const total = rows.length > limit ? await repos.entities.count({ keyword: q }) : rows.length;
-    return { kind: 'many', total, rows: rows.slice(0, limit) };
+    const { total, rows } = await repos.entities.search(q, limit);
+    const one = total === 1 ? await repos.entities.get(rows[0].creditCode) : undefined;
+    if (total === 0 || (total === 1 && !one)) return { kind: 'none', message: `检查对象库中没有名称含“${short(q)}”的主体。${example}` };
+    if (one) return { kind: 'one', entity: one };
+    return { kind: 'many', total, rows };
   }
 
   function decide(pool: EntityDoc['pool'], day: string, reason: string): FilingDecision {

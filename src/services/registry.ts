@@ -3,19 +3,19 @@ import { checkCreditCode, looksLikeCreditCode } from '../domain/creditCode';
 import { matchValue } from '../domain/fields';
 import { findUnit, unitName } from '../domain/organisation';
 import { RISK_ALIASES, RISK_CLASSES, type Pool } from '../domain/pools';
-import type { EntityDoc, EntityFilter } from '../../store/repos/entities';
+import type { EntityDoc, EntityFilter, EntityListing } from '../../store/repos/entities';
 import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
 export interface PoolQueryResult {
   total: number;
   byPool: Record<Pool, number>;
-  rows: EntityDoc[];
+  rows: EntityListing[];
 }
 
 export type EntityLookup =
   | { kind: 'one'; entity: EntityDoc }
-  | { kind: 'many'; total: number; rows: EntityDoc[] }
+  | { kind: 'many'; total: number; rows: EntityListing[] }
   | { kind: 'none' };
 
 /** Fields whose values are matched forgivingly (a unique prefix or contained word) and listed by 取值. */
@@ -107,7 +107,10 @@ export function registryService({ repos }: Deps) {
       if (q.length > 50) throw new Refusal('名称关键词过长，请输入名称中的几个字');
       const { total, rows } = await repos.entities.search(q, rowLimit(limit));
       if (total === 0) return { kind: 'none' };
-      if (total === 1) return { kind: 'one', entity: rows[0] };
+      if (total === 1) {
+        const entity = await repos.entities.get(rows[0].creditCode);
+        return entity ? { kind: 'one', entity } : { kind: 'none' };
+      }
       return { kind: 'many', total, rows };
     },
 

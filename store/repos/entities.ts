@@ -117,6 +117,13 @@ function nameRank(e: IndexedEntity, whole: string, words: string[]): number {
   return words.length > 1 && words.every((w) => e.norm.includes(w)) ? 3 : -1;
 }
 
+/** What a list of entities shows of each: answered from the read model, with no database read. */
+export type EntityListing = Pick<EntityDoc, 'creditCode' | 'name' | 'industry' | 'township' | 'address' | 'riskClass' | 'pool' | 'departments' | 'sectorTags'>;
+const listing = (e: IndexedEntity): EntityListing => ({
+  creditCode: e.code, name: e.name, industry: e.industry, township: e.township, address: e.address,
+  riskClass: e.riskClass, pool: e.pool, departments: [...e.departments], sectorTags: [...e.sectorTags],
+});
+
 /** What a task shows of an entity. */
 export type EntitySummary = Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>;
 const SUMMARY = { _id: 1, name: 1, township: 1, address: 1 };
@@ -191,10 +198,10 @@ export function entityRepo(models: Models) {
     },
 
     /** Entities matching the filter, ascending by credit code. */
-    async find(filter: EntityFilter, limit: number): Promise<EntityDoc[]> {
+    async find(filter: EntityFilter, limit: number): Promise<EntityListing[]> {
       await index.fresh();
       const kw = filter.keyword ? foldText(filter.keyword) : '';
-      return docs(select((e) => matchesFilter(e, filter, kw), limit));
+      return select((e) => matchesFilter(e, filter, kw), limit).map(listing);
     },
 
     async count(filter: EntityFilter): Promise<number> {
@@ -207,7 +214,7 @@ export function entityRepo(models: Models) {
      * Entities by part of the name as officials type it: full-width or half-width, any case,
      * words in any order; ranked exact name, name prefix, the query contained, every word contained.
      */
-    async search(query: string, limit: number): Promise<{ total: number; rows: EntityDoc[] }> {
+    async search(query: string, limit: number): Promise<{ total: number; rows: EntityListing[] }> {
       await index.fresh();
       const words = query.split(/\s+/).map(foldText).filter(Boolean);
       const whole = words.join('');
@@ -218,7 +225,7 @@ export function entityRepo(models: Models) {
         if (rank >= 0) hits.push({ e, rank });
       }
       hits.sort((a, b) => a.rank - b.rank || a.e.name.length - b.e.name.length || (a.e.code < b.e.code ? -1 : 1));
-      return { total: hits.length, rows: await docs(hits.slice(0, limit).map((h) => h.e)) };
+      return { total: hits.length, rows: hits.slice(0, limit).map((h) => listing(h.e)) };
     },
 
     async countTargets(t: PlanTargets): Promise<number> {
