@@ -5,7 +5,7 @@ import type { Pool, RiskClass } from '../../src/domain/pools';
 import type { EntityRecord } from '../../src/domain/entity';
 import type { TargetFilter } from '../../src/domain/plan';
 import { registryWriter, type RegistryWriter } from './registry';
-import { createEntityIndex, foldText, rowOf, type EntityIndex, type IndexedEntity, type IndexRow } from './entityIndex';
+import { createEntityIndex, foldText, hashKey, rowOf, type EntityIndex, type IndexedEntity, type IndexRow } from './entityIndex';
 
 export interface EntityDoc extends EntityRecord {
   pool: Pool;
@@ -76,7 +76,7 @@ const INDEXED_DEFAULTS: Record<string, unknown> = { name: '', industry: '', town
 /** The searchable part of an import's update of one entity. */
 function partialRow(code: string, set: Record<string, unknown>, unset: string[]): IndexRow {
   const row: Record<string, unknown> = { code };
-  for (const [k, v] of Object.entries(set)) if (k in INDEXED_DEFAULTS) row[k] = v;
+  for (const [k, v] of Object.entries(set)) if (k in INDEXED_DEFAULTS) row[k] = k === 'rowHash' ? hashKey(String(v)) : v;
   for (const k of unset) if (k in INDEXED_DEFAULTS) row[k] = INDEXED_DEFAULTS[k];
   return row as IndexRow;
 }

@@ -30,6 +30,7 @@
  *
  * Memory: ≈300 bytes an entity (strings of facets are shared).
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { mongo } from 'mongoose';
 import type { Pool, RiskClass } from '../../src/domain/pools';
 import { insertOnce } from './keys';
@@ -64,8 +65,24 @@ export function foldText(s: string): string {
 }
 
 const SNAPSHOT_CHUNK = 5000;
+
+/**
+ * Rows as stored: gzip-compressed JSON in a binary field. FerretDB decodes a long string
+ * field slowly (≈0.6 µs a character: 0.18 s for an import batch of 1,000 rows as text);
+ * compressed binary is a fifth of the size and decodes at memory speed.
+ */
+const packRows = (rows: IndexRow[]): Buffer => gzipSync(Buffer.from(JSON.stringify(rows)), { level: 1 });
+function unpackRows(stored: unknown): IndexRow[] {
+  if (typeof stored === 'string') return JSON.parse(stored) as IndexRow[];
+  const b = stored as { buffer?: ArrayBufferLike | Uint8Array } | Uint8Array;
+  const bytes = b instanceof Uint8Array ? b : (b as { buffer: Uint8Array }).buffer;
+  return JSON.parse(gunzipSync(Buffer.from(bytes)).toString('utf8')) as IndexRow[];
+}
 /** How long a reader waits for an entry whose number was taken but which is not written yet. */
 const GAP_WAIT_MS = 3000;
+
+/** What of a row digest the read model keeps (enough to tell two digests apart). */
+export const hashKey = (h: string) => h.slice(0, 16);
 
 /** The searchable fields of a stored entity document, as a full row. */
 export function rowOf(d: Record<string, unknown>): IndexRow {
@@ -81,12 +98,9 @@ export function rowOf(d: Record<string, unknown>): IndexRow {
     address: String(d.address ?? ''),
     pendingPool: ((d.pendingPool as string) || '') as '' | Pool,
     lastInspectedAt: d.lastInspectedAt instanceof Date ? d.lastInspectedAt.getTime() : 0,
-    rowHash: String(d.rowHash ?? ''),
+    rowHash: hashKey(String(d.rowHash ?? '')),
   };
 }
-
-/** What of a row digest the read model keeps (enough to tell two digests apart). */
-const hashKey = (h: string) => h.slice(0, 16);
 
 /** The projection that `rowOf` needs. */
 export const ROW_FIELDS = {
@@ -160,7 +174,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
 
   async function readEntry(seq: number): Promise<IndexRow[] | undefined> {
     const d = await cols.log.findOne({ _id: seq as never });
-    return d ? (JSON.parse(String(d.rows)) as IndexRow[]) : undefined;
+    return d ? unpackRows(d.rows) : undefined;
   }
 
   /** Builds a snapshot from a scan of the entities (no snapshot yet) and loads it. */
@@ -180,7 +194,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
   async function writeChunks(gen: string, rows: IndexRow[]): Promise<number> {
     let n = 0;
     for (let i = 0; i < rows.length; i += SNAPSHOT_CHUNK, n++) {
-      await cols.snapshot.insertOne({ _id: `${gen}:${n}` as never, gen, rows: JSON.stringify(rows.slice(i, i + SNAPSHOT_CHUNK)) });
+      await cols.snapshot.insertOne({ _id: `${gen}:${n}` as never, gen, rows: packRows(rows.slice(i, i + SNAPSHOT_CHUNK)) });
     }
     return n;
   }
@@ -197,7 +211,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
       for (let i = 0; i < Number(meta.chunks); i++) {
         const c = await cols.snapshot.findOne({ _id: `${String(meta.gen)}:${i}` as never });
         if (!c) { complete = false; break; } // replaced by a newer snapshot meanwhile: start again
-        for (const r of JSON.parse(String(c.rows)) as IndexRow[]) apply(r);
+        for (const r of unpackRows(c.rows)) apply(r);
       }
       if (complete) {
         applied = Number(meta.upTo);
@@ -257,7 +271,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
         waiting = [];
         try {
           const seq = await nextSeq();
-          await cols.log.insertOne({ _id: seq as never, at: new Date(), rows: JSON.stringify(batch.flatMap((b) => b.rows)) });
+          await cols.log.insertOne({ _id: seq as never, at: new Date(), rows: packRows(batch.flatMap((b) => b.rows)) });
           for (const b of batch) b.done();
         } catch (err) {
           for (const b of batch) b.fail(err);
@@ -318,7 +332,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
         const got = await Promise.all(codes.slice(i, i + 16).map((code) => cols.entities.findOne({ _id: code as never }, { projection: ROW_FIELDS })));
         for (const d of got) if (d) rows.push(rowOf(d));
       }
-      await cols.log.insertOne({ _id: seq as never, at: new Date(), rows: JSON.stringify(rows) });
+      await cols.log.insertOne({ _id: seq as never, at: new Date(), rows: packRows(rows) });
     },
 
     /**
