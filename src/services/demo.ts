@@ -55,7 +55,7 @@ export interface DemoSummary {
 }
 
 export const DEMO_DEFAULTS = { entities: 30_000, inspectors: 300, seed: 'wannian-demo' } as const;
-export const DEMO_LIMITS = { entities: [100, 200_000], inspectors: [60, 5_000] } as const;
+export const DEMO_LIMITS = { entities: [100, 500_000], inspectors: [60, 5_000] } as const;
 
 /** Wannian County's 6 towns and 6 townships, with a rough share of market entities (county seat first). */
 const TOWNSHIPS: [string, number][] = [
