@@ -26,6 +26,8 @@ import { startLoop, type Loop } from '../bot/delivery/loop';
 import { createAnnouncer } from '../bot/delivery/announcer';
 import { createNotifier } from '../bot/delivery/notices';
 import { reminderJobs } from '../bot/delivery/reminders';
+import { createMetrics } from './metrics';
+import { statsRepo } from '../store/repos/stats';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -50,6 +52,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   const senders: Partial<Record<Platform, Sender>> = {};
   if (platforms.wecom) senders.wecom = wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log });
   if (platforms.dingtalk) senders.dingtalk = dingtalkApi({ config, tokens: repos.tokens, files: repos.files, now, log });
+  const metrics = createMetrics(statsRepo(app.db.models));
+  for (const p of Object.keys(senders) as Platform[]) senders[p] = metrics.sender(p, senders[p]!);
 
   const loops: Loop[] = [];
   const announcer = createAnnouncer({ config, repos, now });
@@ -76,14 +80,14 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   const inboundLoop = startLoop('inbound sweep', dispatcher.step, log, { idleMs: 5000, concurrency: 1 });
   const scheduler = createScheduler({
     repos, now, owner, log,
-    jobs: [
+    jobs: metrics.jobs([
       { name: 'files.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.files.purgeExpired(at)}` },
       // Keeps the work queues small: what is done is kept a week (for dedupe and inspection), then dropped.
       { name: 'inbound.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.inbound.purge(new Date(at.getTime() - 7 * DAY))}` },
       { name: 'outbox.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.outbox.purge(new Date(at.getTime() - 7 * DAY))}` },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
-      ...reminderJobs(app.services, createNotifier({ repos, platforms, now, log })),
-    ],
+      ...reminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
+    ]),
   });
   // The heartbeat goes first: claims made before it are covered by their own lease.
   await dispatcher.heartbeat().catch((err: Error) => log.warn(`heartbeat: ${err.message}`));
@@ -116,12 +120,15 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     s.once('error', reject);
   });
   const port = (server.address() as { port: number }).port;
+  metrics.observeHttp(server);
+  const metricsServer = config.METRICS_PORT ? await metrics.listen(config.METRICS_PORT, config.METRICS_HOST) : undefined;
   log.info('listening', { port, host: config.HOST, db: app.db.engine, wecom: platforms.wecom, dingtalk: platforms.dingtalk });
 
   return {
     app, server, port,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       await Promise.all(loops.map((l) => l.stop()));
       await app.close();
     },

@@ -6,6 +6,7 @@
  * unit run). Signed WeCom and DingTalk callbacks go through it; a second nginx
  * with the same file in front of an echo server shows what the bot receives
  * (X-Forwarded-For, X-Forwarded-Proto) and that the public site is cached.
+ * The bot's Prometheus metrics, on their own loopback port, are scraped at the end.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ let db: TestDb;
 let wecom: WecomEmulator;
 let dingtalk: DingtalkEmulator;
 let server: ServerProcess;
+let metricsPort: number;
 let echo: http.Server;
 const echoed: { url: string; headers: http.IncomingHttpHeaders }[] = [];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nginx-e2e-'));
@@ -135,8 +137,9 @@ beforeAll(async () => {
   ]);
   wecom = await new WecomEmulator().start();
   dingtalk = await startDingtalkEmulator({ appKey: 'dingappkey-nginx', appSecret: APP_SECRET });
+  metricsPort = await freePort();
   server = await startServerProcess({
-    MONGODB_URI: db.uri, DB_NAME: db.dbName, TRUST_PROXY: '1', ...wecom.env(),
+    MONGODB_URI: db.uri, DB_NAME: db.dbName, TRUST_PROXY: '1', METRICS_PORT: String(metricsPort), ...wecom.env(),
     DINGTALK_APP_KEY: 'dingappkey-nginx', DINGTALK_APP_SECRET: APP_SECRET, DINGTALK_API_BASE: dingtalk.url, DINGTALK_OAPI_BASE: dingtalk.url,
   }, { built: true });
   echo = http.createServer((req, res) => {
@@ -237,5 +240,37 @@ describe('deploy/nginx.conf in front of the built server', () => {
     await request(proxies[1].https, 'GET', '/healthz');
     await request(proxies[1].https, 'GET', '/healthz');
     expect(echoed.filter((e) => e.url === '/healthz')).toHaveLength(2);
+  });
+
+  it('metrics: Prometheus text on their own loopback port (not through nginx, not on the bot\'s port) count the callbacks, sends, queues and jobs', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+    const scrape = async () => {
+      const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toContain('text/plain');
+      return r.text();
+    };
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    await waitFor(async () => value(await scrape(), 'supervision_outbox_queue_depth') === 0, 20_000, 'the outbox to empty');
+    const text = await scrape();
+    // Through nginx: the WeCom URL check and message (200), the forged one (401), the DingTalk message (200).
+    expect(value(text, 'supervision_webhook_requests_total{platform="wecom",status="200"}')).toBe(2);
+    expect(value(text, 'supervision_webhook_requests_total{platform="wecom",status="401"}')).toBe(1);
+    expect(value(text, 'supervision_webhook_requests_total{platform="dingtalk",status="200"}')).toBe(1);
+    expect(value(text, 'supervision_webhook_duration_seconds_count{platform="wecom",status="200"}')).toBe(2);
+    expect(value(text, 'supervision_sends_total{platform="wecom",result="ok"}')).toBe(1);
+    expect(value(text, 'supervision_sends_total{platform="dingtalk",result="ok"}')).toBe(1);
+    expect(value(text, 'supervision_inbound_queue_depth')).toBe(0);
+    expect(value(text, 'supervision_outbox_dead_letters')).toBe(0);
+    expect(value(text, 'supervision_draws{status="done"}')).toBe(0);
+    expect(value(text, 'supervision_job_runs_total{job="files.purge"}')).toBe(1);
+    expect(value(text, 'supervision_job_failures_total{job="files.purge"}')).toBeUndefined();
+    expect(text).toContain('# TYPE supervision_reminders_sent_total counter');
+    expect(value(text, 'supervision_process_cpu_seconds_total')).toBeGreaterThan(0);
+    // Logs stay JSON lines.
+    for (const line of server.logs().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
   });
 });
