@@ -169,6 +169,13 @@ afterAll(async () => {
 });
 
 describe('deploy/nginx.conf in front of the built server', () => {
+  it('npm run cli runs the built CLI (dist/, plain node), after checking the build is current', () => {
+    const r = spawnSync('npm', ['run', '--silent', 'cli', '--', 'restore', path.join(dir, 'no-such-backup'), '--check'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`${path.join(dir, 'no-such-backup')} 中没有 manifest.json：这不是完整的备份（备份中断时不写清单），请换一个备份`);
+    expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.cli).toBe('node --enable-source-maps dist/src/cli/main.js');
+  });
+
   it('plain HTTP is redirected to HTTPS; /healthz answers through TLS; anything else is not public', async () => {
     const plain = await new Promise<Res>((resolve, reject) => {
       http.get({ host: '127.0.0.1', port: proxies[0].http, path: '/wecom/callback?x=1', headers: { Host: NAME } }, (res) => {
