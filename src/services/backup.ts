@@ -22,6 +22,13 @@ export const BACKUP_FORMAT = 'wannian-supervision-backup';
 export const BACKUP_FORMAT_VERSION = 1;
 const MANIFEST = 'manifest.json';
 
+/**
+ * Left out of every backup: the platforms' access tokens are a cache of live
+ * credentials (fetched again on the first send after a restore), and a backup
+ * travels to other machines.
+ */
+const NOT_BACKED_UP: Record<string, string> = { tokens: 'cached platform access tokens (credentials), fetched again when needed' };
+
 /** Collections the program writes itself when it opens a database; restore replaces them. */
 const SEEDED = new Set(['departments', MIGRATIONS_COLLECTION]);
 
@@ -42,6 +49,8 @@ export interface Manifest {
   schemaVersion: number;
   encoding: string;
   collections: ManifestEntry[];
+  /** Collections deliberately left out, with why. */
+  skipped: { name: string; reason: string }[];
 }
 
 /** A backup or restore that cannot go on; the message (Chinese, one line) says why and what to do. */
@@ -50,7 +59,8 @@ export class BackupError extends Error {}
 const README = `Backup of the 双随机、一公开、一集中 supervision bot's database.
 
 manifest.json     what is here: per collection its file, document count, size and SHA-256;
-                  the schema version the documents are at; when and from which database.
+                  the schema version the documents are at; when and from which database;
+                  what was left out on purpose (cached platform access tokens).
 <name>.ejson.gz   one collection, gzip-compressed; each line one document in MongoDB
                   Extended JSON v2, canonical mode (https://www.mongodb.com/docs/manual/reference/mongodb-extended-json/).
 
@@ -83,7 +93,12 @@ export async function backupDatabase(db: mongo.Db, dir: string, opts: BackupOpti
   const createdAt = (opts.now ?? (() => new Date()))().toISOString();
   const version = await schemaVersion(db);
   const collections: ManifestEntry[] = [];
+  const skipped: Manifest['skipped'] = [];
   for (const name of await repo.names()) {
+    if (NOT_BACKED_UP[name]) {
+      skipped.push({ name, reason: NOT_BACKED_UP[name] });
+      continue;
+    }
     if (!safeName(name)) throw new BackupError(`集合名“${name}”不能用作文件名，无法备份`);
     const file = `${name}.ejson.gz`;
     const target = path.join(dir, file);
@@ -109,6 +124,7 @@ export async function backupDatabase(db: mongo.Db, dir: string, opts: BackupOpti
     schemaVersion: version,
     encoding: 'MongoDB Extended JSON v2 (canonical), one document per line, gzip',
     collections,
+    skipped,
   };
   writeFileSync(path.join(dir, 'README.txt'), README);
   writeFileSync(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);

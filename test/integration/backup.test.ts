@@ -6,7 +6,7 @@
  * are refused before anything is written; the archive reads without this program.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -35,8 +35,10 @@ const archive = path.join(work, 'archive');
 const opened: { close(): Promise<void> }[] = [];
 const now = () => new Date('2026-03-10T02:00:00Z');
 let drawNo = '';
+const TOKEN = 'access-token-NEVER-IN-A-BACKUP-7f3a';
 
 const sha = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+const gunzipOrText = (b: Buffer) => (b[0] === 0x1f && b[1] === 0x8b ? gunzipSync(b) : b).toString('utf8');
 
 /** Every collection's documents as canonical Extended JSON, sorted by _id: equal means equal to the byte. */
 async function contents(d: mongo.Db): Promise<Record<string, string[]>> {
@@ -79,6 +81,8 @@ beforeAll(async () => {
   const out = await router.respond({ channel: 'shell', senderId: 'scj.official', text: `抽取 ${planNo}` });
   drawNo = (await repos.draws.get(`${planNo}-1`))?.drawNo ?? '';
   if (!drawNo) throw new Error(`draw failed: ${out.replies.map(replyText).join('\n')}`);
+  // A cached platform access token: a live credential, which no backup may carry.
+  await raw.collection('tokens').insertOne({ _id: 'wecom:corp:1000002' as never, value: TOKEN, expiresAt: new Date(Date.now() + 7200_000), fetchedAt: new Date() });
 }, 120_000);
 
 afterAll(async () => {
@@ -105,6 +109,10 @@ describe('backup and restore', () => {
     expect(r.out).toContain('已恢复到数据库');
 
     const after = await contents(target.conn.db!);
+    expect(before.tokens).toHaveLength(1);
+    expect(after.tokens ?? []).toEqual([]); // left out on purpose (fetched again when needed)
+    delete before.tokens;
+    delete after.tokens;
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
     for (const name of Object.keys(before)) {
       expect({ name, n: after[name].length }).toEqual({ name, n: before[name].length });
@@ -126,6 +134,9 @@ describe('backup and restore', () => {
     const manifest = JSON.parse(readFileSync(path.join(archive, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.format).toBe('wannian-supervision-backup');
     expect(manifest.schemaVersion).toBe(1);
+    expect(manifest.skipped).toEqual([{ name: 'tokens', reason: expect.stringContaining('access tokens') }]);
+    expect(manifest.collections.map((c) => c.name)).not.toContain('tokens');
+    for (const f of readdirSync(archive)) expect(gunzipOrText(readFileSync(path.join(archive, f)))).not.toContain(TOKEN);
     const entities = manifest.collections.find((c) => c.name === 'entities')!;
     const bytes = readFileSync(path.join(archive, entities.file));
     expect(sha(bytes)).toBe(entities.sha256);
