@@ -127,7 +127,8 @@ What shaped these figures: tsx starts a second node process with its loader, and
 (compiling TypeScript with esbuild, cached between runs, which the warm-up fills); the build loads plain JavaScript.
 Both then spend the same time on the database (connection, \`createIndexes\`, the schema version check). Loading
 the dependencies is most of what remains (mongoose and the driver ≈130 ms of ≈280 ms in-process, measured with a
-require hook); \`exceljs\` (≈200 ms) is loaded when an xlsx is first read or written, not at start.
+require hook); \`exceljs\` (≈200 ms) is loaded when an xlsx is first read or written, not at start: an earlier
+run (2026-12-01) that loaded it at start measured 634 ms built against 1,202 ms tsx, 1.90 ×.
 The machine was shared with other work during the run: the slowest starts show it.
 `;
     process.stdout.write(section);
