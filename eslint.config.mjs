@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', 'data/', 'coverage/', 'store/embedded/ferretdb/'] },
+  { ignores: ['node_modules/', '.cache/', 'data/', 'coverage/', 'dist/', 'store/embedded/ferretdb/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -10,6 +10,10 @@ export default tseslint.config(
       'no-irregular-whitespace': ['error', { skipStrings: true, skipTemplates: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['scripts/*.mjs'],
+    languageOptions: { globals: { process: 'readonly' } },
   },
   {
     files: ['jest.config.js'],

@@ -3,7 +3,9 @@
  * database, build the repos and the use cases on top of them.
  */
 import type { Config } from './config';
+import os from 'node:os';
 import { openDatabase, type Database } from '../store/connection';
+import { migrate } from '../store/migrations';
 import { createRepos, type Repos } from '../store/repos';
 import type { Deps } from './services/context';
 import { userService } from './services/users';
@@ -61,6 +63,13 @@ export async function openApp(config: Config, log: (line: string) => void): Prom
     engine: config.DB_ENGINE,
     log,
   });
+  // Pending schema migrations first, once across all processes (store/migrations); a failure stops here.
+  try {
+    await migrate(db.conn.db!, { owner: `${os.hostname()}:${process.pid}`, log });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const repos = createRepos(db.models);
   await repos.org.seedDepartments();
   const deps: Deps = { repos, now: () => new Date(), policy: policyFrom(config) };

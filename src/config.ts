@@ -28,6 +28,9 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('data'),
   DB_ENGINE: z.enum(['auto', 'mongod', 'memory-server', 'ferretdb']).default('auto'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Prometheus metrics on their own port (unset: none); on loopback unless METRICS_HOST says otherwise. */
+  METRICS_PORT: wholeNumber(1, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   CHAT_PAGE_SIZE: wholeNumber(1, 50).default(10),
 
   // Webhooks, both platforms.

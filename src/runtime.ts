@@ -27,6 +27,8 @@ import { startLoop, type Loop } from '../bot/delivery/loop';
 import { createAnnouncer } from '../bot/delivery/announcer';
 import { createNotifier } from '../bot/delivery/notices';
 import { reminderJobs } from '../bot/delivery/reminders';
+import { createMetrics } from './metrics';
+import { statsRepo } from '../store/repos/stats';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -52,6 +54,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   if (platforms.wecom) senders.wecom = wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log });
   const dingtalk = platforms.dingtalk ? dingtalkApi({ config, tokens: repos.tokens, files: repos.files, dingtalk: repos.dingtalk, now, log }) : undefined;
   if (dingtalk) senders.dingtalk = dingtalk;
+  const metrics = createMetrics(statsRepo(app.db.models));
+  for (const p of Object.keys(senders) as Platform[]) senders[p] = metrics.sender(p, senders[p]!);
 
   const loops: Loop[] = [];
   const announcer = createAnnouncer({ config, repos, now });
@@ -78,7 +82,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   const inboundLoop = startLoop('inbound sweep', dispatcher.step, log, { idleMs: 5000, concurrency: 1 });
   const scheduler = createScheduler({
     repos, now, owner, log,
-    jobs: [
+    jobs: metrics.jobs([
       { name: 'files.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.files.purgeExpired(at)}` },
       // Keeps the work queues small: what is done is kept a week (for dedupe and inspection), then dropped.
       { name: 'inbound.purge', everyMs: HOUR, run: async (at) => `purged ${await repos.inbound.purge(new Date(at.getTime() - 7 * DAY))}` },
@@ -88,8 +92,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       // The registry's read model loads a snapshot and replays the change log after it: keep that log short.
       { name: 'entities.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.entities.compactIndex()) ? 'snapshot written' : 'not needed') },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
-      ...reminderJobs(app.services, createNotifier({ repos, platforms, now, log })),
-    ],
+      ...reminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
+    ]),
   });
   // Load the registry's read model now, in the background, so the first question does not wait for it.
   void repos.entities.warmUp().catch((err: Error) => log.warn(`registry read model: ${err.message}`));
@@ -132,6 +136,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     if (config.PUBLIC_BASE_URL) await dingtalk.registerCardCallback(config.PUBLIC_BASE_URL).catch((err: Error) => log.warn(`dingtalk card callback not registered: ${err.message}`));
     else log.warn('dingtalk card callback not registered: PUBLIC_BASE_URL is not set');
   }
+  metrics.observeHttp(server);
+  const metricsServer = config.METRICS_PORT ? await metrics.listen(config.METRICS_PORT, config.METRICS_HOST) : undefined;
   log.info('listening', { port, host: config.HOST, db: app.db.engine, wecom: platforms.wecom, dingtalk: platforms.dingtalk });
 
   return {
@@ -139,6 +145,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     async stop() {
       await stream?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       await Promise.all(loops.map((l) => l.stop()));
       await app.close();
     },

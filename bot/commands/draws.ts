@@ -5,7 +5,6 @@
  * 开奖 draws later with the public value read out in the meeting; 核验 recomputes a draw; 作废抽取 (联席办) voids one;
  * 抽取记录, 我的任务, 任务 and 联合检查 show what was drawn.
  */
-import ExcelJS from 'exceljs';
 import { beijingDate, beijingTime } from '../../src/domain/calendar';
 import { DRAW_RULES_VERSION, outlookLines, type AssignedOfficer, type DrawAnnouncement, type TeamOutlook } from '../../src/domain/draw';
 import { unitName } from '../../src/domain/organisation';
@@ -69,6 +68,7 @@ export function resultMarkdown(o: DrawOutcome): string {
 
 /** The full list, one row per task, for the group chat's file. */
 export async function drawWorkbook(o: DrawOutcome): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded when first needed: keeps start-up fast
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('抽取结果');
   ws.columns = [

@@ -5,6 +5,7 @@
  *   user add|list ...
  *   pool place|decide ...
  *   draw export <抽取编号> [--out file] | draw verify <file>
+ *   backup <dir> | restore <dir> [--check]
  */
 import { configOrExit } from '../config';
 import { openApp } from '../app';

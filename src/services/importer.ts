@@ -22,7 +22,6 @@ import { createReadStream, promises as fsp, type ReadStream } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import ExcelJS from 'exceljs';
 import { CsvError, parse as parseCsv } from 'csv-parse';
 import { diff, type AuditEntry } from '../domain/audit';
 import { ENTITY_HEADERS, ENTITY_REQUIRED, parseEntityRow } from '../domain/entity';
@@ -258,6 +257,7 @@ function csvProblem(err: unknown, row: number): string {
  * file stream is piped into) and fail the read that is waiting.
  */
 async function* xlsxRows(file: string): AsyncGenerator<SheetRow> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded when first needed: keeps start-up fast
   const input: ReadStream = createReadStream(file);
   // The first error, and the read waiting for it. (Not Promise.race against one long-pending
   // promise: every race would leave a reaction on it holding its row, for the whole file.)

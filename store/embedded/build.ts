@@ -10,7 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..', '..');
+// The project folder, from the sources (store/embedded) or the build (dist/store/embedded).
+const ROOT = path.resolve(__dirname, '..', '..', path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? '..' : '.');
 const SRC = path.join(ROOT, 'store', 'embedded', 'ferretdb');
 const BIN = path.join(ROOT, '.cache', 'bin', 'ferretdb-embedded');
 const STAMP = `${BIN}.sha256`;

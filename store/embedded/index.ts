@@ -30,7 +30,8 @@ export interface StartOptions {
   log?: (line: string) => void;
 }
 
-const ROOT = path.resolve(__dirname, '..', '..');
+// The project folder, from the sources (store/embedded) or the build (dist/store/embedded).
+const ROOT = path.resolve(__dirname, '..', '..', path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? '..' : '.');
 const NO_DOWNLOAD_MARK = path.join(ROOT, '.cache', 'memory-server-unavailable');
 const MARK_TTL_MS = 24 * 3600 * 1000;
 

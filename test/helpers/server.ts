@@ -15,12 +15,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** `{PORT}` in an env value (e.g. PUBLIC_BASE_URL) becomes the port the process listens on. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * `{PORT}` in an env value (e.g. PUBLIC_BASE_URL) becomes the port the process listens on.
+ * `built`: the release (`node dist/src/main.js`, what `npm start` runs; build it first), else the sources through tsx.
+ */
+export async function startServerProcess(env: Record<string, string>, opts: { built?: boolean } = {}): Promise<ServerProcess> {
   const port = await freePort();
   env = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{PORT}', String(port))]));
   let logs = '';
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+  const args = opts.built ? ['--enable-source-maps', 'dist/src/main.js'] : [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

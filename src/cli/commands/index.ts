@@ -4,6 +4,8 @@ import { poolCommand } from './pool';
 import { importCommand } from './import';
 import { demoCommand } from './demo';
 import { drawCommand } from './draw';
+import { backupCommand } from './backup';
+import { restoreCommand } from './restore';
 
 export interface Io {
   out(s: string): void;
@@ -25,6 +27,8 @@ export const COMMANDS: Record<string, CliCommand> = {
   import: importCommand,
   demo: demoCommand,
   draw: drawCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 export function usage(): string {
