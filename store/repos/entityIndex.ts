@@ -67,6 +67,12 @@ export function foldText(s: string): string {
 const SNAPSHOT_CHUNK = 5000;
 
 /**
+ * A log entry's `_id`: its number as a string. FerretDB 1.24 serves an exact `_id` from its
+ * index only for strings (and ObjectIds); a numeric `_id` is found by a scan of the log.
+ */
+const logId = (seq: number) => String(seq);
+
+/**
  * Rows as stored: gzip-compressed JSON in a binary field. FerretDB decodes a long string
  * field slowly (≈0.6 µs a character: 0.18 s for an import batch of 1,000 rows as text);
  * compressed binary is a fifth of the size and decodes at memory speed.
@@ -173,7 +179,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
   }
 
   async function readEntry(seq: number): Promise<IndexRow[] | undefined> {
-    const d = await cols.log.findOne({ _id: seq as never });
+    const d = await cols.log.findOne({ _id: logId(seq) as never });
     return d ? unpackRows(d.rows) : undefined;
   }
 
@@ -271,7 +277,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
         waiting = [];
         try {
           const seq = await nextSeq();
-          await cols.log.insertOne({ _id: seq as never, at: new Date(), rows: packRows(batch.flatMap((b) => b.rows)) });
+          await cols.log.insertOne({ _id: logId(seq) as never, at: new Date(), rows: packRows(batch.flatMap((b) => b.rows)) });
           for (const b of batch) b.done();
         } catch (err) {
           for (const b of batch) b.fail(err);
@@ -332,7 +338,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
         const got = await Promise.all(codes.slice(i, i + 16).map((code) => cols.entities.findOne({ _id: code as never }, { projection: ROW_FIELDS })));
         for (const d of got) if (d) rows.push(rowOf(d));
       }
-      await cols.log.insertOne({ _id: seq as never, at: new Date(), rows: packRows(rows) });
+      await cols.log.insertOne({ _id: logId(seq) as never, at: new Date(), rows: packRows(rows) });
     },
 
     /**
