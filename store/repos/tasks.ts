@@ -1,5 +1,7 @@
 /** Inspection tasks: numbered per department and year, changed only over the version read. */
+import type { mongo } from 'mongoose';
 import type { Models } from '../models';
+import { createChangeFeed } from './changeFeed';
 import { shapeOf, type TaskPart } from '../../src/domain/task';
 
 export interface TaskDoc {
@@ -36,6 +38,12 @@ function fromDoc(d: Record<string, unknown>): TaskDoc {
   };
 }
 
+/** The stored document of a task (the inverse of fromDoc). */
+function toStored(t: TaskDoc): Record<string, unknown> {
+  const { taskNo, window, parts, ...rest } = t;
+  return { ...rest, _id: taskNo, windowFrom: window.from, windowTo: window.to, parts: JSON.stringify(parts) };
+}
+
 /** The stored fields that follow from the parts (kept flat so they can be queried). */
 function derived(parts: TaskPart[]): Record<string, unknown> {
   const s = shapeOf(parts);
@@ -57,11 +65,52 @@ export interface NewTask {
 
 /** A year, or every task whose window ends on or after a day ('YYYY-MM-DD'). */
 export type TaskPeriod = { year: number } | { endingFrom: string };
-const period = (p: TaskPeriod) => ('year' in p ? { year: p.year } : { windowTo: { $gte: p.endingFrom } });
+const inPeriod = (t: TaskDoc, p: TaskPeriod) => ('year' in p ? t.year === p.year : t.window.to >= p.endingFrom);
 
+/** A task as its change feed carries it: the stored document, dates as milliseconds. */
+type TaskRow = Record<string, unknown> & { _id: string };
+const DATES = ['createdAt', 'updatedAt', 'cancelledAt'] as const;
+function rowOf(d: Record<string, unknown>): TaskRow {
+  const row: TaskRow = { ...d, _id: String(d._id) };
+  for (const k of DATES) if (d[k] instanceof Date) row[k] = (d[k] as Date).getTime();
+  return row;
+}
+function taskOfRow(row: TaskRow): TaskDoc {
+  const d: Record<string, unknown> = { ...row };
+  for (const k of DATES) if (typeof row[k] === 'number') d[k] = new Date(row[k] as number);
+  return fromDoc(d);
+}
+const byCreated = (a: TaskDoc, b: TaskDoc) => a.createdAt.getTime() - b.createdAt.getTime() || (a.taskNo < b.taskNo ? -1 : a.taskNo > b.taskNo ? 1 : 0);
+const byWindow = (a: TaskDoc, b: TaskDoc) => (a.window.from < b.window.from ? -1 : a.window.from > b.window.from ? 1 : a.taskNo < b.taskNo ? -1 : a.taskNo > b.taskNo ? 1 : 0);
+
+/**
+ * Tasks live in each process's memory too (a read model over the change feed,
+ * changeFeed.ts: `task_log`, `task_snapshot`), so that 我的任务, a task list and
+ * the draw's check for open tasks never scan the tasks collection.
+ */
 export function taskRepo(models: Models) {
   const col = models.Task.collection;
   const counters = models.Counter.collection;
+  const raw = (name: string) => models.Task.db.collection(name) as unknown as mongo.Collection;
+  const tasks = new Map<string, TaskDoc>();
+  const feed = createChangeFeed<TaskRow>('task', { source: col as unknown as mongo.Collection, log: raw('task_log'), snapshot: raw('task_snapshot'), counters: counters as unknown as mongo.Collection }, {
+    projection: {},
+    rowOf,
+    apply: (row) => { tasks.set(row._id, taskOfRow(row)); },
+    clear: () => tasks.clear(),
+    rows: () => [...tasks.values()].map((t) => rowOf(toStored(t))),
+  });
+  const where = async (pred: (t: TaskDoc) => boolean, order = byCreated): Promise<TaskDoc[]> => {
+    await feed.fresh();
+    const out: TaskDoc[] = [];
+    for (const t of tasks.values()) if (pred(t)) out.push(t);
+    return out.sort(order);
+  };
+  /** After a write of one task: logs it as it now is, for every process's read model. */
+  const logged = async (changed: boolean, taskNo: string) => {
+    if (changed) await feed.logCurrent([taskNo]);
+    return changed;
+  };
   return {
     /** Reserves `count` consecutive numbers of a series at once; returns the first. */
     async reserve(series: string, count: number): Promise<number> {
@@ -70,13 +119,15 @@ export function taskRepo(models: Models) {
     },
 
     /** Inserts new tasks; returns them as stored. */
-    async createMany(tasks: NewTask[]): Promise<TaskDoc[]> {
-      if (tasks.length === 0) return [];
-      const docs = tasks.map((t) => ({
+    async createMany(fresh: NewTask[]): Promise<TaskDoc[]> {
+      if (fresh.length === 0) return [];
+      await feed.loaded();
+      const docs = fresh.map((t) => ({
         _id: t.taskNo, year: t.year, issuer: t.issuer, creditCode: t.creditCode, entityName: t.entityName,
         ...derived(t.parts), status: 'open', createdAt: t.at, updatedAt: t.at, cancelReason: '', version: 1,
       }));
       await col.insertMany(docs.map((d) => ({ ...d })) as never[], { ordered: true });
+      await feed.log(docs.map((d) => rowOf(d)));
       return docs.map((d) => fromDoc(d));
     },
 
@@ -88,50 +139,47 @@ export function taskRepo(models: Models) {
     /** Open tasks of these entities, oldest first. */
     async openFor(creditCodes: string[]): Promise<TaskDoc[]> {
       if (creditCodes.length === 0) return [];
-      const docs = await col.find({ creditCode: { $in: creditCodes }, status: 'open' }).sort({ createdAt: 1, _id: 1 }).toArray();
-      return docs.map(fromDoc);
+      const codes = new Set(creditCodes);
+      return where((t) => t.status === 'open' && codes.has(t.creditCode));
     },
 
     /** Open tasks any of these departments takes part in, oldest first (for "who went last time"). */
-    async openForDepartments(departments: string[]): Promise<TaskDoc[]> {
-      const docs = await col.find({ departments: { $in: departments }, status: 'open' }).sort({ createdAt: 1, _id: 1 }).toArray();
-      return docs.map(fromDoc);
-    },
+    openForDepartments: (departments: string[]): Promise<TaskDoc[]> =>
+      where((t) => t.status === 'open' && t.departments.some((d) => departments.includes(d))),
 
     /** Tasks a draw made or joined (any status), oldest first. */
-    async forDraw(drawNo: string): Promise<TaskDoc[]> {
-      return (await col.find({ drawNos: drawNo }).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
-    },
+    forDraw: (drawNo: string): Promise<TaskDoc[]> => where((t) => t.drawNos.includes(drawNo)),
 
     /** Open tasks of an officer: of a year, or (`{ endingFrom }`) every one whose window has not ended by that day. */
-    async forOfficer(inspectorNo: string, when: TaskPeriod): Promise<TaskDoc[]> {
-      return (await col.find({ officers: inspectorNo, ...period(when), status: 'open' }).sort({ windowFrom: 1, _id: 1 }).toArray()).map(fromDoc);
-    },
+    forOfficer: (inspectorNo: string, when: TaskPeriod): Promise<TaskDoc[]> =>
+      where((t) => t.status === 'open' && t.officers.includes(inspectorNo) && inPeriod(t, when), byWindow),
 
-    async forDepartment(department: string, when: TaskPeriod): Promise<TaskDoc[]> {
-      return (await col.find({ departments: department, ...period(when), status: 'open' }).sort({ windowFrom: 1, _id: 1 }).toArray()).map(fromDoc);
-    },
+    forDepartment: (department: string, when: TaskPeriod): Promise<TaskDoc[]> =>
+      where((t) => t.status === 'open' && t.departments.includes(department) && inPeriod(t, when), byWindow),
 
-    async forYear(year: number): Promise<TaskDoc[]> {
-      return (await col.find({ year }).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
-    },
+    forYear: (year: number): Promise<TaskDoc[]> => where((t) => t.year === year),
+
+    /** Writes a new snapshot of the tasks' read model when its log has grown (a periodic job). */
+    compactIndex: (minEntries?: number) => feed.compact(minEntries),
 
     /** Replaces the parts over the version read; false if the task changed meanwhile. */
     async setParts(t: TaskDoc, parts: TaskPart[], at: Date): Promise<boolean> {
+      await feed.loaded();
       const r = await col.updateOne(
         { _id: t.taskNo as never, version: t.version, status: 'open' },
         { $set: { ...derived(parts), updatedAt: at, version: t.version + 1 } },
       );
-      return r.modifiedCount === 1;
+      return logged(r.modifiedCount === 1, t.taskNo);
     },
 
     /** Cancels an open task over the version read; the task stays, marked cancelled. */
     async cancel(t: TaskDoc, at: Date, reason: string): Promise<boolean> {
+      await feed.loaded();
       const r = await col.updateOne(
         { _id: t.taskNo as never, version: t.version, status: 'open' },
         { $set: { status: 'cancelled', cancelledAt: at, cancelReason: reason, updatedAt: at, version: t.version + 1 } },
       );
-      return r.modifiedCount === 1;
+      return logged(r.modifiedCount === 1, t.taskNo);
     },
   };
 }
