@@ -65,10 +65,7 @@ const entity = new Schema(
   },
   opts,
 );
-entity.index({ pool: 1, township: 1 });
-entity.index({ pool: 1, industry: 1 });
-entity.index({ pool: 1, riskClass: 1 });
-entity.index({ name: 1 });
+// No secondary indexes: entities are queried in memory (store/repos/entityIndex.ts), read by _id.
 
 const inspector = new Schema(
   {
@@ -121,6 +118,7 @@ const audit = new Schema(
   opts,
 );
 audit.index({ target: 1, at: -1 });
+audit.index({ action: 1, at: -1 });
 audit.index({ at: -1 });
 
 const importRun = new Schema(
@@ -164,6 +162,7 @@ const file = new Schema(
   },
   opts,
 );
+file.index({ expiresAt: 1 }); // the purge job
 
 /** Inbound platform messages, keyed by platform message id: a retry is a no-op. */
 const inbound = new Schema(
@@ -222,6 +221,7 @@ const outbox = new Schema(
   opts,
 );
 outbox.index({ status: 1, nextAttemptAt: 1 });
+outbox.index({ status: 1, createdAt: -1 }); // the dead letters, newest first
 const outboxSent = outbox.clone();
 outboxSent.index({ sentAt: 1 });
 
@@ -282,7 +282,7 @@ const approval = new Schema(
   },
   opts,
 );
-approval.index({ status: 1 });
+approval.index({ status: 1, requestedAt: 1 });
 
 /** A guided conversation in progress, one per user; it expires and then leaves nothing behind. */
 const session = new Schema(
@@ -297,6 +297,7 @@ const session = new Schema(
   },
   opts,
 );
+session.index({ expiresAt: 1 }); // the purge job
 
 /** The rest of a long list a user was shown, for 更多: one document per user. */
 const listPage = new Schema(
@@ -310,6 +311,7 @@ const listPage = new Schema(
   },
   opts,
 );
+listPage.index({ expiresAt: 1 }); // the purge job
 
 /** Sequence numbers (plan and filing numbers), one document per series. */
 const counter = new Schema({ _id: String, seq: { type: Number, required: true } }, opts);
@@ -340,6 +342,7 @@ const plan = new Schema(
   opts,
 );
 plan.index({ year: 1, department: 1 });
+plan.index({ year: 1, jointDepartments: 1 });
 
 /** Out-of-period inspection filings (R2, R11). */
 const filing = new Schema(
@@ -396,6 +399,8 @@ const draw = new Schema(
   opts,
 );
 draw.index({ planNo: 1 });
+draw.index({ year: 1 });
+draw.index({ status: 1 });
 
 /** Inspection tasks (一集中): one visit to one entity; several departments' draws may share it. */
 const task = new Schema(
@@ -423,8 +428,7 @@ const task = new Schema(
   },
   opts,
 );
-task.index({ creditCode: 1 });
-task.index({ year: 1, departments: 1 });
+// No secondary indexes: tasks are queried in memory (store/repos/tasks.ts), read by _id.
 
 export function createModels(conn: Connection) {
   return {
