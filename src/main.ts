@@ -13,6 +13,12 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), 15_000).unref();
     runtime.stop().then(() => process.exit(0), () => process.exit(1));
   };
+  // The local database died and could not be started again: exit, so that a process manager restarts the whole.
+  runtime.app.db.onLost((reason) => {
+    log.error('database lost; exiting', { reason });
+    setTimeout(() => process.exit(1), 5000).unref();
+    runtime.stop().finally(() => process.exit(1));
+  });
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
