@@ -49,13 +49,14 @@ export type OutboundPayload =
   // (update_template_card with the ResponseCode and button.replace_name).
   | { platform: 'wecom'; kind: 'card_update'; responseCode: string; outcome: CardOutcome; toUser: string }
   // WeCom group robot: markdown (already split to fit 4,096 bytes) or a file by id in our files collection.
-  | { platform: 'wecom'; kind: 'robot_markdown'; robotKey: string; markdown: string }
-  | { platform: 'wecom'; kind: 'robot_file'; robotKey: string; fileId: string }
+  // `robot` is the robot's name as listed in WECOM_ROBOTS: its key is looked up at send time, never stored.
+  | { platform: 'wecom'; kind: 'robot_markdown'; robot: string; markdown: string }
+  | { platform: 'wecom'; kind: 'robot_file'; robot: string; fileId: string }
   // DingTalk: answer in the conversation through its sessionWebhook (falls back to robot_user when expired).
   | { platform: 'dingtalk'; kind: 'session'; sessionWebhook: string; expiresAt: number; toUser: string; reply: Reply }
   // DingTalk enterprise robot one-to-one message through the robot API.
   | { platform: 'dingtalk'; kind: 'robot_user'; toUser: string; reply: Reply }
-  // DingTalk custom group robot (加签): markdown, or a link to a signed download of a file.
+  // DingTalk custom group robot (加签), by its name in DINGTALK_ROBOTS: markdown, or a link to a signed download of a file.
   | { platform: 'dingtalk'; kind: 'group_markdown'; robot: string; title: string; markdown: string };
 
 /** A failed send; `retryable` false sends it straight to the dead-letter list. */
@@ -74,7 +75,7 @@ export interface Sender {
  * minute each, so each robot is its own bucket; other sends share one per platform.
  */
 export function rateKey(p: OutboundPayload): string | undefined {
-  if (p.platform === 'wecom' && (p.kind === 'robot_markdown' || p.kind === 'robot_file')) return `wecom-robot:${p.robotKey}`;
+  if (p.platform === 'wecom' && (p.kind === 'robot_markdown' || p.kind === 'robot_file')) return `wecom-robot:${p.robot}`;
   if (p.platform === 'dingtalk' && p.kind === 'group_markdown') return `dingtalk-robot:${p.robot}`;
   return undefined;
 }

@@ -31,8 +31,8 @@ export interface OutboxWorkerOptions {
 
 /** Whose messages must arrive in order: one user, one conversation, one robot. */
 function recipient(e: OutboxEntry): string {
-  const p = e.payload as { platform: string; toUser?: string; robotKey?: string; robot?: string };
-  return `${p.platform}:${p.toUser ?? p.robotKey ?? p.robot ?? e.rateKey}`;
+  const p = e.payload as { platform: string; toUser?: string; robot?: string };
+  return `${p.platform}:${p.toUser ?? p.robot ?? e.rateKey}`;
 }
 
 /** 2 s, 4 s, 8 s … capped at 10 minutes. */

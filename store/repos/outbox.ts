@@ -174,10 +174,15 @@ export function outboxRepo(models: Models) {
       return sentCol.countDocuments({});
     },
 
-    /** Drops the record of messages sent before `before`, and old dedupe keys (dead ones stay until an admin resends them). */
+    /**
+     * Drops the record of messages sent before `before`, old dedupe keys, and
+     * rate windows unused since (dead messages stay until an admin resends them).
+     */
     async purge(before: Date): Promise<number> {
       const a = await sentCol.deleteMany({ sentAt: { $lt: before } });
       await keys.deleteMany({ at: { $lt: before } });
+      // Windows from before they were stamped carried a robot's key as their id: those go at once.
+      await windows.deleteMany({ $or: [{ at: { $lt: before } }, { at: { $exists: false } }] });
       return a.deletedCount;
     },
 
@@ -200,14 +205,14 @@ export function outboxRepo(models: Models) {
         const v = Number(doc?.v ?? 0);
         if (!doc) {
           try {
-            await windows.insertOne({ _id: key as never, sent: [now], v: 1 });
+            await windows.insertOne({ _id: key as never, sent: [now], v: 1, at: now });
             return 0;
           } catch (err) {
             if (!isDuplicate(err)) throw err;
             continue;
           }
         }
-        const r = await windows.updateOne({ _id: key as never, v }, { $set: { sent: [...recent, now], v: v + 1 } });
+        const r = await windows.updateOne({ _id: key as never, v }, { $set: { sent: [...recent, now], v: v + 1, at: now } });
         if (r.modifiedCount === 1) return 0;
       }
       return 1000; // heavy contention: try again shortly

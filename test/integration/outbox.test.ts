@@ -83,6 +83,18 @@ describe('group robots', () => {
     expect(await db.repos.outbox.countSent()).toBe(50);
   });
 
+  it('store no robot key or secret: queued and sent messages and rate windows name the robot; the key is looked up at send time', async () => {
+    await announcer.announce('SCJGJ', { title: '通知', markdown: '存储检查' });
+    const stored: string[] = [];
+    for (const model of Object.values(db.models)) {
+      for (const d of await model.collection.find({}).toArray()) stored.push(JSON.stringify(d));
+    }
+    const all = stored.join('\n');
+    expect(all).toContain('wecom-robot:县市管局');
+    expect(all).toContain('dingtalk-robot:县市管局');
+    for (const secret of [ROBOT_KEY, 'grouptoken', 'SECgroupsecret']) expect({ secret, stored: all.includes(secret) }).toEqual({ secret, stored: false });
+  });
+
   it('split a long announcement to fit WeCom’s 4,096 bytes, and send a file as a file to WeCom and a signed link to DingTalk', async () => {
     clock += 61_000;
     dingtalk.resetGroupRate();
@@ -174,5 +186,12 @@ describe('keeping the queues small', () => {
     expect(await db.repos.inbound.seen('wecom', 'old-1')).toBe(false);
     expect(await db.repos.outbox.purge(new Date(clock + 1))).toBe(sent);
     expect(await db.repos.outbox.count({ status: 'dead' })).toBe(dead);
+  });
+
+  it('drops rate windows named by a robot key (as kept before robots were named) at the next purge', async () => {
+    const windows = db.models.RateWindow.collection;
+    await windows.insertOne({ _id: `wecom-robot:${ROBOT_KEY}` as never, sent: [now()], v: 1 });
+    await db.repos.outbox.purge(new Date(clock - 7 * 86400_000));
+    expect(await windows.countDocuments({ _id: `wecom-robot:${ROBOT_KEY}` as never })).toBe(0);
   });
 });
