@@ -79,3 +79,9 @@ export function rateKey(p: OutboundPayload): string | undefined {
   if (p.platform === 'dingtalk' && p.kind === 'group_markdown') return `dingtalk-robot:${p.robot}`;
   return undefined;
 }
+
+/** Whose messages must arrive in the order queued: one user (or conversation), one group robot. */
+export function recipientKey(p: OutboundPayload): string {
+  const q = p as { toUser?: string; robot?: string };
+  return `${p.platform}:${q.toUser ?? q.robot ?? ''}`;
+}

@@ -96,6 +96,10 @@ export class WecomEmulator {
 
   tokenFetches = 0;
   readonly messages: AppMessage[] = [];
+  /** When each of `messages` arrived (epoch ms). */
+  readonly messageTimes: number[] = [];
+  /** message/send answers this long after the message arrived (a slow network). */
+  sendDelayMs = 0;
   readonly cardUpdates: Json[] = [];
   readonly robotMessages: { key: string; body: Json }[] = [];
   readonly uploads: { key: string; mediaId: string; filename: string; contentType: string; data: Buffer }[] = [];
@@ -241,8 +245,11 @@ export class WecomEmulator {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const body = await readAll(req);
     this.requests.push({ method: req.method ?? '', path: url.pathname });
+    const delay = url.pathname === '/cgi-bin/message/send' ? this.sendDelayMs : 0;
     const answer = (json: Json) => {
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(json));
+      const reply = () => res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(json));
+      if (delay) setTimeout(reply, delay);
+      else reply();
     };
     const error = (errcode: number, errmsg: string) => answer({ errcode, errmsg });
     const route = `${req.method} ${url.pathname}`;
@@ -302,6 +309,7 @@ export class WecomEmulator {
     const problem = this.checkContent(m);
     if (problem) return { errcode: ERR.invalidParameter, errmsg: problem };
     this.messages.push(m as unknown as AppMessage);
+    this.messageTimes.push(Date.now());
     return { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: randomAlnum(24) };
   }
 

@@ -12,6 +12,10 @@ export interface ServerProcess {
   url: string;
   /** Everything the process logged (stderr), for checks that no secret is in it. */
   logs(): string;
+  /** The server's own pid (tsx runs it in a child of the process we spawned). */
+  pid(): number;
+  /** Sends a signal to the server (and the tsx wrapper); resolves once the wrapper has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,12 +45,24 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  const pid = () => {
+    const m = /"msg":"listening".*?"pid":(\d+)|"pid":(\d+).*?"msg":"listening"/.exec(logs);
+    if (!m) throw new Error('the server has not logged its pid');
+    return Number(m[1] ?? m[2]);
+  };
   return {
     port,
     url,
     logs: () => logs,
+    pid,
+    kill: (signal) => new Promise<void>((resolve) => {
+      process.kill(pid(), signal);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    }),
     stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
       child.once('exit', () => { clearTimeout(t); resolve(); });
       child.kill('SIGTERM');
