@@ -144,6 +144,15 @@ export function createOutboxWorker(o: OutboxWorkerOptions) {
     } catch (err) {
       const retryable = !(err instanceof SendError) || err.retryable;
       const message = (err as Error).message.slice(0, 300);
+      if (e.rateKey && err instanceof SendError && err.retryable && err.retryAfterMs) {
+        // The platform throttles this robot (DingTalk: 10 minutes after 20 a minute): pause the robot for
+        // the penalty, in every process; the message waits for it and the attempt does not count.
+        const until = new Date(o.now().getTime() + err.retryAfterMs);
+        await o.repos.outbox.pauseSlot(e.rateKey, until, o.now());
+        await o.repos.outbox.retryAt(e.id, o.owner, until, message, false);
+        o.log.warn('group robot throttled by the platform; paused', { robot: e.rateKey, seconds: Math.round(err.retryAfterMs / 1000) });
+        return false;
+      }
       if (!retryable || e.attempts >= o.maxAttempts) {
         await o.repos.outbox.markDead(e.id, o.owner, message);
         o.log.warn('outbox message dead', { id: e.id, kind: e.payload.kind, attempts: e.attempts, error: message });

@@ -228,6 +228,18 @@ export function outboxRepo(models: Models) {
     },
 
     /**
+     * Pauses a rate-limited destination until `until` (the platform's penalty
+     * for sending too fast): no slot is given before then, in any process.
+     */
+    async pauseSlot(key: string, until: Date, now: Date): Promise<void> {
+      await windows.updateOne(
+        { _id: key as never },
+        { $set: { pausedUntil: until, at: now }, $inc: { v: 1 }, $setOnInsert: { sent: [] } },
+        { upsert: true },
+      );
+    },
+
+    /**
      * Takes a send slot for a rate-limited destination: at most `limit` sends in
      * any 60 s. Returns 0 when a slot was taken, else how many ms until one frees.
      * A guarded update on one document, so processes never over-book.
@@ -235,6 +247,8 @@ export function outboxRepo(models: Models) {
     async takeSlot(key: string, limit: number, now: Date): Promise<number> {
       for (let tries = 0; tries < 20; tries++) {
         const doc = await windows.findOne({ _id: key as never });
+        const paused = (doc?.pausedUntil as Date | undefined)?.getTime() ?? 0;
+        if (paused > now.getTime()) return paused - now.getTime();
         const since = now.getTime() - 60_000;
         const recent = ((doc?.sent ?? []) as Date[]).filter((t) => t.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
         if (recent.length >= limit) return recent[recent.length - limit].getTime() + 60_000 - now.getTime();
