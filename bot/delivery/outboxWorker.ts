@@ -211,8 +211,9 @@ export function createOutboxWorker(o: OutboxWorkerOptions) {
    */
   async function leftoversFor(recipients: string[]): Promise<OutboxEntry[]> {
     if (Date.now() > leftoversUntil || recipients.length === 0) return [];
-    await refreshAlive(true);
     const found = await o.repos.outbox.waitingFor(recipients, o.owner, o.now());
+    if (found.length === 0) return [];
+    await refreshAlive(true);
     const taken: OutboxEntry[] = [];
     for (const e of found.sort((a, b) => a.seq - b.seq)) {
       if (e.rateKey) continue; // rate-limited ones are the sweep's
