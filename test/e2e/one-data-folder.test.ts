@@ -104,3 +104,18 @@ it('once the server stops, the next process starts the database itself, and leav
   expect(readRecord(dataDir)).toBeUndefined();
   expect(serversOnFolder()).toBe(0);
 }, 120_000);
+
+it('a database process that keeps dying: the server exits with status 1 and says why, for a process manager to restart it', async () => {
+  server = await startServerProcess(env());
+  const exited = server.exited;
+  for (let i = 0; i < 4; i++) {
+    const r = readRecord(dataDir);
+    if (!r?.serverPid) break;
+    process.kill(r.serverPid, 'SIGKILL');
+    await waitFor(() => readRecord(dataDir)?.serverPid !== r.serverPid || server!.logs().includes('database lost'), 20_000, 'a restart or the end');
+    await waitFor(() => readRecord(dataDir)?.state === 'ready' || server!.logs().includes('database lost'), 20_000, 'a restart or the end');
+  }
+  expect(await exited).toBe(1);
+  expect(server.logs()).toMatch(/"msg":"database lost; exiting".*"reason":"the local database .* exited \(signal SIGKILL\), 3 times within 60 s"/);
+  server = undefined;
+}, 120_000);

@@ -14,6 +14,8 @@ export interface ServerProcess {
   logs(): string;
   /** The server's own pid (tsx runs it in a child of the process we spawned). */
   pid(): number;
+  /** Resolves with the exit code when the process exits by itself or is stopped. */
+  exited: Promise<number | null>;
   /** Sends a signal to the server (and the tsx wrapper); resolves once the wrapper has exited. */
   kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
@@ -50,11 +52,16 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     if (!m) throw new Error('the server has not logged its pid');
     return Number(m[1] ?? m[2]);
   };
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     port,
     url,
     logs: () => logs,
     pid,
+    exited,
     kill: (signal) => new Promise<void>((resolve) => {
       process.kill(pid(), signal);
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
