@@ -13,7 +13,7 @@
  * - POST /robot/send?access_token=&timestamp=&sign= (custom group robot, 加签):
  *   errcode 300001 for an unknown token, 310000 for a timestamp more than an
  *   hour off or a sign that does not match that robot's secret, 130101 past
- *   20 messages a minute per robot and then for 10 minutes; records.
+ *   20 messages a minute per robot; records.
  *
  * Plus signedCallback(): a callback request (headers and JSON body) signed
  * as DingTalk's server signs what it delivers to an enterprise robot.
@@ -104,8 +104,8 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     sessionMessages: [] as SessionRecord[],
     groupMessages: [] as GroupRecord[],
     groupSent: new Map<string, number[]>(),
-    /** Robot → until when it is throttled (after more than `rate` messages in a minute). */
-    groupPenaltyUntil: new Map<string, number>(),
+    /** Robots throttled after exceeding the rate: until when (epoch ms). */
+    groupPenalty: new Map<string, number>(),
     groupRefusals: [] as { accessToken: string; errcode: number }[],
   };
 
@@ -190,13 +190,12 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const sign = url.searchParams.get('sign') ?? '';
       if (!/^\d+$/.test(timestamp) || Math.abs(now() - Number(timestamp)) > 3600_000) return refuse(310000, 'invalid timestamp');
       if (sign !== base64Sign(timestamp, secret)) return refuse(310000, 'sign not match');
-      // DingTalk's custom robot documentation: 每个机器人每分钟最多发送20条消息到群里，
-      // 如果超过20条，会限流10分钟 — past 20 a minute, the robot is throttled for 10 minutes.
-      if ((state.groupPenaltyUntil.get(accessToken) ?? 0) > now()) return refuse(130101, 'send too fast, exceed 20 times per minute');
+      // 自定义机器人: "每个机器人每分钟最多发送20条消息…如果超过20条，会限流10分钟" (custom robot access, 消息发送频率限制).
+      if ((state.groupPenalty.get(accessToken) ?? 0) > now()) return refuse(130101, 'send too fast, exceed 20 times per minute');
       const sent = (state.groupSent.get(accessToken) ?? []).filter((t) => t > now() - 60_000);
       if (sent.length >= rate) {
         state.groupSent.set(accessToken, sent);
-        state.groupPenaltyUntil.set(accessToken, now() + 600_000);
+        state.groupPenalty.set(accessToken, now() + 10 * 60_000);
         return refuse(130101, 'send too fast, exceed 20 times per minute');
       }
       if (!body || !robotMessageOk(body)) return refuse(40035, '缺少参数 json');
@@ -241,8 +240,8 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const s = state.sessions.get(id);
       if (s) s.expired = true;
     },
-    /** Forgets the per-minute counts of the group robots (and any 10-minute penalty). */
-    resetGroupRate() { state.groupSent.clear(); state.groupPenaltyUntil.clear(); },
+    /** Forgets the per-minute counts of the group robots, and any 10-minute penalty. */
+    resetGroupRate() { state.groupSent.clear(); state.groupPenalty.clear(); },
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((err) => (err ? reject(err) : resolve()));

@@ -96,10 +96,6 @@ export class WecomEmulator {
 
   tokenFetches = 0;
   readonly messages: AppMessage[] = [];
-  /** When each of `messages` arrived (epoch ms). */
-  readonly messageTimes: number[] = [];
-  /** message/send answers this long after the message arrived (a slow network). */
-  sendDelayMs = 0;
   readonly cardUpdates: Json[] = [];
   readonly robotMessages: { key: string; body: Json }[] = [];
   readonly uploads: { key: string; mediaId: string; filename: string; contentType: string; data: Buffer }[] = [];
@@ -117,6 +113,8 @@ export class WecomEmulator {
   private readonly now: () => number;
   private readonly robotRate: number;
   private readonly knownUsers?: Set<string>;
+  /** message/send answers this long after taking the message (a slow network: the answer can be lost to a crash). */
+  sendDelayMs = 0;
 
   constructor(opts: WecomEmulatorOptions = {}) {
     this.corpId = opts.corpId ?? `ww${randomBytes(8).toString('hex')}`;
@@ -242,14 +240,16 @@ export class WecomEmulator {
   // ---- the API ----------------------------------------------------------------
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.sendDelayMs > 0 && req.url?.startsWith('/cgi-bin/message/send?')) {
+      const end = res.end.bind(res) as (...a: unknown[]) => void;
+      const delay = this.sendDelayMs;
+      res.end = ((...a: unknown[]) => { setTimeout(() => end(...a), delay); return res; }) as typeof res.end;
+    }
     const url = new URL(req.url ?? '/', 'http://emulator');
     const body = await readAll(req);
     this.requests.push({ method: req.method ?? '', path: url.pathname });
-    const delay = url.pathname === '/cgi-bin/message/send' ? this.sendDelayMs : 0;
     const answer = (json: Json) => {
-      const reply = () => res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(json));
-      if (delay) setTimeout(reply, delay);
-      else reply();
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(json));
     };
     const error = (errcode: number, errmsg: string) => answer({ errcode, errmsg });
     const route = `${req.method} ${url.pathname}`;
@@ -309,7 +309,6 @@ export class WecomEmulator {
     const problem = this.checkContent(m);
     if (problem) return { errcode: ERR.invalidParameter, errmsg: problem };
     this.messages.push(m as unknown as AppMessage);
-    this.messageTimes.push(Date.now());
     return { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: randomAlnum(24) };
   }
 
