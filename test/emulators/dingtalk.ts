@@ -240,8 +240,8 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const s = state.sessions.get(id);
       if (s) s.expired = true;
     },
-    /** Forgets the per-minute counts of the group robots, and any 10-minute penalty. */
-    resetGroupRate() { state.groupSent.clear(); state.groupPenalty.clear(); },
+    /** Forgets the per-minute counts of the group robots. */
+    resetGroupRate() { state.groupSent.clear(); },
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((err) => (err ? reject(err) : resolve()));
