@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
   if (config.MONGODB_URI) log.info('database', { uri: redactUri(config.MONGODB_URI), db: config.DB_NAME });
   const runtime = await startRuntime(config, log);
+  log.info('running', { pid: process.pid });
   const stop = (signal: string) => {
     log.info('stopping', { signal });
     setTimeout(() => process.exit(1), 15_000).unref();

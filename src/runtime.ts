@@ -141,7 +141,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     s.once('error', reject);
   });
   const port = (server.address() as { port: number }).port;
-  log.info('listening', { port, host: config.HOST, pid: process.pid, db: app.db.engine, wecom: platforms.wecom, dingtalk: platforms.dingtalk });
+  log.info('listening', { port, host: config.HOST, db: app.db.engine, wecom: platforms.wecom, dingtalk: platforms.dingtalk });
 
   return {
     app, server, port,

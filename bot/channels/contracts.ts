@@ -56,7 +56,7 @@ export type OutboundPayload =
   | { platform: 'dingtalk'; kind: 'session'; sessionWebhook: string; expiresAt: number; toUser: string; reply: Reply }
   // DingTalk enterprise robot one-to-one message through the robot API.
   | { platform: 'dingtalk'; kind: 'robot_user'; toUser: string; reply: Reply }
-  // DingTalk custom group robot (加签), by its name in DINGTALK_ROBOTS: markdown, or a link to a signed download of a file.
+  // DingTalk custom group robot (加签): markdown, or a link to a signed download of a file.
   | { platform: 'dingtalk'; kind: 'group_markdown'; robot: string; title: string; markdown: string };
 
 /** A failed send; `retryable` false sends it straight to the dead-letter list. */

@@ -48,7 +48,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     await new Promise((r) => setTimeout(r, 200));
   }
   const pid = () => {
-    const m = /"msg":"listening".*?"pid":(\d+)|"pid":(\d+).*?"msg":"listening"/.exec(logs);
+    const m = /"msg":"running".*?"pid":(\d+)/.exec(logs);
     if (!m) throw new Error('the server has not logged its pid');
     return Number(m[1] ?? m[2]);
   };
