@@ -209,7 +209,7 @@ describe('a group robot throttled by DingTalk (errcode 130101)', () => {
       });
       // Our limit set above DingTalk's 20 (say the robot also posts for another system): the 21st is refused.
       const w = createOutboxWorker({
-        repos: own.repos, senders: { dingtalk: dingtalkApi({ config, tokens: own.repos.tokens, files: own.repos.files, now: at, log }) },
+        repos: own.repos, senders: { dingtalk: dingtalkApi({ ...own.repos, config, now: at, log }) },
         now: at, log, owner: 'penalty-test', maxAttempts: 3, ratePerMinute: 30,
       });
       const run = async () => { while (await w.step()); };
