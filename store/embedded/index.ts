@@ -221,6 +221,11 @@ class Attachment implements LocalDatabase {
         port ??= r.port; // where its clients will look for the new one
         continue;
       }
+      if (existsSync(recordPath(this.dataDir))) {
+        // There but unreadable (damaged by hand or by the disk): removed like a stale one; a fresh one is put back.
+        removeRecord(this.dataDir, { state: 'starting', ownerPid: 0, token: '', at: 0 });
+        continue;
+      }
       const mine: DatabaseRecord = { state: 'starting', ownerPid: process.pid, token: randomBytes(8).toString('hex'), at: Date.now() };
       if (!createRecord(this.dataDir, mine)) continue; // another process won the race: use its server
       try {
@@ -390,7 +395,7 @@ const START: Record<Engine, Starter> = {
       const child = server.instanceInfo?.instance.mongodProcess;
       return {
         uri: server.getUri(),
-        pid: child?.pid ?? 0,
+        pid: child?.pid ?? process.pid, // its mongod, else this process (which stops it)
         exited: child ? childExited(child) : new Promise<string>(() => undefined),
         stop: async () => { await server.stop({ doCleanup: false }); },
       };

@@ -224,3 +224,15 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void>
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+describe('a damaged record', () => {
+  it('an unreadable database.json (cut short by a full disk, edited by hand) is replaced, not waited on forever', async () => {
+    const dataDir = tempDir();
+    writeFileSync(recordPath(dataDir), '{"state":"rea');
+    const db = await startLocalDatabase({ dataDir, engine: 'ferretdb' });
+    running.push(db);
+    expect(db.owner).toBe(true);
+    expect(readRecord(dataDir)).toMatchObject({ state: 'ready', uri: db.uri });
+    await stop(db);
+  });
+});
