@@ -86,10 +86,20 @@ export function createOutboxWorker(o: OutboxWorkerOptions) {
   let alive: { until: number; owners: string[]; dead: string[] } = { until: 0, owners: [], dead: [] };
   /**
    * Until then, look for other processes' leftovers before sending to a
-   * recipient: from start-up (a previous run may have died) and after an
-   * owner disappeared, for as long as its leases could keep them from a sweep.
+   * recipient: after start-up when the queue held others' messages (a previous
+   * run may have died), and after an owner disappeared, for as long as its
+   * leases could keep them from a sweep. Otherwise sending costs no extra read.
    */
-  let leftoversUntil = Date.now() + leaseMs + 30_000;
+  let leftoversUntil = 0;
+  const leftoverWindow = () => Date.now() + leaseMs + 30_000;
+  let startup: Promise<void> | undefined;
+  function checkStartup(): Promise<void> {
+    startup ??= o.repos.outbox.count({ status: { $in: ['pending', 'sending'] }, leaseOwner: { $ne: o.owner } }).then(
+      (n) => { if (n > 0) leftoversUntil = leftoverWindow(); },
+      (err: unknown) => { startup = undefined; throw err; },
+    );
+    return startup;
+  }
 
   /** Marks a recipient busy in this process until the returned function is called. */
   function occupy(k: string): () => void {
@@ -120,7 +130,7 @@ export function createOutboxWorker(o: OutboxWorkerOptions) {
     const listed = await o.repos.inbound.aliveOwners(o.now());
     const dead = listed.filter((w) => w !== o.owner && deadHere(w, host));
     const owners = listed.filter((w) => !dead.includes(w));
-    if (alive.owners.some((w) => !owners.includes(w))) leftoversUntil = Date.now() + leaseMs + 30_000;
+    if (alive.owners.some((w) => !owners.includes(w))) leftoversUntil = leftoverWindow();
     alive = { until: Date.now() + 2000, owners, dead };
   }
 
@@ -243,6 +253,7 @@ export function createOutboxWorker(o: OutboxWorkerOptions) {
     async localStep(): Promise<boolean> {
       await flushUnrecorded();
       if (local.length === 0) return false;
+      await checkStartup();
       const entries = local.splice(0, batch);
       // Under the gate: the leftovers taken over and the lanes registered before the sweep claims anything more.
       const planned = await guarded(async () => {
@@ -296,6 +307,7 @@ export function createOutboxWorker(o: OutboxWorkerOptions) {
       await flushUnrecorded();
       if (local.length > 0 && Date.now() - lastSweep < busySweepMs) return false;
       lastSweep = Date.now();
+      await checkStartup();
       await refreshAlive();
       const claimed = await guarded(async () => {
         const e = await o.repos.outbox.claim(o.owner, o.now(), leaseMs, [...alive.owners, o.owner], alive.dead);
