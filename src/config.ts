@@ -32,11 +32,17 @@ const schema = z.object({
   METRICS_PORT: wholeNumber(1, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   CHAT_PAGE_SIZE: wholeNumber(1, 50).default(10),
+  /** Trust X-Forwarded-For (client address) and X-Forwarded-Proto: only behind a reverse proxy that sets them. */
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0', 'yes', 'no']).default('false').transform((v) => v === 'true' || v === '1' || v === 'yes'),
 
   // Webhooks, both platforms.
   PUBLIC_BASE_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http(s) URL such as https://bot.example.gov.cn').optional(),
   WEBHOOK_BODY_LIMIT_KB: wholeNumber(1, 10240).default(256),
   CALLBACK_WINDOW_SECONDS: wholeNumber(10, 86400).default(3600),
+  /** A request's headers and body must have arrived within this long (else 408, connection closed). */
+  BODY_TIMEOUT_SECONDS: wholeNumber(1, 300).default(10),
+  /** Requests sending a body at once, at most; more get 503 (nobody is authenticated before the body is read). */
+  MAX_PENDING_BODIES: wholeNumber(1, 10000).default(64),
   OUTBOX_MAX_ATTEMPTS: wholeNumber(1, 100).default(8),
   ROBOT_RATE_PER_MINUTE: wholeNumber(1, 600).default(20),
 

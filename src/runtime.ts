@@ -10,7 +10,7 @@ import os from 'node:os';
 import type { Config } from './config';
 import { openApp, type App } from './app';
 import type { Logger } from './logger';
-import { createHttpApp } from './http/app';
+import { createHttpApp, createHttpServer } from './http/app';
 import { createInbox } from '../bot/inbox';
 import { createRouter } from '../bot/router';
 import type { Inbox, Platform, Sender } from '../bot/channels/contracts';
@@ -31,6 +31,27 @@ import { createMetrics } from './metrics';
 import { statsRepo } from '../store/repos/stats';
 
 const HOUR = 3600_000;
+/** A callback not recorded within this long is answered 503 (WeCom gives up on an answer after 5 s and retries). */
+export const RECORD_DEADLINE_MS = 2500;
+
+/**
+ * The inbox with a deadline: when the database does not answer (down, frozen),
+ * the webhook answers 503 in time for the platform to retry, instead of
+ * waiting for the driver's own timeouts. A write that completes after the
+ * deadline still counts: the message is processed, and the platform's retry
+ * is then a duplicate.
+ */
+export function withDeadline(inbox: Inbox, ms: number): Inbox {
+  return {
+    accept: (msg) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the database did not record the message within ${ms} ms`)), ms);
+      inbox.accept(msg).then(
+        (r) => { clearTimeout(timer); resolve(r); },
+        (err: unknown) => { clearTimeout(timer); reject(err); },
+      );
+    }),
+  };
+}
 const DAY = 24 * HOUR;
 
 export interface Runtime {
@@ -107,17 +128,20 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   );
 
   // The webhooks record (a group commit per batch of concurrent callbacks) and answer.
-  const inbox: Inbox = createInbox(repos, now, {
+  const inbox: Inbox = withDeadline(createInbox(repos, now, {
     claim: { owner, leaseMs },
     onNew: (claimed) => {
       dispatcher.handoff(claimed);
       inboundLocal.poke();
     },
     onFailed: (ids) => dispatcher.orphaned(ids),
-  });
+  }), RECORD_DEADLINE_MS);
   const http = createHttpApp({
     conn: app.db.conn,
     engine: app.db.engine,
+    trustProxy: config.TRUST_PROXY,
+    maxPendingBodies: config.MAX_PENDING_BODIES,
+    dbProblem: app.db.problem,
     routes: [
       wecomCallback({ config, inbox, log, now }).routes(),
       dingtalkCallback({ config, inbox, dingtalk: repos.dingtalk, log, now }),
@@ -125,7 +149,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = http.listen(config.PORT, config.HOST, () => resolve(s));
+    const s = createHttpServer(http, { requestTimeoutMs: config.BODY_TIMEOUT_SECONDS * 1000, headersTimeoutMs: Math.min(5000, config.BODY_TIMEOUT_SECONDS * 1000) });
+    s.listen(config.PORT, config.HOST, () => resolve(s));
     s.once('error', reject);
   });
   const port = (server.address() as { port: number }).port;

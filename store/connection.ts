@@ -8,6 +8,10 @@ export interface Database {
   models: Models;
   /** The engine we started, or 'external' for MONGODB_URI. */
   engine: Engine | 'external';
+  /** Why the local database cannot be used right now (see store/embedded), or undefined. */
+  problem(): string | undefined;
+  /** Called if the local database is gone for good (never for MONGODB_URI: the driver reconnects). */
+  onLost(listener: (reason: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +35,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     return {
       ...db,
       engine: local?.engine ?? 'external',
+      problem: () => local?.problem(),
+      onLost: (listener) => local?.onLost(listener),
       async close() {
         await db.close();
         await local?.stop();
@@ -43,7 +49,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 /** Connects to one database on a server and makes sure its indexes exist. */
-export async function connect(uri: string, dbName: string): Promise<Omit<Database, 'engine'>> {
+export async function connect(uri: string, dbName: string): Promise<Omit<Database, 'engine' | 'problem' | 'onLost'>> {
   const conn = mongoose.createConnection(uri, {
     dbName,
     autoIndex: false,

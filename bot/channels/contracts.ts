@@ -53,8 +53,9 @@ export type OutboundPayload =
   // (update_template_card with the ResponseCode and button.replace_name).
   | { platform: 'wecom'; kind: 'card_update'; responseCode: string; outcome: CardOutcome; toUser: string }
   // WeCom group robot: markdown (already split to fit 4,096 bytes) or a file by id in our files collection.
-  | { platform: 'wecom'; kind: 'robot_markdown'; robotKey: string; markdown: string }
-  | { platform: 'wecom'; kind: 'robot_file'; robotKey: string; fileId: string }
+  // `robot` is the robot's name as listed in WECOM_ROBOTS: its key is looked up at send time, never stored.
+  | { platform: 'wecom'; kind: 'robot_markdown'; robot: string; markdown: string }
+  | { platform: 'wecom'; kind: 'robot_file'; robot: string; fileId: string }
   // DingTalk: answer in the conversation through its sessionWebhook (falls back to robot_user when it fails);
   // an interactive card goes to the conversation (a group's, when conversationType is '2') through the card API.
   | { platform: 'dingtalk'; kind: 'session'; sessionWebhook: string; expiresAt: number; toUser: string; reply: Reply; conversationId?: string; conversationType?: '1' | '2' }
@@ -81,7 +82,13 @@ export interface Sender {
  * minute each, so each robot is its own bucket; other sends share one per platform.
  */
 export function rateKey(p: OutboundPayload): string | undefined {
-  if (p.platform === 'wecom' && (p.kind === 'robot_markdown' || p.kind === 'robot_file')) return `wecom-robot:${p.robotKey}`;
+  if (p.platform === 'wecom' && (p.kind === 'robot_markdown' || p.kind === 'robot_file')) return `wecom-robot:${p.robot}`;
   if (p.platform === 'dingtalk' && p.kind === 'group_markdown') return `dingtalk-robot:${p.robot}`;
   return undefined;
+}
+
+/** Whose messages must arrive in the order queued: one user (or conversation), one group robot. */
+export function recipientKey(p: OutboundPayload): string {
+  const q = p as { toUser?: string; robot?: string };
+  return `${p.platform}:${q.toUser ?? q.robot ?? ''}`;
 }

@@ -47,11 +47,11 @@ export function createAnnouncer({ config, repos, now }: { config: Config; repos:
       const w = wecom.get(department);
       if (w) {
         for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_markdown', robotKey: w.value, markdown: part }, at);
+          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_markdown', robot: w.listed, markdown: part }, at);
           queued++;
         }
         if (fileId) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_file', robotKey: w.value, fileId }, at);
+          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_file', robot: w.listed, fileId }, at);
           queued++;
         }
       }

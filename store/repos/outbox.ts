@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { isDuplicate } from './keys';
-import { rateKey, type OutboundPayload } from '../../bot/channels/contracts';
+import { rateKey, recipientKey, type OutboundPayload } from '../../bot/channels/contracts';
 import type { Models } from '../models';
 import { deleteByIds, insertManyUnordered, type Claim } from './inbound';
 
@@ -24,6 +24,17 @@ export interface OutboxEntry {
   lastError: string;
   createdAt: Date;
   nextAttemptAt: Date;
+  /** Queue order (increasing in this process; by time across processes): a recipient's messages go in this order. */
+  seq: number;
+  /** Who held it when read (a leftover's owner, for a guarded take-over). */
+  leaseOwner: string;
+}
+
+let lastSeq = 0;
+/** Increasing within this process, and by time across processes. */
+function nextSeq(now: Date): number {
+  lastSeq = Math.max(lastSeq + 1, now.getTime() * 1000);
+  return lastSeq;
 }
 
 
@@ -37,13 +48,15 @@ function fromDoc(d: Record<string, unknown>): OutboxEntry {
     lastError: String(d.lastError ?? ''),
     createdAt: d.createdAt as Date,
     nextAttemptAt: d.nextAttemptAt as Date,
+    seq: Number(d.seq ?? 0),
+    leaseOwner: String(d.leaseOwner ?? ''),
   };
 }
 
 function toDoc(payload: OutboundPayload, id: string, now: Date, claim?: Claim): Record<string, unknown> {
   return {
     _id: id, payload: JSON.stringify(payload), platform: payload.platform, kind: payload.kind,
-    rateKey: rateKey(payload) ?? '', status: claim ? 'sending' : 'pending', attempts: claim ? 1 : 0, nextAttemptAt: now,
+    rateKey: rateKey(payload) ?? '', to: recipientKey(payload), seq: nextSeq(now), status: claim ? 'sending' : 'pending', attempts: claim ? 1 : 0, nextAttemptAt: now,
     leaseOwner: claim?.owner ?? '', leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, lastError: '', createdAt: now,
   };
 }
@@ -103,14 +116,37 @@ export function outboxRepo(models: Models) {
      * Claims the most overdue message whose time has come and that nobody holds
      * (its lease ran out and its owner is not among `alive`).
      */
-    async claim(owner: string, now: Date, leaseMs: number, alive: string[] = []): Promise<OutboxEntry | undefined> {
-      const filter = { status: { $in: ['pending', 'sending'] }, nextAttemptAt: { $lte: now }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) };
+    async claim(owner: string, now: Date, leaseMs: number, alive: string[] = [], dead: string[] = []): Promise<OutboxEntry | undefined> {
+      const free = { leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) };
+      // Known dead (`dead`: a process on this machine that is gone): its messages need not wait for their lease.
+      const filter = { status: { $in: ['pending', 'sending'] }, nextAttemptAt: { $lte: now }, ...(dead.length ? { $or: [free, { leaseOwner: { $in: dead } }] } : free) };
       // A read first, as in inboundRepo.claim: only the write holds up other writes on FerretDB.
       if (!(await col.findOne(filter, { projection: { _id: 1 } }))) return undefined;
       const d = await col.findOneAndUpdate(
         filter,
         { $set: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
+        // Oldest first, and in queue order among equals: a dead process's leftovers go out in the order queued.
+        { sort: { nextAttemptAt: 1, seq: 1 }, returnDocument: 'after' },
+      );
+      return d ? fromDoc(d) : undefined;
+    },
+
+    /**
+     * Due messages for these recipients that this process does not hold (a
+     * dead process's leftovers, retries come due): one read; the queue holds only live work.
+     */
+    async waitingFor(recipients: string[], owner: string, now: Date): Promise<OutboxEntry[]> {
+      if (recipients.length === 0) return [];
+      const docs = await col.find({ to: { $in: recipients }, status: { $in: ['pending', 'sending'] }, leaseOwner: { $ne: owner }, nextAttemptAt: { $lte: now } }).toArray();
+      return docs.map(fromDoc);
+    },
+
+    /** Takes over a message from `from` (a dead process, or nobody: ''), if it still holds it; the entry as taken, else undefined. */
+    async takeOver(id: string, from: string, owner: string, now: Date, leaseMs: number): Promise<OutboxEntry | undefined> {
+      const d = await col.findOneAndUpdate(
+        { _id: id as never, leaseOwner: from, status: { $in: ['pending', 'sending'] } },
+        { $set: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+        { returnDocument: 'after' },
       );
       return d ? fromDoc(d) : undefined;
     },
@@ -134,7 +170,7 @@ export function outboxRepo(models: Models) {
     async markSentMany(entries: OutboxEntry[], now: Date): Promise<void> {
       if (entries.length === 0) return;
       await insertManyUnordered(raw(sentCol), entries.map((e) => ({
-        ...toDoc(e.payload, e.id, e.createdAt), status: 'sent', attempts: e.attempts, nextAttemptAt: e.nextAttemptAt,
+        ...toDoc(e.payload, e.id, e.createdAt), seq: e.seq, status: 'sent', attempts: e.attempts, nextAttemptAt: e.nextAttemptAt,
         leaseUntil: now, sentAt: now,
       })));
       await deleteByIds(raw(col), entries.map((e) => e.id));
@@ -174,16 +210,33 @@ export function outboxRepo(models: Models) {
       return sentCol.countDocuments({});
     },
 
-    /** Drops the record of messages sent before `before`, and old dedupe keys (dead ones stay until an admin resends them). */
+    /**
+     * Drops the record of messages sent before `before`, old dedupe keys, and
+     * rate windows unused since (dead messages stay until an admin resends them).
+     */
     async purge(before: Date): Promise<number> {
       const a = await sentCol.deleteMany({ sentAt: { $lt: before } });
       await keys.deleteMany({ at: { $lt: before } });
+      // Windows from before they were stamped carried a robot's key as their id: those go at once.
+      await windows.deleteMany({ $or: [{ at: { $lt: before } }, { at: { $exists: false } }] });
       return a.deletedCount;
     },
 
     /** Messages in the queue (pending, sending or dead), by filter. */
     count(filter: Record<string, unknown> = {}): Promise<number> {
       return col.countDocuments(filter);
+    },
+
+    /**
+     * Pauses a rate-limited destination until `until` (the platform's penalty
+     * for sending too fast): no slot is given before then, in any process.
+     */
+    async pauseSlot(key: string, until: Date, now: Date): Promise<void> {
+      await windows.updateOne(
+        { _id: key as never },
+        { $set: { pausedUntil: until, at: now }, $inc: { v: 1 }, $setOnInsert: { sent: [] } },
+        { upsert: true },
+      );
     },
 
     /**
@@ -194,20 +247,22 @@ export function outboxRepo(models: Models) {
     async takeSlot(key: string, limit: number, now: Date): Promise<number> {
       for (let tries = 0; tries < 20; tries++) {
         const doc = await windows.findOne({ _id: key as never });
+        const paused = (doc?.pausedUntil as Date | undefined)?.getTime() ?? 0;
+        if (paused > now.getTime()) return paused - now.getTime();
         const since = now.getTime() - 60_000;
         const recent = ((doc?.sent ?? []) as Date[]).filter((t) => t.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
         if (recent.length >= limit) return recent[recent.length - limit].getTime() + 60_000 - now.getTime();
         const v = Number(doc?.v ?? 0);
         if (!doc) {
           try {
-            await windows.insertOne({ _id: key as never, sent: [now], v: 1 });
+            await windows.insertOne({ _id: key as never, sent: [now], v: 1, at: now });
             return 0;
           } catch (err) {
             if (!isDuplicate(err)) throw err;
             continue;
           }
         }
-        const r = await windows.updateOne({ _id: key as never, v }, { $set: { sent: [...recent, now], v: v + 1 } });
+        const r = await windows.updateOne({ _id: key as never, v }, { $set: { sent: [...recent, now], v: v + 1, at: now } });
         if (r.modifiedCount === 1) return 0;
       }
       return 1000; // heavy contention: try again shortly

@@ -1,14 +1,16 @@
 /**
  * The database goes away for 30 s while messages are queued: nothing is lost.
  * The server keeps running; a callback during the outage is refused with 503
- * (so the platform retries it); once the database is back every queued message
- * goes out exactly once and the retried callback is processed.
+ * within 3 s (WeCom waits 5 s, then retries) and /healthz says 503 and why
+ * within 1 s; once the database is back every queued message goes out exactly
+ * once and the retried callback is processed. The same when the database is
+ * frozen (SIGSTOP) rather than gone.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '../../store/connection';
-import { startLocalDatabase, type Engine, type LocalDatabase } from '../../store/embedded';
+import { readRecord, startLocalDatabase, type Engine, type LocalDatabase } from '../../store/embedded';
 import { createRepos, type Repos } from '../../store/repos';
 import { createServices } from '../../src/app';
 import { cliCaller } from '../../src/services/context';
@@ -58,11 +60,18 @@ it(`a ${OUTAGE_MS / 1000} s database outage loses no queued message and no callb
   await dbServer.stop();
   const downAt = Date.now();
 
-  // A callback while the database is down is refused, so WeCom retries it later.
+  // A callback while the database is down is refused in time, so WeCom retries it later.
   const cb = wecom.textCallback({ from: 'LiWx', content: '我是谁', msgId: '9001' });
+  let t = Date.now();
   const during = await fetch(`${server.url}${cb.path}`, { method: 'POST', body: cb.body });
   expect(during.status).toBe(503);
+  expect(Date.now() - t).toBeLessThan(3000);
   expect(wecom.messages).toHaveLength(0);
+  t = Date.now();
+  const health = await fetch(`${server.url}/healthz`);
+  expect(Date.now() - t).toBeLessThan(1000);
+  expect(health.status).toBe(503);
+  expect(((await health.json()) as { reason: string }).reason).toMatch(/database/);
 
   await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
   dbServer = await startLocalDatabase({ dataDir, engine, port });
@@ -77,3 +86,32 @@ it(`a ${OUTAGE_MS / 1000} s database outage loses no queued message and no callb
   expect(texts.filter((t) => t.includes('李经办'))).toHaveLength(1);
   expect(wecom.messages).toHaveLength(QUEUED + 1);
 }, 180_000);
+
+it('a frozen database (SIGSTOP): /healthz says so within 1 s, callbacks get 503 within 3 s, and the retry after it thaws is answered once', async () => {
+  await waitFor(async () => (await fetch(`${server.url}/healthz`)).ok, 30_000, 'the server to be healthy again');
+  const pid = readRecord(dataDir)!.serverPid!;
+  process.kill(pid, 'SIGSTOP');
+  try {
+    let t = Date.now();
+    const health = await fetch(`${server.url}/healthz`);
+    expect(Date.now() - t).toBeLessThan(1000);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { reason: string }).reason).toContain('did not answer');
+
+    const cb = wecom.textCallback({ from: 'LiWx', content: '我是谁', msgId: '9002' });
+    t = Date.now();
+    const during = await fetch(`${server.url}${cb.path}`, { method: 'POST', body: cb.body });
+    expect(during.status).toBe(503);
+    expect(Date.now() - t).toBeLessThan(3000);
+    await new Promise((r) => setTimeout(r, 2000));
+    process.kill(pid, 'SIGCONT');
+
+    const before = wecom.messages.length;
+    await waitFor(async () => (await fetch(`${server.url}${cb.path}`, { method: 'POST', body: cb.body })).status === 200, 30_000, 'the retry to be accepted');
+    await waitFor(() => wecom.messages.length > before, 30_000, 'the reply');
+    await new Promise((r) => setTimeout(r, 2000)); // room for a duplicate to show up
+    expect(wecom.messages.slice(before).filter((m) => (m.text?.content ?? '').includes('李经办'))).toHaveLength(1);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}, 120_000);

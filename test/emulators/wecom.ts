@@ -124,6 +124,8 @@ export class WecomEmulator {
   private readonly now: () => number;
   private readonly robotRate: number;
   private readonly knownUsers?: Set<string>;
+  /** message/send answers this long after taking the message (a slow network: the answer can be lost to a crash). */
+  sendDelayMs = 0;
 
   constructor(opts: WecomEmulatorOptions = {}) {
     this.corpId = opts.corpId ?? `ww${randomBytes(8).toString('hex')}`;
@@ -260,6 +262,11 @@ export class WecomEmulator {
   // ---- the API ----------------------------------------------------------------
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.sendDelayMs > 0 && req.url?.startsWith('/cgi-bin/message/send?')) {
+      const end = res.end.bind(res) as (...a: unknown[]) => void;
+      const delay = this.sendDelayMs;
+      res.end = ((...a: unknown[]) => { setTimeout(() => end(...a), delay); return res; }) as typeof res.end;
+    }
     const url = new URL(req.url ?? '/', 'http://emulator');
     const body = await readAll(req);
     this.requests.push({ method: req.method ?? '', path: url.pathname });

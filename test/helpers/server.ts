@@ -12,6 +12,12 @@ export interface ServerProcess {
   url: string;
   /** Everything the process logged (stderr), for checks that no secret is in it. */
   logs(): string;
+  /** The server's own pid (tsx runs it in a child of the process we spawned). */
+  pid(): number;
+  /** Resolves with the exit code when the process exits by itself or is stopped. */
+  exited: Promise<number | null>;
+  /** Sends a signal to the server (and the tsx wrapper); resolves once the wrapper has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,12 +53,29 @@ export async function startServerProcess(env: Record<string, string>, opts: { bu
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  const pid = () => {
+    const m = /"msg":"running".*?"pid":(\d+)/.exec(logs);
+    if (!m) throw new Error('the server has not logged its pid');
+    return Number(m[1] ?? m[2]);
+  };
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     port,
     url,
     logs: () => logs,
+    pid,
+    exited,
+    kill: (signal) => new Promise<void>((resolve) => {
+      process.kill(pid(), signal);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    }),
     stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
       child.once('exit', () => { clearTimeout(t); resolve(); });
       child.kill('SIGTERM');

@@ -419,12 +419,12 @@ describe('DingTalk Sender', () => {
     });
   });
 
-  it('makes the 21st group message in a minute a retryable error after a minute (errcode 130101)', async () => {
+  it('makes the 21st group message in a minute a retryable error after DingTalk\'s 10-minute penalty (errcode 130101)', async () => {
     const group = (i: number): OutboundPayload => ({ platform: 'dingtalk', kind: 'group_markdown', robot: '县应急管理局', title: '通知', markdown: `第 ${i} 条` });
     for (let i = 1; i <= 20; i++) await apiA.send(group(i));
     const err = await sendError(apiA.send(group(21)));
     expect(err.retryable).toBe(true);
-    expect(err.retryAfterMs).toBe(60_000);
+    expect(err.retryAfterMs).toBe(600_000);
     expect(err.message).toContain('130101');
     expect(emu.groupMessages.filter((m) => m.accessToken === GROUP.safety.token)).toHaveLength(20);
     // The emulator, as DingTalk: the robot stays throttled for 10 minutes, not one.

@@ -83,6 +83,18 @@ describe('group robots', () => {
     expect(await db.repos.outbox.countSent()).toBe(50);
   });
 
+  it('store no robot key or secret: queued and sent messages and rate windows name the robot; the key is looked up at send time', async () => {
+    await announcer.announce('SCJGJ', { title: '通知', markdown: '存储检查' });
+    const stored: string[] = [];
+    for (const model of Object.values(db.models)) {
+      for (const d of await model.collection.find({}).toArray()) stored.push(JSON.stringify(d));
+    }
+    const all = stored.join('\n');
+    expect(all).toContain('wecom-robot:县市管局');
+    expect(all).toContain('dingtalk-robot:县市管局');
+    for (const secret of [ROBOT_KEY, 'grouptoken', 'SECgroupsecret']) expect({ secret, stored: all.includes(secret) }).toEqual({ secret, stored: false });
+  });
+
   it('split a long announcement to fit WeCom’s 4,096 bytes, and send a file as a file to WeCom and a signed link to DingTalk', async () => {
     clock += 61_000;
     dingtalk.resetGroupRate();
@@ -174,6 +186,58 @@ describe('keeping the queues small', () => {
     expect(await db.repos.inbound.seen('wecom', 'old-1')).toBe(false);
     expect(await db.repos.outbox.purge(new Date(clock + 1))).toBe(sent);
     expect(await db.repos.outbox.count({ status: 'dead' })).toBe(dead);
+  });
+
+  it('drops rate windows named by a robot key (as kept before robots were named) at the next purge', async () => {
+    const windows = db.models.RateWindow.collection;
+    await windows.insertOne({ _id: `wecom-robot:${ROBOT_KEY}` as never, sent: [now()], v: 1 });
+    await db.repos.outbox.purge(new Date(clock - 7 * 86400_000));
+    expect(await windows.countDocuments({ _id: `wecom-robot:${ROBOT_KEY}` as never })).toBe(0);
+  });
+});
+
+describe('a group robot throttled by DingTalk (errcode 130101)', () => {
+  it('pauses that robot for DingTalk’s 10-minute penalty instead of retrying every minute, and dead-letters nothing before it has passed', async () => {
+    const own = await freshDb();
+    let t = Date.parse('2026-06-01T02:00:00Z');
+    const at = () => new Date(t);
+    const emu = await startDingtalkEmulator({ appKey: 'k', appSecret: 's', groupRobots: { busytoken: 'SECbusy' }, now: () => t });
+    try {
+      const config = loadConfig({
+        DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's', DINGTALK_API_BASE: emu.url, DINGTALK_OAPI_BASE: emu.url,
+        DINGTALK_ROBOTS: '县市管局=busytoken:SECbusy', PUBLIC_BASE_URL: 'https://bot.example.gov.cn', DOWNLOAD_SECRET: 'x'.repeat(40),
+      });
+      // Our limit set above DingTalk's 20 (say the robot also posts for another system): the 21st is refused.
+      const w = createOutboxWorker({
+        repos: own.repos, senders: { dingtalk: dingtalkApi({ ...own.repos, config, now: at, log }) },
+        now: at, log, owner: 'penalty-test', maxAttempts: 3, ratePerMinute: 30,
+      });
+      const run = async () => { while (await w.step()); };
+      for (let i = 1; i <= 25; i++) {
+        await own.repos.outbox.enqueue({ platform: 'dingtalk', kind: 'group_markdown', robot: '县市管局', title: '通知', markdown: `第${i}条` }, at());
+      }
+      await run();
+      expect(emu.groupMessages).toHaveLength(20);
+      expect(emu.groupRefusals.map((r) => r.errcode)).toEqual([130101]);
+      expect(await own.repos.outbox.count({ status: 'pending' })).toBe(5);
+
+      // Minute by minute through the penalty: nothing is sent, DingTalk is not asked again, nothing goes dead.
+      for (let minute = 1; minute <= 9; minute++) {
+        t += 60_000;
+        await run();
+        expect({ minute, sent: emu.groupMessages.length, refusals: emu.groupRefusals.length, dead: await own.repos.outbox.count({ status: 'dead' }) })
+          .toEqual({ minute, sent: 20, refusals: 1, dead: 0 });
+      }
+      t += 61_000; // the 10 minutes have passed
+      await run();
+      expect(emu.groupMessages).toHaveLength(25);
+      expect(emu.groupMessages.map((m) => (m.body.markdown as { text: string }).text).slice(20)).toEqual(['第21条', '第22条', '第23条', '第24条', '第25条']);
+      expect(emu.groupRefusals).toHaveLength(1);
+      expect(await own.repos.outbox.count({})).toBe(0);
+    } finally {
+      await emu.close();
+      await own.close();
+    }
   });
 });
 

@@ -50,7 +50,7 @@ const inboundCount = () => db.repos.inbound.count({});
 beforeAll(async () => {
   db = await freshDb();
   emu = await new WecomEmulator({ robotKeys: [`robot-${randomBytes(6).toString('hex')}`, `robot-${randomBytes(6).toString('hex')}`] }).start();
-  config = loadConfig({ ...emu.env(), WEBHOOK_BODY_LIMIT_KB: '4', CALLBACK_WINDOW_SECONDS: '300' });
+  config = loadConfig({ ...emu.env(), WEBHOOK_BODY_LIMIT_KB: '4', CALLBACK_WINDOW_SECONDS: '300', WECOM_ROBOTS: `群一=${emu.robotKeys[0]},群二=${emu.robotKeys[1]},无效群=not-a-robot` });
 });
 
 afterAll(async () => {
@@ -456,19 +456,19 @@ describe('WeCom API sender against the emulator', () => {
   });
 
   describe('group robots', () => {
-    const [robot, busyRobot] = [() => emu.robotKeys[0], () => emu.robotKeys[1]];
+    const [robot, busyRobot] = [() => '群一', () => '群二'];
 
     it('sends an announcement split at 4,096 bytes, each part a markdown message', async () => {
       const rows = Array.from({ length: 150 }, (_, i) => `| ${i + 1} | 万年县华达食品有限公司第${i}分店 | 陈营镇 | 县市管局 |`);
       const text = ['### 2026年第一季度抽查结果公示', '| 序号 | 主体 | 乡镇 | 部门 |', '| --- | --- | --- | --- |', ...rows].join('\n');
       expect(Buffer.byteLength(text)).toBeGreaterThan(4096);
       const asked = emu.requests.length;
-      const tooLong = await sendError(a.send({ platform: 'wecom', kind: 'robot_markdown', robotKey: robot(), markdown: text }));
+      const tooLong = await sendError(a.send({ platform: 'wecom', kind: 'robot_markdown', robot: robot(), markdown: text }));
       expect(tooLong.retryable).toBe(false);
       expect(emu.requests.length).toBe(asked); // refused before spending one of the robot's 20 a minute
       const sent = emu.robotMessages.length;
       const parts = splitMarkdown(text);
-      for (const markdown of parts) await a.send({ platform: 'wecom', kind: 'robot_markdown', robotKey: robot(), markdown });
+      for (const markdown of parts) await a.send({ platform: 'wecom', kind: 'robot_markdown', robot: robot(), markdown });
       const got = emu.robotMessages.slice(sent).map((m) => (m.body.markdown as { content: string }).content);
       expect(got).toEqual(parts);
       for (const g of got) expect(Buffer.byteLength(g)).toBeLessThanOrEqual(4096);
@@ -477,9 +477,9 @@ describe('WeCom API sender against the emulator', () => {
 
     it('emulates WeCom: over 4,096 bytes is 40058, an unknown key 93000', async () => {
       const direct = axios.create({ baseURL: emu.url, validateStatus: () => true });
-      const over = await direct.post(`/cgi-bin/webhook/send?key=${robot()}`, { msgtype: 'markdown', markdown: { content: '长'.repeat(1366) } });
+      const over = await direct.post(`/cgi-bin/webhook/send?key=${emu.robotKeys[0]}`, { msgtype: 'markdown', markdown: { content: '长'.repeat(1366) } });
       expect(over.data.errcode).toBe(ERR.invalidParameter);
-      const unknown = await sendError(a.send({ platform: 'wecom', kind: 'robot_markdown', robotKey: 'not-a-robot', markdown: 'hi' }));
+      const unknown = await sendError(a.send({ platform: 'wecom', kind: 'robot_markdown', robot: '无效群', markdown: 'hi' }));
       expect(unknown.retryable).toBe(false);
       expect(unknown.message).toContain('93000');
     });
@@ -487,19 +487,19 @@ describe('WeCom API sender against the emulator', () => {
     it('uploads a file from the files collection and sends it as a file message', async () => {
       const data = Buffer.from('统一社会信用代码,名称\n91361129MA35XXXX0X,万年县华达食品有限公司\n');
       const fileId = await db.repos.files.put({ name: '抽查结果"2026".csv', contentType: 'text/csv', data, createdAt: clock, expiresAt: new Date(clock.getTime() + 86_400_000) });
-      await a.send({ platform: 'wecom', kind: 'robot_file', robotKey: robot(), fileId });
+      await a.send({ platform: 'wecom', kind: 'robot_file', robot: robot(), fileId });
       const upload = emu.uploads.at(-1)!;
-      expect(upload.key).toBe(robot());
+      expect(upload.key).toBe(emu.robotKeys[0]);
       expect(upload.filename).toBe('抽查结果_2026_.csv');
       expect(upload.data.equals(data)).toBe(true);
       expect(emu.robotMessages.at(-1)!.body).toEqual({ msgtype: 'file', file: { media_id: upload.mediaId } });
-      const gone = await sendError(a.send({ platform: 'wecom', kind: 'robot_file', robotKey: robot(), fileId: '0123456789abcdef01234567' }));
+      const gone = await sendError(a.send({ platform: 'wecom', kind: 'robot_file', robot: robot(), fileId: '0123456789abcdef01234567' }));
       expect(gone.retryable).toBe(false);
     });
 
     it('turns the 21st message in a minute into a retryable SendError after 60 s', async () => {
-      for (let i = 0; i < 20; i++) await a.send({ platform: 'wecom', kind: 'robot_markdown', robotKey: busyRobot(), markdown: `第${i + 1}条` });
-      const err = await sendError(a.send({ platform: 'wecom', kind: 'robot_markdown', robotKey: busyRobot(), markdown: '第21条' }));
+      for (let i = 0; i < 20; i++) await a.send({ platform: 'wecom', kind: 'robot_markdown', robot: busyRobot(), markdown: `第${i + 1}条` });
+      const err = await sendError(a.send({ platform: 'wecom', kind: 'robot_markdown', robot: busyRobot(), markdown: '第21条' }));
       expect([err.retryable, err.retryAfterMs]).toEqual([true, 60_000]);
       expect(err.message).toContain('45009');
     });
@@ -516,7 +516,7 @@ describe('secrets stay out of the log', () => {
     await api.send({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: SECRET_WORDS } });
     emu.expireTokens(ERR.accessTokenExpired);
     await api.send({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: '再来一次' } });
-    await api.send({ platform: 'wecom', kind: 'robot_markdown', robotKey: emu.robotKeys[0], markdown: '公示' }).catch(() => undefined);
+    await api.send({ platform: 'wecom', kind: 'robot_markdown', robot: '群一', markdown: '公示' }).catch(() => undefined);
     const all = logged.join('\n');
     expect(logged.length).toBeGreaterThan(5);
     expect(all).toContain('wecom callback accepted');

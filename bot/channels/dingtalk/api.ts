@@ -58,6 +58,12 @@ export interface DingtalkApiDeps {
 export const TOKEN_MARGIN_MS = 5 * 60_000;
 /** How long to wait after DingTalk says we send too fast. */
 export const RATE_LIMIT_RETRY_MS = 60_000;
+/**
+ * A custom group robot that sends more than 20 messages a minute is throttled
+ * for 10 minutes (DingTalk's custom robot documentation: 每个机器人每分钟最多发送20条
+ * 消息到群里，如果超过20条，会限流10分钟): errcode 130101 asks for a 10-minute pause.
+ */
+export const GROUP_ROBOT_PENALTY_MS = 600_000;
 export const HTTP_TIMEOUT_MS = 10_000;
 /** The robot API's ActionCard keys take at most five buttons. */
 const MAX_ROBOT_BUTTONS = 5;
@@ -386,6 +392,7 @@ export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }:
     const url = signedRobotUrl(oapiBase, entry.slice(0, colon), entry.slice(colon + 1), now().getTime());
     const r = await post(url, { msgtype: 'markdown', markdown: { title: p.title, text: p.markdown } }, {}, what);
     const failure = oapiFailure(r, what);
+    if (failure && Number(r.data.errcode) === 130101) throw new SendError(failure.message, true, GROUP_ROBOT_PENALTY_MS);
     if (failure) throw failure;
     log.debug('dingtalk group message sent', { robot: p.robot });
   }

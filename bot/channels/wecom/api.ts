@@ -21,7 +21,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
-import type { Config } from '../../../src/config';
+import { parseRobotList, type Config } from '../../../src/config';
 import type { Logger } from '../../../src/logger';
 import type { FileRepo } from '../../../store/repos/files';
 import type { TokenRepo } from '../../../store/repos/tokens';
@@ -181,6 +181,9 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
   /** Secrets that must never leave in an error message, even if WeCom echoes them. */
   const known = new Set<string>();
   if (config.WECOM_SECRET) known.add(config.WECOM_SECRET);
+  /** Group robots by the name listed in WECOM_ROBOTS; payloads carry the name, the key stays here. */
+  const robots = parseRobotList(config.WECOM_ROBOTS ?? '', false);
+  for (const key of robots.values()) known.add(key);
   const clean = (text: string) => {
     let t = text.split(/[,，]/, 1)[0].slice(0, 80);
     for (const s of known) if (s) t = t.split(s).join('[redacted]');
@@ -257,8 +260,9 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
     return body;
   }
 
-  async function robot(label: 'send' | 'upload_media', robotKey: string, req: AxiosRequestConfig): Promise<WecomBody> {
-    known.add(robotKey);
+  async function robot(label: 'send' | 'upload_media', name: string, req: AxiosRequestConfig): Promise<WecomBody> {
+    const robotKey = robots.get(name);
+    if (!robotKey) throw new SendError(`wecom webhook/${label}: robot ${name} is not configured in WECOM_ROBOTS`, false);
     const body = await exchange(`webhook/${label}`, { ...req, method: 'POST', url: `/cgi-bin/webhook/${label}`, params: { ...req.params, key: robotKey } });
     if (body.errcode !== 0) throw failure(`webhook/${label}`, body);
     return body;
@@ -334,21 +338,21 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
         if (bytes > ROBOT_MARKDOWN_MAX_BYTES) {
           throw new SendError(`wecom webhook/send: markdown of ${bytes} bytes is over ${ROBOT_MARKDOWN_MAX_BYTES}; split it with splitMarkdown`, false);
         }
-        await robot('send', p.robotKey, { data: { msgtype: 'markdown', markdown: { content: p.markdown } } });
+        await robot('send', p.robot, { data: { msgtype: 'markdown', markdown: { content: p.markdown } } });
         return;
       }
       case 'robot_file': {
         const file = await files.get(p.fileId);
         if (!file) throw new SendError(`wecom webhook/upload_media: file ${p.fileId} is gone`, false);
         const form = multipartFile('media', file.name, file.contentType, file.data);
-        const uploaded = await robot('upload_media', p.robotKey, {
+        const uploaded = await robot('upload_media', p.robot, {
           params: { type: 'file' },
           data: form.body,
           headers: { 'Content-Type': form.contentType },
         });
         const mediaId = uploaded.media_id;
         if (typeof mediaId !== 'string' || !mediaId) throw new SendError('wecom webhook/upload_media: answer without media_id', true);
-        await robot('send', p.robotKey, { data: { msgtype: 'file', file: { media_id: mediaId } } });
+        await robot('send', p.robot, { data: { msgtype: 'file', file: { media_id: mediaId } } });
         return;
       }
     }
