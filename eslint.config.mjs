@@ -11,6 +11,46 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Dependencies point one way: channels → router → commands → services → domain; repos
+  // implement what services need. Each layer may not import the layers outside it.
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
+        group: ['**/services/**', '**/store/**', '**/bot/**', '**/cli/**', '**/http/**', '**/runtime', '**/app', '**/config', '**/logger', 'mongoose', 'koa', '@koa/router', 'axios', 'node:fs', 'node:child_process', 'node:http'],
+        message: 'src/domain is pure: no I/O, no clock, no outer layer (ARCHITECTURE.md).',
+      }] }],
+    },
+  },
+  {
+    files: ['src/services/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
+        group: ['**/bot/**', '**/cli/**', '**/http/**', '**/runtime', 'koa', '@koa/router', 'axios'],
+        message: 'Services are use cases: they know neither the chat nor HTTP (ARCHITECTURE.md).',
+      }] }],
+    },
+  },
+  {
+    files: ['store/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
+        group: ['**/src/services/**', '**/bot/commands/**', '**/bot/delivery/**', '**/bot/router', '!@koa/router', '**/src/http/**'],
+        message: 'The store implements what services declare; it does not call them (ARCHITECTURE.md).',
+      }] }],
+    },
+  },
+  {
+    // The shell channel is also an entry point (it drives the router in the terminal).
+    files: ['bot/channels/**/*.ts'],
+    ignores: ['bot/channels/shell/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
+        group: ['**/commands/**', '**/router', '!@koa/router', '**/src/services/**'],
+        message: 'Channels are adapters: they hand messages to the inbox and send replies; commands are not theirs (ARCHITECTURE.md).',
+      }] }],
+    },
+  },
   {
     files: ['scripts/*.mjs'],
     languageOptions: { globals: { process: 'readonly' } },

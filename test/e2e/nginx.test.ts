@@ -140,7 +140,7 @@ beforeAll(async () => {
   metricsPort = await freePort();
   server = await startServerProcess({
     MONGODB_URI: db.uri, DB_NAME: db.dbName, TRUST_PROXY: '1', METRICS_PORT: String(metricsPort), ...wecom.env(),
-    DINGTALK_APP_KEY: 'dingappkey-nginx', DINGTALK_APP_SECRET: APP_SECRET, DINGTALK_API_BASE: dingtalk.url, DINGTALK_OAPI_BASE: dingtalk.url,
+    DINGTALK_APP_KEY: 'dingappkey-nginx', DINGTALK_APP_SECRET: APP_SECRET, DINGTALK_API_BASE: dingtalk.url, DINGTALK_OAPI_BASE: dingtalk.url, DINGTALK_CARDS: 'actioncard',
   }, { built: true });
   echo = http.createServer((req, res) => {
     echoed.push({ url: req.url ?? '', headers: req.headers });

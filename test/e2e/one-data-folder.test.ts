@@ -56,6 +56,8 @@ it('the server, a CLI import and a chat at once share the one database server of
   const added = await cli(['user', 'add', '--id', 'li.official', '--name', '李经办', '--dept', '县市管局', '--roles', 'official']);
   expect(added.code).toBe(0);
   expect(added.err).toContain(`already serving this data folder (started by process ${server.pid()})`);
+  // 联席办 to confirm the proposals (R20: nobody confirms their own, so one must be registered).
+  expect((await cli(['user', 'add', '--id', 'zhao.office', '--name', '赵联席', '--dept', '县市管局', '--roles', 'office'])).code).toBe(0);
   expect((await cli(['import', 'entities', entitiesCsv(1, 20)])).code).toBe(0);
 
   // At once: a larger import, and a chat proposing C placements for the first twenty.
