@@ -205,7 +205,7 @@ describe('a group robot throttled by DingTalk (errcode 130101)', () => {
     try {
       const config = loadConfig({
         DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's', DINGTALK_API_BASE: emu.url, DINGTALK_OAPI_BASE: emu.url,
-        DINGTALK_ROBOTS: '县市管局=busytoken:SECbusy', PUBLIC_BASE_URL: 'https://bot.example.gov.cn', DOWNLOAD_SECRET: 'x'.repeat(40),
+        DINGTALK_ROBOTS: '县市管局=busytoken:SECbusy', PUBLIC_BASE_URL: 'https://bot.example.gov.cn', DOWNLOAD_SECRET: 'x'.repeat(40), DINGTALK_CARDS: 'actioncard',
       });
       // Our limit set above DingTalk's 20 (say the robot also posts for another system): the 21st is refused.
       const w = createOutboxWorker({
