@@ -19,6 +19,8 @@ import { coverageService } from './services/coverage';
 import { drawService } from './services/draws';
 import { conversationService } from './services/conversations';
 import { DEFAULT_POLICY, policyFrom } from './services/policy';
+import { roleService } from './services/roles';
+import { robotService } from './services/robots';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -35,6 +37,8 @@ export function createServices(deps: Deps) {
     coverage: coverageService(deps, approvals),
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
+    roles: roleService(deps),
+    robots: robotService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,
@@ -61,6 +65,6 @@ export async function openApp(config: Config, log: (line: string) => void): Prom
   });
   const repos = createRepos(db.models);
   await repos.org.seedDepartments();
-  const deps: Deps = { repos, now: () => new Date(), policy: policyFrom(config) };
+  const deps: Deps = { repos, now: () => new Date(), policy: policyFrom(config), settings: config };
   return { db, repos, deps, services: createServices(deps), close: () => db.close() };
 }

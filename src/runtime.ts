@@ -49,12 +49,13 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     dingtalk: Boolean(config.DINGTALK_APP_KEY),
   };
   const senders: Partial<Record<Platform, Sender>> = {};
-  if (platforms.wecom) senders.wecom = wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log });
-  const dingtalk = platforms.dingtalk ? dingtalkApi({ config, tokens: repos.tokens, files: repos.files, dingtalk: repos.dingtalk, now, log }) : undefined;
+  const robots = app.services.robots; // chat-bound group robots, resolved at send time
+  if (platforms.wecom) senders.wecom = wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log, resolveRobot: (ref) => robots.resolveRef('wecom', ref) });
+  const dingtalk = platforms.dingtalk ? dingtalkApi({ config, tokens: repos.tokens, files: repos.files, dingtalk: repos.dingtalk, now, log, resolveRobot: (ref) => robots.resolveRef('dingtalk', ref) }) : undefined;
   if (dingtalk) senders.dingtalk = dingtalk;
 
   const loops: Loop[] = [];
-  const announcer = createAnnouncer({ config, repos, now });
+  const announcer = createAnnouncer({ config, repos, now, robots, senders: { wecom: senders.wecom, dingtalk } });
   const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE, announcer });
   // Work is handed over in memory: the webhooks record messages claimed by this
   // process and hand them to the dispatcher, which queues its replies claimed

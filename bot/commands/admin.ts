@@ -43,8 +43,8 @@ export const announce: Command = {
     if (!deptName || !body) return [text('请按格式输入：通知 <部门> <内容>，例如：通知 县市管局 6月联合抽查名单已公示，请各组长查收')];
     const unit = findUnit(deptName);
     if (!unit) return [text(`部门“${deptName}”不是联席会议成员单位（R19），请用如“县市管局”的名称`)];
-    const has = ctx.announcer?.channelsOf(unit.code);
-    if (!ctx.announcer || !has || (!has.wecom && !has.dingtalk)) return [text(`${unit.name}还没有配置工作群机器人（WECOM_ROBOTS / DINGTALK_ROBOTS），请联系系统管理员。`)];
+    const has = await ctx.announcer?.channelsOf(unit.code);
+    if (!ctx.announcer || !has || (!has.wecom && !has.dingtalk)) return [text(`${unit.name}还没有配置工作群机器人，请系统管理员发送“绑定群机器人 ${unit.name} <webhook地址>”绑定。`)];
     const n = await ctx.announcer.announce(unit.code, { title: `${ctx.caller.name}的通知`, markdown: body });
     return [text(`已排入发送队列（${n}条），将发到${unit.name}的${[has.wecom && '企业微信群', has.dingtalk && '钉钉群'].filter(Boolean).join('和')}。`)];
   },

@@ -89,7 +89,7 @@ export async function drawWorkbook(o: DrawOutcome): Promise<Buffer> {
 async function announceAll(ctx: CommandContext, departments: string[], a: Announcement): Promise<string[]> {
   const reached: string[] = [];
   for (const d of departments) {
-    const ch = ctx.announcer!.channelsOf(d);
+    const ch = await ctx.announcer!.channelsOf(d);
     if (ch.wecom || ch.dingtalk) {
       await ctx.announcer!.announce(d, a);
       reached.push(d);

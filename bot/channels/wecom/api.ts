@@ -63,6 +63,8 @@ export interface WecomApiDeps {
   http?: AxiosInstance;
   now: () => Date;
   log: Logger;
+  /** A chat-bound group robot (`@<部门代码>`) → its webhook key, at send time (RobotService.resolveRef). */
+  resolveRobot?: (ref: string) => Promise<string | undefined>;
 }
 
 export interface WecomApi extends Sender {
@@ -257,7 +259,9 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
     return body;
   }
 
-  async function robot(label: 'send' | 'upload_media', robotKey: string, req: AxiosRequestConfig): Promise<WecomBody> {
+  async function robot(label: 'send' | 'upload_media', ref: string, req: AxiosRequestConfig): Promise<WecomBody> {
+    const robotKey = ref.startsWith('@') ? await deps.resolveRobot?.(ref) : ref;
+    if (!robotKey) throw new SendError(`wecom webhook/${label}: robot ${ref} is not bound`, false);
     known.add(robotKey);
     const body = await exchange(`webhook/${label}`, { ...req, method: 'POST', url: `/cgi-bin/webhook/${label}`, params: { ...req.params, key: robotKey } });
     if (body.errcode !== 0) throw failure(`webhook/${label}`, body);

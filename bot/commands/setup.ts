@@ -1,0 +1,81 @@
+/** Setting up a county from the chat (admins): roles, group robots. */
+import { ROLE_LABELS, unitName } from '../../src/domain/organisation';
+import { text } from '../types';
+import type { Command } from './types';
+
+const words = (args: string) => args.split(/\s+/).filter(Boolean);
+const PLATFORM = { wecom: '企业微信', dingtalk: '钉钉' } as const;
+
+export const grantRole: Command = {
+  names: ['授权'],
+  usage: '授权 <姓名或账号> <角色> [部门] — 授予角色，如：授权 王伟 部门领导（管理员）',
+  roles: ['admin'],
+  async run(args, ctx) {
+    const [who, role, dept] = words(args);
+    if (!who || !role) return [text('请按格式输入：授权 <姓名或账号> <角色> [部门]，例如：授权 王伟 部门领导；角色可选：经办人、部门领导、联席办、司法局审核、执法检查人员、系统管理员')];
+    const { user, changed } = await ctx.services.roles.grant(ctx.caller, who, role, dept);
+    const roles = user.roles.map((r) => ROLE_LABELS[r]).join('、');
+    return [text(changed
+      ? `已授权：${user.name}（${user.userId}，${unitName(user.department)}）现有角色：${roles}。已记录在案。`
+      : `${user.name}（${user.userId}）已有该角色，未作改动。现有角色：${roles}`)];
+  },
+};
+
+export const revokeRole: Command = {
+  names: ['撤销', '撤销授权'],
+  usage: '撤销 <姓名或账号> <角色> [部门] — 撤销角色（管理员）',
+  roles: ['admin'],
+  async run(args, ctx) {
+    const [who, role, dept] = words(args);
+    if (!who || !role) return [text('请按格式输入：撤销 <姓名或账号> <角色> [部门]，例如：撤销 王伟 部门领导')];
+    const { user, changed } = await ctx.services.roles.revoke(ctx.caller, who, role, dept);
+    const roles = user.roles.map((r) => ROLE_LABELS[r]).join('、') || '无';
+    return [text(changed
+      ? `已撤销：${user.name}（${user.userId}，${unitName(user.department)}）现有角色：${roles}。已记录在案。`
+      : `${user.name}（${user.userId}）没有该角色，未作改动。现有角色：${roles}`)];
+  },
+};
+
+export const listRoles: Command = {
+  names: ['角色'],
+  usage: '角色 [部门] — 各部门人员的角色（管理员、联席办）',
+  roles: ['admin', 'office'],
+  async run(args, ctx) {
+    const [dept] = words(args);
+    const users = await ctx.services.roles.list(ctx.caller, dept);
+    if (users.length === 0) return [text(`${dept ? `${dept}` : '全县'}还没有登记的在岗人员；请同步通讯录或用 user add 登记。`)];
+    const byDept = new Map<string, string[]>();
+    for (const u of users) {
+      const line = `${u.name}（${u.userId}）：${u.roles.map((r) => ROLE_LABELS[r]).join('、') || '无角色'}`;
+      byDept.set(u.department, [...(byDept.get(u.department) ?? []), line]);
+    }
+    const lines = [...byDept].flatMap(([d, ls]) => [`【${unitName(d)}】`, ...ls]);
+    return [text(`在岗人员 ${users.length} 人：\n${lines.join('\n')}`)];
+  },
+};
+
+export const bindRobot: Command = {
+  names: ['绑定群机器人'],
+  usage: '绑定群机器人 <部门> <webhook地址> [钉钉加签密钥] — 绑定部门工作群的机器人，会先发一条测试消息（管理员）',
+  roles: ['admin'],
+  async run(args, ctx) {
+    const [dept, address, secret] = words(args);
+    if (!dept || !address) return [text('请按格式输入：绑定群机器人 <部门> <webhook地址> [钉钉加签密钥]，地址在群设置 → 群机器人中复制。')];
+    const r = await ctx.services.robots.bind(ctx.caller, dept, address, secret, ctx.announcer?.probe);
+    return [text(`已绑定${unitName(r.department)}的${PLATFORM[r.platform]}群机器人（${r.hint}），测试消息已发到群里，今后该部门的公告将发到这个群。密钥已加密保存，请删除聊天中含地址的消息。`)];
+  },
+};
+
+export const listRobots: Command = {
+  names: ['群机器人'],
+  usage: '群机器人 — 哪些部门已有工作群机器人（管理员、联席办）',
+  roles: ['admin', 'office'],
+  async run(_args, ctx) {
+    const list = await ctx.services.robots.list(ctx.caller);
+    if (list.length === 0) return [text('还没有部门绑定工作群机器人。发送“绑定群机器人 <部门> <webhook地址>”绑定。')];
+    const lines = list.map((r) => `${r.name}：${PLATFORM[r.platform]}（${r.hint}，${r.source === 'env' ? '服务器环境变量' : '聊天中绑定'}）`);
+    return [text(`已有工作群机器人的部门 ${new Set(list.map((r) => r.department)).size} 个：\n${lines.join('\n')}`)];
+  },
+};
+
+export const setupCommands: Command[] = [grantRole, revokeRole, listRoles, bindRobot, listRobots];
