@@ -56,10 +56,6 @@ export function roleService({ repos, now }: Deps) {
     const has = user.roles.includes(role);
     if (grant === has) return { user, changed: false };
     const roles = grant ? [...user.roles, role] : user.roles.filter((r) => r !== role);
-    if (!grant && role === 'admin') {
-      const admins = (await repos.org.users()).filter((u) => u.active && u.roles.includes('admin') && u.userId !== user.userId);
-      if (admins.length === 0) throw new Refusal('不能撤销最后一位系统管理员的角色，请先授权另一位管理员。', 'R20');
-    }
     const at = now();
     const after: UserDoc = { ...user, roles, updatedAt: at };
     await repos.org.saveUser(after);
