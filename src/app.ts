@@ -21,6 +21,7 @@ import { conversationService } from './services/conversations';
 import { DEFAULT_POLICY, policyFrom } from './services/policy';
 import { roleService } from './services/roles';
 import { robotService } from './services/robots';
+import { directoryService } from './services/directory';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -39,6 +40,7 @@ export function createServices(deps: Deps) {
     conversations: conversationService(deps),
     roles: roleService(deps),
     robots: robotService(deps),
+    directory: directoryService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,

@@ -27,6 +27,7 @@ import { startLoop, type Loop } from '../bot/delivery/loop';
 import { createAnnouncer } from '../bot/delivery/announcer';
 import { createNotifier } from '../bot/delivery/notices';
 import { reminderJobs } from '../bot/delivery/reminders';
+import { directorySources, directorySyncJob } from '../bot/channels/directory';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -90,6 +91,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       { name: 'entities.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.entities.compactIndex()) ? 'snapshot written' : 'not needed') },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
       ...reminderJobs(app.services, createNotifier({ repos, platforms, now, log })),
+      // People from the platforms' directories (通讯录): created, updated, deactivated when they left.
+      { name: 'directory.sync', everyMs: DAY, run: directorySyncJob(app.services.directory, directorySources({ config, repos, now, log })) },
     ],
   });
   // Load the registry's read model now, in the background, so the first question does not wait for it.

@@ -17,6 +17,7 @@ import { drawRepo } from './draws';
 import { taskRepo } from './tasks';
 import { dingtalkRepo } from './dingtalk';
 import { robotRepo } from './robots';
+import { deptMappingRepo } from './deptMappings';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -41,6 +42,7 @@ export function createRepos(models: Models) {
     tasks: taskRepo(models),
     dingtalk: dingtalkRepo(models),
     robots: robotRepo(models),
+    deptMappings: deptMappingRepo(models),
   };
 }
 

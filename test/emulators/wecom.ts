@@ -106,6 +106,8 @@ export class WecomEmulator {
   readonly cardUpdates: Json[] = [];
   readonly robotMessages: { key: string; body: Json }[] = [];
   readonly uploads: { key: string; mediaId: string; filename: string; contentType: string; data: Buffer }[] = [];
+  /** The organisation the contact APIs serve, within the app's visible range (edit it to move people or let them leave). */
+  readonly directory: WecomDirectory = { departments: [], users: [] };
   /** Every request's method and path (no query string). */
   readonly requests: { method: string; path: string }[] = [];
 
@@ -267,6 +269,7 @@ export class WecomEmulator {
 
     if (route === 'GET /cgi-bin/gettoken') return answer(this.getToken(url.searchParams));
     if (route === 'POST /cgi-bin/webhook/send') return answer(this.webhookSend(url.searchParams, body));
+    if (route === 'GET /cgi-bin/department/list' || route === 'GET /cgi-bin/user/list') return answer(this.authenticate(url.searchParams.get('access_token')) ?? wecomDirectoryAnswer(this.directory, route, url.searchParams));
     if (route === 'POST /cgi-bin/webhook/upload_media') return answer(this.uploadMedia(url.searchParams, req.headers['content-type'] ?? '', body));
 
     if (route === 'POST /cgi-bin/message/send' || route === 'POST /cgi-bin/message/update_template_card') {
@@ -462,4 +465,39 @@ export function parseMultipart(contentType: string, body: Buffer): { name: strin
     start = next;
   }
   return parts;
+}
+
+// ---- the contacts (通讯录) APIs ----------------------------------------------------
+
+/**
+ * The organisation within the application's visible range, served as documented:
+ * - GET /cgi-bin/department/list?access_token=&id= → {errcode: 0, department: [{id,
+ *   name, parentid, order, department_leader}]}: the department and all below it,
+ *   or everything visible without id (developer.work.weixin.qq.com/document/path/90208).
+ * - GET /cgi-bin/user/list?access_token=&department_id= → {errcode: 0, userlist: [{userid,
+ *   name, department, main_department, mobile, status, …}]}: the members directly in
+ *   that department; status 1 active, 2 disabled, 4 not activated, 5 left
+ *   (developer.work.weixin.qq.com/document/path/90201). WeCom does not page this
+ *   answer (fetch_child is no longer honoured); an unknown department is 60003.
+ */
+export interface WecomDirectory {
+  departments: { id: number; name: string; parentid: number; order?: number }[];
+  users: { userid: string; name: string; department: number[]; main_department?: number; mobile?: string; status?: number }[];
+}
+
+function wecomDirectoryAnswer(dir: WecomDirectory, route: string, q: URLSearchParams): Json {
+  if (route === 'GET /cgi-bin/department/list') {
+    const id = q.get('id');
+    if (!id) return { errcode: 0, errmsg: 'ok', department: dir.departments.map((d) => ({ order: 0, department_leader: [], ...d })) };
+    const under = new Set([Number(id)]);
+    for (let grown = true; grown;) {
+      grown = false;
+      for (const d of dir.departments) if (under.has(d.parentid) && !under.has(d.id)) { under.add(d.id); grown = true; }
+    }
+    return { errcode: 0, errmsg: 'ok', department: dir.departments.filter((d) => under.has(d.id)).map((d) => ({ order: 0, department_leader: [], ...d })) };
+  }
+  const deptId = Number(q.get('department_id'));
+  if (!dir.departments.some((d) => d.id === deptId)) return { errcode: 60003, errmsg: 'department not found' };
+  const userlist = dir.users.filter((u) => u.department.includes(deptId)).map((u) => ({ status: 1, main_department: u.department[0], ...u }));
+  return { errcode: 0, errmsg: 'ok', userlist };
 }

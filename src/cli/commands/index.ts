@@ -4,6 +4,7 @@ import { poolCommand } from './pool';
 import { importCommand } from './import';
 import { demoCommand } from './demo';
 import { drawCommand } from './draw';
+import { directoryCommand } from './directory';
 
 export interface Io {
   out(s: string): void;
@@ -25,9 +26,10 @@ export const COMMANDS: Record<string, CliCommand> = {
   import: importCommand,
   demo: demoCommand,
   draw: drawCommand,
+  directory: directoryCommand,
 };
 
 export function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(9)} ${c.summary}`);
   return `usage: npm run cli -- <command> [options]\n\n${lines.join('\n')}\n`;
 }
