@@ -22,12 +22,14 @@ export function directorySources({ config, repos, now, log }: { config: Config; 
   return out;
 }
 
-/** The daily sync of every configured platform, as the system (audited under `system:directory`). */
+/** The daily sync of every configured platform an admin has synced once, as the system (audited under `system:directory`). */
 export function directorySyncJob(directory: DirectoryService, sources: Partial<Record<DirectoryPlatform, DirectorySource>>) {
   const system: Caller = { userId: 'system:directory', name: '通讯录同步', department: 'SCJGJ', roles: ['admin'], channel: 'system' };
   return async (): Promise<string> => {
     const out: string[] = [];
     for (const source of Object.values(sources)) {
+      // The first sync is an admin's (after a dry run); the job keeps it up from then on.
+      if (!(await directory.lastRun(source.platform))) continue;
       const r = await directory.sync(system, source);
       out.push(`${source.platform}: +${r.created.length} ~${r.updated.length} -${r.deactivated.length}`);
     }

@@ -78,4 +78,23 @@ export const listRobots: Command = {
   },
 };
 
-export const setupCommands: Command[] = [grantRole, revokeRole, listRoles, bindRobot, listRobots];
+export const mapDepartment: Command = {
+  names: ['部门映射'],
+  usage: '部门映射 [<通讯录部门> <成员单位>] — 把通讯录中的部门对应到成员单位；不带参数列出已有映射（管理员）',
+  roles: ['admin'],
+  async run(args, ctx) {
+    const w = words(args);
+    if (w.length === 0) {
+      const list = await ctx.services.directory.mappings();
+      if (list.length === 0) return [text('还没有部门映射。名称与成员单位相同的通讯录部门会自动对应；其他的请发送“部门映射 <通讯录部门> <成员单位>”。')];
+      return [text(`部门映射 ${list.length} 条：\n${list.map((m) => `${m.platformDept} → ${unitName(m.unit)}`).join('\n')}`)];
+    }
+    if (w.length < 2) return [text('请按格式输入：部门映射 <通讯录部门> <成员单位>，例如：部门映射 综合执法大队 县市管局')];
+    const unitWord = w[w.length - 1]!;
+    const platformDept = w.slice(0, -1).join(' ');
+    const r = await ctx.services.directory.map(ctx.caller, platformDept, unitWord);
+    return [text(`已设置：通讯录部门“${platformDept}”的人员属于${unitName(r.unit)}${r.before ? `（原为${unitName(r.before)}）` : ''}。下次同步通讯录时生效（npm run cli -- directory sync，或每日自动同步）。`)];
+  },
+};
+
+export const setupCommands: Command[] = [grantRole, revokeRole, listRoles, bindRobot, listRobots, mapDepartment];

@@ -76,6 +76,9 @@ export function directoryService({ repos, now }: Deps) {
       return { unit: unit.code, before: before?.unit };
     },
 
+    /** When a platform was last synced for real (undefined: never, so the daily job leaves it alone). */
+    lastRun: (platform: DirectoryPlatform) => repos.deptMappings.lastRun(platform),
+
     async mappings(): Promise<{ platformDept: string; unit: string }[]> {
       return (await repos.deptMappings.all()).map(({ platformDept, unit }) => ({ platformDept, unit }));
     },
@@ -161,6 +164,7 @@ export function directoryService({ repos, now }: Deps) {
         await write(u, after, 'user.sync.deactivate');
       }
       report.unmapped = [...unmapped].map(([platformDept, n]) => ({ platformDept, people: n }));
+      if (!opts.dryRun) await repos.deptMappings.recordRun(platform, { at, by: by.userId, created: report.created.length, updated: report.updated.length, deactivated: report.deactivated.length });
       return report;
     },
   };
