@@ -22,6 +22,7 @@ import { DEFAULT_POLICY, policyFrom } from './services/policy';
 import { roleService } from './services/roles';
 import { robotService } from './services/robots';
 import { directoryService } from './services/directory';
+import { inspectorLinkService } from './services/inspectorLinks';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -41,6 +42,7 @@ export function createServices(deps: Deps) {
     roles: roleService(deps),
     robots: robotService(deps),
     directory: directoryService(deps),
+    inspectorLinks: inspectorLinkService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,

@@ -18,6 +18,7 @@ import { taskRepo } from './tasks';
 import { dingtalkRepo } from './dingtalk';
 import { robotRepo } from './robots';
 import { deptMappingRepo } from './deptMappings';
+import { inspectorLinkRepo } from './inspectorLinks';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -43,6 +44,7 @@ export function createRepos(models: Models) {
     dingtalk: dingtalkRepo(models),
     robots: robotRepo(models),
     deptMappings: deptMappingRepo(models),
+    inspectorLinks: inspectorLinkRepo(models),
   };
 }
 
