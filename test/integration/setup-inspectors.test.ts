@@ -1,0 +1,74 @@
+/**
+ * Inspectors linked to the people who receive their tasks, on the real
+ * database: unique name+department matches proposed and applied only on
+ * confirmation (audited, R20), same-name ones left for an admin, inspectors
+ * without a user listed; 我的任务 follows the link.
+ */
+import { createRouter, type Router } from '../../bot/router';
+import { replyText } from '../../bot/types';
+import { createServices, type Services } from '../../src/app';
+import { createLogger } from '../../src/logger';
+import { freshDb, type TestDb } from '../helpers/db';
+import { inspectorDoc, saveUsers } from '../helpers/fixtures';
+
+let db: TestDb;
+let services: Services;
+let router: Router;
+let clock = Date.parse('2026-12-01T01:00:00Z');
+const now = () => new Date((clock += 1000));
+const say = async (who: string, t: string) => (await router.handle({ channel: 'shell', senderId: who, text: t })).map(replyText).join('\n');
+
+beforeAll(async () => {
+  db = await freshDb();
+  await db.repos.org.seedDepartments();
+  services = createServices({ repos: db.repos, now });
+  router = createRouter({ services, log: createLogger('error', () => undefined), pageSize: 10 });
+  await db.repos.inspectors.writer.insertNew([
+    inspectorDoc('XF-001', '王伟', 'XFJYDD'), inspectorDoc('XF-002', '李娜', 'XFJYDD'), inspectorDoc('XF-003', '赵强', 'XFJYDD'),
+  ] as never);
+  await saveUsers(services, [
+    { userId: 'root', name: '管理员', department: '县市管局', roles: ['admin'] },
+    { userId: 'wang', name: '王伟', department: '县消防救援大队', roles: ['inspector'] },
+    { userId: 'li1', name: '李娜', department: '县消防救援大队', roles: ['inspector'] },
+    { userId: 'li2', name: '李娜', department: '县消防救援大队', roles: ['official'] },
+    { userId: 'zhao.other', name: '赵强', department: '县应急局', roles: ['inspector'] },
+  ]);
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+describe('inspectors linked to people', () => {
+  it('shows unique matches for review, same-name ones as ambiguous and unlinked inspectors, and links nothing yet', async () => {
+    const out = await say('root', '关联检查人员');
+    expect(out).toContain('王伟（XF-001，县消防救援大队）→ wang');
+    expect(out).toContain('同名需人工确认 1 名');
+    expect(out).toContain('李娜（XF-002，县消防救援大队）：li1、li2');
+    expect(out).toContain('收不到检查任务的 1 名');
+    expect(out).toContain('赵强（XF-003，县消防救援大队）');
+    expect(await db.repos.inspectorLinks.userFor('XF-001')).toBeUndefined();
+    expect((await services.draws.mine({ userId: 'wang', name: '王伟', department: 'XFJYDD', roles: ['inspector'], channel: 'shell' })).mode).toBe('department');
+  });
+
+  it('R20: 确认 applies only the unique matches, audited; an ambiguous name is refused for review and linked by hand', async () => {
+    expect(await say('wang', '关联检查人员 确认')).toContain('只有系统管理员可以关联检查人员');
+    const out = await say('root', '关联检查人员 确认');
+    expect(out).toContain('已按姓名+部门关联 1 名');
+    expect(await db.repos.inspectorLinks.userFor('XF-001')).toBe('wang');
+    expect(await db.repos.inspectorLinks.userFor('XF-002')).toBeUndefined();
+    const [entry] = await db.repos.audit.forTarget('inspector:XF-001', 1);
+    expect(entry).toMatchObject({ action: 'inspector.link', actor: 'root', note: '姓名+部门唯一匹配' });
+    // 我的任务 now knows wang is inspector XF-001.
+    expect((await services.draws.mine({ userId: 'wang', name: '王伟', department: 'XFJYDD', roles: ['inspector'], channel: 'shell' })).mode).toBe('officer');
+
+    expect(await say('root', '关联检查人员 XF-003 zhao.other')).toContain('不能关联');
+    expect(await say('root', '关联检查人员 XF-002 li2')).toContain('已关联');
+    expect(await db.repos.inspectorLinks.userFor('XF-002')).toBe('li2');
+    expect(await db.repos.inspectorLinks.inspectorFor('li2')).toBe('XF-002');
+    const after = await say('root', '关联检查人员');
+    expect(after).toContain('已关联 2 名');
+    expect(after).not.toContain('同名需人工确认');
+    expect(after).toContain('赵强（XF-003');
+  });
+});
