@@ -23,9 +23,11 @@ import { roleService } from './services/roles';
 import { robotService } from './services/robots';
 import { directoryService } from './services/directory';
 import { inspectorLinkService } from './services/inspectorLinks';
+import { checklistService } from './services/checklist';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
+  const robots = robotService(deps);
   return {
     users: userService(deps),
     registry: registryService(deps),
@@ -40,7 +42,8 @@ export function createServices(deps: Deps) {
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     roles: roleService(deps),
-    robots: robotService(deps),
+    robots,
+    checklist: checklistService(deps, robots),
     directory: directoryService(deps),
     inspectorLinks: inspectorLinkService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,

@@ -119,4 +119,16 @@ export const linkInspectors: Command = {
   },
 };
 
-export const setupCommands: Command[] = [grantRole, revokeRole, listRoles, bindRobot, listRobots, mapDepartment, linkInspectors];
+export const setupCheck: Command = {
+  names: ['部署检查'],
+  usage: '部署检查 — 全年运行还缺什么，以及补上的命令（管理员）',
+  roles: ['admin'],
+  async run(_args, ctx) {
+    const gaps = await ctx.services.checklist.gaps(ctx.caller);
+    if (gaps.length === 0) return [text('部署检查通过：各部门有领导、经办人和工作群机器人，联席办和司法局各至少2人，事项都有权力清单编码，执法人员证件有效且都已关联用户。')];
+    const lines = gaps.map((g, i) => `${i + 1}. ${g.what}${g.rule ? `（${g.rule}）` : ''}\n   补上：${g.fix}`);
+    return [text(`部署检查发现 ${gaps.length} 项缺口：\n${lines.join('\n')}`)];
+  },
+};
+
+export const setupCommands: Command[] = [grantRole, revokeRole, listRoles, bindRobot, listRobots, mapDepartment, linkInspectors, setupCheck];
