@@ -24,12 +24,15 @@ import { robotService } from './services/robots';
 import { directoryService } from './services/directory';
 import { inspectorLinkService } from './services/inspectorLinks';
 import { checklistService } from './services/checklist';
+import { userImportService } from './services/userImport';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
   const robots = robotService(deps);
+  const users = userService(deps);
   return {
-    users: userService(deps),
+    users,
+    userImport: userImportService(deps, users),
     registry: registryService(deps),
     pools: poolService(deps, approvals),
     deliveries: deliveryService(deps),

@@ -10,6 +10,7 @@ import { createServices, type Services } from '../../src/app';
 import { createLogger } from '../../src/logger';
 import { freshDb, type TestDb } from '../helpers/db';
 import { inspectorDoc, saveUsers } from '../helpers/fixtures';
+import { usersOfInspectors } from '../../src/services/inspectorLinks';
 
 let db: TestDb;
 let services: Services;
@@ -70,5 +71,12 @@ describe('inspectors linked to people', () => {
     expect(after).toContain('已关联 2 名');
     expect(after).not.toContain('同名需人工确认');
     expect(after).toContain('赵强（XF-003');
+  });
+
+  it('a draw\'s tasks go to the linked user; an inspector without an active user gets none', async () => {
+    const to = await usersOfInspectors(db.repos, ['XF-001', 'XF-002', 'XF-003']);
+    expect([...to]).toEqual([['XF-001', 'wang'], ['XF-002', 'li2']]);
+    await db.repos.org.saveUser({ ...(await db.repos.org.user('li2'))!, active: false });
+    expect([...(await usersOfInspectors(db.repos, ['XF-002']))]).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@ import { createLogger } from '../../logger';
 import { cliCaller } from '../../services/context';
 import { syncReportText, type DirectoryPlatform } from '../../services/directory';
 import { directorySources } from '../../../bot/channels/directory';
-import type { CliCommand } from './index';
+import type { App } from '../../app';
+import type { CliCommand, Io } from './index';
 
 const HELP = `usage:
   npm run cli -- directory sync [--platform wecom|dingtalk] [--dry-run]
@@ -51,3 +52,16 @@ export const directoryCommand: CliCommand = {
     return 0;
   },
 };
+
+/** `import users <file>`: the same row-level report as the other imports. */
+export async function importUsers(args: string[], app: App, io: Io): Promise<number> {
+  const [file, ...extra] = args;
+  if (!file || extra.length) {
+    io.err('usage: npm run cli -- import users <file.xlsx|file.csv>\n');
+    return 2;
+  }
+  const r = await app.services.userImport.importFile(cliCaller(), file);
+  io.out(`用户导入完成：新增 ${r.imported} 人，更新 ${r.updated} 人，未变 ${r.unchanged} 人，拒绝 ${r.rejected.length} 行。\n`);
+  for (const x of r.rejected.slice(0, 50)) io.out(`  第${x.row}行：${x.reason}\n`);
+  return 0;
+}
