@@ -110,8 +110,11 @@ export const linkInspectors: Command = {
     const confirm = w[0] === '确认';
     if (w.length > 0 && !confirm) return [text('请按格式输入：关联检查人员（查看建议）、关联检查人员 确认（按建议关联），或 关联检查人员 <人员编号> <账号>')];
     const p = confirm ? await ctx.services.inspectorLinks.apply(ctx.caller) : await ctx.services.inspectorLinks.propose(ctx.caller);
+    if (p.alreadyLinked + p.proposed.length + p.ambiguous.length + p.unlinked.length === 0) {
+      return [text('还没有在岗的执法检查人员：请先导入名录（npm run cli -- import inspectors <文件>）。')];
+    }
     const show = <T,>(list: T[], f: (x: T) => string) => list.slice(0, ctx.pageSize).map(f).join('\n') + (list.length > ctx.pageSize ? `\n…共${list.length}人` : '');
-    const lines = [confirm ? `已按姓名+部门关联 ${p.proposed.length} 名检查人员（已关联的 ${p.alreadyLinked} 名不变）。` : `已关联 ${p.alreadyLinked} 名；可按姓名+部门唯一对应的 ${p.proposed.length} 名（发送“关联检查人员 确认”后生效）：`];
+    const lines = [confirm ? `已按姓名+部门关联 ${p.proposed.length} 名检查人员（已关联的 ${p.alreadyLinked} 名不变）。` : `已关联 ${p.alreadyLinked} 名；可按姓名+部门唯一对应的 ${p.proposed.length} 名${p.proposed.length ? '（发送“关联检查人员 确认”后生效）：' : '。'}`];
     if (!confirm && p.proposed.length) lines.push(show(p.proposed, (m) => `${m.name}（${m.inspectorNo}，${unitName(m.department)}）→ ${m.userId}`));
     if (p.ambiguous.length) lines.push(`同名需人工确认 ${p.ambiguous.length} 名（发送“关联检查人员 <人员编号> <账号>”）：`, show(p.ambiguous, (a) => `${a.name}（${a.inspectorNo}，${unitName(a.department)}）：${a.candidates.join('、')}`));
     if (p.unlinked.length) lines.push(`没有对应用户、收不到检查任务的 ${p.unlinked.length} 名（请先同步通讯录）：`, show(p.unlinked, (u) => `${u.name}（${u.inspectorNo}，${unitName(u.department)}）`));

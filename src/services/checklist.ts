@@ -44,14 +44,16 @@ export function checklistService(deps: Deps, robots: RobotService) {
       if (noOfficial.length) out.push({ what: `没有经办人的部门：${list(noOfficial)}`, rule: 'R19', fix: `授权 <姓名> 经办人 ${noOfficial[0]}` });
       if (noRobot.length) out.push({ what: `没有工作群机器人的部门：${list(noRobot)}`, fix: `绑定群机器人 ${noRobot[0]} <webhook地址>` });
       const office = users.filter((u) => u.roles.includes('office') && u.department === JOINT_OFFICE_HOST).length;
-      if (office < 2) out.push({ what: `联席办只有${office}人，审批时会有人只能审自己的申请`, rule: 'R20', fix: '授权 <姓名> 联席办（须为县市管局人员）' });
+      if (office < 2) out.push({ what: `联席办只有${office}人（至少需2人，以免有人审批自己的申请）`, rule: 'R20', fix: '授权 <姓名> 联席办（须为县市管局人员）' });
       const justice = users.filter((u) => u.roles.includes('justice') && u.department === JUSTICE_DEPT).length;
-      if (justice < 2) out.push({ what: `司法局审核只有${justice}人，司法局自己的申请无人审核`, rule: 'R20', fix: '授权 <姓名> 司法局审核（须为县司法局人员）' });
+      if (justice < 2) out.push({ what: `司法局审核只有${justice}人（至少需2人，司法局自己的申请才有人审核）`, rule: 'R20', fix: '授权 <姓名> 司法局审核（须为县司法局人员）' });
       const items = await repos.items.all();
+      if (items.length === 0) out.push({ what: '还没有导入检查事项清单', rule: 'R9', fix: 'npm run cli -- import items <检查事项清单.xlsx>' });
       const noCode = items.filter((i) => !i.powerListCode?.trim());
       if (noCode.length) out.push({ what: `${noCode.length}项检查事项没有权力清单编码（如 ${noCode[0]!.department}:${noCode[0]!.itemCode}）`, rule: 'R9', fix: 'npm run cli -- import items <补全“权力清单编码”列的文件>' });
       const inspectors: InspectorDoc[] = [];
       for (const u of MEMBER_UNITS) inspectors.push(...(await repos.inspectors.byDepartment(u.code, { activeOnly: true })));
+      if (inspectors.length === 0) out.push({ what: '还没有导入执法检查人员名录', rule: 'R7', fix: 'npm run cli -- import inspectors <执法检查人员名录.xlsx>' });
       const lapsed = inspectors.filter((i) => isEnforcementOfficer(i) && !certificateValidOn(i, today));
       if (lapsed.length) out.push({ what: `${lapsed.length}名执法人员执法证已过期或未填有效期（如 ${lapsed[0]!.name}，${lapsed[0]!.inspectorNo}）`, rule: 'R8a', fix: 'npm run cli -- import inspectors <更新“执法证有效期至”列的文件>' });
       const linked = await usersOfInspectors(repos, inspectors.map((i) => i.inspectorNo));

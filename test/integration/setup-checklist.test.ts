@@ -69,4 +69,18 @@ describe('部署检查', () => {
     expect(text).toContain('1名检查人员没有对应的用户，收不到检查任务（如 过期，XF-002） → 关联检查人员');
     expect(gaps).toHaveLength(7);
   });
+
+  it('R7, R9: an empty registry is a gap too, with the import command', async () => {
+    const empty = await freshDb();
+    try {
+      await empty.repos.org.seedDepartments();
+      const s = createServices({ repos: empty.repos, now });
+      const text = (await s.checklist.gaps({ userId: 'root', name: 'root', department: 'SCJGJ', roles: ['admin'], channel: 'shell' })).map((g) => `${g.what} → ${g.fix}`).join('\n');
+      expect(text).toContain('还没有导入检查事项清单 → npm run cli -- import items');
+      expect(text).toContain('还没有导入执法检查人员名录 → npm run cli -- import inspectors');
+      expect(text).toContain('联席办只有0人');
+    } finally {
+      await empty.close();
+    }
+  });
 });
