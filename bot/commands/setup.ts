@@ -5,6 +5,7 @@ import type { Command } from './types';
 
 const words = (args: string) => args.split(/\s+/).filter(Boolean);
 const PLATFORM = { wecom: '企业微信', dingtalk: '钉钉' } as const;
+const HOW = { platform: '账号一致', mobile: '手机号一致', name: '同名同部门' } as const;
 
 export const grantRole: Command = {
   names: ['授权'],
@@ -114,8 +115,8 @@ export const linkInspectors: Command = {
       return [text('还没有在岗的执法检查人员：请先导入名录（npm run cli -- import inspectors <文件>）。')];
     }
     const show = <T,>(list: T[], f: (x: T) => string) => list.slice(0, ctx.pageSize).map(f).join('\n') + (list.length > ctx.pageSize ? `\n…共${list.length}人` : '');
-    const lines = [confirm ? `已按姓名+部门关联 ${p.proposed.length} 名检查人员（已关联的 ${p.alreadyLinked} 名不变）。` : `已关联 ${p.alreadyLinked} 名；可按姓名+部门唯一对应的 ${p.proposed.length} 名${p.proposed.length ? '（发送“关联检查人员 确认”后生效）：' : '。'}`];
-    if (!confirm && p.proposed.length) lines.push(show(p.proposed, (m) => `${m.name}（${m.inspectorNo}，${unitName(m.department)}）→ ${m.userId}`));
+    const lines = [confirm ? `已按平台账号、手机号或姓名+部门关联 ${p.proposed.length} 名检查人员（已关联的 ${p.alreadyLinked} 名不变）。` : `已关联 ${p.alreadyLinked} 名；可唯一对应的 ${p.proposed.length} 名${p.proposed.length ? '（发送“关联检查人员 确认”后生效）：' : '。'}`];
+    if (!confirm && p.proposed.length) lines.push(show(p.proposed, (m) => `${m.name}（${m.inspectorNo}，${unitName(m.department)}）→ ${m.userId}（${HOW[m.how]}）`));
     if (p.ambiguous.length) lines.push(`同名需人工确认 ${p.ambiguous.length} 名（发送“关联检查人员 <人员编号> <账号>”）：`, show(p.ambiguous, (a) => `${a.name}（${a.inspectorNo}，${unitName(a.department)}）：${a.candidates.join('、')}`));
     if (p.unlinked.length) lines.push(`没有对应用户、收不到检查任务的 ${p.unlinked.length} 名（请先同步通讯录）：`, show(p.unlinked, (u) => `${u.name}（${u.inspectorNo}，${unitName(u.department)}）`));
     return [text(lines.join('\n'))];

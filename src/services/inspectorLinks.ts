@@ -1,7 +1,7 @@
 /**
  * Inspectors linked to the people who receive their tasks (R7, R20): an
- * inspector is matched to the one active user of the same name in the same
- * unit; several such users are listed for review (an admin links one by hand),
+ * inspector is matched to the one active user with its platform id, else its
+ * mobile, else its name in the same unit; several such users are listed for review (an admin links one by hand),
  * none means the inspector cannot receive tasks and is listed too. Proposals
  * are shown first (关联检查人员) and applied on confirmation (关联检查人员 确认).
  */
@@ -11,9 +11,12 @@ import type { Repos } from '../../store/repos';
 import { Refusal, type Caller, type Deps } from './context';
 import { requireRole } from './roles';
 
+export type LinkHow = 'platform' | 'mobile' | 'name';
+const HOW_NOTE: Record<LinkHow, string> = { platform: '平台账号一致', mobile: '手机号一致', name: '姓名+部门唯一匹配' };
+
 export interface LinkProposal {
-  /** Unique name+department matches, not yet linked. */
-  proposed: { inspectorNo: string; name: string; department: string; userId: string }[];
+  /** Unique matches (platform id, mobile, or name + unit), not yet linked. */
+  proposed: { inspectorNo: string; name: string; department: string; userId: string; how: LinkHow }[];
   /** Several users could be this inspector: an admin decides. */
   ambiguous: { inspectorNo: string; name: string; department: string; candidates: string[] }[];
   /** Nobody to link: these inspectors cannot receive tasks. */
@@ -58,9 +61,16 @@ export function inspectorLinkService({ repos, now }: Deps) {
     for (const i of inspectors) {
       const linked = links.get(i.inspectorNo);
       if ((linked && byId.has(linked)) || (!linked && byId.has(i.inspectorNo))) { out.alreadyLinked++; continue; }
-      const candidates = users.filter((u) => u.name === i.name && u.department === i.department && !linkedUsers.has(u.userId));
+      const free = users.filter((u) => !linkedUsers.has(u.userId));
+      // By platform id, then mobile, then name + unit: the first way that finds anyone decides.
+      const ways: [LinkHow, typeof free][] = [
+        ['platform', i.platformId ? free.filter((u) => u.wecomUserId === i.platformId || u.dingtalkStaffId === i.platformId) : []],
+        ['mobile', i.mobile ? free.filter((u) => u.mobile === i.mobile) : []],
+        ['name', free.filter((u) => u.name === i.name && u.department === i.department)],
+      ];
+      const [how, candidates] = ways.find(([, c]) => c.length > 0) ?? ['name', []];
       const base = { inspectorNo: i.inspectorNo, name: i.name, department: i.department };
-      if (candidates.length === 1) out.proposed.push({ ...base, userId: candidates[0]!.userId });
+      if (candidates.length === 1) out.proposed.push({ ...base, userId: candidates[0]!.userId, how });
       else if (candidates.length > 1) out.ambiguous.push({ ...base, candidates: candidates.map((c) => c.userId) });
       else out.unlinked.push(base);
     }
@@ -81,8 +91,8 @@ export function inspectorLinkService({ repos, now }: Deps) {
       const p = await propose();
       const at = now();
       for (const m of p.proposed) {
-        await repos.inspectorLinks.link({ inspectorNo: m.inspectorNo, userId: m.userId, how: 'name', by: by.userId, at });
-        await repos.audit.append({ at, actor: by.userId, channel: by.channel, action: 'inspector.link', target: `inspector:${m.inspectorNo}`, changes: [{ field: 'userId', from: '', to: JSON.stringify(m.userId) }], note: '姓名+部门唯一匹配' });
+        await repos.inspectorLinks.link({ inspectorNo: m.inspectorNo, userId: m.userId, how: m.how, by: by.userId, at });
+        await repos.audit.append({ at, actor: by.userId, channel: by.channel, action: 'inspector.link', target: `inspector:${m.inspectorNo}`, changes: [{ field: 'userId', from: '', to: JSON.stringify(m.userId) }], note: HOW_NOTE[m.how] });
       }
       return p;
     },

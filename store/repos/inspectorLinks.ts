@@ -7,8 +7,8 @@ import type { Models } from '../models';
 export interface InspectorLinkDoc {
   inspectorNo: string;
   userId: string;
-  /** How it was found: name+department, or set by hand. */
-  how: 'name' | 'manual';
+  /** How it was found: platform id, mobile, name+department, or set by hand. */
+  how: 'platform' | 'mobile' | 'name' | 'manual';
   by: string;
   at: Date;
 }

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import { freshDb, type TestDb } from '../helpers/db';
 import { inspectorDoc, saveUsers } from '../helpers/fixtures';
 import { usersOfInspectors } from '../../src/services/inspectorLinks';
+import { parseInspectorRow } from '../../src/domain/inspector';
 
 let db: TestDb;
 let services: Services;
@@ -43,7 +44,7 @@ afterAll(async () => {
 describe('inspectors linked to people', () => {
   it('shows unique matches for review, same-name ones as ambiguous and unlinked inspectors, and links nothing yet', async () => {
     const out = await say('root', '关联检查人员');
-    expect(out).toContain('王伟（XF-001，县消防救援大队）→ wang');
+    expect(out).toContain('王伟（XF-001，县消防救援大队）→ wang（同名同部门）');
     expect(out).toContain('同名需人工确认 1 名');
     expect(out).toContain('李娜（XF-002，县消防救援大队）：li1、li2');
     expect(out).toContain('收不到检查任务的 1 名');
@@ -55,7 +56,7 @@ describe('inspectors linked to people', () => {
   it('R20: 确认 applies only the unique matches, audited; an ambiguous name is refused for review and linked by hand', async () => {
     expect(await say('wang', '关联检查人员 确认')).toContain('只有系统管理员可以关联检查人员');
     const out = await say('root', '关联检查人员 确认');
-    expect(out).toContain('已按姓名+部门关联 1 名');
+    expect(out).toContain('已按平台账号、手机号或姓名+部门关联 1 名');
     expect(await db.repos.inspectorLinks.userFor('XF-001')).toBe('wang');
     expect(await db.repos.inspectorLinks.userFor('XF-002')).toBeUndefined();
     const [entry] = await db.repos.audit.forTarget('inspector:XF-001', 1);
@@ -78,5 +79,28 @@ describe('inspectors linked to people', () => {
     expect([...to]).toEqual([['XF-001', 'wang'], ['XF-002', 'li2']]);
     await db.repos.org.saveUser({ ...(await db.repos.org.user('li2'))!, active: false });
     expect([...(await usersOfInspectors(db.repos, ['XF-002']))]).toEqual([]);
+  });
+
+  it('a platform id or mobile links before the name does, settling a same-name pair without review', async () => {
+    await db.repos.inspectors.writer.insertNew([
+      inspectorDoc('XF-004', '陈晨', 'XFJYDD', { platformId: 'ChenWx' }),
+      inspectorDoc('XF-005', '周洁', 'XFJYDD', { mobile: '13900000009' }),
+    ] as never);
+    const at = new Date();
+    const u = (userId: string, name: string, extra: Record<string, string>) => ({ userId, name, department: 'XFJYDD', roles: ['inspector' as const], active: true, createdAt: at, updatedAt: at, ...extra });
+    await db.repos.org.saveUser(u('chen.a', '陈晨', {}));
+    await db.repos.org.saveUser(u('chen.b', '陈晨', { wecomUserId: 'ChenWx' }));
+    await db.repos.org.saveUser(u('zhou.a', '周洁', {}));
+    await db.repos.org.saveUser(u('zhou.b', '周洁', { mobile: '13900000009' }));
+    const out = await say('root', '关联检查人员');
+    expect(out).toContain('陈晨（XF-004，县消防救援大队）→ chen.b（账号一致）');
+    expect(out).toContain('周洁（XF-005，县消防救援大队）→ zhou.b（手机号一致）');
+    expect(out).not.toMatch(/1390000000\d/);
+    await say('root', '关联检查人员 确认');
+    expect(await db.repos.inspectorLinks.userFor('XF-005')).toBe('zhou.b');
+    const [entry] = await db.repos.audit.forTarget('inspector:XF-005', 1);
+    expect(entry!.note).toBe('手机号一致');
+    expect(parseInspectorRow({ inspectorNo: 'X', name: '某', department: '县消防救援大队', kind: '专家', mobile: '电话' }).ok).toBe(false);
+    expect(parseInspectorRow({ inspectorNo: 'X', name: '某', department: '县消防救援大队', kind: '专家', mobile: '13900000001', platformId: 'Mou' })).toMatchObject({ ok: true, value: { mobile: '13900000001', platformId: 'Mou' } });
   });
 });
