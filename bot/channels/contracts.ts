@@ -55,6 +55,8 @@ export type OutboundPayload =
   // WeCom group robot: markdown (already split to fit 4,096 bytes) or a file by id in our files collection.
   | { platform: 'wecom'; kind: 'robot_markdown'; robotKey: string; markdown: string }
   | { platform: 'wecom'; kind: 'robot_file'; robotKey: string; fileId: string }
+  // WeCom: the app's own group chat of a department (appchat/send), where a county prefers it to a robot.
+  | { platform: 'wecom'; kind: 'appchat_markdown'; chatId: string; markdown: string }
   // DingTalk: answer in the conversation through its sessionWebhook (falls back to robot_user when it fails);
   // an interactive card goes to the conversation (a group's, when conversationType is '2') through the card API.
   | { platform: 'dingtalk'; kind: 'session'; sessionWebhook: string; expiresAt: number; toUser: string; reply: Reply; conversationId?: string; conversationType?: '1' | '2' }

@@ -74,7 +74,7 @@ export const listRobots: Command = {
   async run(_args, ctx) {
     const list = await ctx.services.robots.list(ctx.caller);
     if (list.length === 0) return [text('还没有部门绑定工作群机器人。发送“绑定群机器人 <部门> <webhook地址>”绑定。')];
-    const lines = list.map((r) => `${r.name}：${PLATFORM[r.platform]}（${r.hint}，${r.source === 'env' ? '服务器环境变量' : '聊天中绑定'}）`);
+    const lines = list.map((r) => `${r.name}：${PLATFORM[r.platform]}（${r.hint}，${{ env: '服务器环境变量', chat: '聊天中绑定', appchat: '建群' }[r.source]}）`);
     return [text(`已有工作群机器人的部门 ${new Set(list.map((r) => r.department)).size} 个：\n${lines.join('\n')}`)];
   },
 };
@@ -135,4 +135,16 @@ export const setupCheck: Command = {
   },
 };
 
-export const setupCommands: Command[] = [grantRole, revokeRole, listRoles, bindRobot, listRobots, mapDepartment, linkInspectors, setupCheck];
+export const createGroupChat: Command = {
+  names: ['建群'],
+  usage: '建群 <部门> — 用企业微信应用建立该部门的工作群（不用群机器人时），公告发到这个群（管理员）',
+  roles: ['admin'],
+  async run(args, ctx) {
+    const [dept] = words(args);
+    if (!dept) return [text('请按格式输入：建群 <部门>，例如：建群 县消防救援大队')];
+    const r = await ctx.services.robots.createAppChat(ctx.caller, dept, ctx.announcer?.createAppChat);
+    return [text(`已建立${unitName(r.department)}工作群（${r.members}人）；该部门没有企业微信群机器人时，公告将发到这个群。`)];
+  },
+};
+
+export const setupCommands: Command[] = [createGroupChat, grantRole, revokeRole, listRoles, bindRobot, listRobots, mapDepartment, linkInspectors, setupCheck];

@@ -39,7 +39,7 @@ export interface AnnouncerDeps {
   /** Robots bound from the chat; without it, only the environment's. */
   robots?: RobotService;
   /** Where a binding's test message goes out at once; without them, robots cannot be bound here. */
-  senders?: { wecom?: Sender; dingtalk?: { groupMarkdown(entry: string, title: string, markdown: string): Promise<void> } };
+  senders?: { wecom?: Sender & { createAppChat?(name: string, owner: string, members: string[]): Promise<string> }; dingtalk?: { groupMarkdown(entry: string, title: string, markdown: string): Promise<void> } };
 }
 
 export function createAnnouncer({ config, repos, now, robots, senders }: AnnouncerDeps) {
@@ -70,6 +70,9 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
       }
     }) as RobotProbe | undefined,
 
+    /** Creates a WeCom application group chat (建群); absent where WeCom is not connected. */
+    createAppChat: senders?.wecom?.createAppChat?.bind(senders.wecom),
+
     /** Queues the announcement; returns how many messages were queued. */
     async announce(department: string, a: Announcement): Promise<number> {
       const at = now();
@@ -84,6 +87,14 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
         }
         if (fileId) {
           await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_file', robotKey: w.value, fileId }, at);
+          queued++;
+        }
+      }
+      const chat = w ? undefined : await robots?.appChat(department);
+      if (chat) {
+        // The app's own group chat (建群), where the department has no WeCom robot (text only; files go to robots).
+        for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
+          await repos.outbox.enqueue({ platform: 'wecom', kind: 'appchat_markdown', chatId: chat.chatId, markdown: part }, at);
           queued++;
         }
       }

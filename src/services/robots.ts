@@ -94,7 +94,34 @@ export function robotService({ repos, now, settings = {} }: Deps & { settings?: 
 
     /** Which platforms have a robot for this department (environment or chat). */
     async channelsOf(department: string): Promise<{ wecom: boolean; dingtalk: boolean }> {
-      return { wecom: Boolean(await resolve('wecom', department)), dingtalk: Boolean(await resolve('dingtalk', department)) };
+      const wecom = Boolean(await resolve('wecom', department)) || Boolean(await repos.robots.appChat(department));
+      return { wecom, dingtalk: Boolean(await resolve('dingtalk', department)) };
+    },
+
+    /** The department's WeCom application group chat, used where it has no WeCom robot. */
+    appChat: (department: string) => repos.robots.appChat(department),
+
+    /** 建群: the app's own group chat of the department's active people on WeCom (at least two), for its announcements. */
+    async createAppChat(by: Caller, deptWord: string, create: ((name: string, owner: string, members: string[]) => Promise<string>) | undefined): Promise<{ department: string; members: number }> {
+      requireRole(by, ['admin'], '建立部门工作群');
+      const unit = findUnit(deptWord);
+      if (!unit) throw new Refusal(`部门“${deptWord}”不是联席会议成员单位，请用如“县市管局”的名称`, 'R19');
+      if (!create) throw new Refusal('本环境没有连接企业微信，无法建群；请在接入企业微信的服务器上操作。');
+      const people = (await repos.org.users()).filter((u) => u.active && u.department === unit.code && u.wecomUserId);
+      if (people.length < 2) throw new Refusal(`${unit.name}在企业微信中登记的在岗人员不足2人（企业微信群聊至少2人），请先同步通讯录。`);
+      const me = await repos.org.user(by.userId);
+      const members = people.map((u) => u.wecomUserId!);
+      const owner = me?.wecomUserId && members.includes(me.wecomUserId) ? me.wecomUserId : members[0]!;
+      let chatId: string;
+      try {
+        chatId = await create(`${unit.name}工作群`, owner, members);
+      } catch {
+        throw new Refusal(`企业微信没有建成${unit.name}的工作群；请确认应用的可见范围包含这些人员后再试。`);
+      }
+      const at = now();
+      await repos.robots.saveAppChat(unit.code, { chatId, members: members.length, by: by.userId, at });
+      await repos.audit.append({ at, actor: by.userId, channel: by.channel, action: 'appchat.create', target: `appchat:${unit.code}`, changes: [{ field: 'chatId', from: '', to: JSON.stringify(chatId) }], note: `${members.length}人` });
+      return { department: unit.code, members: members.length };
     },
 
     /** 绑定群机器人: checks the address, sends the test message the group sees, then stores it sealed. */
@@ -130,9 +157,9 @@ export function robotService({ repos, now, settings = {} }: Deps & { settings?: 
     },
 
     /** 群机器人: every department with a robot, where it comes from, and its masked key. */
-    async list(by: Caller): Promise<{ department: string; name: string; platform: RobotPlatform; source: 'env' | 'chat'; hint: string }[]> {
+    async list(by: Caller): Promise<{ department: string; name: string; platform: RobotPlatform; source: 'env' | 'chat' | 'appchat'; hint: string }[]> {
       requireRole(by, ['admin', 'office'], '查看群机器人');
-      const out: { department: string; name: string; platform: RobotPlatform; source: 'env' | 'chat'; hint: string }[] = [];
+      const out: { department: string; name: string; platform: RobotPlatform; source: 'env' | 'chat' | 'appchat'; hint: string }[] = [];
       for (const platform of ['wecom', 'dingtalk'] as const) {
         for (const [code, listed] of envLists[platform]) out.push({ department: code, name: unitName(code), platform, source: 'env', hint: mask(envValues[platform].get(listed)!.split(':')[0]!) });
       }
@@ -140,6 +167,7 @@ export function robotService({ repos, now, settings = {} }: Deps & { settings?: 
         if (envLists[r.platform].has(r.department)) continue;
         out.push({ department: r.department, name: unitName(r.department), platform: r.platform, source: 'chat', hint: r.hint });
       }
+      for (const c of await repos.robots.appChats()) out.push({ department: c.department, name: unitName(c.department), platform: 'wecom', source: 'appchat', hint: '应用群聊' });
       return out;
     },
   };

@@ -29,7 +29,18 @@ export function robotRepo(models: Models) {
     },
     /** Every bound robot (at most two per department: a small collection). */
     async all(): Promise<StoredRobotDoc[]> {
-      return (await col().find({}).sort({ _id: 1 }).toArray()).map(from);
+      return (await col().find({}).sort({ _id: 1 }).toArray()).filter((d) => d.sealed).map(from);
+    },
+    /** A department's WeCom application group chat (appchat), if one was created. */
+    async appChat(department: string): Promise<{ chatId: string; members: number } | undefined> {
+      const d = await col().findOne({ _id: `appchat:${department}` as never });
+      return d ? { chatId: String(d.chatId), members: Number(d.members) } : undefined;
+    },
+    async saveAppChat(department: string, chat: { chatId: string; members: number; by: string; at: Date }): Promise<void> {
+      await col().updateOne({ _id: `appchat:${department}` as never }, { $set: { platform: 'appchat', department, ...chat } }, { upsert: true });
+    },
+    async appChats(): Promise<{ department: string; chatId: string }[]> {
+      return (await col().find({ platform: 'appchat' }).toArray()).map((d) => ({ department: String(d.department), chatId: String(d.chatId) }));
     },
   };
 }

@@ -198,4 +198,22 @@ describe('group robots bound from the chat', () => {
     const r = bare.robots.bind({ userId: 'root', name: '管理员', department: 'SCJGJ', roles: ['admin'], channel: 'shell' }, '县教体局', wecomUrl(CHAT_KEY), undefined, announcer.probe);
     await expect(r).rejects.toThrow('SECRETS_KEY');
   });
+
+  it('建群: the app\'s own group chat of a department\'s WeCom people receives its announcements where it has no robot', async () => {
+    expect(await say('root', '建群 县教体局')).toContain('不足2人');
+    const cli = cliCaller('t');
+    await services.users.save(cli, { userId: 'jt.a', name: '甲', department: '县教体局', roles: ['official'], wecomUserId: 'JtA' });
+    await services.users.save(cli, { userId: 'jt.b', name: '乙', department: '县教体局', roles: ['leader'], wecomUserId: 'JtB' });
+    expect(await say('wang.yj', '建群 县教体局')).toContain('只有系统管理员');
+    expect(await say('root', '建群 县教体局')).toContain('已建立县教体局工作群（2人）');
+    const [chatId, chat] = [...wecom.appChats][0]!;
+    expect(chat.members).toEqual(['JtA', 'JtB']);
+    expect(await announcer.channelsOf('JTJ')).toEqual({ wecom: true, dingtalk: false });
+    await announcer.announce('JTJ', { title: '抽取结果', markdown: '教体局名单' });
+    await drain();
+    expect(wecom.appChats.get(chatId)!.messages.map((m) => (m.markdown as { content: string }).content)).toEqual(['**抽取结果**\n教体局名单']);
+    expect(await say('root', '群机器人')).toContain('县教体局：企业微信（应用群聊，建群）');
+    const [entry] = await db.repos.audit.forTarget('appchat:JTJ', 1);
+    expect(entry).toMatchObject({ action: 'appchat.create', actor: 'root' });
+  });
 });

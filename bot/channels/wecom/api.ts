@@ -70,6 +70,8 @@ export interface WecomApiDeps {
 export interface WecomApi extends Sender {
   /** A valid access_token, from the shared cache or freshly fetched. */
   accessToken(): Promise<string>;
+  /** Creates the app's group chat (appchat/create) of these members (at least two); returns its chatid. */
+  createAppChat(name: string, owner: string, members: string[]): Promise<string>;
 }
 
 interface WecomBody {
@@ -320,6 +322,9 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
         await robot('send', p.robotKey, { data: { msgtype: 'markdown', markdown: { content: p.markdown } } });
         return;
       }
+      case 'appchat_markdown':
+        await call('appchat/send', { chatid: p.chatId, msgtype: 'markdown', markdown: { content: p.markdown } });
+        return;
       case 'robot_file': {
         const file = await files.get(p.fileId);
         if (!file) throw new SendError(`wecom webhook/upload_media: file ${p.fileId} is gone`, false);
@@ -337,5 +342,11 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
     }
   }
 
-  return { send, accessToken };
+  async function createAppChat(name: string, owner: string, members: string[]): Promise<string> {
+    const body = await call('appchat/create', { name: name.slice(0, 50), owner, userlist: members });
+    if (typeof body.chatid !== 'string' || !body.chatid) throw new SendError('wecom appchat/create: answer without chatid', false);
+    return body.chatid;
+  }
+
+  return { send, accessToken, createAppChat };
 }
