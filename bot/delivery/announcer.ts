@@ -39,7 +39,7 @@ export interface AnnouncerDeps {
   /** Robots bound from the chat; without it, only the environment's. */
   robots?: RobotService;
   /** Where a binding's test message goes out at once; without them, robots cannot be bound here. */
-  senders?: { wecom?: Sender & { createAppChat?(name: string, owner: string, members: string[]): Promise<string> }; dingtalk?: { groupMarkdown(entry: string, title: string, markdown: string): Promise<void> } };
+  senders?: { wecom?: Sender & { createAppChat?(name: string, owner: string, members: string[]): Promise<string>; robotMarkdown?(key: string, markdown: string): Promise<void> }; dingtalk?: { groupMarkdown(entry: string, title: string, markdown: string): Promise<void> } };
 }
 
 export function createAnnouncer({ config, repos, now, robots, senders }: AnnouncerDeps) {
@@ -62,8 +62,8 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
     /** Sends a binding's test message now, so the admin learns at once whether the group received it. */
     probe: senders && (async (platform, value, title, markdown) => {
       if (platform === 'wecom') {
-        if (!senders.wecom) throw new Error('WeCom is not configured');
-        await senders.wecom.send({ platform: 'wecom', kind: 'robot_markdown', robotKey: value, markdown: `**${title}**\n${markdown}` });
+        if (!senders.wecom?.robotMarkdown) throw new Error('WeCom is not configured');
+        await senders.wecom.robotMarkdown(value, `**${title}**\n${markdown}`);
       } else {
         if (!senders.dingtalk) throw new Error('DingTalk is not configured');
         await senders.dingtalk.groupMarkdown(value, title, markdown);

@@ -72,6 +72,8 @@ export interface WecomApi extends Sender {
   accessToken(): Promise<string>;
   /** Creates the app's group chat (appchat/create) of these members (at least two); returns its chatid. */
   createAppChat(name: string, owner: string, members: string[]): Promise<string>;
+  /** One markdown message to a robot given by its key, at once (the test message of 绑定群机器人). */
+  robotMarkdown(key: string, markdown: string): Promise<void>;
 }
 
 interface WecomBody {
@@ -348,5 +350,11 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
     return body.chatid;
   }
 
-  return { send, accessToken, createAppChat };
+  async function robotMarkdown(key: string, markdown: string): Promise<void> {
+    known.add(key);
+    const body = await exchange('webhook/send', { method: 'POST', url: '/cgi-bin/webhook/send', params: { key }, data: { msgtype: 'markdown', markdown: { content: markdown } } });
+    if (body.errcode !== 0) throw failure('webhook/send', body);
+  }
+
+  return { send, accessToken, createAppChat, robotMarkdown };
 }
