@@ -22,11 +22,20 @@ import { drawService } from './services/draws';
 import { conversationService } from './services/conversations';
 import { listService } from './services/lists';
 import { DEFAULT_POLICY, policyFrom } from './services/policy';
+import { roleService } from './services/roles';
+import { robotService } from './services/robots';
+import { directoryService } from './services/directory';
+import { inspectorLinkService } from './services/inspectorLinks';
+import { checklistService } from './services/checklist';
+import { userImportService } from './services/userImport';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
+  const robots = robotService(deps);
+  const users = userService(deps);
   return {
-    users: userService(deps),
+    users,
+    userImport: userImportService(deps, users),
     registry: registryService(deps),
     pools: poolService(deps, approvals),
     deliveries: deliveryService(deps),
@@ -39,6 +48,11 @@ export function createServices(deps: Deps) {
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     lists: listService(deps),
+    roles: roleService(deps),
+    robots,
+    checklist: checklistService(deps, robots),
+    directory: directoryService(deps),
+    inspectorLinks: inspectorLinkService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,
@@ -72,6 +86,6 @@ export async function openApp(config: Config, log: (line: string) => void): Prom
   }
   const repos = createRepos(db.models);
   await repos.org.seedDepartments();
-  const deps: Deps = { repos, now: () => new Date(), policy: policyFrom(config) };
+  const deps: Deps = { repos, now: () => new Date(), policy: policyFrom(config), settings: config };
   return { db, repos, deps, services: createServices(deps), close: () => db.close() };
 }

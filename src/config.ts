@@ -62,6 +62,8 @@ const schema = z.object({
   DINGTALK_ROBOT_CODE: z.string().optional(),
   DINGTALK_API_BASE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').default('https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').default('https://oapi.dingtalk.com'),
+  /** Seals group robots bound from the chat (AES-256-GCM); at least 32 characters, keep it secret and unchanged. */
+  SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Custom group robots (加签): 部门=access_token:secret, comma separated. */
   DINGTALK_ROBOTS: z.string().optional(),
   /** How DingTalk reaches us: http (callbacks to our public URL) or stream (we connect out; no public URL needed). */

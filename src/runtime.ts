@@ -29,6 +29,7 @@ import { createNotifier } from '../bot/delivery/notices';
 import { reminderJobs } from '../bot/delivery/reminders';
 import { createMetrics } from './metrics';
 import { statsRepo } from '../store/repos/stats';
+import { directorySources, directorySyncJob } from '../bot/channels/directory';
 
 const HOUR = 3600_000;
 /** A callback not recorded within this long is answered 503 (WeCom gives up on an answer after 5 s and retries). */
@@ -72,14 +73,15 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
     dingtalk: Boolean(config.DINGTALK_APP_KEY),
   };
   const senders: Partial<Record<Platform, Sender>> = {};
-  if (platforms.wecom) senders.wecom = wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log });
-  const dingtalk = platforms.dingtalk ? dingtalkApi({ config, tokens: repos.tokens, files: repos.files, dingtalk: repos.dingtalk, now, log }) : undefined;
+  const robots = app.services.robots; // chat-bound group robots, resolved at send time
+  if (platforms.wecom) senders.wecom = wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log, resolveRobot: (ref) => robots.resolveRef('wecom', ref) });
+  const dingtalk = platforms.dingtalk ? dingtalkApi({ config, tokens: repos.tokens, files: repos.files, dingtalk: repos.dingtalk, now, log, resolveRobot: (ref) => robots.resolveRef('dingtalk', ref) }) : undefined;
   if (dingtalk) senders.dingtalk = dingtalk;
   const metrics = createMetrics(statsRepo(app.db.models));
   for (const p of Object.keys(senders) as Platform[]) senders[p] = metrics.sender(p, senders[p]!);
 
   const loops: Loop[] = [];
-  const announcer = createAnnouncer({ config, repos, now });
+  const announcer = createAnnouncer({ config, repos, now, robots, senders: { wecom: senders.wecom, dingtalk } });
   const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE, announcer });
   // Work is handed over in memory: the webhooks record messages claimed by this
   // process and hand them to the dispatcher, which queues its replies claimed
@@ -115,6 +117,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       { name: 'tasks.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.tasks.compactIndex()) ? 'snapshot written' : 'not needed') },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
       ...reminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
+      // People from the platforms' directories (通讯录): created, updated, deactivated when they left.
+      { name: 'directory.sync', everyMs: DAY, run: directorySyncJob(app.services.directory, directorySources({ config, repos, now, log })) },
     ]),
   });
   // Load the registry's read model now, in the background, so the first question does not wait for it.

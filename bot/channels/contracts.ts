@@ -56,6 +56,8 @@ export type OutboundPayload =
   // `robot` is the robot's name as listed in WECOM_ROBOTS: its key is looked up at send time, never stored.
   | { platform: 'wecom'; kind: 'robot_markdown'; robot: string; markdown: string }
   | { platform: 'wecom'; kind: 'robot_file'; robot: string; fileId: string }
+  // WeCom: the app's own group chat of a department (appchat/send), where a county prefers it to a robot.
+  | { platform: 'wecom'; kind: 'appchat_markdown'; chatId: string; markdown: string }
   // DingTalk: answer in the conversation through its sessionWebhook (falls back to robot_user when it fails);
   // an interactive card goes to the conversation (a group's, when conversationType is '2') through the card API.
   | { platform: 'dingtalk'; kind: 'session'; sessionWebhook: string; expiresAt: number; toUser: string; reply: Reply; conversationId?: string; conversationType?: '1' | '2' }

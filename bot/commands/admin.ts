@@ -9,7 +9,7 @@ import { longList } from './format';
 const DEAD_LISTED = 200;
 
 const KIND_LABELS: Record<string, string> = {
-  app: '企业微信应用消息', card_update: '企业微信卡片更新', robot_markdown: '企业微信群机器人', robot_file: '企业微信群文件',
+  app: '企业微信应用消息', card_update: '企业微信卡片更新', robot_markdown: '企业微信群机器人', robot_file: '企业微信群文件', appchat_markdown: '企业微信应用群聊',
   session: '钉钉会话回复', robot_user: '钉钉机器人单聊', group_markdown: '钉钉群机器人',
 };
 
@@ -44,8 +44,8 @@ const EVERY_UNIT = new Set(['全部', '全体', '所有', '所有单位', '全�
 
 /** What to do about a missing group robot: an administrator sets it up; anyone else asks one. */
 const robotHint = (ctx: CommandContext) => (ctx.caller.roles.includes('admin')
-  ? '请在 WECOM_ROBOTS / DINGTALK_ROBOTS 中按“部门=机器人”添加后重启服务（见 README“Connecting WeCom and DingTalk”）'
-  : '请联系系统管理员配置');
+  ? '请发送“绑定群机器人 <部门> <webhook地址>”绑定（或在 WECOM_ROBOTS / DINGTALK_ROBOTS 中添加后重启服务）'
+  : '请系统管理员发送“绑定群机器人 <部门> <webhook地址>”绑定');
 
 export const announce: Command = {
   names: ['通知', '群通知'],
@@ -58,8 +58,9 @@ export const announce: Command = {
     if (!deptName || !body) return [text('请按格式输入：通知 <部门|全部> <内容>，例如：通知 县市管局 6月联合抽查名单已公示，请各组长查收')];
     if (EVERY_UNIT.has(deptName)) {
       const announcer = ctx.announcer;
-      const reached = announcer ? MEMBER_UNITS.filter((u) => { const c = announcer.channelsOf(u.code); return c.wecom || c.dingtalk; }) : [];
-      if (!announcer || reached.length === 0) return [text(`还没有任何成员单位配置工作群机器人（WECOM_ROBOTS / DINGTALK_ROBOTS），${robotHint(ctx)}。`)];
+      const has = announcer ? await Promise.all(MEMBER_UNITS.map((u) => announcer.channelsOf(u.code))) : [];
+      const reached = MEMBER_UNITS.filter((_u, i) => has[i] && (has[i].wecom || has[i].dingtalk));
+      if (!announcer || reached.length === 0) return [text(`还没有任何成员单位配置工作群机器人，${robotHint(ctx)}。`)];
       let n = 0;
       for (const u of reached) n += await announcer.announce(u.code, { title: `${ctx.caller.name}的通知`, markdown: body });
       const missing = MEMBER_UNITS.filter((u) => !reached.includes(u));
@@ -67,8 +68,8 @@ export const announce: Command = {
     }
     const unit = findUnit(deptName);
     if (!unit) return [text(`部门“${deptName}”不是联席会议成员单位（R19），请用如“县市管局”的名称；发给全部成员单位请写“通知 全部 <内容>”`)];
-    const has = ctx.announcer?.channelsOf(unit.code);
-    if (!ctx.announcer || !has || (!has.wecom && !has.dingtalk)) return [text(`${unit.name}还没有配置工作群机器人（WECOM_ROBOTS / DINGTALK_ROBOTS），${robotHint(ctx)}。`)];
+    const has = await ctx.announcer?.channelsOf(unit.code);
+    if (!ctx.announcer || !has || (!has.wecom && !has.dingtalk)) return [text(`${unit.name}还没有配置工作群机器人，${robotHint(ctx)}。`)];
     const n = await ctx.announcer.announce(unit.code, { title: `${ctx.caller.name}的通知`, markdown: body });
     return [text(`已排入发送队列（${n}条），将发到${unit.name}的${[has.wecom && '企业微信群', has.dingtalk && '钉钉群'].filter(Boolean).join('和')}。`)];
   },

@@ -91,7 +91,7 @@ export async function drawWorkbook(o: DrawOutcome): Promise<Buffer> {
 async function announceAll(ctx: CommandContext, departments: string[], a: Announcement): Promise<string[]> {
   const reached: string[] = [];
   for (const d of departments) {
-    const ch = ctx.announcer!.channelsOf(d);
+    const ch = await ctx.announcer!.channelsOf(d);
     if (ch.wecom || ch.dingtalk) {
       await ctx.announcer!.announce(d, a);
       reached.push(d);
@@ -224,11 +224,11 @@ export const voidDraw: Command = {
     if (ctx.announcer) await announceAll(ctx, r.draw.departments, { title: `抽取作废 ${r.draw.drawNo}`, markdown: msg });
     const taskText = (ts: typeof r.cancelled) => ts.map((t) => `${t.taskNo}（${t.entityName || t.creditCode}）`).join('、');
     const head = `抽取 ${r.draw.drawNo}（计划 ${r.draw.planNo}）已由联席办${ctx.caller.name}作废，理由：${r.draw.voidReason}。`;
-    for (const no of r.officerUsers) {
+    for (const { inspectorNo: no, userId } of r.officerUsers) {
       const mine = (ts: typeof r.cancelled) => ts.filter((t) => t.parts.some((p) => p.drawNo === r.draw.drawNo && p.officers.some((o) => o.inspectorNo === no)));
       const [gone, left] = [mine(r.cancelled), mine(r.kept)];
       if (gone.length + left.length === 0) continue;
-      ctx.notify(no, text(`${head}${gone.length ? `您的以下检查任务已取消，请勿上门：${taskText(gone)}。` : ''}${left.length ? `您不再参加以下联合检查（其他部门照常检查）：${taskText(left)}。` : ''}`));
+      ctx.notify(userId, text(`${head}${gone.length ? `您的以下检查任务已取消，请勿上门：${taskText(gone)}。` : ''}${left.length ? `您不再参加以下联合检查（其他部门照常检查）：${taskText(left)}。` : ''}`));
     }
     for (const userId of r.departmentUsers) {
       ctx.notify(userId, text(`${head}${r.cancelled.length ? `取消任务 ${r.cancelled.length} 个：${taskText(r.cancelled.slice(0, 10))}${r.cancelled.length > 10 ? ' 等' : ''}；` : ''}${r.kept.length ? `${r.kept.length} 个联合检查任务保留其他部门的部分；` : ''}计划 ${r.draw.planNo} 可重新抽取（抽取记录 ${r.draw.planNo} 可查）。`));

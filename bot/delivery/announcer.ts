@@ -4,10 +4,15 @@
  * is split to fit WeCom's 4,096 bytes; a file goes to WeCom as a file and to
  * DingTalk (whose group robots cannot send files) as a signed, expiring link.
  * Everything is queued in the outbox, which holds each robot to its rate limit.
+ * Robots an admin bound from the chat (绑定群机器人) are found through
+ * RobotService.resolve at announce time; their entries carry only `@<部门代码>`,
+ * which the senders resolve at send time.
  */
 import { parseRobotList, type Config } from '../../src/config';
 import { findUnit } from '../../src/domain/organisation';
 import type { Repos } from '../../store/repos';
+import type { RobotProbe, RobotService } from '../../src/services/robots';
+import type { Sender } from '../channels/contracts';
 import { splitMarkdown } from '../channels/wecom/api';
 import { downloadLink } from '../channels/dingtalk/api';
 
@@ -27,16 +32,46 @@ function robotsByDepartment(list: string | undefined, withSecret: boolean): Map<
   return out;
 }
 
-export function createAnnouncer({ config, repos, now }: { config: Config; repos: Repos; now: () => Date }) {
+export interface AnnouncerDeps {
+  config: Config;
+  repos: Repos;
+  now: () => Date;
+  /** Robots bound from the chat; without it, only the environment's. */
+  robots?: RobotService;
+  /** Where a binding's test message goes out at once; without them, robots cannot be bound here. */
+  senders?: { wecom?: Sender & { createAppChat?(name: string, owner: string, members: string[]): Promise<string>; robotMarkdown?(key: string, markdown: string): Promise<void> }; dingtalk?: { groupMarkdown(entry: string, title: string, markdown: string): Promise<void> } };
+}
+
+export function createAnnouncer({ config, repos, now, robots, senders }: AnnouncerDeps) {
   const wecom = robotsByDepartment(config.WECOM_ROBOTS, false);
   const dingtalk = robotsByDepartment(config.DINGTALK_ROBOTS, true);
   const fileTtlMs = config.DOWNLOAD_TTL_HOURS * 3600_000;
+  /** A robot bound from the chat, named in the outbox only by its reference. */
+  const chatBound = async (platform: 'wecom' | 'dingtalk', department: string) => {
+    const r = await robots?.resolve(platform, department);
+    return r ? { listed: r.ref, value: r.ref } : undefined;
+  };
 
   return {
     /** Which platforms have a group robot for this department. */
-    channelsOf(department: string): { wecom: boolean; dingtalk: boolean } {
+    async channelsOf(department: string): Promise<{ wecom: boolean; dingtalk: boolean }> {
+      if (robots) return robots.channelsOf(department);
       return { wecom: wecom.has(department), dingtalk: dingtalk.has(department) };
     },
+
+    /** Sends a binding's test message now, so the admin learns at once whether the group received it. */
+    probe: senders && (async (platform, value, title, markdown) => {
+      if (platform === 'wecom') {
+        if (!senders.wecom?.robotMarkdown) throw new Error('WeCom is not configured');
+        await senders.wecom.robotMarkdown(value, `**${title}**\n${markdown}`);
+      } else {
+        if (!senders.dingtalk) throw new Error('DingTalk is not configured');
+        await senders.dingtalk.groupMarkdown(value, title, markdown);
+      }
+    }) as RobotProbe | undefined,
+
+    /** Creates a WeCom application group chat (建群); absent where WeCom is not connected. */
+    createAppChat: senders?.wecom?.createAppChat?.bind(senders.wecom),
 
     /** Queues the announcement; returns how many messages were queued. */
     async announce(department: string, a: Announcement): Promise<number> {
@@ -44,7 +79,7 @@ export function createAnnouncer({ config, repos, now }: { config: Config; repos:
       let queued = 0;
       let fileId: string | undefined;
       if (a.file) fileId = await repos.files.put({ ...a.file, createdAt: at, expiresAt: new Date(at.getTime() + fileTtlMs) });
-      const w = wecom.get(department);
+      const w = wecom.get(department) ?? (await chatBound('wecom', department));
       if (w) {
         for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
           await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_markdown', robot: w.listed, markdown: part }, at);
@@ -55,7 +90,15 @@ export function createAnnouncer({ config, repos, now }: { config: Config; repos:
           queued++;
         }
       }
-      const d = dingtalk.get(department);
+      const chat = w ? undefined : await robots?.appChat(department);
+      if (chat) {
+        // The app's own group chat (建群), where the department has no WeCom robot (text only; files go to robots).
+        for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
+          await repos.outbox.enqueue({ platform: 'wecom', kind: 'appchat_markdown', chatId: chat.chatId, markdown: part }, at);
+          queued++;
+        }
+      }
+      const d = dingtalk.get(department) ?? (await chatBound('dingtalk', department));
       if (d) {
         const link = fileId && a.file ? `\n\n[${a.file.name.replace(/[[\]]/g, '')}](${downloadLink(config, fileId, at)})（${config.DOWNLOAD_TTL_HOURS}小时内有效）` : '';
         // DingTalk's markdown limit is about 5,000 characters: split the same way.

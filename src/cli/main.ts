@@ -6,6 +6,7 @@
  *   pool place|decide ...
  *   draw export <抽取编号> [--out file] | draw verify <file>
  *   backup <dir> | restore <dir> [--check]
+ *   directory sync [--platform wecom|dingtalk] [--dry-run] | directory map <通讯录部门> <成员单位>
  */
 import { configOrExit } from '../config';
 import { openApp } from '../app';

@@ -34,6 +34,10 @@ export interface InspectorRecord {
   jointPoolUpdatedOn?: string;
   active: boolean;
   conflicts: string[];
+  /** For linking the inspector to a user (关联检查人员); never shown to other users. */
+  mobile?: string;
+  /** The inspector's WeCom userid or DingTalk userid, for linking. */
+  platformId?: string;
 }
 
 export const INSPECTOR_HEADERS: Record<keyof InspectorRecord, string[]> = {
@@ -49,6 +53,8 @@ export const INSPECTOR_HEADERS: Record<keyof InspectorRecord, string[]> = {
   jointPoolUpdatedOn: ['联合库更新日期', 'jointPoolUpdatedOn'],
   active: ['在岗', '状态', 'active'],
   conflicts: ['回避主体', '回避企业', 'conflicts'],
+  mobile: ['手机号', '手机', 'mobile'],
+  platformId: ['企业微信或钉钉账号', '平台账号', 'platformId'],
 };
 
 export const INSPECTOR_REQUIRED: (keyof InspectorRecord)[] = ['inspectorNo', 'name', 'department', 'kind'];
@@ -105,7 +111,14 @@ export function parseInspectorRow(cells: Partial<Record<keyof InspectorRecord, s
     if (!r.ok) return bad(`回避主体：${r.reason}`);
     conflicts.push(r.code);
   }
+  const mobile = text('手机号', cells.mobile, { max: 20 });
+  if (!mobile.ok) return mobile;
+  if (mobile.value && !/^\+?[0-9-]{5,20}$/.test(mobile.value)) return bad(`手机号“${mobile.value}”无效，只能包含数字`);
+  const platformId = text('企业微信或钉钉账号', cells.platformId, { max: 64 });
+  if (!platformId.ok) return platformId;
   return ok({
+    ...(mobile.value ? { mobile: mobile.value } : {}),
+    ...(platformId.value ? { platformId: platformId.value } : {}),
     inspectorNo: no.value,
     name: name.value,
     department: unit.code,

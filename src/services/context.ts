@@ -4,6 +4,7 @@ import type { Actor } from '../domain/pools';
 import type { Role } from '../domain/organisation';
 import type { Repos } from '../../store/repos';
 import type { Policy } from './policy';
+import type { RobotSettings } from './robots';
 
 export interface Deps {
   repos: Repos;
@@ -12,6 +13,8 @@ export interface Deps {
   policy?: Policy;
   /** Cryptographic random bytes (the draw's seed); crypto.randomBytes when absent, tests pin it. */
   random?: (bytes: number) => Buffer;
+  /** Group robots listed in the environment and the key that seals those bound from the chat. */
+  settings?: RobotSettings;
 }
 
 export interface Caller extends Actor {

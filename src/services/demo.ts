@@ -353,7 +353,7 @@ const INSPECTOR_USER_DEPT = 'SCJGJ';
 type Cells = Record<string, string>;
 /** Rows keyed by the importer's canonical field names, holding text as a spreadsheet cell would. */
 type EntityCells = Record<keyof EntityRecord, string>;
-type InspectorCells = Record<keyof InspectorRecord, string>;
+type InspectorCells = Record<Exclude<keyof InspectorRecord, 'mobile' | 'platformId'>, string> & Partial<Record<'mobile' | 'platformId', string>>;
 type ItemCells = Record<keyof ItemRecord, string>;
 
 export interface Placement {

@@ -6,6 +6,7 @@
  * the same entity in an overlapping window (一集中) — verification, and voiding.
  * The rules are written out in docs/draw.md.
  */
+import { inspectorOfUser, usersOfInspectors } from './inspectorLinks';
 import { randomBytes } from 'node:crypto';
 import { beijingDate } from '../domain/calendar';
 import { DEFAULT_POLICY } from './policy';
@@ -279,11 +280,13 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
     ]);
 
     const announceTo = [...new Set([...draw.departments, ...tasks.filter((t) => t.joined).flatMap((t) => t.task.departments)])];
-    const users = new Map((await repos.org.users()).filter((u) => u.active).map((u) => [u.userId, u]));
+    // Each officer's tasks go to the user linked to them (关联检查人员).
+    const userOf = await usersOfInspectors(repos, tasks.flatMap(({ task }) => (task.parts.find((p) => p.drawNo === draw.drawNo)?.officers ?? []).map((o) => o.inspectorNo)));
     const perOfficer = new Map<string, TaskDoc[]>();
     for (const { task } of tasks) {
       for (const o of task.parts.find((p) => p.drawNo === draw.drawNo)?.officers ?? []) {
-        if (users.has(o.inspectorNo)) perOfficer.set(o.inspectorNo, [...(perOfficer.get(o.inspectorNo) ?? []), task]);
+        const userId = userOf.get(o.inspectorNo);
+        if (userId) perOfficer.set(userId, [...(perOfficer.get(userId) ?? []), task]);
       }
     }
     const itemNames = new Map(items.map((i) => [itemKey(i), i.name]));
@@ -429,7 +432,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
      * its tasks are cancelled, or lose its part where another draw joined them;
      * the plan may then be drawn again. Audited (R20).
      */
-    async void(caller: Caller, drawNo: string, reason: string): Promise<{ draw: DrawDoc; cancelled: TaskDoc[]; kept: TaskDoc[]; officerUsers: string[]; departmentUsers: string[] }> {
+    async void(caller: Caller, drawNo: string, reason: string): Promise<{ draw: DrawDoc; cancelled: TaskDoc[]; kept: TaskDoc[]; officerUsers: { inspectorNo: string; userId: string }[]; departmentUsers: string[] }> {
       if (!hasAny(caller, ['office'])) throw new Refusal('只有联席办可以作废抽取（一个计划只抽取一次，作废须说明理由并留痕，R20）', 'R20');
       const why = reason.trim();
       if (why.length < 2) throw new Refusal('请写明作废理由，例如：作废抽取 JH2026-0001-1 人员名录有误');
@@ -463,12 +466,12 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
         { at, actor: caller.userId, channel: caller.channel, action: 'draw.void', target: `plan:${d.planNo}`, changes: [], note: `抽取编号 ${d.drawNo}：${why}` },
       ]);
       const active = (await repos.org.users()).filter((u) => u.active);
-      const users = new Set(active.map((u) => u.userId));
-      const officerUsers = [...new Set((d.record?.assignment ?? []).flatMap((t) => t.officers.map((o) => o.inspectorNo)))].filter((no) => users.has(no));
+      const userOf = await usersOfInspectors(repos, new Set((d.record?.assignment ?? []).flatMap((t) => t.officers.map((o) => o.inspectorNo))));
+      const officerUsers = [...userOf].map(([inspectorNo, userId]) => ({ inspectorNo, userId }));
       // The departments told in person (also where no group robot is set): the draw's, and those whose joint visits changed.
       const told = new Set([...d.departments, ...kept.flatMap((t) => t.departments)]);
       const departmentUsers = active
-        .filter((u) => u.userId !== caller.userId && !officerUsers.includes(u.userId)
+        .filter((u) => u.userId !== caller.userId && !officerUsers.some((o) => o.userId === u.userId)
           && ((told.has(u.department) && u.roles.some((r) => r === 'official' || r === 'leader')) || u.userId === d.createdBy))
         .map((u) => u.userId);
       return { draw: { ...d, status: 'voided', voidedBy: caller.userId, voidedAt: at, voidReason: why, ...(seed ? { seed } : {}) }, cancelled, kept, officerUsers, departmentUsers };
@@ -476,12 +479,12 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
 
     /**
      * The caller's open tasks — of a year, or (no year) all not yet past: an
-     * inspector's own (the user id is the inspector number), otherwise the department's.
+     * inspector's own (the user linked to the inspector), otherwise the department's.
      */
     async mine(caller: Caller, year?: number): Promise<{ mode: 'officer' | 'department'; tasks: TaskDoc[] }> {
       const when = year ? { year } : { endingFrom: beijingDate(now()) };
-      const me = await repos.inspectors.get(caller.userId);
-      if (me) return { mode: 'officer', tasks: await repos.tasks.forOfficer(me.inspectorNo, when) };
+      const me = await inspectorOfUser(repos, caller.userId);
+      if (me) return { mode: 'officer', tasks: await repos.tasks.forOfficer(me, when) };
       return { mode: 'department', tasks: await repos.tasks.forDepartment(caller.department, when) };
     },
 

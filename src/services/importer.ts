@@ -705,3 +705,8 @@ export function importService(deps: Deps) {
 }
 
 export type ImportService = ReturnType<typeof importService>;
+
+/** The rows of a .csv or .xlsx file (first sheet), for imports outside the registry (users). */
+export function sheetRows(file: string): AsyncGenerator<{ row: number; values: unknown[] }> {
+  return path.extname(file).toLowerCase() === '.csv' ? csvRows(file) : xlsxRows(file);
+}

@@ -25,6 +25,7 @@ const user = new Schema(
     roles: { type: [String], required: true },
     wecomUserId: { type: String, index: true },
     dingtalkStaffId: { type: String, index: true },
+    mobile: { type: String },
     active: { type: Boolean, default: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },

@@ -17,6 +17,9 @@ import { drawRepo } from './draws';
 import { taskRepo } from './tasks';
 import { dingtalkRepo } from './dingtalk';
 import { listPageRepo } from './listPages';
+import { robotRepo } from './robots';
+import { deptMappingRepo } from './deptMappings';
+import { inspectorLinkRepo } from './inspectorLinks';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -41,6 +44,9 @@ export function createRepos(models: Models) {
     tasks: taskRepo(models),
     dingtalk: dingtalkRepo(models),
     listPages: listPageRepo(models),
+    robots: robotRepo(models),
+    deptMappings: deptMappingRepo(models),
+    inspectorLinks: inspectorLinkRepo(models),
   };
 }
 

@@ -9,6 +9,8 @@ export interface UserDoc {
   roles: Role[];
   wecomUserId?: string;
   dingtalkStaffId?: string;
+  /** From the platform's directory, for matching people; never shown to other users. */
+  mobile?: string;
   active: boolean;
   createdAt: Date;
   updatedAt: Date;

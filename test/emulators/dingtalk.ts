@@ -163,6 +163,7 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     cardRefusals: [] as { code: string; message: string }[],
   };
   const groups = new Map(Object.entries(opts.groups ?? {}));
+  const directory: DingtalkDirectory = { departments: [], users: [], pageSizeCap: 100 };
   const stream = {
     opens: 0,
     tickets: new Map<string, string[]>(),
@@ -208,6 +209,7 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     }
     if (req.method !== 'POST') return send(res, 405, { code: 'MethodNotAllowed', message: 'POST only' });
     const body = await readJson(req);
+    if (url.pathname.startsWith('/topapi/v2/')) return send(res, 200, directoryAnswer(directory, url, body, (t) => { const k = state.tokens.get(t); return Boolean(k && k.valid && k.expiresAt > now()); }));
 
     if (url.pathname === '/v1.0/gateway/connections/open') {
       if (!body || body.clientId !== opts.appKey || body.clientSecret !== opts.appSecret) {
@@ -417,6 +419,8 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     batchSends: state.batchSends,
     sessionMessages: state.sessionMessages,
     groupMessages: state.groupMessages,
+    /** The organisation the contact APIs serve (edit it to move people or let them leave). */
+    directory,
     groupRefusals: state.groupRefusals,
     setExpireIn(seconds: number) { state.expireIn = seconds; },
     /** Every token issued so far is refused from now on (as after DingTalk rotated it). */
@@ -555,4 +559,43 @@ export function signedCallback(appSecret: string, body: unknown, timestampMs: nu
     headers: { 'Content-Type': 'application/json; charset=utf-8', timestamp, sign: base64Sign(timestamp, appSecret) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   };
+}
+
+// ---- the contacts (通讯录) APIs ----------------------------------------------------
+
+/**
+ * The organisation served by the oapi contact APIs, as documented:
+ * - POST /topapi/v2/department/listsub?access_token= {dept_id} → {errcode: 0,
+ *   result: [{dept_id, name, parent_id}]}: the direct sub-departments only (root
+ *   is 1), open.dingtalk.com/document/orgapp/obtain-the-department-list-v2.
+ * - POST /topapi/v2/user/list?access_token= {dept_id, cursor, size} → {errcode: 0,
+ *   result: {has_more, next_cursor, list: [{userid, name, mobile, dept_id_list, …}]}}:
+ *   the users directly in that department, `size` at most 100, `cursor` starting at 0
+ *   (open.dingtalk.com/document/orgapp/queries-the-complete-information-of-a-department-user).
+ * An unknown token is errcode 40014 (不合法的access_token); a size over 100 is 40035.
+ */
+export interface DingtalkDirectory {
+  departments: { dept_id: number; name: string; parent_id: number }[];
+  users: { userid: string; name: string; mobile?: string; dept_id_list: number[]; job_number?: string }[];
+  /** The largest page the API serves. */
+  pageSizeCap: number;
+}
+
+function directoryAnswer(dir: DingtalkDirectory, url: URL, body: Record<string, unknown> | undefined, tokenOk: (t: string) => boolean): Record<string, unknown> {
+  if (!tokenOk(url.searchParams.get('access_token') ?? '')) return { errcode: 40014, errmsg: '不合法的access_token' };
+  const deptId = Number(body?.dept_id);
+  if (!Number.isInteger(deptId)) return { errcode: 40035, errmsg: '缺少参数 dept_id' };
+  if (url.pathname === '/topapi/v2/department/listsub') {
+    return { errcode: 0, errmsg: 'ok', result: dir.departments.filter((d) => d.parent_id === deptId).map((d) => ({ ...d, auto_add_user: false, create_dept_group: false })) };
+  }
+  if (url.pathname === '/topapi/v2/user/list') {
+    const cursor = Number(body?.cursor ?? 0);
+    const size = Number(body?.size);
+    if (!Number.isInteger(size) || size < 1 || size > dir.pageSizeCap) return { errcode: 40035, errmsg: `size 须在1到${dir.pageSizeCap}之间` };
+    const all = dir.users.filter((u) => u.dept_id_list.includes(deptId));
+    const page = all.slice(cursor, cursor + size);
+    const hasMore = cursor + size < all.length;
+    return { errcode: 0, errmsg: 'ok', result: { has_more: hasMore, ...(hasMore ? { next_cursor: cursor + size } : {}), list: page.map((u) => ({ ...u, active: true, admin: false, boss: false })) } };
+  }
+  return { errcode: 404, errmsg: 'no such API' };
 }

@@ -109,6 +109,10 @@ export class WecomEmulator {
   readonly uploads: { key: string; mediaId: string; filename: string; contentType: string; data: Buffer }[] = [];
   /** Files uploaded by the application (media/upload) for file messages to users. */
   readonly appUploads: { mediaId: string; filename: string; contentType: string; data: Buffer }[] = [];
+  /** The organisation the contact APIs serve, within the app's visible range (edit it to move people or let them leave). */
+  readonly directory: WecomDirectory = { departments: [], users: [] };
+  /** The app's group chats (appchat/create) and what was sent to each (appchat/send). */
+  readonly appChats = new Map<string, { name: string; owner: string; members: string[]; messages: Json[] }>();
   /** Every request's method and path (no query string). */
   readonly requests: { method: string; path: string }[] = [];
 
@@ -278,6 +282,8 @@ export class WecomEmulator {
 
     if (route === 'GET /cgi-bin/gettoken') return answer(this.getToken(url.searchParams));
     if (route === 'POST /cgi-bin/webhook/send') return answer(this.webhookSend(url.searchParams, body));
+    if (route === 'GET /cgi-bin/department/list' || route === 'GET /cgi-bin/user/list') return answer(this.authenticate(url.searchParams.get('access_token')) ?? wecomDirectoryAnswer(this.directory, route, url.searchParams));
+    if (route === 'POST /cgi-bin/appchat/create' || route === 'POST /cgi-bin/appchat/send') return answer(this.authenticate(url.searchParams.get('access_token')) ?? appChatAnswer(this.appChats, route, body, this.knownUsers));
     if (route === 'POST /cgi-bin/webhook/upload_media') return answer(this.uploadMedia(url.searchParams, req.headers['content-type'] ?? '', body));
     if (route === 'POST /cgi-bin/media/upload') {
       const auth = this.authenticate(url.searchParams.get('access_token'));
@@ -493,4 +499,73 @@ export function parseMultipart(contentType: string, body: Buffer): { name: strin
     start = next;
   }
   return parts;
+}
+
+// ---- the contacts (通讯录) APIs ----------------------------------------------------
+
+/**
+ * The organisation within the application's visible range, served as documented:
+ * - GET /cgi-bin/department/list?access_token=&id= → {errcode: 0, department: [{id,
+ *   name, parentid, order, department_leader}]}: the department and all below it,
+ *   or everything visible without id (developer.work.weixin.qq.com/document/path/90208).
+ * - GET /cgi-bin/user/list?access_token=&department_id= → {errcode: 0, userlist: [{userid,
+ *   name, department, main_department, mobile, status, …}]}: the members directly in
+ *   that department; status 1 active, 2 disabled, 4 not activated, 5 left
+ *   (developer.work.weixin.qq.com/document/path/90201). WeCom does not page this
+ *   answer (fetch_child is no longer honoured); an unknown department is 60003.
+ */
+export interface WecomDirectory {
+  departments: { id: number; name: string; parentid: number; order?: number }[];
+  users: { userid: string; name: string; department: number[]; main_department?: number; mobile?: string; status?: number }[];
+}
+
+function wecomDirectoryAnswer(dir: WecomDirectory, route: string, q: URLSearchParams): Json {
+  if (route === 'GET /cgi-bin/department/list') {
+    const id = q.get('id');
+    if (!id) return { errcode: 0, errmsg: 'ok', department: dir.departments.map((d) => ({ order: 0, department_leader: [], ...d })) };
+    const under = new Set([Number(id)]);
+    for (let grown = true; grown;) {
+      grown = false;
+      for (const d of dir.departments) if (under.has(d.parentid) && !under.has(d.id)) { under.add(d.id); grown = true; }
+    }
+    return { errcode: 0, errmsg: 'ok', department: dir.departments.filter((d) => under.has(d.id)).map((d) => ({ order: 0, department_leader: [], ...d })) };
+  }
+  const deptId = Number(q.get('department_id'));
+  if (!dir.departments.some((d) => d.id === deptId)) return { errcode: 60003, errmsg: 'department not found' };
+  const userlist = dir.users.filter((u) => u.department.includes(deptId)).map((u) => ({ status: 1, main_department: u.department[0], ...u }));
+  return { errcode: 0, errmsg: 'ok', userlist };
+}
+
+// ---- the application's group chats (群聊会话) -------------------------------------------
+
+/**
+ * As documented (developer.work.weixin.qq.com/document/path/90245, /90248):
+ * POST /cgi-bin/appchat/create {name, owner, userlist, chatid?} → {errcode: 0, chatid}:
+ * userlist holds 2 to 2000 members (86216 otherwise), unknown members are 60111,
+ * an owner outside the list is 86215; POST /cgi-bin/appchat/send {chatid, msgtype,
+ * text|markdown|file…}: an unknown chatid is 86003.
+ */
+function appChatAnswer(chats: Map<string, { name: string; owner: string; members: string[]; messages: Json[] }>, route: string, raw: Buffer, known?: Set<string>): Json {
+  let m: Json;
+  try {
+    m = JSON.parse(raw.toString('utf8')) as Json;
+  } catch {
+    return { errcode: ERR.invalidParameter, errmsg: 'invalid json' };
+  }
+  if (route === 'POST /cgi-bin/appchat/create') {
+    const members = Array.isArray(m.userlist) ? (m.userlist as unknown[]).map(String) : [];
+    if (members.length < 2 || members.length > 2000) return { errcode: 86216, errmsg: 'invalid chat member count' };
+    if (known && members.some((u) => !known.has(u))) return { errcode: 60111, errmsg: 'userid not found' };
+    const owner = typeof m.owner === 'string' && m.owner ? m.owner : members[0]!;
+    if (!members.includes(owner)) return { errcode: 86215, errmsg: 'chat owner not in member list' };
+    const chatid = typeof m.chatid === 'string' && m.chatid ? m.chatid : randomBytes(8).toString('hex');
+    chats.set(chatid, { name: String(m.name ?? ''), owner, members, messages: [] });
+    return { errcode: 0, errmsg: 'ok', chatid };
+  }
+  const chat = chats.get(String(m.chatid ?? ''));
+  if (!chat) return { errcode: 86003, errmsg: 'chat not exist' };
+  const content = (m.markdown as Json | undefined)?.content ?? (m.text as Json | undefined)?.content;
+  if (typeof content !== 'string' || !content) return { errcode: ERR.invalidParameter, errmsg: 'content missing' };
+  chat.messages.push(m);
+  return { errcode: 0, errmsg: 'ok' };
 }

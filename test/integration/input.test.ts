@@ -227,7 +227,7 @@ describe('status words', () => {
     const o = await tell(r, 'zhao.office', '通知 全部 6月联合抽查名单已公示');
     expect(o).toContain('将发到2个成员单位的工作群');
     expect(o).toContain('县档案馆');
-    expect(o).toContain('请联系系统管理员配置');
+    expect(o).toContain('请系统管理员发送“绑定群机器人 <部门> <webhook地址>”绑定');
     expect(await db.repos.outbox.count({ status: 'pending' })).toBe(before + 2);
   });
 

@@ -52,6 +52,8 @@ export interface DingtalkApiDeps {
   http?: AxiosInstance;
   now: () => Date;
   log: Logger;
+  /** A chat-bound group robot (`@<部门代码>`) → "access_token:secret", at send time (RobotService.resolveRef). */
+  resolveRobot?: (ref: string) => Promise<string | undefined>;
 }
 
 /** A cached token is used until this long before it expires. */
@@ -172,7 +174,7 @@ function networkReason(err: unknown): string {
   return e.code ? `network error ${e.code}` : 'network error';
 }
 
-export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }: DingtalkApiDeps) {
+export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log, resolveRobot }: DingtalkApiDeps) {
   const interactive = config.DINGTALK_CARDS === 'interactive';
   const client = http ?? axios.create({ timeout: HTTP_TIMEOUT_MS });
   const apiBase = trimSlash(config.DINGTALK_API_BASE);
@@ -386,15 +388,20 @@ export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }:
 
   async function sendGroup(p: Extract<OutboundPayload, { kind: 'group_markdown' }>): Promise<void> {
     const what = `DingTalk group robot ${p.robot}`;
-    const entry = robots.get(p.robot);
-    if (!entry) throw new SendError(`${what}: not configured in DINGTALK_ROBOTS`, false);
+    const entry = robots.get(p.robot) ?? (p.robot.startsWith('@') ? await resolveRobot?.(p.robot) : undefined);
+    if (!entry) throw new SendError(`${what}: not configured in DINGTALK_ROBOTS nor bound from the chat`, false);
+    return sendGroupTo(entry, p.title, p.markdown, what);
+  }
+
+  /** One markdown message to a custom group robot given as "access_token:secret" (also the binding's test message). */
+  async function sendGroupTo(entry: string, title: string, markdown: string, what = 'DingTalk group robot'): Promise<void> {
     const colon = entry.indexOf(':');
     const url = signedRobotUrl(oapiBase, entry.slice(0, colon), entry.slice(colon + 1), now().getTime());
-    const r = await post(url, { msgtype: 'markdown', markdown: { title: p.title, text: p.markdown } }, {}, what);
+    const r = await post(url, { msgtype: 'markdown', markdown: { title, text: markdown } }, {}, what);
     const failure = oapiFailure(r, what);
     if (failure && Number(r.data.errcode) === 130101) throw new SendError(failure.message, true, GROUP_ROBOT_PENALTY_MS);
     if (failure) throw failure;
-    log.debug('dingtalk group message sent', { robot: p.robot });
+    log.debug('dingtalk group message sent', { robot: what });
   }
 
   /** A file for one user goes as a markdown link to its signed download (a robot cannot send files). */
@@ -423,6 +430,7 @@ export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log }:
     /** The shared access token (fetched if needed). */
     accessToken,
     registerCardCallback,
+    groupMarkdown: (entry: string, title: string, markdown: string) => sendGroupTo(entry, title, markdown),
     /** A signed download link to a stored file, valid DOWNLOAD_TTL_HOURS from `now`. */
     signedDownloadUrl: (fileId: string, at: Date = now()) => downloadLink(config, fileId, at),
     /** A markdown line linking to a stored file for a group robot message, or undefined when the file is gone. */

@@ -63,11 +63,17 @@ export interface WecomApiDeps {
   http?: AxiosInstance;
   now: () => Date;
   log: Logger;
+  /** A chat-bound group robot (`@<部门代码>`) → its webhook key, at send time (RobotService.resolveRef). */
+  resolveRobot?: (ref: string) => Promise<string | undefined>;
 }
 
 export interface WecomApi extends Sender {
   /** A valid access_token, from the shared cache or freshly fetched. */
   accessToken(): Promise<string>;
+  /** Creates the app's group chat (appchat/create) of these members (at least two); returns its chatid. */
+  createAppChat(name: string, owner: string, members: string[]): Promise<string>;
+  /** One markdown message to a robot given by its key, at once (the test message of 绑定群机器人). */
+  robotMarkdown(key: string, markdown: string): Promise<void>;
 }
 
 interface WecomBody {
@@ -260,9 +266,11 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
     return body;
   }
 
-  async function robot(label: 'send' | 'upload_media', name: string, req: AxiosRequestConfig): Promise<WecomBody> {
-    const robotKey = robots.get(name);
-    if (!robotKey) throw new SendError(`wecom webhook/${label}: robot ${name} is not configured in WECOM_ROBOTS`, false);
+  async function robot(label: 'send' | 'upload_media', ref: string, req: AxiosRequestConfig): Promise<WecomBody> {
+    // A robot bound from the chat is '@<department code>' (its key sealed in the database); one listed in WECOM_ROBOTS, its name.
+    const robotKey = ref.startsWith('@') ? await deps.resolveRobot?.(ref) : robots.get(ref);
+    if (!robotKey) throw new SendError(`wecom webhook/${label}: robot ${ref} is neither configured in WECOM_ROBOTS nor bound`, false);
+    known.add(robotKey);
     const body = await exchange(`webhook/${label}`, { ...req, method: 'POST', url: `/cgi-bin/webhook/${label}`, params: { ...req.params, key: robotKey } });
     if (body.errcode !== 0) throw failure(`webhook/${label}`, body);
     return body;
@@ -341,6 +349,9 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
         await robot('send', p.robot, { data: { msgtype: 'markdown', markdown: { content: p.markdown } } });
         return;
       }
+      case 'appchat_markdown':
+        await call('appchat/send', { chatid: p.chatId, msgtype: 'markdown', markdown: { content: p.markdown } });
+        return;
       case 'robot_file': {
         const file = await files.get(p.fileId);
         if (!file) throw new SendError(`wecom webhook/upload_media: file ${p.fileId} is gone`, false);
@@ -358,5 +369,17 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
     }
   }
 
-  return { send, accessToken };
+  async function createAppChat(name: string, owner: string, members: string[]): Promise<string> {
+    const body = await call('appchat/create', { name: name.slice(0, 50), owner, userlist: members });
+    if (typeof body.chatid !== 'string' || !body.chatid) throw new SendError('wecom appchat/create: answer without chatid', false);
+    return body.chatid;
+  }
+
+  async function robotMarkdown(key: string, markdown: string): Promise<void> {
+    known.add(key);
+    const body = await exchange('webhook/send', { method: 'POST', url: '/cgi-bin/webhook/send', params: { key }, data: { msgtype: 'markdown', markdown: { content: markdown } } });
+    if (body.errcode !== 0) throw failure('webhook/send', body);
+  }
+
+  return { send, accessToken, createAppChat, robotMarkdown };
 }

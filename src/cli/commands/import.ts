@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { cliCaller, Refusal, type Caller } from '../../services/context';
 import type { RegistryKind } from '../../services/importer';
 import type { CliCommand } from './index';
+import { importUsers } from './directory';
 
 const KINDS: Record<RegistryKind, string> = {
   entities: '市场主体名录',
@@ -21,6 +22,8 @@ const HELP = `usage:
   --json        print {"imported","updated","unchanged","rejected":[{"row","reason"}],"runId"} on stdout
   --from-row N  resume at spreadsheet row N (header = row 1) after an interrupted import
   --as <userid> act as this registered user (default: the operator, as admin)
+  npm run cli -- import users <file.xlsx|file.csv>
+    users       people: 账号, 姓名, 部门, 角色 (、-separated), 企业微信账号, 钉钉账号, 手机号
 `;
 
 /** Rejected rows shown in the plain-text summary; --json lists them all. */
@@ -29,6 +32,7 @@ const SHOWN_REJECTS = 20;
 export const importCommand: CliCommand = {
   summary: 'import market entities, inspectors or inspection items from .xlsx/.csv (idempotent, resumable)',
   async run(args, app, io) {
+    if (args[0] === 'users') return importUsers(args.slice(1), app, io);
     let parsed;
     try {
       parsed = parseArgs({

@@ -6,6 +6,7 @@ import { demoCommand } from './demo';
 import { drawCommand } from './draw';
 import { backupCommand } from './backup';
 import { restoreCommand } from './restore';
+import { directoryCommand } from './directory';
 
 export interface Io {
   out(s: string): void;
@@ -29,9 +30,10 @@ export const COMMANDS: Record<string, CliCommand> = {
   draw: drawCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  directory: directoryCommand,
 };
 
 export function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(9)} ${c.summary}`);
   return `usage: npm run cli -- <command> [options]\n\n${lines.join('\n')}\n`;
 }
