@@ -137,8 +137,20 @@ export function createDispatcher(o: DispatcherOptions) {
       }
     }
     // Handed over at once: queued claimed by us, nobody else would send them while we are alive.
-    o.queued?.(await o.repos.outbox.enqueueMany(items, o.now(), { owner: o.owner, leaseMs }));
+    await enqueue(items);
     await o.repos.inbound.finishDone(done, o.now(), true);
+  }
+
+  /**
+   * Queues replies and hands them to the outbox worker, one batch after another: an
+   * entry's queue order is taken when it is queued, so batches processed side by side
+   * reach the worker in the order of their numbers (a recipient's replies in queue order).
+   */
+  let queueing: Promise<unknown> = Promise.resolve();
+  function enqueue(items: { payload: OutboundPayload; key: string }[]): Promise<void> {
+    const done = queueing.then(async () => { o.queued?.(await o.repos.outbox.enqueueMany(items, o.now(), { owner: o.owner, leaseMs })); });
+    queueing = done.catch(() => undefined);
+    return done;
   }
 
   const local: InboundRecord[] = [];
