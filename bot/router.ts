@@ -17,6 +17,7 @@ import { approvalCardActions, approve, reject, todo } from './commands/approvals
 import { planCommands, planFlow } from './commands/plans';
 import { drawCommands } from './commands/draws';
 import { filingCommands, filingFlow } from './commands/filings';
+import { resultCommands, resultFlow } from './commands/results';
 import type { CardAction, Command, CommandContext, Flow } from './commands/types';
 import type { FlowState } from '../src/services/conversations';
 import { text, type BotEvent, type Reply } from './types';
@@ -58,9 +59,9 @@ const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [] }: RouterOptions) {
   const commands: Command[] = [];
   commands.push(helpCommand(() => commands), whoami, queryPool, lookupEntity, listInspectors, listItems, placeInPool,
-    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...extraCommands, announce, deadLetters, resend);
+    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...resultCommands, ...extraCommands, announce, deadLetters, resend);
   const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...extraActions].map((a) => [a.action, a]));
-  const flowsByName = new Map([planFlow, filingFlow, ...flows].map((f) => [f.name, f]));
+  const flowsByName = new Map([planFlow, filingFlow, resultFlow, ...flows].map((f) => [f.name, f]));
   // Longest names first, so "查询" wins over "查".
   const byName = commands
     .flatMap((c) => c.names.map((n) => ({ n: n.toLowerCase(), c })))

@@ -18,6 +18,7 @@ import { filingService } from './services/filings';
 import { coverageService } from './services/coverage';
 import { drawService } from './services/draws';
 import { conversationService } from './services/conversations';
+import { resultService } from './services/results';
 import { DEFAULT_POLICY, policyFrom } from './services/policy';
 
 export function createServices(deps: Deps) {
@@ -35,6 +36,7 @@ export function createServices(deps: Deps) {
     coverage: coverageService(deps, approvals),
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
+    results: resultService(deps, approvals),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,

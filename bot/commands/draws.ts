@@ -16,6 +16,7 @@ import type { TaskDoc } from '../../store/repos/tasks';
 import type { Announcement } from '../delivery/announcer';
 import { text } from '../types';
 import type { Command, CommandContext } from './types';
+import { statusText } from './results';
 
 /** How many tasks a chat message lists before pointing to the file. */
 const LIST_IN_CHAT = 20;
@@ -269,7 +270,9 @@ export const myTasks: Command = {
     if (tasks.length === 0) return [text(`${whose}暂无${when}检查任务。`)];
     const shown = tasks.slice(0, Math.max(ctx.pageSize, LIST_IN_CHAT));
     const more = tasks.length > shown.length ? `\n……共 ${tasks.length} 个，完整名单见工作群中的抽取结果附件。` : '';
-    return [text(`${whose}${when}检查任务（${tasks.length} 个）：\n${shown.map(taskLine).join('\n')}${more}\n发送“任务 <任务编号>”查看检查事项。`)];
+    const states = await ctx.services.results.statuses(shown);
+    const lines = shown.map((t, i) => `${taskLine(t, i)}｜${statusText(states.get(t.taskNo))}`);
+    return [text(`${whose}${when}检查任务（${tasks.length} 个）：\n${lines.join('\n')}${more}\n发送“任务 <任务编号>”查看检查事项，“录入结果 <任务编号>”录入检查结果。`)];
   },
 };
 
@@ -289,6 +292,7 @@ export const showTask: Command = {
       `检查事项：${t.items.map((k) => names.get(k) ?? k).join('、')}`,
       `来自抽取：${t.drawNos.join('、')}`,
     ];
+    if (t.status !== 'cancelled') lines.push(`状态：${statusText((await ctx.services.results.statuses([t])).get(t.taskNo))}`);
     return [text(lines.join('\n'))];
   },
 };

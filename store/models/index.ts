@@ -410,6 +410,34 @@ const task = new Schema(
 task.index({ creditCode: 1 });
 task.index({ year: 1, departments: 1 });
 
+/** Inspection results: one per task (its number is the _id); parts, form and earlier versions as JSON. */
+const result = new Schema(
+  {
+    _id: String, // the task number
+    source: { type: String, required: true, enum: ['task', 'filing'] },
+    lead: { type: String, required: true },
+    departments: { type: [String], default: [] },
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    windowFrom: { type: String, required: true },
+    windowTo: { type: String, required: true },
+    status: { type: String, required: true, enum: ['draft', 'pending', 'returned', 'approved'] },
+    form: { type: String, default: '' }, // JSON of ResultForm, the lead department's
+    parts: { type: String, required: true }, // JSON of { [department]: ResultPart }
+    earlier: { type: String, default: '[]' }, // JSON of earlier approved versions (corrections, R20)
+    correctionReason: { type: String, default: '' },
+    round: { type: Number, required: true },
+    submittedBy: { type: String, default: '' },
+    submittedAt: { type: Date },
+    approvedAt: { type: Date },
+    openFollowUps: { type: Number, default: 0 },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -435,6 +463,7 @@ export function createModels(conn: Connection) {
     Filing: conn.model('Filing', filing, 'filings'),
     Draw: conn.model('Draw', draw, 'draws'),
     Task: conn.model('Task', task, 'tasks'),
+    Result: conn.model('Result', result, 'results'),
   };
 }
 

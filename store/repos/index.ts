@@ -16,6 +16,7 @@ import { filingRepo } from './filings';
 import { drawRepo } from './draws';
 import { taskRepo } from './tasks';
 import { dingtalkRepo } from './dingtalk';
+import { resultRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -39,6 +40,7 @@ export function createRepos(models: Models) {
     draws: drawRepo(models),
     tasks: taskRepo(models),
     dingtalk: dingtalkRepo(models),
+    results: resultRepo(models),
   };
 }
 

@@ -1,0 +1,268 @@
+/**
+ * Inspection results in chat (R15: 谁检查、谁录入): 录入结果 <任务编号> is a guided
+ * conversation — the lead department gives the visit's dates and 核查方式, every
+ * department answers its own items one by one, the lead picks the overall result
+ * categories; nothing is written before 提交. A joint task's form is submitted by
+ * the lead department's 组长 once every part is in (提交结果); the department
+ * leader approves or returns it through the approval engine. 更正结果 corrects an
+ * approved result with a reason, keeping the earlier version (R20). 结果 shows it all.
+ *
+ * Evidence (images, files) attaches to the result's parts (`ResultPart.evidence`);
+ * receiving them in the conversation is not wired yet: the router still answers an
+ * attachment with a note.
+ */
+import { unitName } from '../../src/domain/organisation';
+import { checkConsistency, METHODS, parseCategories, parseFinding, parseMethods, type ItemFinding } from '../../src/domain/result';
+import type { FlowState } from '../../src/services/conversations';
+import type { SaveOutcome, TaskStatus } from '../../src/services/results';
+import type { ResultDoc, ResultPart } from '../../store/repos/results';
+import { text, type Reply } from '../types';
+import { announceChange, approvalHistory } from './approvals';
+import type { Command, CommandContext, Flow } from './types';
+
+type Step = 'dates' | 'methods' | 'item' | 'categories' | 'confirm';
+
+interface Draft {
+  taskNo: string;
+  entity: string;
+  department: string;
+  lead: boolean;
+  window: { from: string; to: string };
+  keys: string[];
+  names: string[];
+  findings: (ItemFinding | null)[];
+  /** Other departments' findings already in, and whether some are still missing (consistency). */
+  others: ItemFinding[];
+  othersMissing: boolean;
+  start?: string;
+  end?: string;
+  methods?: string[];
+  categories?: string[];
+  correction?: string;
+}
+
+type Turn = { replies: Reply[]; next?: FlowState };
+
+const FLOW = 'result';
+const HINT = '（发送“改 <项目>”修改，“取消”放弃，提交前不会保存任何内容）';
+const state = (step: Step, d: Draft): FlowState => ({ step, data: d as unknown as Record<string, unknown> });
+
+const findingText = (f: ItemFinding | null | undefined): string =>
+  !f ? '未填' : !f.checked ? `未检查（${f.reason}）` : f.problem ? `发现问题：${f.problem}` : '未发现问题';
+
+function prompt(step: Step, d: Draft, ctx: CommandContext): string {
+  switch (step) {
+    case 'dates': return `请输入检查日期（检查期 ${d.window.from}至${d.window.to}，不晚于今天）：一天写 ${d.window.from}，几天写 ${d.window.from}至${d.window.to}`;
+    case 'methods': return `请选择核查方式，可多选（回复序号或名称，用“、”分隔）：${METHODS.map((m, i) => `${i + 1}.${m}`).join(' ')}`;
+    case 'item': {
+      const i = d.findings.findIndex((f) => !f);
+      return `第${i + 1}/${d.keys.length}项【${unitName(d.department)}】${d.names[i]}：回复“未发现问题”、“发现问题 <问题描述>”或“未检查 <理由>”`;
+    }
+    case 'categories': return `请选择检查结果，可多选（回复序号，例如 1 或 6、7）：\n${ctx.services.results.categories.map((c, i) => `${i + 1}. ${c.label}`).join('\n')}`;
+    case 'confirm': return '请回复“提交”，或“改 <项目>”修改';
+  }
+}
+
+function summary(d: Draft): string {
+  const lines = [`请核对 ${d.taskNo}（${d.entity}）的检查结果${d.correction ? `更正（理由：${d.correction}）` : ''}：`];
+  if (d.lead) {
+    lines.push(`检查日期：${d.start === d.end ? d.start : `${d.start}至${d.end}`}`, `核查方式：${d.methods?.join('、')}`);
+  }
+  lines.push(`【${unitName(d.department)}】检查事项：`, ...d.keys.map((_, i) => `${i + 1}. ${d.names[i]}：${findingText(d.findings[i])}`));
+  if (d.lead) lines.push(`检查结果：${d.categories?.join('、')}`);
+  lines.push('回复“提交”保存；或“改 日期”、“改 方式”、“改 事项 <序号>”、“改 结果”修改；“取消”放弃。');
+  return lines.join('\n');
+}
+
+/** Asks for the first thing missing, or shows the summary. */
+function proceed(d: Draft, ctx: CommandContext, lead: string[]): Turn {
+  const ask = (step: Step): Turn => ({ replies: [text([...lead, prompt(step, d, ctx)].join('\n') + HINT)], next: state(step, d) });
+  if (d.lead && !d.start) return ask('dates');
+  if (d.lead && !d.methods) return ask('methods');
+  if (d.findings.some((f) => !f)) return ask('item');
+  if (d.lead && !d.categories) return ask('categories');
+  return { replies: [text([...lead, summary(d)].join('\n'))], next: state('confirm', d) };
+}
+
+function answer(step: Step, input: string, d: Draft, ctx: CommandContext): { ok: true; draft: Draft } | { ok: false; reason: string } {
+  const svc = ctx.services.results;
+  switch (step) {
+    case 'dates': {
+      const r = svc.dates(d.window, input);
+      return r.ok ? { ok: true, draft: { ...d, ...r.value } } : r;
+    }
+    case 'methods': {
+      const r = parseMethods(input);
+      return r.ok ? { ok: true, draft: { ...d, methods: r.value } } : r;
+    }
+    case 'item': {
+      const i = d.findings.findIndex((f) => !f);
+      const r = parseFinding(d.keys[i], input);
+      if (!r.ok) return r;
+      return { ok: true, draft: { ...d, findings: d.findings.map((f, j) => (j === i ? r.value : f)) } };
+    }
+    case 'categories': {
+      const r = parseCategories(input, svc.categories);
+      if (!r.ok) return r;
+      const mine = d.findings.filter((f): f is ItemFinding => !!f);
+      const c = checkConsistency(r.value, [...mine, ...d.others], svc.categories, d.othersMissing);
+      return c.ok ? { ok: true, draft: { ...d, categories: r.value } } : c;
+    }
+    case 'confirm': return { ok: false, reason: '请回复“提交”保存，或“改 <项目>”修改（日期、方式、事项 <序号>、结果）' };
+  }
+}
+
+/** "改 日期" / "改 方式" / "改 事项 2" / "改 事项" / "改 结果". */
+function change(words: string, d: Draft): Draft | string {
+  const m = /^(日期|检查日期|方式|核查方式|事项|结果|类别|检查结果)\s*(\d*)$/.exec(words.trim());
+  const lead = '可修改的项目：日期、方式、事项 <序号>、结果，例如“改 事项 2”';
+  if (!m) return lead;
+  if (['日期', '检查日期', '方式', '核查方式', '结果', '类别', '检查结果'].includes(m[1]) && !d.lead) return `日期、核查方式和检查结果由牵头部门（组长）填写；您可修改本部门的事项，例如“改 事项 1”`;
+  if (m[1].includes('日期')) return { ...d, start: undefined, end: undefined };
+  if (m[1].includes('方式')) return { ...d, methods: undefined };
+  if (m[1] === '事项') {
+    if (!m[2]) return { ...d, findings: d.findings.map(() => null) };
+    const i = Number(m[2]) - 1;
+    if (i < 0 || i >= d.keys.length) return `没有第${m[2]}项，本部门共${d.keys.length}项`;
+    return { ...d, findings: d.findings.map((f, j) => (j === i ? null : f)) };
+  }
+  return { ...d, categories: undefined };
+}
+
+function saved(o: SaveOutcome, d: Draft, ctx: CommandContext): Reply[] {
+  if (o.change) {
+    announceChange(o.change, ctx);
+    const who = o.change.deciders.map((u) => u.name).join('、') || '（暂无已登记的部门领导，请联系管理员）';
+    const what = d.correction ? `检查结果更正（第${o.result.round}版）` : '检查结果';
+    return [text(`${d.taskNo} 的${what}已提交，已送${unitName(o.result.lead)}部门领导审核（${who}）。发送“结果 ${d.taskNo}”查看。`)];
+  }
+  const mine = `已保存${unitName(d.department)}的检查事项（${d.keys.length}项）`;
+  if (o.missing.length) return [text(`${mine}。还需${o.missing.map(unitName).join('、')}录入本部门事项；全部录入后由检查组长（${o.leader ?? '牵头部门'}）发送“提交结果 ${d.taskNo}”提交审核。`)];
+  if (o.leader && o.leader !== ctx.caller.userId) {
+    ctx.notify(o.leader, text(`${d.taskNo}（${d.entity}）各部门的检查事项均已录入，请核对后发送“提交结果 ${d.taskNo}”提交部门领导审核。`));
+  }
+  return [text(`${mine}。各部门均已录入，已通知检查组长（${o.leader}）发送“提交结果 ${d.taskNo}”提交审核。`)];
+}
+
+export const resultFlow: Flow = {
+  name: FLOW,
+  label: '录入结果',
+  async answer(input, st, ctx) {
+    const d = { ...(st.data as unknown as Draft) };
+    const step = st.step as Step;
+    if (step === 'confirm' && ['提交', '确认', '确定'].includes(input)) {
+      const form = d.lead ? { start: d.start!, end: d.end!, methods: d.methods!, categories: d.categories! } : undefined;
+      const o = await ctx.services.results.save(ctx.caller, d.taskNo, { findings: d.findings as ItemFinding[], form }, d.correction);
+      return { replies: saved(o, d, ctx) };
+    }
+    const edit = /^(?:改|修改|重填)\s*(.+)$/.exec(input);
+    if (edit) {
+      const next = change(edit[1], d);
+      if (typeof next === 'string') return { replies: [text(`${next}${HINT}`)], next: st };
+      return proceed(next, ctx, []);
+    }
+    const r = answer(step, input, d, ctx);
+    if (!r.ok) return { replies: [text(`${r.reason}${HINT}`)], next: st };
+    return proceed(r.draft, ctx, []);
+  },
+};
+
+/** Starts the conversation for the caller's department, prefilled with what is already entered. */
+async function start(taskNo: string, ctx: CommandContext, correction?: string): Promise<Reply[]> {
+  const svc = ctx.services.results;
+  const s = await svc.scope(ctx.caller, taskNo, correction);
+  const names = await ctx.services.draws.itemNames(s.items);
+  const part: ResultPart | undefined = s.result?.parts[s.department];
+  const form = s.lead ? s.result?.form : undefined;
+  const others = svc.otherFindings(s);
+  const d: Draft = {
+    taskNo: s.task.taskNo, entity: s.task.entityName || s.task.creditCode, department: s.department, lead: s.lead, window: s.task.window,
+    keys: s.items, names: s.items.map((k) => names.get(k) ?? k),
+    findings: s.items.map((k) => part?.findings.find((f) => f.key === k) ?? null),
+    others, othersMissing: s.task.departments.some((x) => x !== s.department && !s.result?.parts[x]),
+    start: form?.start, end: form?.end, methods: form?.methods, categories: form?.categories, correction: s.correction,
+  };
+  const role = s.lead ? `牵头部门，填写检查日期、核查方式、本部门${s.items.length}个事项和检查结果` : `填写本部门${s.items.length}个事项`;
+  const intro = `${correction ? '更正' : '录入'} ${d.taskNo}（${d.entity}）的检查结果：${unitName(s.department)}${role}。`;
+  const returned = s.result?.status === 'returned' ? ['该结果已被退回，已载入原填写内容，请按审核意见修改。'] : [];
+  const turn = proceed(d, ctx, [intro, ...returned]);
+  if (turn.next) ctx.begin(FLOW, turn.next);
+  return turn.replies;
+}
+
+export const enterResult: Command = {
+  names: ['录入结果', '填报结果'],
+  usage: '录入结果 <任务编号> — 检查组成员或参加部门逐项录入检查结果（R15：谁检查、谁录入），提交后送部门领导审核',
+  async run(args, ctx) {
+    if (!args.trim()) return [text('请写明任务编号，例如：录入结果 县市管局抽查〔2026〕1号（发送“我的任务”查看）')];
+    return start(args.trim(), ctx);
+  },
+};
+
+export const correctResult: Command = {
+  names: ['更正结果'],
+  usage: '更正结果 <任务编号> <理由> — 更正已审核的检查结果，原结果保留可查（R20）',
+  async run(args, ctx) {
+    const m = /^(\S+)\s*(.*)$/.exec(args.trim());
+    if (!m) return [text('请写明任务编号和更正理由，例如：更正结果 县市管局抽查〔2026〕1号 检查日期录入有误')];
+    return start(m[1], ctx, m[2]);
+  },
+};
+
+export const submitResult: Command = {
+  names: ['提交结果'],
+  usage: '提交结果 <任务编号> — 联合检查各部门录入后，牵头部门检查组长提交检查表',
+  async run(args, ctx) {
+    if (!args.trim()) return [text('请写明任务编号，例如：提交结果 县市管局抽查〔2026〕1号')];
+    const o = await ctx.services.results.submit(ctx.caller, args.trim());
+    announceChange(o.change!, ctx);
+    const who = o.change!.deciders.map((u) => u.name).join('、') || '（暂无已登记的部门领导，请联系管理员）';
+    return [text(`${o.result.taskNo} 的检查结果已提交，已送${unitName(o.result.lead)}部门领导审核（${who}）。`)];
+  },
+};
+
+export function statusText(s: TaskStatus | undefined): string {
+  if (!s) return '';
+  const due = s.due ? `，${s.overdue ? '已逾期，应于' : '结果应于'}${s.due}前录入` : '';
+  const open = s.state === '待检查' || s.state === '待录入';
+  return `${s.state}${open ? due : ''}${open && s.note ? `（${s.note.split('，')[0]}，截止日暂无法计算）` : ''}`;
+}
+
+function partLines(r: ResultDoc, names: Map<string, string>): string[] {
+  const lines: string[] = [];
+  if (r.form) {
+    lines.push(`检查日期：${r.form.start === r.form.end ? r.form.start : `${r.form.start}至${r.form.end}`}`, `核查方式：${r.form.methods.join('、')}`, `检查结果：${r.form.categories.join('、')}`);
+  }
+  for (const d of r.departments) {
+    const p = r.parts[d];
+    if (!p) {
+      lines.push(`【${unitName(d)}】尚未录入`);
+      continue;
+    }
+    lines.push(`【${unitName(d)}】${p.byName}（${p.by}）录入于 ${p.at.slice(0, 10)}：`);
+    p.findings.forEach((f, i) => lines.push(`  ${i + 1}. ${names.get(f.key) ?? f.key}：${findingText(f)}`));
+    if (p.evidence.length) lines.push(`  证据：${p.evidence.map((e) => `${e.name}（SHA-256 ${e.sha256.slice(0, 12)}…）`).join('、')}`);
+  }
+  return lines;
+}
+
+export const showResult: Command = {
+  names: ['结果', '查看结果'],
+  usage: '结果 <任务编号> — 检查结果、各部门录入人、审核记录和更正前的版本（R20）',
+  async run(args, ctx) {
+    if (!args.trim()) return [text('请写明任务编号，例如：结果 县市管局抽查〔2026〕1号')];
+    const v = await ctx.services.results.view(args.trim());
+    const head = `${v.task.taskNo}（${v.task.entityName}，${v.task.creditCode}）检查结果：${statusText(v.status)}`;
+    if (!v.result) return [text(`${head}\n尚未录入。发送“录入结果 ${v.task.taskNo}”录入。`)];
+    const r = v.result;
+    const lines = [head, ...(r.round > 1 ? [`第${r.round}版（更正理由：${r.correctionReason}）`] : []), ...partLines(r, v.names)];
+    if (v.approval) lines.push('审核记录：', ...approvalHistory(v.approval));
+    for (const e of [...r.earlier].reverse()) {
+      lines.push(`—— 第${e.round}版（${e.approvedAt ? `${e.approvedAt.slice(0, 10)}审核通过，` : ''}${e.correctedAt.slice(0, 10)}由${e.correctedBy}更正，理由：${e.reason}）——`);
+      lines.push(...partLines({ ...r, form: e.form, parts: e.parts }, v.names));
+    }
+    return [text(lines.join('\n'))];
+  },
+};
+
+export const resultCommands: Command[] = [enterResult, correctResult, submitResult, showResult];

@@ -1,0 +1,172 @@
+/**
+ * Inspection results (检查结果), pure: the inspection's methods and overall
+ * result categories, what one department found per item, and the rules a
+ * result must satisfy before it is submitted — dates inside the task's window
+ * and not in the future, 未检查 with a reason, and categories consistent with
+ * the items (R15: 谁检查、谁录入). Time comes in as today's Beijing date.
+ */
+
+/** 核查方式: several may apply to one inspection. */
+export const METHODS = ['实地检查', '书面检查', '网络监测', '检验检测', '委托专业机构辅助', '行政部门检查结果或专业意见'] as const;
+
+export interface Category {
+  label: string;
+  /** Implies a problem found: needs at least one item with a problem. */
+  problem: boolean;
+}
+
+/** The overall result categories (configurable); 未发现问题 is the clean one. */
+export const CLEAN = '未发现问题';
+export const DEFAULT_CATEGORIES: readonly Category[] = [
+  { label: CLEAN, problem: false },
+  { label: '未按规定公示应当公示的信息', problem: true },
+  { label: '公示信息隐瞒真实情况弄虚作假', problem: true },
+  { label: '通过登记的住所（经营场所）无法联系', problem: false },
+  { label: '未发现开展本次抽查涉及的经营活动', problem: false },
+  { label: '发现问题已责令改正', problem: true },
+  { label: '发现问题待后续处理', problem: true },
+  { label: '不配合检查情节严重', problem: false },
+  { label: '已关闭停业或正在组织清算', problem: false },
+  { label: '已注销', problem: false },
+  { label: '已被吊销营业执照', problem: false },
+  { label: '已被撤销登记', problem: false },
+  { label: '已迁出', problem: false },
+];
+
+/** One item of the form as one department filled it. */
+export interface ItemFinding {
+  /** 'DEPT:itemCode'. */
+  key: string;
+  checked: boolean;
+  /** Why it was not checked (未检查). */
+  reason?: string;
+  /** The problem found (text); absent: 未发现问题. */
+  problem?: string;
+}
+
+/** The visit as a whole: filled by the lead department. */
+export interface ResultForm {
+  start: string;
+  end: string;
+  methods: string[];
+  categories: string[];
+}
+
+export type Check<T> = { ok: true; value: T } | { ok: false; reason: string; rule?: string };
+
+const DAY = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/;
+const MONTH_DAY = /^(\d{1,2})月(\d{1,2})日?$/;
+
+/** "2026-09-10", "2026年9月10日", "9月10日" (this year) → 'YYYY-MM-DD'. */
+export function parseDay(word: string, today: string): string | undefined {
+  const w = word.trim();
+  const m = DAY.exec(w) ?? (MONTH_DAY.exec(w) ? ['', today.slice(0, 4), ...MONTH_DAY.exec(w)!.slice(1)] : undefined);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) return undefined;
+  return t.toISOString().slice(0, 10);
+}
+
+/**
+ * The inspection's dates: one day, or "start至end". Inside the window (or on the
+ * filing's date) and not after today (R15: a result records what was done).
+ */
+export function checkDates(input: string, window: { from: string; to: string }, today: string): Check<{ start: string; end: string }> {
+  const words = input.split(/\s*(?:至|到|~|～|—|--)\s*|\s+/).filter(Boolean);
+  if (words.length < 1 || words.length > 2) return { ok: false, reason: `请写检查日期，例如 ${window.from}，或 ${window.from}至${window.to}` };
+  const days = words.map((w) => parseDay(w, today));
+  const bad = days.findIndex((d) => !d);
+  if (bad >= 0) return { ok: false, reason: `“${words[bad].slice(0, 20)}”不是有效日期，请写成 ${window.from} 这样的格式` };
+  const [start, end = start] = days as string[];
+  if (end < start) return { ok: false, reason: `结束日期 ${end} 早于开始日期 ${start}，请重新填写` };
+  if (end > today) return { ok: false, rule: 'R15', reason: `依据规则 R15：检查结果记录已完成的检查，日期 ${end} 晚于今天（${today}），请在检查结束后再录入` };
+  if (start < window.from || end > window.to) {
+    const span = window.from === window.to ? window.from : `${window.from}至${window.to}`;
+    return { ok: false, rule: 'R15', reason: `依据规则 R15：检查日期须在任务检查期（${span}）之内，${start === end ? start : `${start}至${end}`}不在其中，请核对后重新填写` };
+  }
+  return { ok: true, value: { start, end } };
+}
+
+/** 核查方式 by names or numbers ("1、3", "实地检查、书面检查"). */
+export function parseMethods(input: string): Check<string[]> {
+  const words = input.split(/[,，、;；\s]+/).filter(Boolean);
+  const out: string[] = [];
+  for (const w of words) {
+    const n = /^\d+$/.test(w) ? METHODS[Number(w) - 1] : METHODS.find((m) => m === w || m.startsWith(w));
+    if (!n) return { ok: false, reason: `“${w.slice(0, 20)}”不是核查方式，可选：${METHODS.map((m, i) => `${i + 1}.${m}`).join(' ')}` };
+    if (!out.includes(n)) out.push(n);
+  }
+  if (out.length === 0) return { ok: false, reason: '请至少选择一种核查方式' };
+  return { ok: true, value: out };
+}
+
+/**
+ * One item's answer: "未发现问题" (checked, nothing found), "未检查 <理由>",
+ * "发现问题 <问题描述>" (or "问题 <描述>").
+ */
+export function parseFinding(key: string, input: string): Check<ItemFinding> {
+  const t = input.trim();
+  if (/^(?:已检查\s*)?(?:未发现问题|无问题|合格)$/.test(t)) return { ok: true, value: { key, checked: true } };
+  const not = /^未检查\s*[,，:：]?\s*(.*)$/.exec(t);
+  if (not) {
+    const reason = not[1].trim();
+    if (reason.length < 2) return { ok: false, reason: '未检查的事项须写明理由，例如：未检查 该店已停业，未开展食品经营' };
+    if (reason.length > 200) return { ok: false, reason: `理由过长（${reason.length}字），请控制在200字以内` };
+    return { ok: true, value: { key, checked: false, reason } };
+  }
+  const found = /^(?:已检查\s*)?(?:发现问题|问题)\s*[,，:：]?\s*(.*)$/.exec(t);
+  if (found) {
+    const problem = found[1].trim();
+    if (problem.length < 4) return { ok: false, reason: '请写明发现的问题（至少4个字），例如：发现问题 消防通道堵塞' };
+    if (problem.length > 500) return { ok: false, reason: `问题描述过长（${problem.length}字），请控制在500字以内` };
+    return { ok: true, value: { key, checked: true, problem } };
+  }
+  return { ok: false, reason: '请回复“未发现问题”、“发现问题 <问题描述>”或“未检查 <理由>”' };
+}
+
+/** Categories by numbers or names, from the configured list. */
+export function parseCategories(input: string, list: readonly Category[]): Check<string[]> {
+  const words = input.split(/[,，、;；\s]+/).filter(Boolean);
+  const out: string[] = [];
+  for (const w of words) {
+    const c = /^\d+$/.test(w) ? list[Number(w) - 1] : list.find((x) => x.label === w);
+    if (!c) return { ok: false, reason: `“${w.slice(0, 20)}”不是检查结果类别，请回复列表中的序号，例如 1 或 6、7` };
+    if (!out.includes(c.label)) out.push(c.label);
+  }
+  if (out.length === 0) return { ok: false, reason: '请至少选择一个检查结果类别' };
+  return { ok: true, value: out };
+}
+
+/**
+ * The categories agree with the items (R15): 未发现问题 stands alone and needs a
+ * checked item and no problem; a problem category needs a problem found; a problem
+ * found needs a problem category. `partial`: other departments' items are still to come,
+ * so a problem category without a problem found yet is not refused.
+ */
+export function checkConsistency(categories: readonly string[], findings: readonly ItemFinding[], list: readonly Category[], partial = false): Check<true> {
+  const problems = findings.filter((f) => f.problem);
+  const problemCats = categories.filter((c) => list.find((x) => x.label === c)?.problem);
+  if (categories.includes(CLEAN)) {
+    if (categories.length > 1) return { ok: false, rule: 'R15', reason: `依据规则 R15：“${CLEAN}”不能与其他结果类别同时选择（${categories.filter((c) => c !== CLEAN).join('、')}），请只选其一` };
+    if (problems.length) return { ok: false, rule: 'R15', reason: `依据规则 R15：已有${problems.length}个事项发现问题，结果不能是“${CLEAN}”，请选择发现问题的类别（如“发现问题已责令改正”）` };
+    if (!partial && !findings.some((f) => f.checked)) return { ok: false, rule: 'R15', reason: `依据规则 R15：所有事项都未检查，结果不能是“${CLEAN}”，请选择实际情况（如“未发现开展本次抽查涉及的经营活动”）` };
+  }
+  if (!partial && problemCats.length && !problems.length) return { ok: false, rule: 'R15', reason: `依据规则 R15：结果“${problemCats.join('、')}”表示发现了问题，但没有任何事项记录了问题；请修改事项（改 事项）或结果类别` };
+  if (problems.length && !problemCats.length) return { ok: false, rule: 'R15', reason: `依据规则 R15：有${problems.length}个事项发现问题，结果类别中须有发现问题的类别（如“发现问题已责令改正”或“发现问题待后续处理”）` };
+  return { ok: true, value: true };
+}
+
+/** What a task shows for its result: 待检查 / 待录入 / 待审核 / 已审核 / 已完结. */
+export type ResultState = '待检查' | '待录入' | '待审核' | '已审核' | '已完结';
+
+export function taskState(
+  window: { from: string; to: string },
+  result: { status: 'draft' | 'pending' | 'returned' | 'approved'; openFollowUps: number } | undefined,
+  today: string,
+): ResultState {
+  if (!result) return today < window.from ? '待检查' : '待录入';
+  if (result.status === 'pending') return '待审核';
+  if (result.status === 'approved') return result.openFollowUps > 0 ? '已审核' : '已完结';
+  return '待录入';
+}

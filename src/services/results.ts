@@ -1,0 +1,311 @@
+/**
+ * Inspection results (R15: 谁检查、谁录入): who may enter a task's result and
+ * for which department, each department's part of the one form, the lead
+ * department's 组长 submitting the whole form for the department leader's review
+ * through the approval engine, a returned result reopened for editing, an
+ * approved result fixed, and a correction (with a reason) that keeps the earlier
+ * version (R20). Every write is audited. Also each task's state (待检查 …
+ * 已完结) and whether its result is overdue, counted in working days.
+ */
+import { beijingDate } from '../domain/calendar';
+import { unitName } from '../domain/organisation';
+import {
+  checkConsistency, checkDates, DEFAULT_CATEGORIES, taskState,
+  type Category, type ItemFinding, type ResultForm, type ResultState,
+} from '../domain/result';
+import { addWorkingDays, MissingHolidayYear, type HolidayCalendar } from '../domain/workdays';
+import type { StepSpec } from '../domain/approval';
+import type { TaskDoc } from '../../store/repos/tasks';
+import type { ApprovalDoc } from '../../store/repos/approvals';
+import type { EarlierResult, ResultDoc, ResultPart } from '../../store/repos/results';
+import type { ApprovalChange, ApprovalService } from './approvals';
+import { hasAny, Refusal, type Caller, type Deps } from './context';
+import { loadHolidayCalendar } from './holidays';
+
+/** Results are due this many working days after the task's window ends (configurable). */
+export const DEFAULT_DUE_WORKING_DAYS = 10;
+/** Officials of a taking-part department may enter its part, besides the team. */
+const DEPARTMENT_ROLES = ['official', 'leader'] as const;
+const MIN_CORRECTION_CHARS = 4;
+
+export const RESULT_STEPS = (lead: string): StepSpec[] => [
+  { role: 'leader', department: lead, label: '部门领导审核检查结果' },
+];
+
+export interface ResultOptions {
+  categories?: readonly Category[];
+  dueWorkingDays?: number;
+  calendar?: HolidayCalendar;
+}
+
+/** What a caller may enter: which department's part of which task. */
+export interface EntryScope {
+  task: TaskDoc;
+  department: string;
+  /** The lead department fills the visit's dates, methods and overall result. */
+  lead: boolean;
+  /** The department's item keys, in the task's order. */
+  items: string[];
+  result?: ResultDoc;
+  /** A correction of an approved result: its reason. */
+  correction?: string;
+}
+
+/** What a department submits from the conversation. */
+export interface PartDraft {
+  findings: ItemFinding[];
+  form?: ResultForm;
+}
+
+export interface SaveOutcome {
+  result: ResultDoc;
+  /** Sent to review now. */
+  change?: ApprovalChange;
+  /** Departments whose part is still missing (a joint task). */
+  missing: string[];
+  /** The lead's 组长 (inspector number), who submits a joint form. */
+  leader?: string;
+}
+
+export interface TaskStatus {
+  state: ResultState;
+  /** The day the result is due ('YYYY-MM-DD'); undefined when the calendar lacks the year. */
+  due?: string;
+  overdue: boolean;
+  /** Why `due` is missing (a year without holiday data). */
+  note?: string;
+}
+
+const allFindings = (parts: Record<string, ResultPart>) => Object.values(parts).flatMap((p) => p.findings);
+/**
+ * Every problem found is an open follow-up until its handling is closed (R14): a result
+ * with problems is 已审核, not 已完结, once approved.
+ */
+const openProblems = (parts: Record<string, ResultPart>) => allFindings(parts).filter((f) => f.problem).length;
+
+export function resultService({ repos, now }: Deps, approvals: ApprovalService, opts: ResultOptions = {}) {
+  const categories = opts.categories ?? DEFAULT_CATEGORIES;
+  const dueDays = opts.dueWorkingDays ?? DEFAULT_DUE_WORKING_DAYS;
+  let calendar = opts.calendar;
+  const cal = () => (calendar ??= loadHolidayCalendar());
+  const today = () => beijingDate(now());
+
+  /** The lead department's 组长 of a task (inspector number). */
+  const leaderOf = (t: TaskDoc): string | undefined =>
+    t.parts.flatMap((p) => p.officers).find((o) => o.leader && o.department === t.lead)?.inspectorNo
+    ?? t.parts.flatMap((p) => p.officers).find((o) => o.leader)?.inspectorNo;
+
+  const itemsOf = (t: TaskDoc, department: string) => t.items.filter((k) => k.startsWith(`${department}:`));
+
+  async function loadTask(taskNo: string): Promise<TaskDoc> {
+    const t = await repos.tasks.get(taskNo.trim());
+    if (!t) throw new Refusal(`没有编号为“${taskNo.trim().slice(0, 40)}”的检查任务，请核对编号（发送“我的任务”查看）`);
+    if (t.status === 'cancelled') throw new Refusal(`${t.taskNo} 已取消（${t.cancelReason}），不需录入检查结果`);
+    return t;
+  }
+
+  /**
+   * Which department's part the caller enters (R15: 谁检查、谁录入): an officer on the
+   * task's team enters their own department's; an official or leader of a taking-part
+   * department enters theirs. Anyone else is refused.
+   */
+  async function departmentFor(caller: Caller, t: TaskDoc): Promise<string> {
+    const me = t.officers.includes(caller.userId) ? await repos.inspectors.get(caller.userId) : undefined;
+    if (me && t.departments.includes(me.department)) return me.department;
+    if (hasAny(caller, DEPARTMENT_ROLES) && t.departments.includes(caller.department)) return caller.department;
+    throw new Refusal(
+      `依据规则 R15（谁检查、谁录入）：${t.taskNo} 的检查结果只能由该任务检查组成员或参加部门（${t.departments.map(unitName).join('、')}）的工作人员录入，您不能录入`, 'R15');
+  }
+
+  async function audit(caller: Caller, action: string, r: ResultDoc, from: string, to: string, note = ''): Promise<void> {
+    await repos.audit.append({
+      at: now(), actor: caller.userId, channel: caller.channel, action, target: `result:${r.taskNo}`,
+      changes: [{ field: 'status', from: JSON.stringify(from), to: JSON.stringify(to) }], note,
+    });
+  }
+
+  // The leader's decision moves the result: approved is fixed, returned reopens it for editing.
+  approvals.onDecide('result', async (caller, a, approve, comment) => {
+    const r = await repos.results.get(a.subject);
+    if (!r || r.status !== 'pending') throw new Refusal(`检查结果 ${a.subject} 当前不在待审核状态，无需审核`);
+    const at = now();
+    const next: ResultDoc = { ...r, status: approve ? 'approved' : 'returned', approvedAt: approve ? at : r.approvedAt, updatedAt: at, version: r.version + 1 };
+    if (!(await repos.results.replace(next, r.version))) throw new Refusal(`检查结果 ${a.subject} 刚被他人修改，请重新查看后再审核`);
+    await audit(caller, approve ? 'result.approve' : 'result.return', r, r.status, next.status, comment);
+  });
+
+  /** Opens the result for review (or for a new round after a return or a correction). */
+  async function sendForReview(caller: Caller, r: ResultDoc, correction: boolean): Promise<ApprovalChange> {
+    const states = r.form?.categories.join('、') ?? '';
+    const req = {
+      kind: 'result' as const,
+      subject: r.taskNo,
+      title: `${r.entityName}检查结果`,
+      requester: caller,
+      steps: RESULT_STEPS(r.lead),
+      fields: [
+        { label: '主体', value: `${r.entityName}（${r.creditCode}）` },
+        { label: '检查日期', value: r.form ? `${r.form.start}至${r.form.end}` : '' },
+        { label: '检查结果', value: states },
+        ...(correction ? [{ label: '更正理由', value: r.correctionReason }] : []),
+      ],
+    };
+    const existing = await approvals.get(r.taskNo);
+    return existing ? approvals.reopen(req, { afterApproval: correction }) : approvals.open(req);
+  }
+
+  return {
+    categories,
+    today,
+    calendar: cal,
+
+    /**
+     * May the caller enter (or, with `correction`, correct) this task's result now?
+     * Returns their department's scope with what is already entered.
+     */
+    async scope(caller: Caller, taskNo: string, correction?: string): Promise<EntryScope> {
+      const task = await loadTask(taskNo);
+      const department = await departmentFor(caller, task);
+      const result = await repos.results.get(task.taskNo);
+      const t = today();
+      if (t < task.window.from) throw new Refusal(`${task.taskNo} 的检查期从 ${task.window.from} 开始，检查后才能录入结果`, 'R15');
+      if (correction !== undefined) {
+        if (!result || result.status !== 'approved') {
+          throw new Refusal(`${task.taskNo} 的检查结果尚未审核通过，不需更正；请发送“录入结果 ${task.taskNo}”修改`);
+        }
+        if (correction.trim().length < MIN_CORRECTION_CHARS) {
+          throw new Refusal(`依据规则 R20：更正已审核的检查结果须写明理由（至少${MIN_CORRECTION_CHARS}个字），例如：更正结果 ${task.taskNo} 检查日期录入有误`, 'R20');
+        }
+      } else if (result?.status === 'pending') {
+        throw new Refusal(`${task.taskNo} 的检查结果已提交，正在等待部门领导审核，不能重复提交；如需修改，请联系部门领导退回`);
+      } else if (result?.status === 'approved') {
+        throw new Refusal(`依据规则 R20：${task.taskNo} 的检查结果已审核通过，不能直接修改；如需更正，请发送“更正结果 ${task.taskNo} <理由>”，原结果将保留可查`, 'R20');
+      }
+      return { task, department, lead: department === task.lead, items: itemsOf(task, department), result, correction: correction?.trim() };
+    },
+
+    /** Checks the visit's dates against the task's window and today (R15). */
+    dates(window: { from: string; to: string }, input: string) {
+      return checkDates(input, window, today());
+    },
+
+    /** The findings entered so far by every other department (for the consistency check). */
+    otherFindings(scope: EntryScope): ItemFinding[] {
+      return Object.entries(scope.result?.parts ?? {}).filter(([d]) => d !== scope.department).flatMap(([, p]) => p.findings);
+    },
+
+    /**
+     * Saves the caller's department's part (提交 in the conversation). A single-department
+     * task, a correction, or a joint task whose parts are all in and whose lead 组长 submits,
+     * goes to review; otherwise the part waits for the others.
+     */
+    async save(caller: Caller, taskNo: string, draft: PartDraft, correction?: string): Promise<SaveOutcome> {
+      const scope = await this.scope(caller, taskNo, correction);
+      const { task, department } = scope;
+      const keys = scope.items;
+      if (draft.findings.length !== keys.length || draft.findings.some((f, i) => f.key !== keys[i])) {
+        throw new Refusal(`${task.taskNo} 的检查事项已变化，请发送“取消”后重新录入`);
+      }
+      if (scope.lead) {
+        if (!draft.form) throw new Refusal('牵头部门须填写检查日期、核查方式和检查结果');
+        const d = checkDates(`${draft.form.start}至${draft.form.end}`, task.window, today());
+        if (!d.ok) throw new Refusal(d.reason, d.rule);
+      }
+      const at = now();
+      const before = scope.result;
+      const part: ResultPart = { findings: draft.findings, by: caller.userId, byName: caller.name, at: at.toISOString(), evidence: before?.parts[department]?.evidence ?? [] };
+      const parts = { ...(before?.parts ?? {}), [department]: part };
+      const form = scope.lead ? draft.form : before?.form;
+      const missing = task.departments.filter((d) => !parts[d]);
+      const leader = leaderOf(task);
+      const submits = missing.length === 0 && (!!correction || task.departments.length === 1 || caller.userId === leader);
+      if (submits || scope.lead) {
+        const c = submits
+          ? checkConsistency(form!.categories, allFindings(parts), categories)
+          : checkConsistency(form!.categories, [...draft.findings, ...this.otherFindings(scope)], categories, true);
+        if (!c.ok) throw new Refusal(c.reason, c.rule);
+      }
+      const earlier: EarlierResult[] = correction && before
+        ? [...before.earlier, {
+          round: before.round, form: before.form, parts: before.parts, approvedAt: before.approvedAt?.toISOString(),
+          correctedBy: caller.userId, correctedAt: at.toISOString(), reason: correction,
+        }]
+        : before?.earlier ?? [];
+      const next: ResultDoc = {
+        taskNo: task.taskNo, source: 'task', lead: task.lead, departments: task.departments, creditCode: task.creditCode,
+        entityName: task.entityName, window: task.window, form, parts, earlier,
+        status: submits ? 'pending' : before?.status === 'returned' ? 'returned' : 'draft',
+        correctionReason: correction ?? before?.correctionReason ?? '',
+        round: correction && before ? before.round + 1 : before?.round ?? 1,
+        submittedBy: submits ? caller.userId : before?.submittedBy ?? '', submittedAt: submits ? at : before?.submittedAt,
+        approvedAt: before?.approvedAt, openFollowUps: openProblems(parts),
+        createdAt: before?.createdAt ?? at, updatedAt: at, version: (before?.version ?? 0) + 1,
+      };
+      if (submits) {
+        // R20: the request must be decidable before anything is written.
+        await approvals.ensureStaffed(RESULT_STEPS(task.lead), caller);
+      }
+      const written = before ? await repos.results.replace(next, before.version) : await repos.results.create(next);
+      if (!written) throw new Refusal(`${task.taskNo} 的检查结果刚被他人修改或提交，请发送“结果 ${task.taskNo}”查看后再录入`);
+      await audit(caller, correction ? 'result.correct' : submits ? 'result.submit' : 'result.part', next, before?.status ?? '', next.status,
+        correction ? `更正理由：${correction}` : `${unitName(department)}：${draft.findings.length}项`);
+      const change = submits ? await sendForReview(caller, next, !!correction) : undefined;
+      return { result: next, change, missing, leader };
+    },
+
+    /** The lead 组长 submits a joint form whose parts are all in (提交结果). */
+    async submit(caller: Caller, taskNo: string): Promise<SaveOutcome> {
+      const task = await loadTask(taskNo);
+      const r = await repos.results.get(task.taskNo);
+      const leader = leaderOf(task);
+      if (caller.userId !== leader) {
+        throw new Refusal(`依据规则 R15：联合检查的检查表由牵头部门（${unitName(task.lead)}）的检查组长（${leader ?? '未指定'}）提交`, 'R15');
+      }
+      if (!r) throw new Refusal(`${task.taskNo} 尚未录入检查结果，请先发送“录入结果 ${task.taskNo}”`);
+      if (r.status === 'pending') throw new Refusal(`${task.taskNo} 的检查结果已提交，正在等待部门领导审核，不能重复提交`);
+      if (r.status === 'approved') throw new Refusal(`依据规则 R20：${task.taskNo} 的检查结果已审核通过；如需更正，请发送“更正结果 ${task.taskNo} <理由>”`, 'R20');
+      const missing = task.departments.filter((d) => !r.parts[d]);
+      if (missing.length) throw new Refusal(`${task.taskNo} 还有${missing.map(unitName).join('、')}的检查事项未录入，录入后才能提交`);
+      if (!r.form) throw new Refusal(`${task.taskNo} 的检查日期、核查方式和检查结果尚未填写，请发送“录入结果 ${task.taskNo}”`);
+      const c = checkConsistency(r.form.categories, allFindings(r.parts), categories);
+      if (!c.ok) throw new Refusal(`${c.reason}。请发送“录入结果 ${task.taskNo}”修改后再提交`, c.rule);
+      await approvals.ensureStaffed(RESULT_STEPS(task.lead), caller);
+      const at = now();
+      const next: ResultDoc = { ...r, status: 'pending', submittedBy: caller.userId, submittedAt: at, updatedAt: at, version: r.version + 1 };
+      if (!(await repos.results.replace(next, r.version))) throw new Refusal(`${task.taskNo} 的检查结果刚被他人修改，请重新查看后再提交`);
+      await audit(caller, 'result.submit', next, r.status, 'pending');
+      return { result: next, change: await sendForReview(caller, next, false), missing: [], leader };
+    },
+
+    /** A task's result with its review, for anyone who may see the task. */
+    async view(taskNo: string): Promise<{ task: TaskDoc; result?: ResultDoc; approval?: ApprovalDoc; status: TaskStatus; names: Map<string, string> }> {
+      const t = await repos.tasks.get(taskNo.trim());
+      if (!t) throw new Refusal(`没有编号为“${taskNo.trim().slice(0, 40)}”的检查任务，请核对编号（发送“我的任务”查看）`);
+      const result = await repos.results.get(t.taskNo);
+      const approval = result ? await approvals.get(t.taskNo) : undefined;
+      const names = new Map<string, string>();
+      for (const d of t.departments) for (const i of await repos.items.byDepartment(d)) names.set(`${d}:${i.itemCode}`, i.name);
+      return { task: t, result, approval, status: this.statusOf(t, result), names };
+    },
+
+    /** A task's state, its due day (working days after the window) and whether it is overdue. */
+    statusOf(t: Pick<TaskDoc, 'window'>, r: Pick<ResultDoc, 'status' | 'openFollowUps'> | undefined): TaskStatus {
+      const state = taskState(t.window, r, today());
+      try {
+        const due = addWorkingDays(t.window.to, dueDays, cal());
+        return { state, due, overdue: (state === '待检查' || state === '待录入') && today() > due };
+      } catch (err) {
+        if (err instanceof MissingHolidayYear) return { state, overdue: false, note: err.message };
+        throw err;
+      }
+    },
+
+    /** Each task's status (one `_id` read per task). */
+    async statuses(tasks: TaskDoc[]): Promise<Map<string, TaskStatus>> {
+      const results = await repos.results.many(tasks.map((t) => t.taskNo));
+      return new Map(tasks.map((t) => [t.taskNo, this.statusOf(t, results.get(t.taskNo))]));
+    },
+  };
+}
+
+export type ResultService = ReturnType<typeof resultService>;

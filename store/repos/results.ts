@@ -1,0 +1,110 @@
+/** Inspection results (one per task, _id = task number): written whole, over the version read. */
+import type { Models } from '../models';
+import type { ItemFinding, ResultForm } from '../../src/domain/result';
+
+/** One department's share of the form: its items, who entered them and when. */
+export interface ResultPart {
+  findings: ItemFinding[];
+  by: string;
+  byName: string;
+  at: string;
+  /** Evidence files (images, documents) kept with the result: file ids and their SHA-256. */
+  evidence: { name: string; sha256: string; bytes: number }[];
+}
+
+/** An approved version replaced by a correction (R20): kept whole, with why it was corrected. */
+export interface EarlierResult {
+  round: number;
+  form?: ResultForm;
+  parts: Record<string, ResultPart>;
+  approvedAt?: string;
+  correctedBy: string;
+  correctedAt: string;
+  reason: string;
+}
+
+export type ResultStatus = 'draft' | 'pending' | 'returned' | 'approved';
+
+export interface ResultDoc {
+  taskNo: string;
+  source: 'task' | 'filing';
+  lead: string;
+  departments: string[];
+  creditCode: string;
+  entityName: string;
+  window: { from: string; to: string };
+  status: ResultStatus;
+  form?: ResultForm;
+  parts: Record<string, ResultPart>;
+  earlier: EarlierResult[];
+  correctionReason: string;
+  /** 1 for the first version; each correction adds one. */
+  round: number;
+  submittedBy: string;
+  submittedAt?: Date;
+  approvedAt?: Date;
+  openFollowUps: number;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+function fromDoc(d: Record<string, unknown>): ResultDoc {
+  const { _id, windowFrom, windowTo, form, parts, earlier, ...rest } = d;
+  return {
+    ...(rest as Omit<ResultDoc, 'taskNo' | 'window' | 'form' | 'parts' | 'earlier'>),
+    taskNo: String(_id),
+    window: { from: String(windowFrom), to: String(windowTo) },
+    form: form ? (JSON.parse(String(form)) as ResultForm) : undefined,
+    parts: JSON.parse(String(parts)) as Record<string, ResultPart>,
+    earlier: JSON.parse(String(earlier ?? '[]')) as EarlierResult[],
+  };
+}
+
+function toDoc(r: ResultDoc): Record<string, unknown> {
+  const { taskNo, window, form, parts, earlier, ...rest } = r;
+  const out: Record<string, unknown> = {
+    _id: taskNo, ...rest, windowFrom: window.from, windowTo: window.to,
+    form: form ? JSON.stringify(form) : '', parts: JSON.stringify(parts), earlier: JSON.stringify(earlier),
+  };
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+export function resultRepo(models: Models) {
+  const col = models.Result.collection;
+  return {
+    async get(taskNo: string): Promise<ResultDoc | undefined> {
+      const d = await col.findOne({ _id: taskNo as never });
+      return d ? fromDoc(d) : undefined;
+    },
+
+    /** Results of these tasks (one `_id` lookup each: FerretDB serves only exact `_id` filters from an index). */
+    async many(taskNos: string[]): Promise<Map<string, ResultDoc>> {
+      const out = new Map<string, ResultDoc>();
+      const docs = await Promise.all([...new Set(taskNos)].map((n) => col.findOne({ _id: n as never })));
+      for (const d of docs) if (d) out.set(String(d._id), fromDoc(d));
+      return out;
+    },
+
+    /** Inserts a new result; false when one already exists (a concurrent first entry). */
+    async create(r: ResultDoc): Promise<boolean> {
+      try {
+        await col.insertOne(toDoc(r) as never);
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) return false;
+        throw err;
+      }
+    },
+
+    /** Writes the result over the version read (the new doc carries version + 1); false if it changed meanwhile. */
+    async replace(r: ResultDoc, expected: number): Promise<boolean> {
+      const { _id, ...rest } = toDoc(r);
+      const res = await col.replaceOne({ _id: _id as never, version: expected }, rest as never);
+      return res.modifiedCount === 1;
+    },
+  };
+}
+
+export type ResultRepo = ReturnType<typeof resultRepo>;

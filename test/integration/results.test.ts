@@ -1,0 +1,314 @@
+/**
+ * Inspection results through the router on the real database: tasks drawn the
+ * way officials draw them, then 录入结果 as a guided conversation (R15: 谁检查、
+ * 谁录入), dates inside the window and not in the future, categories consistent
+ * with the items, nothing saved before 提交, a joint task's parts and its 组长's
+ * submission, the leader's review (退回 / 同意), a fixed approved result and a
+ * correction with a reason that keeps both versions (R20), and each task's state.
+ */
+import { createHash } from 'node:crypto';
+import type { Services } from '../../src/app';
+import { createApproval } from '../../src/domain/approval';
+import type { Pool } from '../../src/domain/pools';
+import { PLAN_STEPS } from '../../src/services/plans';
+import type { PlanDoc } from '../../store/repos/plans';
+import type { TaskDoc } from '../../store/repos/tasks';
+import type { Outcome, Router } from '../../bot/router';
+import { replyText } from '../../bot/types';
+import type { TestDb } from '../helpers/db';
+import { testCounty } from '../helpers/county';
+import { addEntities, code, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
+
+let db: TestDb;
+let services: Services;
+let router: Router;
+const clock = { t: Date.parse('2026-08-25T02:00:00Z') };
+const now = () => new Date(clock.t);
+const setDay = (day: string) => { clock.t = Date.parse(`${day}T02:00:00Z`); };
+
+let seedCounter = 0;
+const random = (n: number) => createHash('sha256').update(`results seed ${seedCounter++}`).digest().subarray(0, n);
+
+const say = (userId: string, t: string): Promise<Outcome> => router.respond({ channel: 'shell', senderId: userId, text: t });
+const all = (o: Outcome) => o.replies.map(replyText).join('\n');
+/** Says each line in turn; returns the last answer. */
+async function script(userId: string, lines: string[]): Promise<string> {
+  let last = '';
+  for (const l of lines) last = all(await say(userId, l));
+  return last;
+}
+
+const SEPT = { from: '2026-09-01', to: '2026-09-30' };
+let planSeq = 0;
+async function plan(p: { department: string; pool: Pool; items: string[]; count: number; joint?: string[] }): Promise<string> {
+  const planNo = `JH2026-${String(++planSeq).padStart(4, '0')}`;
+  const at = now();
+  await db.repos.plans.create({
+    planNo, year: 2026, department: p.department, pool: p.pool, filter: { industries: [], townships: [], riskClasses: [], sectorTags: [] },
+    items: p.items, sampling: { count: p.count }, window: SEPT, jointDepartments: p.joint ?? [], predictedTargets: 0, duplicates: [],
+    createdBy: 'test', createdAt: at, updatedBy: 'test', updatedAt: at, version: 1,
+  } as PlanDoc);
+  await db.repos.approvals.create({
+    ...createApproval('plan', planNo, 'test', PLAN_STEPS(p.department, p.joint), at), status: 'approved', current: 9,
+    title: planNo, requesterDepartment: p.department, fields: [], flags: [],
+  });
+  return planNo;
+}
+
+let joint: TaskDoc; // 县消防 leads, 县应急局 takes part: 2 + 1 items
+let single: TaskDoc; // 县财政局 alone: 1 item
+const leaderOf = (t: TaskDoc, dept: string) => t.parts.flatMap((p) => p.officers).find((o) => o.leader && o.department === dept)!.inspectorNo;
+/** Someone on the team other than the lead department's 组长. */
+const memberOf = (t: TaskDoc) => t.officers.find((no) => no !== leaderOf(t, t.lead))!;
+const officerOf = (t: TaskDoc, dept: string) => t.parts.flatMap((p) => p.officers).find((o) => o.department === dept)!.inspectorNo;
+
+beforeAll(async () => {
+  ({ db, services, router } = await testCounty(now, { deps: { random } }));
+  const officers = [
+    ...['XF-001', 'XF-002', 'XF-003'].map((n) => ['县消防救援大队', n]),
+    ...['YJ-001', 'YJ-002', 'YJ-003'].map((n) => ['县应急管理局', n]),
+    ...['CZ-001', 'CZ-002'].map((n) => ['县财政局', n]),
+  ];
+  await saveUsers(services, [
+    { userId: 'xf.official', name: '吴海涛', department: '县消防救援大队', roles: ['official'] },
+    { userId: 'xf.leader', name: '邓大队长', department: '县消防救援大队', roles: ['leader'] },
+    { userId: 'yj.official', name: '胡文斌', department: '县应急管理局', roles: ['official'] },
+    { userId: 'cz.official', name: '钱财政', department: '县财政局', roles: ['official'] },
+    { userId: 'cz.leader', name: '孙局长', department: '县财政局', roles: ['leader'] },
+    { userId: 'scj.official', name: '周晓燕', department: '县市管局', roles: ['official'] },
+    // The inspector's user id is the inspector number: that is how the team finds its tasks.
+    ...officers.map(([department, no]) => ({ userId: no, name: `人员${no}`, department, roles: ['inspector' as const] })),
+  ]);
+  await db.repos.inspectors.writer.insertNew([
+    ...['XF-001', 'XF-002', 'XF-003'].map((n) => inspectorDoc(n, `人员${n}`, 'XFJYDD', { jointPool: true })),
+    ...['YJ-001', 'YJ-002', 'YJ-003'].map((n) => inspectorDoc(n, `人员${n}`, 'YJGLJ', { jointPool: true })),
+    ...['CZ-001', 'CZ-002'].map((n) => inspectorDoc(n, `人员${n}`, 'CZJ', { jointPool: true })),
+  ] as never);
+  await db.repos.items.writer.insertNew([
+    itemDoc('XFJYDD', 'XF001', '消防安全检查'), itemDoc('XFJYDD', 'XF002', '消防设施检查'), itemDoc('YJGLJ', 'YJ001', '安全生产检查'), itemDoc('CZJ', 'CZ001', '会计信息质量检查'),
+  ] as never);
+  await addEntities(db.repos, [
+    { n: 100, pool: 'B', departments: ['XFJYDD', 'YJGLJ'] },
+    { n: 300, pool: 'B', departments: ['CZJ'] },
+  ]);
+  const j = await plan({ department: 'XFJYDD', pool: 'B', items: ['XFJYDD:XF001', 'XFJYDD:XF002', 'YJGLJ:YJ001'], count: 1, joint: ['YJGLJ'] });
+  expect(all(await say('xf.official', `抽取 ${j}`))).toContain('检查任务');
+  const s = await plan({ department: 'CZJ', pool: 'B', items: ['CZJ:CZ001'], count: 1 });
+  expect(all(await say('cz.official', `抽取 ${s}`))).toContain('检查任务');
+  const [jd] = await db.repos.draws.forPlan(j);
+  const [sd] = await db.repos.draws.forPlan(s);
+  [joint] = await db.repos.tasks.forDraw(jd.drawNo);
+  [single] = await db.repos.tasks.forDraw(sd.drawNo);
+  expect(joint.departments).toEqual(['XFJYDD', 'YJGLJ']);
+  expect(joint.creditCode).toBe(code(100));
+  expect(single.departments).toEqual(['CZJ']);
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+describe('who may enter a result, and when (R15: 谁检查、谁录入)', () => {
+  it('R15: someone neither on the team nor in a taking-part department is refused, and nothing is started', async () => {
+    setDay('2026-09-15');
+    const r = all(await say('scj.official', `录入结果 ${single.taskNo}`));
+    expect(r).toContain('依据规则 R15');
+    expect(await db.repos.sessions.get('scj.official')).toBeUndefined();
+    const other = all(await say('XF-001', `录入结果 ${single.taskNo}`));
+    expect(other).toContain('依据规则 R15');
+  });
+
+  it('a task before its window has opened is 待检查 and cannot be entered yet', async () => {
+    setDay('2026-08-28');
+    expect(all(await say('CZ-001', '我的任务'))).toContain('待检查');
+    expect(all(await say('CZ-001', `录入结果 ${single.taskNo}`))).toContain('2026-09-01 开始');
+    expect(await db.repos.sessions.get('CZ-001')).toBeUndefined();
+  });
+});
+
+describe('a single-department task: the conversation, its rules, review and correction', () => {
+  it('R15: dates in the future or outside the window are refused, asked again, and nothing is saved', async () => {
+    setDay('2026-09-15');
+    const officer = officerOf(single, 'CZJ');
+    const first = all(await say(officer, `录入结果 ${single.taskNo}`));
+    expect(first).toContain('请输入检查日期');
+    const future = all(await say(officer, '2026-09-20'));
+    expect(future).toContain('依据规则 R15');
+    expect(future).toContain('晚于今天');
+    const outside = all(await say(officer, '2026-08-31'));
+    expect(outside).toContain('依据规则 R15');
+    expect(outside).toContain('2026-09-01至2026-09-30');
+    expect(all(await say(officer, '2026-09-14'))).toContain('核查方式');
+    expect(await db.repos.results.get(single.taskNo)).toBeUndefined();
+    expect(all(await say(officer, '取消'))).toContain('没有保存任何内容');
+    expect(await db.repos.results.get(single.taskNo)).toBeUndefined();
+  });
+
+  it('R15: 未发现问题 with a problem found, or a problem category with none, is refused and asked again', async () => {
+    const officer = officerOf(single, 'CZJ');
+    await say(officer, `录入结果 ${single.taskNo}`);
+    await script(officer, ['2026-09-14', '1、2']);
+    const item = all(await say(officer, '发现问题 会计账簿未按规定设置'));
+    expect(item).toContain('请选择检查结果');
+    const clean = all(await say(officer, '1'));
+    expect(clean).toContain('依据规则 R15');
+    expect(clean).toContain('不能是“未发现问题”');
+    const both = all(await say(officer, '1、6'));
+    expect(both).toContain('不能与其他结果类别同时选择');
+    // Now the item is clean, and a problem category is chosen: refused the other way.
+    await say(officer, '6');
+    await say(officer, '改 事项 1');
+    await say(officer, '未发现问题');
+    const summary = all(await say(officer, '提交'));
+    expect(summary).toContain('依据规则 R15');
+    expect(summary).toContain('表示发现了问题');
+    expect(await db.repos.results.get(single.taskNo)).toBeUndefined();
+    await say(officer, '取消');
+  });
+
+  it('R15: an item not checked needs a reason; the summary shows everything before 提交', async () => {
+    const officer = officerOf(single, 'CZJ');
+    await say(officer, `录入结果 ${single.taskNo}`);
+    await script(officer, ['2026-09-10至2026-09-11', '实地检查、书面检查']);
+    expect(all(await say(officer, '未检查'))).toContain('须写明理由');
+    await say(officer, '发现问题 会计账簿未按规定设置');
+    const summary = all(await say(officer, '6'));
+    expect(summary).toContain('检查日期：2026-09-10至2026-09-11');
+    expect(summary).toContain('核查方式：实地检查、书面检查');
+    expect(summary).toContain('发现问题：会计账簿未按规定设置');
+    expect(summary).toContain('检查结果：发现问题已责令改正');
+    expect(await db.repos.results.get(single.taskNo)).toBeUndefined();
+    const done = all(await say(officer, '提交'));
+    expect(done).toContain('已送县财政局部门领导审核（孙局长）');
+    const r = await db.repos.results.get(single.taskNo);
+    expect(r?.status).toBe('pending');
+    expect(r?.parts.CZJ.by).toBe(officer);
+    expect(all(await say('cz.official', '我的任务'))).toContain('待审核');
+  });
+
+  it('a second submission of the same result is refused and changes nothing', async () => {
+    const before = await db.repos.results.get(single.taskNo);
+    const r = all(await say(officerOf(single, 'CZJ'), `录入结果 ${single.taskNo}`));
+    expect(r).toContain('不能重复提交');
+    expect((await db.repos.results.get(single.taskNo))?.version).toBe(before?.version);
+  });
+
+  it('R20: the leader returns it with a reason; it reopens with what was entered, and goes back for review', async () => {
+    const back = all(await say('cz.leader', `退回 ${single.taskNo} 检查日期应为9月11日一天`));
+    expect(back).toContain('已退回');
+    expect((await db.repos.results.get(single.taskNo))?.status).toBe('returned');
+    const officer = officerOf(single, 'CZJ');
+    const reopened = all(await say(officer, `录入结果 ${single.taskNo}`));
+    expect(reopened).toContain('已被退回');
+    expect(reopened).toContain('请核对');
+    await say(officer, '改 日期');
+    const summary = all(await say(officer, '2026-09-11'));
+    expect(summary).toContain('检查日期：2026-09-11');
+    expect(all(await say(officer, '提交'))).toContain('已提交');
+    const a = await db.repos.approvals.get(single.taskNo);
+    expect(a?.status).toBe('pending');
+    expect(a?.earlier?.[0].comment).toBe('检查日期应为9月11日一天');
+  });
+
+  it('R20: the approved result is fixed; editing it needs 更正结果 with a reason, and both versions stay visible and audited', async () => {
+    expect(all(await say('cz.leader', `同意 ${single.taskNo}`))).toContain('已同意');
+    expect((await db.repos.results.get(single.taskNo))?.status).toBe('approved');
+    const officer = officerOf(single, 'CZJ');
+    const edit = all(await say(officer, `录入结果 ${single.taskNo}`));
+    expect(edit).toContain('依据规则 R20');
+    expect(edit).toContain('更正结果');
+    expect(all(await say(officer, `更正结果 ${single.taskNo}`))).toContain('依据规则 R20');
+    expect(await db.repos.sessions.get(officer)).toBeUndefined();
+    const start = all(await say(officer, `更正结果 ${single.taskNo} 问题描述有误`));
+    expect(start).toContain('请核对');
+    await say(officer, '改 事项 1');
+    await say(officer, '发现问题 会计账簿未按规定设置，原始凭证不全');
+    expect(all(await say(officer, '提交'))).toContain('第2版');
+    const r = await db.repos.results.get(single.taskNo);
+    expect(r?.status).toBe('pending');
+    expect(r?.earlier).toHaveLength(1);
+    expect(r?.earlier[0].parts.CZJ.findings[0].problem).toBe('会计账簿未按规定设置');
+    await say('cz.leader', `同意 ${single.taskNo}`);
+    const view = all(await say('cz.official', `结果 ${single.taskNo}`));
+    expect(view).toContain('第2版（更正理由：问题描述有误）');
+    expect(view).toContain('原始凭证不全');
+    expect(view).toContain('—— 第1版');
+    expect(view).toMatch(/发现问题：会计账簿未按规定设置$/);
+    // A problem found stays open until it is handled and followed up: approved, not yet 已完结.
+    expect(view).toContain('检查结果：已审核');
+    const audit = await db.models.Audit.collection.find({ target: `result:${single.taskNo}` }).toArray();
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['result.submit', 'result.return', 'result.approve', 'result.correct']));
+  });
+});
+
+describe('a joint task: one form, each department its own items, the 组长 submits', () => {
+  it('the lead department fills dates, methods, its items and the result; the part waits for the other department', async () => {
+    setDay('2026-09-16');
+    const lead = leaderOf(joint, 'XFJYDD');
+    const first = all(await say(lead, `录入结果 ${joint.taskNo}`));
+    expect(first).toContain('牵头部门');
+    await script(lead, ['2026-09-16', '1']);
+    expect(all(await say(lead, '未发现问题'))).toContain('第2/2项');
+    await say(lead, '未检查 该企业消防设施正在改造，无法检查');
+    // The other department's items are still to come: a problem category is allowed for now.
+    const summary = all(await say(lead, '7'));
+    expect(summary).toContain('未检查（该企业消防设施正在改造，无法检查）');
+    const saved = all(await say(lead, '提交'));
+    expect(saved).toContain('还需县应急管理局录入');
+    const r = await db.repos.results.get(joint.taskNo);
+    expect(r?.status).toBe('draft');
+    expect(Object.keys(r!.parts)).toEqual(['XFJYDD']);
+  });
+
+  it('R15: the other department enters only its own items; the 组长 is told when every part is in', async () => {
+    const yj = officerOf(joint, 'YJGLJ');
+    const first = all(await say(yj, `录入结果 ${joint.taskNo}`));
+    expect(first).toContain('填写本部门1个事项');
+    expect(first).toContain('安全生产检查');
+    expect(all(await say(yj, '改 日期'))).toContain('由牵头部门');
+    const summary = all(await say(yj, '发现问题 安全生产责任制未建立'));
+    expect(summary).not.toContain('检查日期');
+    const out = await say(yj, '提交');
+    expect(all(out)).toContain('已通知检查组长');
+    const lead = leaderOf(joint, 'XFJYDD');
+    expect(out.notices.some((n) => n.userId === lead && replyText(n.reply).includes(`提交结果 ${joint.taskNo}`))).toBe(true);
+    expect((await db.repos.results.get(joint.taskNo))?.status).toBe('draft');
+  });
+
+  it('R15: only the lead department\'s 组长 submits the joint form; the leader approves it', async () => {
+    const member = memberOf(joint);
+    expect(all(await say(member, `提交结果 ${joint.taskNo}`))).toContain('依据规则 R15');
+    const lead = leaderOf(joint, 'XFJYDD');
+    const out = await say(lead, `提交结果 ${joint.taskNo}`);
+    expect(all(out)).toContain('已送县消防救援大队部门领导审核（邓大队长）');
+    expect(out.notices.some((n) => n.userId === 'xf.leader' && n.reply.kind === 'card')).toBe(true);
+    expect(all(await say(lead, `提交结果 ${joint.taskNo}`))).toContain('不能重复提交');
+    const view = all(await say('yj.official', `结果 ${joint.taskNo}`));
+    expect(view).toContain('待审核');
+    expect(view).toContain(`【县消防救援大队】人员${lead}（${lead}）录入`);
+    expect(view).toContain('【县应急管理局】');
+    expect(view).toContain('发现问题：安全生产责任制未建立');
+    await say('xf.leader', `同意 ${joint.taskNo}`);
+    expect((await db.repos.results.get(joint.taskNo))?.status).toBe('approved');
+    expect(all(await say('xf.official', `任务 ${joint.taskNo}`))).toContain('状态：已审核');
+  });
+});
+
+describe('task state and the working-day deadline (R15)', () => {
+  it('R15: a task whose result is not entered 10 working days after its window is shown overdue', async () => {
+    const t = { window: { from: '2026-09-01', to: '2026-09-30' } };
+    setDay('2026-10-20');
+    expect(services.results.statusOf(t, undefined)).toEqual({ state: '待录入', due: '2026-10-20', overdue: false });
+    setDay('2026-10-21');
+    expect(services.results.statusOf(t, undefined).overdue).toBe(true);
+    expect(services.results.statusOf(t, { status: 'approved', openFollowUps: 0 }).state).toBe('已完结');
+    expect(services.results.statusOf(t, { status: 'approved', openFollowUps: 1 }).state).toBe('已审核');
+  });
+
+  it('R15: a due day in a year without holiday data is not guessed: the status says so', () => {
+    setDay('2026-12-20');
+    const s = services.results.statusOf({ window: { from: '2026-12-01', to: '2026-12-31' } }, undefined);
+    expect(s.due).toBeUndefined();
+    expect(s.note).toContain('2027年节假日安排尚未录入');
+  });
+});
