@@ -14,7 +14,7 @@
 import { unitName } from '../../src/domain/organisation';
 import { checkConsistency, METHODS, parseCategories, parseFinding, parseMethods, type ItemFinding } from '../../src/domain/result';
 import type { FlowState } from '../../src/services/conversations';
-import type { SaveOutcome, TaskStatus } from '../../src/services/results';
+import type { PlanProgress, SaveOutcome, TaskStatus } from '../../src/services/results';
 import type { ResultDoc, ResultPart } from '../../store/repos/results';
 import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
@@ -226,6 +226,19 @@ export function statusText(s: TaskStatus | undefined): string {
   const due = s.due ? `，${s.overdue ? '已逾期，应于' : '结果应于'}${s.due}前录入` : '';
   const open = s.state === '待检查' || s.state === '待录入';
   return `${s.state}${open ? due : ''}${open && s.note ? `（${s.note.split('，')[0]}，截止日暂无法计算）` : ''}`;
+}
+
+/** "任务 5 个：已审核 2（已完结 1），待审核 1，待录入 1（逾期 1），待检查 1". */
+export function progressText(p: PlanProgress): string {
+  if (p.total === 0) return '尚无检查任务';
+  const parts = [
+    `已审核 ${p.reviewed}${p.closed ? `（已完结 ${p.closed}）` : ''}`,
+    p.pending ? `待审核 ${p.pending}` : '',
+    p.toEnter ? `待录入 ${p.toEnter}` : '',
+    p.toInspect ? `待检查 ${p.toInspect}` : '',
+    p.overdue ? `逾期 ${p.overdue}` : '',
+  ].filter(Boolean);
+  return `任务 ${p.total} 个：${parts.join('，')}`;
 }
 
 function partLines(r: ResultDoc, names: Map<string, string>): string[] {

@@ -76,6 +76,17 @@ export interface TaskStatus {
   note?: string;
 }
 
+/** A plan's tasks by state: 已审核 counts 已完结 too. */
+export interface PlanProgress {
+  total: number;
+  reviewed: number;
+  closed: number;
+  pending: number;
+  toEnter: number;
+  toInspect: number;
+  overdue: number;
+}
+
 const allFindings = (parts: Record<string, ResultPart>) => Object.values(parts).flatMap((p) => p.findings);
 /**
  * Every problem found is an open follow-up until its handling is closed (R14): a result
@@ -298,6 +309,19 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
         if (err instanceof MissingHolidayYear) return { state, overdue: false, note: err.message };
         throw err;
       }
+    },
+
+    /** A plan's progress: its drawn tasks (cancelled ones left out) counted by state. */
+    async planProgress(planNo: string): Promise<PlanProgress> {
+      const tasks: TaskDoc[] = [];
+      for (const d of await repos.draws.forPlan(planNo)) tasks.push(...(await repos.tasks.forDraw(d.drawNo)).filter((t) => t.status === 'open'));
+      const unique = [...new Map(tasks.map((t) => [t.taskNo, t])).values()];
+      const states = await this.statuses(unique);
+      const by = (s: ResultState) => [...states.values()].filter((x) => x.state === s).length;
+      return {
+        total: unique.length, reviewed: by('已审核') + by('已完结'), closed: by('已完结'), pending: by('待审核'),
+        toEnter: by('待录入'), toInspect: by('待检查'), overdue: [...states.values()].filter((x) => x.overdue).length,
+      };
     },
 
     /** Each task's status (one `_id` read per task). */

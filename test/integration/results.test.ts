@@ -55,6 +55,8 @@ async function plan(p: { department: string; pool: Pool; items: string[]; count:
   return planNo;
 }
 
+let jointPlan: string;
+let singlePlan: string;
 let joint: TaskDoc; // 县消防 leads, 县应急局 takes part: 2 + 1 items
 let single: TaskDoc; // 县财政局 alone: 1 item
 const leaderOf = (t: TaskDoc, dept: string) => t.parts.flatMap((p) => p.officers).find((o) => o.leader && o.department === dept)!.inspectorNo;
@@ -91,9 +93,9 @@ beforeAll(async () => {
     { n: 100, pool: 'B', departments: ['XFJYDD', 'YJGLJ'] },
     { n: 300, pool: 'B', departments: ['CZJ'] },
   ]);
-  const j = await plan({ department: 'XFJYDD', pool: 'B', items: ['XFJYDD:XF001', 'XFJYDD:XF002', 'YJGLJ:YJ001'], count: 1, joint: ['YJGLJ'] });
+  const j = jointPlan = await plan({ department: 'XFJYDD', pool: 'B', items: ['XFJYDD:XF001', 'XFJYDD:XF002', 'YJGLJ:YJ001'], count: 1, joint: ['YJGLJ'] });
   expect(all(await say('xf.official', `抽取 ${j}`))).toContain('检查任务');
-  const s = await plan({ department: 'CZJ', pool: 'B', items: ['CZJ:CZ001'], count: 1 });
+  const s = singlePlan = await plan({ department: 'CZJ', pool: 'B', items: ['CZJ:CZ001'], count: 1 });
   expect(all(await say('cz.official', `抽取 ${s}`))).toContain('检查任务');
   const [jd] = await db.repos.draws.forPlan(j);
   const [sd] = await db.repos.draws.forPlan(s);
@@ -291,6 +293,17 @@ describe('a joint task: one form, each department its own items, the 组长 subm
     await say('xf.leader', `同意 ${joint.taskNo}`);
     expect((await db.repos.results.get(joint.taskNo))?.status).toBe('approved');
     expect(all(await say('xf.official', `任务 ${joint.taskNo}`))).toContain('状态：已审核');
+  });
+});
+
+describe('status everywhere: tasks and plans', () => {
+  it('我的计划 and 计划 <编号> show a plan\'s progress; 任务 shows the task\'s state', async () => {
+    setDay('2026-09-20');
+    expect(all(await say('xf.official', `计划 ${jointPlan}`))).toContain('进度：任务 1 个：已审核 1');
+    expect(all(await say('cz.official', '我的计划'))).toContain(`${singlePlan}｜B类｜2026-09-01至2026-09-30｜已通过｜任务 1 个：已审核 1`);
+    expect(all(await say('cz.official', `任务 ${single.taskNo}`))).toContain('状态：已审核');
+    expect(all(await say(officerOf(joint, 'YJGLJ'), '我的任务'))).toContain(`${joint.taskNo}`);
+    expect(all(await say(officerOf(joint, 'YJGLJ'), '我的任务'))).toContain('｜已审核');
   });
 });
 
