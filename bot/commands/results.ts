@@ -11,16 +11,19 @@
  * receiving them in the conversation is not wired yet: the router still answers an
  * attachment with a note.
  */
-import { unitName } from '../../src/domain/organisation';
-import { checkConsistency, METHODS, parseCategories, parseFinding, parseMethods, type ItemFinding } from '../../src/domain/result';
+import { findUnit, unitName } from '../../src/domain/organisation';
+import { checkConsistency, HANDLING_HELP, handlingText, METHODS, parseCategories, parseFinding, parseHandling, parseMethods, type ItemFinding } from '../../src/domain/result';
 import type { FlowState } from '../../src/services/conversations';
 import type { PlanProgress, SaveOutcome, TaskStatus } from '../../src/services/results';
 import type { ResultDoc, ResultPart } from '../../store/repos/results';
 import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
-import type { Command, CommandContext, Flow } from './types';
+import type { CardAction, Command, CommandContext, Flow } from './types';
+import { createHash } from 'node:crypto';
+import type { Card } from '../cards/card';
+import type { FollowUpDoc } from '../../store/repos/results';
 
-type Step = 'dates' | 'methods' | 'item' | 'categories' | 'confirm';
+type Step = 'dates' | 'methods' | 'item' | 'handling' | 'categories' | 'confirm';
 
 interface Draft {
   taskNo: string;
@@ -48,7 +51,12 @@ const HINT = '（发送“改 <项目>”修改，“取消”放弃，提交前
 const state = (step: Step, d: Draft): FlowState => ({ step, data: d as unknown as Record<string, unknown> });
 
 const findingText = (f: ItemFinding | null | undefined): string =>
-  !f ? '未填' : !f.checked ? `未检查（${f.reason}）` : f.problem ? `发现问题：${f.problem}` : '未发现问题';
+  !f ? '未填' : !f.checked ? `未检查（${f.reason}）` : f.problem ? `发现问题：${f.problem}${f.handling ? `；处置：${handlingText(f.handling, unitName)}` : ''}` : '未发现问题';
+/** The first item still to answer, or whose problem still needs a handling (R14). */
+const nextItem = (d: Draft): { i: number; step: 'item' | 'handling' } | undefined => {
+  const i = d.findings.findIndex((f) => !f || (f.problem && !f.handling));
+  return i < 0 ? undefined : { i, step: d.findings[i] ? 'handling' : 'item' };
+};
 
 function prompt(step: Step, d: Draft, ctx: CommandContext): string {
   switch (step) {
@@ -57,6 +65,10 @@ function prompt(step: Step, d: Draft, ctx: CommandContext): string {
     case 'item': {
       const i = d.findings.findIndex((f) => !f);
       return `第${i + 1}/${d.keys.length}项【${unitName(d.department)}】${d.names[i]}：回复“未发现问题”、“发现问题 <问题描述>”或“未检查 <理由>”`;
+    }
+    case 'handling': {
+      const i = nextItem(d)?.i ?? 0;
+      return `第${i + 1}项${d.names[i]}发现的问题：${d.findings[i]?.problem}\n${HANDLING_HELP}`;
     }
     case 'categories': return `请选择检查结果，可多选（回复序号，例如 1 或 6、7）：\n${ctx.services.results.categories.map((c, i) => `${i + 1}. ${c.label}`).join('\n')}`;
     case 'confirm': return '请回复“提交”，或“改 <项目>”修改';
@@ -70,7 +82,7 @@ function summary(d: Draft): string {
   }
   lines.push(`【${unitName(d.department)}】检查事项：`, ...d.keys.map((_, i) => `${i + 1}. ${d.names[i]}：${findingText(d.findings[i])}`));
   if (d.lead) lines.push(`检查结果：${d.categories?.join('、')}`);
-  lines.push('回复“提交”保存；或“改 日期”、“改 方式”、“改 事项 <序号>”、“改 结果”修改；“取消”放弃。');
+  lines.push('回复“提交”保存；或“改 日期”、“改 方式”、“改 事项 <序号>”、“改 处置 <序号>”、“改 结果”修改；“取消”放弃。');
   return lines.join('\n');
 }
 
@@ -79,7 +91,8 @@ function proceed(d: Draft, ctx: CommandContext, lead: string[]): Turn {
   const ask = (step: Step): Turn => ({ replies: [text([...lead, prompt(step, d, ctx)].join('\n') + HINT)], next: state(step, d) });
   if (d.lead && !d.start) return ask('dates');
   if (d.lead && !d.methods) return ask('methods');
-  if (d.findings.some((f) => !f)) return ask('item');
+  const item = nextItem(d);
+  if (item) return ask(item.step);
   if (d.lead && !d.categories) return ask('categories');
   return { replies: [text([...lead, summary(d)].join('\n'))], next: state('confirm', d) };
 }
@@ -101,6 +114,13 @@ function answer(step: Step, input: string, d: Draft, ctx: CommandContext): { ok:
       if (!r.ok) return r;
       return { ok: true, draft: { ...d, findings: d.findings.map((f, j) => (j === i ? r.value : f)) } };
     }
+    case 'handling': {
+      const i = nextItem(d)?.i ?? -1;
+      if (i < 0) return { ok: false, reason: '没有待选择处置方式的问题' };
+      const r = parseHandling(input, d.department, svc.today(), findUnit);
+      if (!r.ok) return r;
+      return { ok: true, draft: { ...d, findings: d.findings.map((f, j) => (j === i && f ? { ...f, handling: r.value } : f)) } };
+    }
     case 'categories': {
       const r = parseCategories(input, svc.categories);
       if (!r.ok) return r;
@@ -114,12 +134,17 @@ function answer(step: Step, input: string, d: Draft, ctx: CommandContext): { ok:
 
 /** "改 日期" / "改 方式" / "改 事项 2" / "改 事项" / "改 结果". */
 function change(words: string, d: Draft): Draft | string {
-  const m = /^(日期|检查日期|方式|核查方式|事项|结果|类别|检查结果)\s*(\d*)$/.exec(words.trim());
-  const lead = '可修改的项目：日期、方式、事项 <序号>、结果，例如“改 事项 2”';
+  const m = /^(日期|检查日期|方式|核查方式|事项|处置|结果|类别|检查结果)\s*(\d*)$/.exec(words.trim());
+  const lead = '可修改的项目：日期、方式、事项 <序号>、处置 <序号>、结果，例如“改 事项 2”';
   if (!m) return lead;
   if (['日期', '检查日期', '方式', '核查方式', '结果', '类别', '检查结果'].includes(m[1]) && !d.lead) return `日期、核查方式和检查结果由牵头部门（组长）填写；您可修改本部门的事项，例如“改 事项 1”`;
   if (m[1].includes('日期')) return { ...d, start: undefined, end: undefined };
   if (m[1].includes('方式')) return { ...d, methods: undefined };
+  if (m[1] === '处置') {
+    const i = Number(m[2] || '1') - 1;
+    if (!d.findings[i]?.problem) return `第${i + 1}项没有发现问题，无需处置`;
+    return { ...d, findings: d.findings.map((f, j) => (j === i && f ? { ...f, handling: undefined } : f)) };
+  }
   if (m[1] === '事项') {
     if (!m[2]) return { ...d, findings: d.findings.map(() => null) };
     const i = Number(m[2]) - 1;
@@ -269,6 +294,8 @@ export const showResult: Command = {
     if (!v.result) return [text(`${head}\n尚未录入。发送“录入结果 ${v.task.taskNo}”录入。`)];
     const r = v.result;
     const lines = [head, ...(r.round > 1 ? [`第${r.round}版（更正理由：${r.correctionReason}）`] : []), ...partLines(r, v.names)];
+    const fus = await ctx.services.results.followUps(v.task.taskNo);
+    if (fus.length) lines.push('处置：', ...fus.map((f, i) => followUpLine(f, i).replace(`${f.taskNo} `, '')));
     if (v.approval) lines.push('审核记录：', ...approvalHistory(v.approval));
     for (const e of [...r.earlier].reverse()) {
       lines.push(`—— 第${e.round}版（${e.approvedAt ? `${e.approvedAt.slice(0, 10)}审核通过，` : ''}${e.correctedAt.slice(0, 10)}由${e.correctedBy}更正，理由：${e.reason}）——`);
@@ -278,4 +305,85 @@ export const showResult: Command = {
   },
 };
 
-export const resultCommands: Command[] = [enterResult, correctResult, submitResult, showResult];
+const FU_STATUS = { open: '处理中', awaiting: '待接收', closed: '已办结' } as const;
+
+export function followUpLine(f: FollowUpDoc, i: number): string {
+  const due = f.due ? `｜期限${f.due}${f.extended ? '（已延期）' : ''}` : '';
+  const from = f.owner !== f.department ? `｜${unitName(f.department)}移送` : '';
+  return `${i + 1}. ${f.taskNo} 第${f.n}项｜${f.entityName}｜${f.problem}｜${handlingText(f.handling, unitName)}${from}${due}｜${FU_STATUS[f.status]}`;
+}
+
+/** The card a receiving department taps to accept a transfer (R14). */
+export function transferCard(f: FollowUpDoc): Card {
+  return {
+    cardId: `fu-${createHash('sha256').update(f.id).digest('hex').slice(0, 24)}`,
+    title: `移送待接收：${f.entityName}`,
+    description: `${unitName(f.department)}在检查中发现属贵单位职责的问题，依据规则 R14 移送贵单位处理。`,
+    fields: [
+      { label: '任务', value: `${f.taskNo} 第${f.n}项` },
+      { label: '主体', value: `${f.entityName}（${f.creditCode}）` },
+      { label: '问题', value: f.problem },
+    ],
+    buttons: [{ key: `fu.accept:${f.id}`, label: '接收', style: 'primary' }],
+  };
+}
+
+/** "<任务编号> <序号> [其余]". */
+function taskAndNo(args: string): { taskNo: string; n: string; rest: string } | undefined {
+  const m = /^(\S+)\s+(\d+)\s*(.*)$/.exec(args.trim());
+  return m ? { taskNo: m[1], n: m[2], rest: m[3] } : undefined;
+}
+
+async function accepted(f: FollowUpDoc, ctx: CommandContext): Promise<Reply[]> {
+  for (const u of await ctx.services.users.inDepartment(f.department, ['official', 'leader'])) {
+    ctx.notify(u.userId, text(`${unitName(f.owner)}已接收移送的问题：${f.taskNo} 第${f.n}项（${f.entityName}：${f.problem}），由其处理（R14）。`));
+  }
+  return [text(`已接收 ${f.taskNo} 第${f.n}项（${f.entityName}：${f.problem}），现由${unitName(f.owner)}处理；处理后发送“复查 ${f.taskNo} ${f.n} <日期> <情况>”办结。`)];
+}
+
+export const toHandle: Command = {
+  names: ['待处置'],
+  usage: '待处置 — 本单位待接收的移送和待复查的问题（R14）',
+  async run(_args, ctx) {
+    const list = await ctx.services.results.toHandle(ctx.caller);
+    if (list.length === 0) return [text(`${unitName(ctx.caller.department)}暂无待处置的问题。`)];
+    const shown = list.slice(0, Math.max(ctx.pageSize, 20));
+    return [text(`${unitName(ctx.caller.department)}待处置（${list.length} 项）：\n${shown.map(followUpLine).join('\n')}\n`
+      + '发送“接收移送 <任务编号> <序号>”接收移送；“复查 <任务编号> <序号> <日期> <情况>”复查办结；“复查 <任务编号> <序号> 延期 <新期限> <理由>”延期一次。')];
+  },
+};
+
+export const acceptTransfer: Command = {
+  names: ['接收移送'],
+  usage: '接收移送 <任务编号> <序号> — 接收其他部门移送的问题（R14）',
+  async run(args, ctx) {
+    const a = taskAndNo(args);
+    if (!a) return [text('请写明任务编号和序号，例如：接收移送 县消防大队抽查〔2026〕1号 1（发送“待处置”查看）')];
+    return accepted(await ctx.services.results.accept(ctx.caller, a.taskNo, a.n), ctx);
+  },
+};
+
+export const reviewFollowUp: Command = {
+  names: ['复查'],
+  usage: '复查 <任务编号> <序号> <日期> <情况> — 记录复查并办结；或 复查 <任务编号> <序号> 延期 <新期限> <理由>（仅一次）',
+  async run(args, ctx) {
+    const a = taskAndNo(args);
+    if (!a) return [text('请写明任务编号、序号、复查日期和情况，例如：复查 县财政局抽查〔2026〕1号 1 2026-10-16 已整改到位')];
+    const f = await ctx.services.results.review(ctx.caller, a.taskNo, a.n, a.rest);
+    if (f.status !== 'closed') return [text(`${f.taskNo} 第${f.n}项的改正期限已延至 ${f.due}（理由：${f.extensionReason}），仅可延期一次。`)];
+    const r = await ctx.services.results.view(f.taskNo);
+    return [text(`${f.taskNo} 第${f.n}项已复查办结（${f.review?.outcome}）。该任务检查结果：${statusText(r.status)}。`)];
+  },
+};
+
+export const followUpActions: CardAction[] = [{
+  action: 'fu.accept',
+  async run(id, ctx) {
+    const m = /^(.+)\/(\d+)$/.exec(id);
+    if (!m) return { replies: [text('这个按钮已失效，请发送“待处置”查看。')], outcome: '已失效' };
+    const f = await ctx.services.results.accept(ctx.caller, m[1], m[2]);
+    return { replies: await accepted(f, ctx), outcome: `已接收（${ctx.caller.name}）` };
+  },
+}];
+
+export const resultCommands: Command[] = [enterResult, correctResult, submitResult, showResult, toHandle, acceptTransfer, reviewFollowUp];

@@ -8,6 +8,7 @@ import { beijingDate } from '../../src/domain/calendar';
 import { workingDaysBetween } from '../../src/domain/approval';
 import { approvalCard, KIND_LABELS } from '../commands/approvals';
 import { coverageLines } from '../commands/plans';
+import { transferCard } from '../commands/results';
 import { text } from '../types';
 import type { Notifier } from './notices';
 import type { Job } from './scheduler';
@@ -50,6 +51,25 @@ export function reminderJobs(services: Services, notify: Notifier): Job[] {
           }
         }
         return `reminded ${sent}`;
+      },
+    },
+    {
+      // R14: a transfer's card to the receiving department (once per person), and each open
+      // follow-up's owner reminded on its due day and every working day after.
+      name: 'followups.remind',
+      everyMs: HOUR / 6,
+      async run(at) {
+        let sent = 0;
+        for (const { followUp: f, userIds } of await services.results.awaitingTransfers()) {
+          for (const u of userIds) if (await notify(u, { kind: 'card', card: transferCard(f) }, `fu-accept:${f.id}:${u}`)) sent++;
+        }
+        const day = beijingDate(at);
+        for (const { followUp: f, userIds } of await services.results.dueReminders(at)) {
+          const late = f.due < day ? `已超过期限 ${f.due}` : `今天（${f.due}）到期`;
+          const message = text(`提醒：${f.taskNo} 第${f.n}项（${f.entityName}：${f.problem}）${late}，请复查后发送“复查 ${f.taskNo} ${f.n} <日期> <情况>”办结（R14）。`);
+          for (const u of userIds) if (await notify(u, message, `fu-remind:${f.id}:${day}:${u}`)) sent++;
+        }
+        return `followups ${sent}`;
       },
     },
     {

@@ -33,6 +33,69 @@ export const DEFAULT_CATEGORIES: readonly Category[] = [
   { label: '已迁出', problem: false },
 ];
 
+/**
+ * How a problem found is handled (R14): corrected by the inspecting department by a
+ * deadline, transferred to the member unit whose duty it is, transferred to the
+ * judicial organs as a suspected crime, or a case opened for investigation.
+ */
+export type Handling =
+  | { kind: 'rectify'; deadline: string }
+  | { kind: 'transfer'; to: string }
+  | { kind: 'judicial'; organ: string; date: string; docNo: string }
+  | { kind: 'case'; caseNo: string };
+
+export const HANDLING_HELP = '请选择处置方式（R14），一行写完：\n'
+  + '“责令改正 <期限>”，例如 责令改正 2026-10-15\n'
+  + '“移送 <部门>”（属其他部门职责），例如 移送 县市管局\n'
+  + '“移送司法机关 <接收机关> <日期> <文书编号>”（涉嫌犯罪），例如 移送司法机关 万年县公安局 2026-09-20 万市监移〔2026〕3号\n'
+  + '“立案查处 <案件编号>”，例如 立案查处 万市监立〔2026〕15号';
+
+/** Chinese words for a handling. */
+export function handlingText(h: Handling, unitName: (code: string) => string): string {
+  switch (h.kind) {
+    case 'rectify': return `责令改正，期限${h.deadline}`;
+    case 'transfer': return `移送${unitName(h.to)}`;
+    case 'judicial': return `移送司法机关（${h.organ}，${h.date}，${h.docNo}）`;
+    case 'case': return `立案查处（${h.caseNo}）`;
+  }
+}
+
+/**
+ * One handling typed on one line (see HANDLING_HELP). `findUnit` resolves a member unit;
+ * `own` is the inspecting department (a transfer goes to another one); a deadline is after
+ * today, a transfer to the judicial organs not in the future.
+ */
+export function parseHandling(input: string, own: string, today: string, findUnit: (t: string) => { code: string } | undefined): Check<Handling> {
+  const t = input.trim();
+  const words = t.split(/\s+/);
+  const head = words[0];
+  if (head === '责令改正' || head === '整改') {
+    const deadline = words[1] ? parseDay(words[1], today) : undefined;
+    if (!deadline) return { ok: false, reason: `请写明改正期限，例如：责令改正 ${today.slice(0, 4)}-12-15` };
+    if (deadline <= today) return { ok: false, rule: 'R14', reason: `依据规则 R14：改正期限 ${deadline} 须晚于今天（${today}）` };
+    return { ok: true, value: { kind: 'rectify', deadline } };
+  }
+  if (head === '移送司法机关') {
+    const [, organ, day, ...doc] = words;
+    const date = day ? parseDay(day, today) : undefined;
+    if (!organ || !date || doc.length === 0) return { ok: false, reason: '请写明接收机关、移送日期和文书编号，例如：移送司法机关 万年县公安局 2026-09-20 万市监移〔2026〕3号' };
+    if (date > today) return { ok: false, rule: 'R14', reason: `依据规则 R14：移送日期 ${date} 晚于今天，请在移送后再记录` };
+    return { ok: true, value: { kind: 'judicial', organ: organ.slice(0, 50), date, docNo: doc.join(' ').slice(0, 50) } };
+  }
+  if (head === '移送') {
+    const unit = words[1] ? findUnit(words.slice(1).join('')) : undefined;
+    if (!unit) return { ok: false, reason: '请写明移送的成员单位，例如：移送 县市管局（涉嫌犯罪请写“移送司法机关 …”）' };
+    if (unit.code === own) return { ok: false, rule: 'R14', reason: '依据规则 R14：属本部门职责的问题由本部门处理（责令改正或立案查处），不能移送给本部门' };
+    return { ok: true, value: { kind: 'transfer', to: unit.code } };
+  }
+  if (head === '立案查处' || head === '立案') {
+    const caseNo = words.slice(1).join(' ').trim();
+    if (caseNo.length < 2) return { ok: false, reason: '请写明案件编号，例如：立案查处 万市监立〔2026〕15号' };
+    return { ok: true, value: { kind: 'case', caseNo: caseNo.slice(0, 50) } };
+  }
+  return { ok: false, reason: HANDLING_HELP };
+}
+
 /** One item of the form as one department filled it. */
 export interface ItemFinding {
   /** 'DEPT:itemCode'. */
@@ -42,6 +105,8 @@ export interface ItemFinding {
   reason?: string;
   /** The problem found (text); absent: 未发现问题. */
   problem?: string;
+  /** How the problem is handled (R14); every problem needs one before 提交. */
+  handling?: Handling;
 }
 
 /** The visit as a whole: filled by the lead department. */

@@ -438,6 +438,37 @@ const result = new Schema(
   opts,
 );
 
+/** Follow-ups of problems found (R14): one per handling, _id "<task number>/<n>". */
+const followUp = new Schema(
+  {
+    _id: String,
+    taskNo: { type: String, required: true },
+    n: { type: Number, required: true },
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    department: { type: String, required: true }, // the inspecting department that found it
+    itemKey: { type: String, required: true },
+    problem: { type: String, required: true },
+    handling: { type: String, required: true }, // JSON of Handling
+    owner: { type: String, required: true }, // the department that must act now
+    status: { type: String, required: true, enum: ['open', 'awaiting', 'closed'] },
+    due: { type: String, default: '' },
+    extended: { type: Boolean, default: false },
+    extensionReason: { type: String, default: '' },
+    acceptedBy: { type: String, default: '' },
+    acceptedAt: { type: Date },
+    review: { type: String, default: '' }, // JSON of the re-inspection that closed it
+    closedBy: { type: String, default: '' },
+    closedAt: { type: Date },
+    remindedOn: { type: String, default: '' },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+followUp.index({ owner: 1, status: 1 });
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -464,6 +495,7 @@ export function createModels(conn: Connection) {
     Draw: conn.model('Draw', draw, 'draws'),
     Task: conn.model('Task', task, 'tasks'),
     Result: conn.model('Result', result, 'results'),
+    FollowUp: conn.model('FollowUp', followUp, 'follow_ups'),
   };
 }
 

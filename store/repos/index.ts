@@ -16,7 +16,7 @@ import { filingRepo } from './filings';
 import { drawRepo } from './draws';
 import { taskRepo } from './tasks';
 import { dingtalkRepo } from './dingtalk';
-import { resultRepo } from './results';
+import { followUpRepo, resultRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -41,6 +41,7 @@ export function createRepos(models: Models) {
     tasks: taskRepo(models),
     dingtalk: dingtalkRepo(models),
     results: resultRepo(models),
+    followUps: followUpRepo(models),
   };
 }
 

@@ -1,6 +1,6 @@
 /** Inspection results (one per task, _id = task number): written whole, over the version read. */
 import type { Models } from '../models';
-import type { ItemFinding, ResultForm } from '../../src/domain/result';
+import type { Handling, ItemFinding, ResultForm } from '../../src/domain/result';
 
 /** One department's share of the form: its items, who entered them and when. */
 export interface ResultPart {
@@ -108,3 +108,81 @@ export function resultRepo(models: Models) {
 }
 
 export type ResultRepo = ReturnType<typeof resultRepo>;
+
+/** A problem's handling followed until closed (R14). */
+export interface FollowUpDoc {
+  id: string;
+  taskNo: string;
+  n: number;
+  creditCode: string;
+  entityName: string;
+  department: string;
+  itemKey: string;
+  problem: string;
+  handling: Handling;
+  /** The department that must act now: the inspecting one, or the one a transfer went to. */
+  owner: string;
+  /** awaiting: a transfer not yet accepted. */
+  status: 'open' | 'awaiting' | 'closed';
+  due: string;
+  extended: boolean;
+  extensionReason: string;
+  acceptedBy: string;
+  acceptedAt?: Date;
+  review?: { start: string; end: string; outcome: string; by: string; byName: string };
+  closedBy: string;
+  closedAt?: Date;
+  remindedOn: string;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+function followUpFrom(d: Record<string, unknown>): FollowUpDoc {
+  const { _id, handling, review, ...rest } = d;
+  return {
+    ...(rest as Omit<FollowUpDoc, 'id' | 'handling' | 'review'>),
+    id: String(_id),
+    handling: JSON.parse(String(handling)) as Handling,
+    review: review ? (JSON.parse(String(review)) as FollowUpDoc['review']) : undefined,
+  };
+}
+
+function followUpTo(f: FollowUpDoc): Record<string, unknown> {
+  const { id, handling, review, ...rest } = f;
+  const out: Record<string, unknown> = { _id: id, ...rest, handling: JSON.stringify(handling), review: review ? JSON.stringify(review) : '' };
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+export function followUpRepo(models: Models) {
+  const col = models.FollowUp.collection;
+  return {
+    async get(id: string): Promise<FollowUpDoc | undefined> {
+      const d = await col.findOne({ _id: id as never });
+      return d ? followUpFrom(d) : undefined;
+    },
+    /** Inserts the follow-ups not yet stored (a retry inserts nothing twice). */
+    async createMissing(list: FollowUpDoc[]): Promise<void> {
+      for (const f of list) {
+        try {
+          await col.insertOne(followUpTo(f) as never);
+        } catch (err) {
+          if ((err as { code?: number }).code !== 11000) throw err;
+        }
+      }
+    },
+    async forTask(taskNo: string): Promise<FollowUpDoc[]> {
+      return (await col.find({ taskNo }).sort({ n: 1 }).toArray()).map(followUpFrom);
+    },
+    /** Not yet closed, owned by a department (or every department when absent). */
+    async unclosed(owner?: string): Promise<FollowUpDoc[]> {
+      const filter = { status: { $in: ['open', 'awaiting'] }, ...(owner ? { owner } : {}) };
+      return (await col.find(filter).sort({ due: 1, _id: 1 }).toArray()).map(followUpFrom);
+    },
+    async replace(f: FollowUpDoc, expected: number): Promise<boolean> {
+      const { _id, ...rest } = followUpTo(f);
+      return (await col.replaceOne({ _id: _id as never, version: expected }, rest as never)).modifiedCount === 1;
+    },
+  };
+}

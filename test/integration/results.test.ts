@@ -15,6 +15,7 @@ import type { PlanDoc } from '../../store/repos/plans';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
+import { reminderJobs } from '../../bot/delivery/reminders';
 import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
 import { addEntities, code, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
@@ -146,11 +147,16 @@ describe('a single-department task: the conversation, its rules, review and corr
     expect(await db.repos.results.get(single.taskNo)).toBeUndefined();
   });
 
-  it('R15: 未发现问题 with a problem found, or a problem category with none, is refused and asked again', async () => {
+  it('R15: 未发现问题 with a problem found, or a problem category with none, is refused and asked again; R14: a past deadline too', async () => {
     const officer = officerOf(single, 'CZJ');
     await say(officer, `录入结果 ${single.taskNo}`);
     await script(officer, ['2026-09-14', '1、2']);
-    const item = all(await say(officer, '发现问题 会计账簿未按规定设置'));
+    expect(all(await say(officer, '发现问题 会计账簿未按规定设置'))).toContain('处置方式');
+    // R14: the handling is asked right after the problem; a correction deadline must be after today.
+    const past = all(await say(officer, '责令改正 2026-09-01'));
+    expect(past).toContain('依据规则 R14');
+    expect(past).toContain('须晚于今天');
+    const item = all(await say(officer, '责令改正 2026-10-15'));
     expect(item).toContain('请选择检查结果');
     const clean = all(await say(officer, '1'));
     expect(clean).toContain('依据规则 R15');
@@ -174,10 +180,11 @@ describe('a single-department task: the conversation, its rules, review and corr
     await script(officer, ['2026-09-10至2026-09-11', '实地检查、书面检查']);
     expect(all(await say(officer, '未检查'))).toContain('须写明理由');
     await say(officer, '发现问题 会计账簿未按规定设置');
+    await say(officer, '责令改正 2026-10-15');
     const summary = all(await say(officer, '6'));
     expect(summary).toContain('检查日期：2026-09-10至2026-09-11');
     expect(summary).toContain('核查方式：实地检查、书面检查');
-    expect(summary).toContain('发现问题：会计账簿未按规定设置');
+    expect(summary).toContain('发现问题：会计账簿未按规定设置；处置：责令改正，期限2026-10-15');
     expect(summary).toContain('检查结果：发现问题已责令改正');
     expect(await db.repos.results.get(single.taskNo)).toBeUndefined();
     const done = all(await say(officer, '提交'));
@@ -225,6 +232,7 @@ describe('a single-department task: the conversation, its rules, review and corr
     expect(start).toContain('请核对');
     await say(officer, '改 事项 1');
     await say(officer, '发现问题 会计账簿未按规定设置，原始凭证不全');
+    await say(officer, '责令改正 2026-10-15');
     expect(all(await say(officer, '提交'))).toContain('第2版');
     const r = await db.repos.results.get(single.taskNo);
     expect(r?.status).toBe('pending');
@@ -235,7 +243,7 @@ describe('a single-department task: the conversation, its rules, review and corr
     expect(view).toContain('第2版（更正理由：问题描述有误）');
     expect(view).toContain('原始凭证不全');
     expect(view).toContain('—— 第1版');
-    expect(view).toMatch(/发现问题：会计账簿未按规定设置$/);
+    expect(view).toMatch(/发现问题：会计账簿未按规定设置；处置：责令改正，期限2026-10-15$/);
     // A problem found stays open until it is handled and followed up: approved, not yet 已完结.
     expect(view).toContain('检查结果：已审核');
     const audit = await db.models.Audit.collection.find({ target: `result:${single.taskNo}` }).toArray();
@@ -268,7 +276,12 @@ describe('a joint task: one form, each department its own items, the 组长 subm
     expect(first).toContain('填写本部门1个事项');
     expect(first).toContain('安全生产检查');
     expect(all(await say(yj, '改 日期'))).toContain('由牵头部门');
-    const summary = all(await say(yj, '发现问题 安全生产责任制未建立'));
+    await say(yj, '发现问题 安全生产责任制未建立');
+    const own = all(await say(yj, '移送 县应急管理局'));
+    expect(own).toContain('依据规则 R14');
+    expect(own).toContain('不能移送给本部门');
+    const summary = all(await say(yj, '移送 县市管局'));
+    expect(summary).toContain('处置：移送县市管局');
     expect(summary).not.toContain('检查日期');
     const out = await say(yj, '提交');
     expect(all(out)).toContain('已通知检查组长');
@@ -296,14 +309,66 @@ describe('a joint task: one form, each department its own items, the 组长 subm
   });
 });
 
+describe('handling what was found (R14) and following it up until closed', () => {
+  it('R14: the transfer waits for the receiving department, whose officials get a card; accepting it is audited and both sides see it', async () => {
+    const sent: { userId: string; kind: string; key?: string }[] = [];
+    const job = reminderJobs(services, async (userId, reply, key) => { sent.push({ userId, kind: reply.kind, key }); return true; }).find((j) => j.name === 'followups.remind')!;
+    await job.run(now());
+    const card = sent.find((x) => x.userId === 'scj.official' && x.kind === 'card');
+    expect(card).toBeDefined();
+    const list = all(await say('scj.official', '待处置'));
+    expect(list).toContain(`${joint.taskNo} 第1项`);
+    expect(list).toContain('待接收');
+    expect(all(await say('yj.official', `接收移送 ${joint.taskNo} 1`))).toContain('依据规则 R14');
+    const out = await say('scj.official', `点 fu.accept:${joint.taskNo}/1`);
+    expect(all(out)).toContain('现由县市管局处理');
+    expect(out.cardOutcome).toContain('已接收');
+    expect(out.notices.some((n) => n.userId === 'yj.official' && replyText(n.reply).includes('县市管局已接收'))).toBe(true);
+    expect(all(await say('scj.official', `接收移送 ${joint.taskNo} 1`))).toContain('无需重复操作');
+    expect(all(await say('yj.official', `结果 ${joint.taskNo}`))).toContain('移送县市管局｜县应急管理局移送｜处理中');
+    const audit = await db.models.Audit.collection.find({ target: `followup:${joint.taskNo}/1` }).toArray();
+    expect(audit.map((a) => a.action)).toEqual(['followup.accept']);
+  });
+
+  it('R14: the owner is reminded on the due day and every working day after, once a day', async () => {
+    const due = async (day: string) => {
+      setDay(day);
+      return (await services.results.dueReminders(now())).map((r) => r.followUp.id);
+    };
+    expect(await due('2026-10-14')).toEqual([]);
+    expect(await due('2026-10-15')).toEqual([`${single.taskNo}/1`]);
+    expect(await due('2026-10-15')).toEqual([]); // already reminded today
+    expect(await due('2026-10-17')).toEqual([]); // a Saturday
+    const r = await services.results.dueReminders((setDay('2026-10-19'), now()));
+    expect(r.map((x) => x.followUp.id)).toEqual([`${single.taskNo}/1`]);
+    expect(r[0].userIds.sort()).toEqual(['cz.leader', 'cz.official']);
+  });
+
+  it('R14: 复查 closes a follow-up (owner only), a deadline extends once with a reason, and the result reaches 已完结', async () => {
+    setDay('2026-10-19');
+    expect(all(await say('xf.official', `复查 ${single.taskNo} 1 2026-10-19 已整改到位`))).toContain('依据规则 R14');
+    expect(all(await say('cz.official', `复查 ${single.taskNo} 1 延期 2026-11-15`))).toContain('理由');
+    expect(all(await say('cz.official', `复查 ${single.taskNo} 1 延期 2026-11-15 企业申请更换财务软件`))).toContain('已延至 2026-11-15');
+    expect(all(await say('cz.official', `复查 ${single.taskNo} 1 延期 2026-11-30 还需时间`))).toContain('不能再次延期');
+    expect(all(await say('cz.official', `复查 ${single.taskNo} 1 2026-10-25 已整改到位`))).toContain('晚于今天');
+    const done = all(await say('cz.official', `复查 ${single.taskNo} 1 2026-10-19 已整改到位，账簿已规范设置`));
+    expect(done).toContain('已复查办结');
+    expect(done).toContain('已完结');
+    expect(all(await say('scj.official', `复查 ${joint.taskNo} 1 2026-10-19 已立案查处完毕`))).toContain('已完结');
+    expect((await db.repos.results.get(joint.taskNo))?.openFollowUps).toBe(0);
+    const actions = (await db.models.Audit.collection.find({ target: `followup:${single.taskNo}/1` }).toArray()).map((a) => a.action);
+    expect(actions).toEqual(['followup.extend', 'followup.close']);
+  });
+});
+
 describe('status everywhere: tasks and plans', () => {
   it('我的计划 and 计划 <编号> show a plan\'s progress; 任务 shows the task\'s state', async () => {
     setDay('2026-09-20');
-    expect(all(await say('xf.official', `计划 ${jointPlan}`))).toContain('进度：任务 1 个：已审核 1');
-    expect(all(await say('cz.official', '我的计划'))).toContain(`${singlePlan}｜B类｜2026-09-01至2026-09-30｜已通过｜任务 1 个：已审核 1`);
-    expect(all(await say('cz.official', `任务 ${single.taskNo}`))).toContain('状态：已审核');
-    expect(all(await say(officerOf(joint, 'YJGLJ'), '我的任务'))).toContain(`${joint.taskNo}`);
-    expect(all(await say(officerOf(joint, 'YJGLJ'), '我的任务'))).toContain('｜已审核');
+    expect(all(await say('xf.official', `计划 ${jointPlan}`))).toContain('进度：任务 1 个：已审核 1（已完结 1）');
+    expect(all(await say('cz.official', '我的计划'))).toContain(`${singlePlan}｜B类｜2026-09-01至2026-09-30｜已通过｜任务 1 个：已审核 1（已完结 1）`);
+    expect(all(await say('cz.official', `任务 ${single.taskNo}`))).toContain('状态：已完结');
+    expect(all(await say(officerOf(joint, 'YJGLJ'), '我的任务 2026'))).toContain(`${joint.taskNo}`);
+    expect(all(await say(officerOf(joint, 'YJGLJ'), '我的任务 2026'))).toContain('｜已完结');
   });
 });
 
