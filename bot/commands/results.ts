@@ -20,6 +20,7 @@ import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
 import type { CardAction, Command, CommandContext, Flow } from './types';
 import { createHash } from 'node:crypto';
+import ExcelJS from 'exceljs';
 import type { Card } from '../cards/card';
 import type { FollowUpDoc } from '../../store/repos/results';
 
@@ -386,4 +387,47 @@ export const followUpActions: CardAction[] = [{
   },
 }];
 
-export const resultCommands: Command[] = [enterResult, correctResult, submitResult, showResult, toHandle, acceptTransfer, reviewFollowUp];
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The 检查记录表 as xlsx: entity, window, team (组长 first), every department's items with a column each for 是否检查 / 检查情况 / 处置. */
+export async function formWorkbook(f: Awaited<ReturnType<CommandContext['services']['results']['form']>>): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('检查记录表');
+  const t = f.task;
+  ws.addRow([`检查记录表（${t.taskNo}）`]);
+  ws.addRow(['检查对象', `${t.entityName}（${t.creditCode}）`]);
+  ws.addRow(['检查期', `${t.window.from} 至 ${t.window.to}`]);
+  ws.addRow(['牵头部门', unitName(t.lead), '参加部门', t.departments.filter((d) => d !== t.lead).map(unitName).join('、') || '-']);
+  ws.addRow(['检查人员', f.team.map((o) => `${o.name}（${o.inspectorNo}，${unitName(o.department)}${o.leader && o.department === t.lead ? '，组长' : ''}）`).join('、')]);
+  ws.addRow(['检查日期', '', '核查方式', METHODS.map((m) => `□${m}`).join(' ')]);
+  ws.addRow([]);
+  ws.addRow(['序号', '部门', '检查事项', '检查依据', '是否检查', '检查情况', '处置']);
+  f.items.forEach((it, i) => ws.addRow([i + 1, unitName(it.department), it.name, it.legalBasis, '□已检查 □未检查（理由：　）', '', '']));
+  ws.addRow([]);
+  ws.addRow(['检查结果（可多选）', '']);
+  ws.columns.forEach((c, i) => { c.width = [10, 18, 24, 30, 26, 30, 24][i] ?? 12; });
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+export const inspectionForm: Command = {
+  names: ['检查单', '检查记录表'],
+  usage: '检查单 <任务编号> — 把一次检查的检查记录表（xlsx，一张表含各部门事项）发到参加部门的工作群',
+  async run(args, ctx) {
+    if (!args.trim()) return [text('请写明任务编号，例如：检查单 县市管局抽查〔2026〕1号')];
+    const f = await ctx.services.results.form(ctx.caller, args.trim());
+    const t = f.task;
+    const lines = [
+      `${t.taskNo} 检查记录表：${t.entityName}（${t.creditCode}），检查期 ${t.window.from}至${t.window.to}`,
+      `检查人员：${f.team.map((o) => `${o.name}${o.leader && o.department === t.lead ? '（组长）' : ''}`).join('、')}`,
+      ...f.items.map((it, i) => `${i + 1}. 【${unitName(it.department)}】${it.name}（依据：${it.legalBasis || '-'}）`),
+    ];
+    if (!ctx.announcer) return [text(`${lines.join('\n')}\n（未配置工作群机器人，无法发送xlsx文件）`)];
+    const file = { name: `${t.taskNo}检查记录表.xlsx`, contentType: XLSX, data: await formWorkbook(f) };
+    let sent = 0;
+    for (const d of t.departments) sent += await ctx.announcer.announce(d, { title: `检查记录表 ${t.taskNo}`, markdown: lines.join('\n'), file });
+    const where = sent ? `已发到${t.departments.map(unitName).join('、')}的工作群（一次检查一张表）` : '参加部门均未配置工作群机器人，文件未发送，请联系管理员';
+    return [text(`${lines.join('\n')}\n${where}。检查后发送“录入结果 ${t.taskNo}”录入。`)];
+  },
+};
+
+export const resultCommands: Command[] = [inspectionForm, enterResult, correctResult, submitResult, showResult, toHandle, acceptTransfer, reviewFollowUp];

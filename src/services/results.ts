@@ -350,6 +350,22 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
       return { result: next, change: await sendForReview(caller, next, false), missing: [], leader };
     },
 
+    /**
+     * The one form for the visit (进一次门、填一张表、查多项事): the task, its team (组长 first)
+     * and every taking-part department's items with their legal basis. For the team and the
+     * departments' staff (R15).
+     */
+    async form(caller: Caller, taskNo: string): Promise<{ task: TaskDoc; team: { inspectorNo: string; name: string; department: string; leader: boolean }[]; items: { key: string; department: string; name: string; legalBasis: string }[] }> {
+      const task = await loadTask(taskNo);
+      await departmentFor(caller, task);
+      const officers = [...new Map(task.parts.flatMap((p) => p.officers).map((o) => [o.inspectorNo, o])).values()];
+      const team = [...officers.filter((o) => o.leader && o.department === task.lead), ...officers.filter((o) => !(o.leader && o.department === task.lead))];
+      const byKey = new Map<string, { name: string; legalBasis: string }>();
+      for (const d of task.departments) for (const i of await repos.items.byDepartment(d)) byKey.set(`${d}:${i.itemCode}`, { name: i.name, legalBasis: i.legalBasis });
+      const items = task.items.map((key) => ({ key, department: key.split(':')[0], name: byKey.get(key)?.name ?? key, legalBasis: byKey.get(key)?.legalBasis ?? '' }));
+      return { task, team: team.map(({ inspectorNo, name, department, leader }) => ({ inspectorNo, name, department, leader })), items };
+    },
+
     /** A task's result with its review, for anyone who may see the task. */
     async view(taskNo: string): Promise<{ task: TaskDoc; result?: ResultDoc; approval?: ApprovalDoc; status: TaskStatus; names: Map<string, string> }> {
       const t = await repos.tasks.get(taskNo.trim());

@@ -20,6 +20,19 @@ import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
 import { addEntities, code, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
 
+import ExcelJS from 'exceljs';
+import type { Announcer, Announcement } from '../../bot/delivery/announcer';
+
+/** What the group chats were sent. */
+const posted: { department: string; a: Announcement }[] = [];
+const announcer = {
+  channelsOf: () => ({ wecom: true, dingtalk: false }),
+  async announce(department: string, a: Announcement) {
+    posted.push({ department, a });
+    return 1;
+  },
+} as unknown as Announcer;
+
 let db: TestDb;
 let services: Services;
 let router: Router;
@@ -66,7 +79,7 @@ const memberOf = (t: TaskDoc) => t.officers.find((no) => no !== leaderOf(t, t.le
 const officerOf = (t: TaskDoc, dept: string) => t.parts.flatMap((p) => p.officers).find((o) => o.department === dept)!.inspectorNo;
 
 beforeAll(async () => {
-  ({ db, services, router } = await testCounty(now, { deps: { random } }));
+  ({ db, services, router } = await testCounty(now, { deps: { random }, router: { announcer } }));
   const officers = [
     ...['XF-001', 'XF-002', 'XF-003'].map((n) => ['县消防救援大队', n]),
     ...['YJ-001', 'YJ-002', 'YJ-003'].map((n) => ['县应急管理局', n]),
@@ -109,6 +122,26 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db.close();
+});
+
+describe('before the visit: 检查单', () => {
+  it('a joint task has one form: entity, window, team with the 组长 first, every department\'s items with legal basis', async () => {
+    posted.length = 0;
+    expect(all(await say('scj.official', `检查单 ${joint.taskNo}`))).toContain('依据规则 R15');
+    const r = all(await say('yj.official', `检查单 ${joint.taskNo}`));
+    expect(r).toContain('已发到县消防救援大队、县应急管理局的工作群');
+    expect(posted.map((p) => p.department)).toEqual(['XFJYDD', 'YJGLJ']);
+    const file = posted[0].a.file!;
+    expect(posted[1].a.file).toBe(file);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(file.data as never);
+    const rows = wb.worksheets[0].getSheetValues().filter(Boolean).map((row) => (row as unknown[]).filter((c) => c !== undefined).map(String));
+    expect(rows[0][0]).toBe(`检查记录表（${joint.taskNo}）`);
+    expect(rows.find((x) => x[0] === '检查人员')![1]).toMatch(new RegExp(`^人员${leaderOf(joint, 'XFJYDD')}（${leaderOf(joint, 'XFJYDD')}，县消防救援大队，组长）`));
+    const items = rows.filter((x) => /^\d+$/.test(x[0]));
+    expect(items.map((x) => x.slice(1, 4))).toEqual([['县消防救援大队', '消防安全检查', '依据'], ['县消防救援大队', '消防设施检查', '依据'], ['县应急管理局', '安全生产检查', '依据']]);
+    expect(rows.find((x) => x[0] === '序号')).toEqual(['序号', '部门', '检查事项', '检查依据', '是否检查', '检查情况', '处置']);
+  });
 });
 
 describe('who may enter a result, and when (R15: 谁检查、谁录入)', () => {
