@@ -12,7 +12,7 @@
  * attachment with a note.
  */
 import { findUnit, unitName } from '../../src/domain/organisation';
-import { checkConsistency, HANDLING_HELP, handlingText, METHODS, parseCategories, parseFinding, parseHandling, parseMethods, type ItemFinding } from '../../src/domain/result';
+import { checkConsistency, HANDLING_HELP, MAX_EVIDENCE_BYTES, handlingText, METHODS, parseCategories, parseFinding, parseHandling, parseMethods, type ItemFinding } from '../../src/domain/result';
 import type { FlowState } from '../../src/services/conversations';
 import type { PlanProgress, SaveOutcome, TaskStatus } from '../../src/services/results';
 import type { ResultDoc, ResultPart } from '../../store/repos/results';
@@ -20,6 +20,9 @@ import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
 import type { CardAction, Command, CommandContext, Flow } from './types';
 import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Refusal } from '../../src/services/context';
 import ExcelJS from 'exceljs';
 import type { Card } from '../cards/card';
 import type { FollowUpDoc } from '../../store/repos/results';
@@ -43,6 +46,8 @@ interface Draft {
   methods?: string[];
   categories?: string[];
   correction?: string;
+  /** Evidence received so far (stored by content; listed on the part at 提交). */
+  evidence?: { name: string; sha256: string; bytes: number }[];
 }
 
 type Turn = { replies: Reply[]; next?: FlowState };
@@ -83,7 +88,8 @@ function summary(d: Draft): string {
   }
   lines.push(`【${unitName(d.department)}】检查事项：`, ...d.keys.map((_, i) => `${i + 1}. ${d.names[i]}：${findingText(d.findings[i])}`));
   if (d.lead) lines.push(`检查结果：${d.categories?.join('、')}`);
-  lines.push('回复“提交”保存；或“改 日期”、“改 方式”、“改 事项 <序号>”、“改 处置 <序号>”、“改 结果”修改；“取消”放弃。');
+  if (d.evidence?.length) lines.push(`证据：${d.evidence.map((e) => e.name).join('、')}`);
+  lines.push('回复“提交”保存（可先发送“证据 <文件路径>”附上照片或文件）；或“改 日期”、“改 方式”、“改 事项 <序号>”、“改 处置 <序号>”、“改 结果”修改；“取消”放弃。');
   return lines.join('\n');
 }
 
@@ -170,6 +176,18 @@ function saved(o: SaveOutcome, d: Draft, ctx: CommandContext): Reply[] {
   return [text(`${mine}。各部门均已录入，已通知检查组长（${o.leader}）发送“提交结果 ${d.taskNo}”提交审核。`)];
 }
 
+/**
+ * A local file as evidence: only in the terminal shell (the operator's own machine). In WeCom
+ * and DingTalk a path would read the server's files, so it is refused there.
+ */
+async function evidenceFromPath(file: string, ctx: CommandContext) {
+  if (ctx.caller.channel !== 'shell') throw new Refusal('“证据 <文件路径>”只能在终端（npm run chat）中使用；请在检查结果中用文字说明证据情况');
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new Refusal(`找不到文件“${file.slice(0, 80)}”，请写完整路径`);
+  if (info.size > MAX_EVIDENCE_BYTES) throw new Refusal(`文件“${path.basename(file).slice(0, 40)}”有${(info.size / 1048576).toFixed(1)}MB，超过${MAX_EVIDENCE_BYTES / 1048576}MB的上限，未保存`);
+  return ctx.services.results.addEvidence(path.basename(file), await readFile(file));
+}
+
 export const resultFlow: Flow = {
   name: FLOW,
   label: '录入结果',
@@ -178,8 +196,14 @@ export const resultFlow: Flow = {
     const step = st.step as Step;
     if (step === 'confirm' && ['提交', '确认', '确定'].includes(input)) {
       const form = d.lead ? { start: d.start!, end: d.end!, methods: d.methods!, categories: d.categories! } : undefined;
-      const o = await ctx.services.results.save(ctx.caller, d.taskNo, { findings: d.findings as ItemFinding[], form }, d.correction);
+      const o = await ctx.services.results.save(ctx.caller, d.taskNo, { findings: d.findings as ItemFinding[], form, evidence: d.evidence }, d.correction);
       return { replies: saved(o, d, ctx) };
+    }
+    const file = /^(?:证据|附件)\s+(.+)$/.exec(input);
+    if (file) {
+      const e = await evidenceFromPath(file[1].trim(), ctx);
+      const next = { ...d, evidence: [...(d.evidence ?? []).filter((x) => x.sha256 !== e.sha256), e] };
+      return { replies: [text(`已收到证据“${e.name}”（${Math.ceil(e.bytes / 1024)}KB，SHA-256 ${e.sha256.slice(0, 12)}…），提交后随检查结果保存。${HINT}`)], next: { step: st.step, data: next as unknown as Record<string, unknown> } };
     }
     const edit = /^(?:改|修改|重填)\s*(.+)$/.exec(input);
     if (edit) {

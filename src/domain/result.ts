@@ -235,3 +235,23 @@ export function taskState(
   if (result.status === 'approved') return result.openFollowUps > 0 ? '已审核' : '已完结';
   return '待录入';
 }
+
+/** Evidence files: at most this size, and only these kinds (told by their first bytes, not their name). */
+export const MAX_EVIDENCE_BYTES = 10 * 1024 * 1024;
+const EVIDENCE_KINDS: { label: string; magic: number[] }[] = [
+  { label: 'JPEG图片', magic: [0xff, 0xd8, 0xff] },
+  { label: 'PNG图片', magic: [0x89, 0x50, 0x4e, 0x47] },
+  { label: 'PDF文件', magic: [0x25, 0x50, 0x44, 0x46] },
+  { label: 'Office文档（docx/xlsx）', magic: [0x50, 0x4b, 0x03, 0x04] },
+];
+
+/** Is this file acceptable as evidence? Returns its kind, or why not. */
+export function checkEvidence(name: string, data: Uint8Array): Check<string> {
+  if (data.length === 0) return { ok: false, reason: `文件“${name.slice(0, 40)}”是空的` };
+  if (data.length > MAX_EVIDENCE_BYTES) {
+    return { ok: false, reason: `文件“${name.slice(0, 40)}”有${(data.length / 1048576).toFixed(1)}MB，超过${MAX_EVIDENCE_BYTES / 1048576}MB的上限，请压缩或拍照后再发送` };
+  }
+  const kind = EVIDENCE_KINDS.find((k) => k.magic.every((b, i) => data[i] === b));
+  if (!kind) return { ok: false, reason: `文件“${name.slice(0, 40)}”不是可接受的证据类型（${EVIDENCE_KINDS.map((k) => k.label).join('、')}）` };
+  return { ok: true, value: kind.label };
+}

@@ -7,10 +7,11 @@
  * version (R20). Every write is audited. Also each task's state (待检查 …
  * 已完结) and whether its result is overdue, counted in working days.
  */
+import { createHash } from 'node:crypto';
 import { beijingDate } from '../domain/calendar';
 import { unitName } from '../domain/organisation';
 import {
-  checkConsistency, checkDates, DEFAULT_CATEGORIES, parseDay, taskState,
+  checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, parseDay, taskState,
   type Category, type ItemFinding, type ResultForm, type ResultState,
 } from '../domain/result';
 import { addWorkingDays, isWorkingDay, MissingHolidayYear, type HolidayCalendar } from '../domain/workdays';
@@ -55,6 +56,8 @@ export interface EntryScope {
 export interface PartDraft {
   findings: ItemFinding[];
   form?: ResultForm;
+  /** Evidence received in the conversation (already stored by content; listed on the part at 提交). */
+  evidence?: ResultPart['evidence'];
 }
 
 export interface SaveOutcome {
@@ -286,7 +289,9 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
       }
       const at = now();
       const before = scope.result;
-      const part: ResultPart = { findings: draft.findings, by: caller.userId, byName: caller.name, at: at.toISOString(), evidence: before?.parts[department]?.evidence ?? [] };
+      const kept = before?.parts[department]?.evidence ?? [];
+      const added = (draft.evidence ?? []).filter((e) => !kept.some((k) => k.sha256 === e.sha256));
+      const part: ResultPart = { findings: draft.findings, by: caller.userId, byName: caller.name, at: at.toISOString(), evidence: [...kept, ...added] };
       const parts = { ...(before?.parts ?? {}), [department]: part };
       const form = scope.lead ? draft.form : before?.form;
       const missing = task.departments.filter((d) => !parts[d]);
@@ -325,6 +330,20 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
       const change = submits ? await sendForReview(caller, next, !!correction) : undefined;
       return { result: next, change, missing, leader };
     },
+
+    /**
+     * Stores an evidence file by its SHA-256 (size and kind checked first); the conversation
+     * lists it on the department's part at 提交. Storing the same file again writes nothing new.
+     */
+    async addEvidence(name: string, data: Buffer): Promise<ResultPart['evidence'][number]> {
+      const ok = checkEvidence(name, data);
+      if (!ok.ok) throw new Refusal(`${ok.reason}，未保存`);
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      await repos.evidence.put(sha256, data);
+      return { name: name.slice(0, 100), sha256, bytes: data.length };
+    },
+
+    evidenceFile: (sha256: string) => repos.evidence.get(sha256),
 
     /** The lead 组长 submits a joint form whose parts are all in (提交结果). */
     async submit(caller: Caller, taskNo: string): Promise<SaveOutcome> {

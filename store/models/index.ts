@@ -469,6 +469,18 @@ const followUp = new Schema(
 );
 followUp.index({ owner: 1, status: 1 });
 
+/** Evidence files (images, documents) of results, by content: _id "<sha256>:<chunk>", at most 255 KiB each. */
+const evidenceChunk = new Schema(
+  {
+    _id: String,
+    sha256: { type: String, required: true },
+    n: { type: Number, required: true },
+    of: { type: Number, required: true },
+    data: { type: Buffer, required: true },
+  },
+  opts,
+);
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -496,6 +508,7 @@ export function createModels(conn: Connection) {
     Task: conn.model('Task', task, 'tasks'),
     Result: conn.model('Result', result, 'results'),
     FollowUp: conn.model('FollowUp', followUp, 'follow_ups'),
+    EvidenceChunk: conn.model('EvidenceChunk', evidenceChunk, 'evidence_chunks'),
   };
 }
 

@@ -186,3 +186,35 @@ export function followUpRepo(models: Models) {
     },
   };
 }
+
+const CHUNK = 255 * 1024;
+
+/** Evidence files stored by content (SHA-256) in chunks: storing the same file twice writes nothing new. */
+export function evidenceRepo(models: Models) {
+  const col = models.EvidenceChunk.collection;
+  return {
+    async put(sha256: string, data: Buffer): Promise<void> {
+      const of = Math.max(1, Math.ceil(data.length / CHUNK));
+      for (let n = 0; n < of; n++) {
+        try {
+          await col.insertOne({ _id: `${sha256}:${n}` as never, sha256, n, of, data: data.subarray(n * CHUNK, (n + 1) * CHUNK) });
+        } catch (err) {
+          if ((err as { code?: number }).code !== 11000) throw err;
+        }
+      }
+    },
+    /** The file's bytes, read chunk by chunk by `_id`; undefined if any chunk is missing. */
+    async get(sha256: string): Promise<Buffer | undefined> {
+      const first = await col.findOne({ _id: `${sha256}:0` as never });
+      if (!first) return undefined;
+      const parts: Buffer[] = [];
+      for (let n = 0; n < Number(first.of); n++) {
+        const d = n === 0 ? first : await col.findOne({ _id: `${sha256}:${n}` as never });
+        if (!d) return undefined;
+        const b = d.data as { buffer?: Uint8Array } | Buffer;
+        parts.push(Buffer.isBuffer(b) ? b : Buffer.from((b as { buffer: Uint8Array }).buffer));
+      }
+      return Buffer.concat(parts);
+    },
+  };
+}

@@ -6,7 +6,10 @@
  * submission, the leader's review (退回 / 同意), a fixed approved result and a
  * correction with a reason that keeps both versions (R20), and each task's state.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Services } from '../../src/app';
 import { createApproval } from '../../src/domain/approval';
 import type { Pool } from '../../src/domain/pools';
@@ -220,11 +223,25 @@ describe('a single-department task: the conversation, its rules, review and corr
     expect(summary).toContain('发现问题：会计账簿未按规定设置；处置：责令改正，期限2026-10-15');
     expect(summary).toContain('检查结果：发现问题已责令改正');
     expect(await db.repos.results.get(single.taskNo)).toBeUndefined();
+    // Evidence from a local file (the terminal): size and kind checked, stored by SHA-256 in chunks.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'evidence-'));
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(600 * 1024)]);
+    writeFileSync(path.join(dir, '现场照片.png'), png);
+    writeFileSync(path.join(dir, 'tool.exe'), Buffer.from('MZ\x90\x00 not evidence'));
+    writeFileSync(path.join(dir, 'big.png'), Buffer.concat([png.subarray(0, 8), Buffer.alloc(10 * 1024 * 1024)]));
+    expect(all(await say(officer, `证据 ${path.join(dir, 'tool.exe')}`))).toContain('不是可接受的证据类型');
+    expect(all(await say(officer, `证据 ${path.join(dir, 'big.png')}`))).toContain('超过10MB的上限');
+    expect(all(await say(officer, `证据 ${path.join(dir, '现场照片.png')}`))).toContain('已收到证据“现场照片.png”');
+    expect(await db.repos.results.get(single.taskNo)).toBeUndefined();
     const done = all(await say(officer, '提交'));
     expect(done).toContain('已送县财政局部门领导审核（孙局长）');
     const r = await db.repos.results.get(single.taskNo);
     expect(r?.status).toBe('pending');
     expect(r?.parts.CZJ.by).toBe(officer);
+    const sha = createHash('sha256').update(png).digest('hex');
+    expect(r?.parts.CZJ.evidence).toEqual([{ name: '现场照片.png', sha256: sha, bytes: png.length }]);
+    expect((await services.results.evidenceFile(sha))?.equals(png)).toBe(true);
+    expect(all(await say('cz.official', `结果 ${single.taskNo}`))).toContain(`证据：现场照片.png（SHA-256 ${sha.slice(0, 12)}…）`);
     expect(all(await say('cz.official', '我的任务'))).toContain('待审核');
   });
 
@@ -276,7 +293,7 @@ describe('a single-department task: the conversation, its rules, review and corr
     expect(view).toContain('第2版（更正理由：问题描述有误）');
     expect(view).toContain('原始凭证不全');
     expect(view).toContain('—— 第1版');
-    expect(view).toMatch(/发现问题：会计账簿未按规定设置；处置：责令改正，期限2026-10-15$/);
+    expect(view).toContain('发现问题：会计账簿未按规定设置；处置：责令改正，期限2026-10-15\n  证据：现场照片.png');
     // A problem found stays open until it is handled and followed up: approved, not yet 已完结.
     expect(view).toContain('检查结果：已审核');
     const audit = await db.models.Audit.collection.find({ target: `result:${single.taskNo}` }).toArray();
