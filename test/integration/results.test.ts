@@ -199,6 +199,9 @@ describe('a single-department task: the conversation, its rules, review and corr
     expect(clean).toContain('不能是“未发现问题”');
     const both = all(await say(officer, '1、6'));
     expect(both).toContain('不能与其他结果类别同时选择');
+    const none = all(await say(officer, '4'));
+    expect(none).toContain('依据规则 R15');
+    expect(none).toContain('须有发现问题的类别');
     // Now the item is clean, and a problem category is chosen: refused the other way.
     await say(officer, '6');
     await say(officer, '改 事项 1');
