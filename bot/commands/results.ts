@@ -411,6 +411,15 @@ export const followUpActions: CardAction[] = [{
   },
 }];
 
+/** R16: the entity's inspection history from every department, for 查 <代码>; empty when none. */
+export async function historyLines(creditCode: string, ctx: CommandContext, limit = 10): Promise<string[]> {
+  const h = await ctx.services.results.history(creditCode);
+  if (h.length === 0) return [];
+  const rows = h.slice(0, limit).map(({ entry: e, openFollowUps }, i) =>
+    `${i + 1}. ${e.start === e.end ? e.start : `${e.start}至${e.end}`}｜${e.departments.map(unitName).join('、')}｜${e.taskNo}｜${e.categories.join('、')}${openFollowUps ? `｜待处置 ${openFollowUps} 项` : ''}`);
+  return [`检查记录（各部门共享互认，R16，共${h.length}次）：`, ...rows];
+}
+
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** The 检查记录表 as xlsx: entity, window, team (组长 first), every department's items with a column each for 是否检查 / 检查情况 / 处置. */

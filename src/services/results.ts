@@ -18,7 +18,7 @@ import { addWorkingDays, isWorkingDay, MissingHolidayYear, type HolidayCalendar 
 import type { StepSpec } from '../domain/approval';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { ApprovalDoc } from '../../store/repos/approvals';
-import type { EarlierResult, FollowUpDoc, ResultDoc, ResultPart } from '../../store/repos/results';
+import type { EarlierResult, FollowUpDoc, HistoryEntry, ResultDoc, ResultPart } from '../../store/repos/results';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { loadHolidayCalendar } from './holidays';
@@ -150,6 +150,11 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
     }
     const next: ResultDoc = { ...r, status: approve ? 'approved' : 'returned', approvedAt: approve ? at : r.approvedAt, openFollowUps: open, updatedAt: at, version: r.version + 1 };
     if (!(await repos.results.replace(next, r.version))) throw new Refusal(`检查结果 ${a.subject} 刚被他人修改，请重新查看后再审核`);
+    if (approve && r.form) {
+      await repos.history.record(r.creditCode, {
+        taskNo: r.taskNo, source: r.source, lead: r.lead, departments: r.departments, start: r.form.start, end: r.form.end, categories: r.form.categories, round: r.round,
+      });
+    }
     await audit(caller, approve ? 'result.approve' : 'result.return', r, r.status, next.status, comment);
   });
 
@@ -495,6 +500,16 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
         followUp: f,
         userIds: users.filter((u) => u.active && u.department === f.owner && u.roles.some((r) => r === 'official' || r === 'leader')).map((u) => u.userId),
       }));
+    },
+
+    /**
+     * R16: the entity's approved inspections from every department, newest first, each with
+     * its open follow-ups (one `_id` read for the history, one per result).
+     */
+    async history(creditCode: string): Promise<{ entry: HistoryEntry; openFollowUps: number }[]> {
+      const entries = (await repos.history.get(creditCode)).sort((a, b) => (a.end < b.end ? 1 : a.end > b.end ? -1 : 0));
+      const results = await repos.results.many(entries.map((e) => e.taskNo));
+      return entries.map((entry) => ({ entry, openFollowUps: results.get(entry.taskNo)?.openFollowUps ?? 0 }));
     },
 
     /** Each task's status (one `_id` read per task). */

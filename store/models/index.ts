@@ -481,6 +481,16 @@ const evidenceChunk = new Schema(
   opts,
 );
 
+/** Each entity's approved results (R16: shared across departments), _id = credit code; entries JSON. */
+const entityResults = new Schema(
+  {
+    _id: String,
+    entries: { type: [String], default: [] },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -509,6 +519,7 @@ export function createModels(conn: Connection) {
     Result: conn.model('Result', result, 'results'),
     FollowUp: conn.model('FollowUp', followUp, 'follow_ups'),
     EvidenceChunk: conn.model('EvidenceChunk', evidenceChunk, 'evidence_chunks'),
+    EntityResults: conn.model('EntityResults', entityResults, 'entity_results'),
   };
 }
 

@@ -16,7 +16,7 @@ import { filingRepo } from './filings';
 import { drawRepo } from './draws';
 import { taskRepo } from './tasks';
 import { dingtalkRepo } from './dingtalk';
-import { evidenceRepo, followUpRepo, resultRepo } from './results';
+import { evidenceRepo, followUpRepo, historyRepo, resultRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -43,6 +43,7 @@ export function createRepos(models: Models) {
     results: resultRepo(models),
     followUps: followUpRepo(models),
     evidence: evidenceRepo(models),
+    history: historyRepo(models),
   };
 }
 

@@ -218,3 +218,46 @@ export function evidenceRepo(models: Models) {
     },
   };
 }
+
+/** One approved inspection of an entity, as every department sees it (R16). */
+export interface HistoryEntry {
+  taskNo: string;
+  source: 'task' | 'filing';
+  lead: string;
+  departments: string[];
+  start: string;
+  end: string;
+  categories: string[];
+  round: number;
+}
+
+/** Each entity's approved results, read by `_id` (the credit code): one lookup for 查 <代码>. */
+export function historyRepo(models: Models) {
+  const col = models.EntityResults.collection;
+  return {
+    async get(creditCode: string): Promise<HistoryEntry[]> {
+      const d = await col.findOne({ _id: creditCode as never });
+      return d ? (d.entries as string[]).map((e) => JSON.parse(e) as HistoryEntry) : [];
+    },
+    /** Adds or replaces the task's entry (a correction replaces it), over the version read. */
+    async record(creditCode: string, entry: HistoryEntry): Promise<void> {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const d = await col.findOne({ _id: creditCode as never });
+        const entries = ((d?.entries as string[] | undefined) ?? []).filter((e) => (JSON.parse(e) as HistoryEntry).taskNo !== entry.taskNo);
+        entries.push(JSON.stringify(entry));
+        if (!d) {
+          try {
+            await col.insertOne({ _id: creditCode as never, entries, version: 1 });
+            return;
+          } catch (err) {
+            if ((err as { code?: number }).code !== 11000) throw err;
+            continue;
+          }
+        }
+        const r = await col.updateOne({ _id: creditCode as never, version: d.version }, { $set: { entries, version: Number(d.version) + 1 } });
+        if (r.modifiedCount === 1) return;
+      }
+      throw new Error(`entity history of ${creditCode} kept changing`);
+    },
+  };
+}

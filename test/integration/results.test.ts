@@ -362,6 +362,17 @@ describe('a joint task: one form, each department its own items, the 组长 subm
   });
 });
 
+describe('shared and recognised (R16)', () => {
+  it('R16: 查 <代码> shows the entity\'s approved inspections from every department, with open follow-ups', async () => {
+    const r = all(await say('cz.official', `查 ${joint.creditCode}`));
+    expect(r).toContain('检查记录（各部门共享互认，R16，共1次）');
+    expect(r).toContain(`1. 2026-09-16｜县消防救援大队、县应急管理局｜${joint.taskNo}｜发现问题待后续处理｜待处置 1 项`);
+    const c = all(await say('xf.official', `查 ${single.creditCode}`));
+    expect(c).toContain(`2026-09-11｜县财政局｜${single.taskNo}｜发现问题已责令改正`);
+    expect(c).toContain('共1次'); // the correction replaced its entry, not added one
+  });
+});
+
 describe('handling what was found (R14) and following it up until closed', () => {
   it('R14: the transfer waits for the receiving department, whose officials get a card; accepting it is audited and both sides see it', async () => {
     const sent: { userId: string; kind: string; key?: string }[] = [];
