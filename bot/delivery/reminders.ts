@@ -10,6 +10,7 @@ import { approvalCard, KIND_LABELS } from '../commands/approvals';
 import { coverageLines } from '../commands/plans';
 import { transferCard } from '../commands/results';
 import { text } from '../types';
+import { JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisation';
 import type { Notifier } from './notices';
 import type { Job } from './scheduler';
 
@@ -70,6 +71,28 @@ export function reminderJobs(services: Services, notify: Notifier): Job[] {
           for (const u of userIds) if (await notify(u, message, `fu-remind:${f.id}:${day}:${u}`)) sent++;
         }
         return `followups ${sent}`;
+      },
+    },
+    {
+      // R15: results due in 3 working days (the team), and on Mondays the overdue ones (leaders, 联席办).
+      name: 'results.deadlines',
+      everyMs: HOUR,
+      async run(at) {
+        const day = beijingDate(at);
+        const { dueSoon, overdue, unknown } = await services.results.deadlineReminders(at);
+        let sent = 0;
+        for (const { task, due } of dueSoon) {
+          const message = text(`提醒：${task.taskNo}（${task.entityName}）的检查结果应于 ${due} 前录入（检查期结束后${services.results.dueWorkingDays}个工作日），请发送“录入结果 ${task.taskNo}”。`);
+          for (const no of task.officers) if (await notify(no, message, `result-due:${task.taskNo}:${day}:${no}`)) sent++;
+        }
+        const office = await services.users.inDepartment(JOINT_OFFICE_HOST, ['office']);
+        for (const [department, list] of overdue) {
+          const message = text(`${unitName(department)}逾期未录入的检查结果 ${list.length} 个（R15）：\n${list.slice(0, 20).map(({ task, due }, i) => `${i + 1}. ${task.taskNo}｜${task.entityName}｜应于${due}前录入`).join('\n')}`);
+          for (const u of [...await services.users.inDepartment(department, ['leader']), ...office]) {
+            if (await notify(u.userId, message, `result-overdue:${department}:${day}:${u.userId}`)) sent++;
+          }
+        }
+        return `results ${sent}${unknown.length ? `; no holiday data for the due day of ${unknown.length} tasks` : ''}`;
       },
     },
     {

@@ -235,6 +235,7 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
 
   return {
     categories,
+    dueWorkingDays: dueDays,
     today,
     calendar: cal,
 
@@ -510,6 +511,38 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
       const entries = (await repos.history.get(creditCode)).sort((a, b) => (a.end < b.end ? 1 : a.end > b.end ? -1 : 0));
       const results = await repos.results.many(entries.map((e) => e.taskNo));
       return entries.map((entry) => ({ entry, openFollowUps: results.get(entry.taskNo)?.openFollowUps ?? 0 }));
+    },
+
+    /**
+     * Result deadlines (R15), for the daily job on working days: teams whose result is due in
+     * 3 working days (their officers' user ids are the inspector numbers), and on Mondays each
+     * lead department's overdue tasks for its leaders and 联席办. Tasks whose due day falls in
+     * a year without holiday data are reported as `unknown`, never guessed.
+     */
+    async deadlineReminders(at: Date): Promise<{ dueSoon: { task: TaskDoc; due: string }[]; overdue: Map<string, { task: TaskDoc; due: string }[]>; unknown: string[] }> {
+      const t = beijingDate(at);
+      const empty = { dueSoon: [], overdue: new Map(), unknown: [] };
+      if (!isWorkingDay(t, cal())) return empty;
+      const year = Number(t.slice(0, 4));
+      const tasks = [...await repos.tasks.forYear(year - 1), ...await repos.tasks.forYear(year)].filter((x) => x.status === 'open' && x.window.from <= t);
+      const results = await repos.results.many(tasks.map((x) => x.taskNo));
+      const soon = addWorkingDays(t, 3, cal());
+      const monday = new Date(`${t}T00:00:00Z`).getUTCDay() === 1;
+      const out = { dueSoon: [] as { task: TaskDoc; due: string }[], overdue: new Map<string, { task: TaskDoc; due: string }[]>(), unknown: [] as string[] };
+      for (const task of tasks) {
+        const r = results.get(task.taskNo);
+        if (r && r.status !== 'draft' && r.status !== 'returned') continue;
+        let due: string;
+        try {
+          due = addWorkingDays(task.window.to, dueDays, cal());
+        } catch (err) {
+          if (err instanceof MissingHolidayYear) { out.unknown.push(task.taskNo); continue; }
+          throw err;
+        }
+        if (due === soon) out.dueSoon.push({ task, due });
+        if (monday && t > due) out.overdue.set(task.lead, [...(out.overdue.get(task.lead) ?? []), { task, due }]);
+      }
+      return out;
     },
 
     /** Each task's status (one `_id` read per task). */

@@ -95,6 +95,7 @@ beforeAll(async () => {
     { userId: 'cz.official', name: '钱财政', department: '县财政局', roles: ['official'] },
     { userId: 'cz.leader', name: '孙局长', department: '县财政局', roles: ['leader'] },
     { userId: 'scj.official', name: '周晓燕', department: '县市管局', roles: ['official'] },
+    { userId: 'lxb.office', name: '程丽华', department: '县市管局', roles: ['office'] },
     // The inspector's user id is the inspector number: that is how the team finds its tasks.
     ...officers.map(([department, no]) => ({ userId: no, name: `人员${no}`, department, roles: ['inspector' as const] })),
   ]);
@@ -125,6 +126,32 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db.close();
+});
+
+describe('result deadlines in working days (R15)', () => {
+  const run = async (day: string) => {
+    setDay(day);
+    const sent: { userId: string; text: string }[] = [];
+    const job = reminderJobs(services, async (userId, reply) => { sent.push({ userId, text: replyText(reply) }); return true; }).find((j) => j.name === 'results.deadlines')!;
+    const summary = await job.run(now());
+    return { sent, summary };
+  };
+
+  it('R15: the team is reminded 3 working days before the result is due (10 working days after the window, National Day not counted)', async () => {
+    expect((await run('2026-10-14')).sent).toEqual([]);
+    const { sent } = await run('2026-10-15');
+    const to = sent.map((x) => x.userId).sort();
+    expect(to).toEqual([...joint.officers, ...single.officers].sort());
+    expect(sent[0].text).toContain('应于 2026-10-20 前录入');
+  });
+
+  it('R15: on Mondays the overdue results go to the lead department\'s leaders and 联席办', async () => {
+    expect((await run('2026-10-23')).sent).toEqual([]); // a Friday
+    const { sent } = await run('2026-10-26');
+    expect(sent.filter((x) => x.userId === 'xf.leader').map((x) => x.text)).toEqual([expect.stringContaining(`县消防救援大队逾期未录入的检查结果 1 个（R15）：\n1. ${joint.taskNo}`)]);
+    expect(sent.filter((x) => x.userId === 'cz.leader')).toHaveLength(1);
+    expect(sent.filter((x) => x.userId === 'lxb.office')).toHaveLength(2);
+  });
 });
 
 describe('before the visit: 检查单', () => {
