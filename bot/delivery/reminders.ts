@@ -5,7 +5,6 @@
  */
 import type { Services } from '../../src/app';
 import { beijingDate } from '../../src/domain/calendar';
-import { workingDaysBetween } from '../../src/domain/approval';
 import { approvalCard, KIND_LABELS } from '../commands/approvals';
 import { coverageLines } from '../commands/plans';
 import { transferCard } from '../commands/results';
@@ -25,7 +24,7 @@ export function reminderJobs(services: Services, notify: Notifier): Job[] {
         const limit = services.policy.remindAfterWorkingDays;
         let sent = 0;
         for (const { approval: a, deciders } of await services.approvals.overdue(at, limit)) {
-          const days = workingDaysBetween(a.waitingSince, at);
+          const days = services.approvals.waitedDays(a, at);
           for (const u of deciders) {
             const key = `remind:${a.subject}:${a.version}:${beijingDate(at)}:${u.userId}`;
             await notify(u.userId, text(`提醒：${KIND_LABELS[a.kind]} ${a.subject}（${a.title}）已等待您审批 ${days} 个工作日，请尽快处理。`), `${key}:t`);

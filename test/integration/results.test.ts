@@ -474,6 +474,20 @@ describe('task state and the working-day deadline (R15)', () => {
     expect(services.results.statusOf(t, { status: 'approved', openFollowUps: 1 }).state).toBe('已审核');
   });
 
+  it('R15: approval reminders count working days on the same calendar: the National Day week does not count', async () => {
+    setDay('2026-09-30');
+    await services.approvals.open({
+      kind: 'plan', subject: 'JH-HOLIDAY', title: '节假日', requester: { userId: 'xf.official', name: '吴海涛', department: 'XFJYDD', roles: ['official'], channel: 'shell' },
+      steps: [{ role: 'leader', department: 'XFJYDD', label: '部门领导审批' }], fields: [],
+    });
+    setDay('2026-10-08'); // Mon–Fri would count 6 days; only 10-08 is a working day
+    expect((await services.approvals.overdue(now(), 2)).map((r) => r.approval.subject)).not.toContain('JH-HOLIDAY');
+    setDay('2026-10-13'); // 10-08, 10-09, 10-10 (make-up Saturday), 10-12, 10-13
+    const due = await services.approvals.overdue(now(), 2);
+    expect(due.map((r) => r.approval.subject)).toContain('JH-HOLIDAY');
+    expect(services.approvals.waitedDays(due.find((r) => r.approval.subject === 'JH-HOLIDAY')!.approval, now())).toBe(5);
+  });
+
   it('R15: a due day in a year without holiday data is not guessed: the status says so', () => {
     setDay('2026-12-20');
     const s = services.results.statusOf({ window: { from: '2026-12-01', to: '2026-12-31' } }, undefined);
