@@ -31,6 +31,9 @@ type Step = 'dates' | 'methods' | 'item' | 'handling' | 'categories' | 'confirm'
 
 interface Draft {
   taskNo: string;
+  creditCode: string;
+  /** 免罚清单 entries that may apply to a problem, by item index (R18). */
+  lenient?: Record<string, { no: number; violation: string; conditions: string }[]>;
   entity: string;
   department: string;
   lead: boolean;
@@ -74,7 +77,11 @@ function prompt(step: Step, d: Draft, ctx: CommandContext): string {
     }
     case 'handling': {
       const i = nextItem(d)?.i ?? 0;
-      return `第${i + 1}项${d.names[i]}发现的问题：${d.findings[i]?.problem}\n${HANDLING_HELP}`;
+      const entries = d.lenient?.[i] ?? [];
+      const lenient = entries.length
+        ? `\n本事项的免罚清单（R18）：\n${entries.map((e) => `第${e.no}条 ${e.violation}${e.conditions ? `（条件：${e.conditions}）` : ''}`).join('\n')}\n符合条件且为首次违法的，可回复“首违不罚 <条目号> <改正期限>”（责令改正并教育，不予处罚）`
+        : '';
+      return `第${i + 1}项${d.names[i]}发现的问题：${d.findings[i]?.problem}\n${HANDLING_HELP}${lenient}`;
     }
     case 'categories': return `请选择检查结果，可多选（回复序号，例如 1 或 6、7）：\n${ctx.services.results.categories.map((c, i) => `${i + 1}. ${c.label}`).join('\n')}`;
     case 'confirm': return '请回复“提交”，或“改 <项目>”修改';
@@ -104,7 +111,7 @@ function proceed(d: Draft, ctx: CommandContext, lead: string[]): Turn {
   return { replies: [text([...lead, summary(d)].join('\n'))], next: state('confirm', d) };
 }
 
-function answer(step: Step, input: string, d: Draft, ctx: CommandContext): { ok: true; draft: Draft } | { ok: false; reason: string } {
+async function answer(step: Step, input: string, d: Draft, ctx: CommandContext): Promise<{ ok: true; draft: Draft } | { ok: false; reason: string }> {
   const svc = ctx.services.results;
   switch (step) {
     case 'dates': {
@@ -119,11 +126,23 @@ function answer(step: Step, input: string, d: Draft, ctx: CommandContext): { ok:
       const i = d.findings.findIndex((f) => !f);
       const r = parseFinding(d.keys[i], input);
       if (!r.ok) return r;
-      return { ok: true, draft: { ...d, findings: d.findings.map((f, j) => (j === i ? r.value : f)) } };
+      const entries = r.value.problem ? await svc.lenientFor(d.keys[i]) : [];
+      const lenient = { ...(d.lenient ?? {}), [i]: entries.map(({ no, violation, conditions }) => ({ no, violation, conditions })) };
+      return { ok: true, draft: { ...d, lenient, findings: d.findings.map((f, j) => (j === i ? r.value : f)) } };
     }
     case 'handling': {
       const i = nextItem(d)?.i ?? -1;
       if (i < 0) return { ok: false, reason: '没有待选择处置方式的问题' };
+      const first = /^首违不罚\s+(\d+)\s+(\S+)$/.exec(input.trim());
+      if (first) {
+        const entry = (d.lenient?.[i] ?? []).find((e) => e.no === Number(first[1]));
+        if (!entry) return { ok: false, reason: `本事项的免罚清单没有第${first[1]}条（R18），请核对条目号或选择其他处置方式` };
+        const rectify = parseHandling(`责令改正 ${first[2]}`, d.department, svc.today(), findUnit);
+        if (!rectify.ok) return rectify;
+        await svc.firstViolation(d.creditCode, `${d.department}:${entry.no}`, d.taskNo);
+        const handling = { ...rectify.value, lenient: `${d.department}:${entry.no}` } as ItemFinding['handling'];
+        return { ok: true, draft: { ...d, findings: d.findings.map((f, j) => (j === i && f ? { ...f, handling } : f)) } };
+      }
       const r = parseHandling(input, d.department, svc.today(), findUnit);
       if (!r.ok) return r;
       return { ok: true, draft: { ...d, findings: d.findings.map((f, j) => (j === i && f ? { ...f, handling: r.value } : f)) } };
@@ -211,7 +230,7 @@ export const resultFlow: Flow = {
       if (typeof next === 'string') return { replies: [text(`${next}${HINT}`)], next: st };
       return proceed(next, ctx, []);
     }
-    const r = answer(step, input, d, ctx);
+    const r = await answer(step, input, d, ctx);
     if (!r.ok) return { replies: [text(`${r.reason}${HINT}`)], next: st };
     return proceed(r.draft, ctx, []);
   },
@@ -226,12 +245,18 @@ async function start(taskNo: string, ctx: CommandContext, correction?: string): 
   const form = s.lead ? s.result?.form : undefined;
   const others = svc.otherFindings(s);
   const d: Draft = {
-    taskNo: s.task.taskNo, entity: s.task.entityName || s.task.creditCode, department: s.department, lead: s.lead, window: s.task.window,
+    taskNo: s.task.taskNo, creditCode: s.task.creditCode, entity: s.task.entityName || s.task.creditCode, department: s.department, lead: s.lead, window: s.task.window,
     keys: s.items, names: s.items.map((k) => names.get(k) ?? k),
     findings: s.items.map((k) => part?.findings.find((f) => f.key === k) ?? null),
     others, othersMissing: s.task.departments.some((x) => x !== s.department && !s.result?.parts[x]),
     start: form?.start, end: form?.end, methods: form?.methods, categories: form?.categories, correction: s.correction,
   };
+  // Problems already entered (a returned result, a correction): their 免罚清单 entries (R18).
+  for (const [i, f] of d.findings.entries()) {
+    if (!f?.problem) continue;
+    const entries = await svc.lenientFor(f.key);
+    if (entries.length) d.lenient = { ...(d.lenient ?? {}), [i]: entries.map(({ no, violation, conditions }) => ({ no, violation, conditions })) };
+  }
   const role = s.lead ? `牵头部门，填写检查日期、核查方式、本部门${s.items.length}个事项和检查结果` : `填写本部门${s.items.length}个事项`;
   const intro = `${correction ? '更正' : '录入'} ${d.taskNo}（${d.entity}）的检查结果：${unitName(s.department)}${role}。`;
   const returned = s.result?.status === 'returned' ? ['该结果已被退回，已载入原填写内容，请按审核意见修改。'] : [];
@@ -463,4 +488,16 @@ export const inspectionForm: Command = {
   },
 };
 
-export const resultCommands: Command[] = [inspectionForm, enterResult, correctResult, submitResult, showResult, toHandle, acceptTransfer, reviewFollowUp];
+export const lenientList: Command = {
+  names: ['免罚清单'],
+  usage: '免罚清单 [部门] — 本单位（或指定单位）轻微违法首违不罚的清单（R18）',
+  async run(args, ctx) {
+    const unit = args.trim() ? findUnit(args.trim()) : { code: ctx.caller.department };
+    if (!unit) return [text(`部门“${args.trim().slice(0, 20)}”不是联席会议成员单位，请用如“县市管局”的名称`)];
+    const list = await ctx.services.results.lenientList(unit.code);
+    if (list.length === 0) return [text(`${unitName(unit.code)}尚未导入免罚清单（R18）。管理员可用 npm run cli -- import lenient <文件> 导入。`)];
+    return [text(`${unitName(unit.code)}免罚清单（R18，${list.length}条）：\n${list.map((e) => `第${e.no}条${e.itemCode ? `（事项${e.itemCode}）` : ''} ${e.violation}${e.conditions ? `；条件：${e.conditions}` : ''}；依据：${e.legalBasis}`).join('\n')}`)];
+  },
+};
+
+export const resultCommands: Command[] = [inspectionForm, lenientList, enterResult, correctResult, submitResult, showResult, toHandle, acceptTransfer, reviewFollowUp];

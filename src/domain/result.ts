@@ -39,7 +39,8 @@ export const DEFAULT_CATEGORIES: readonly Category[] = [
  * judicial organs as a suspected crime, or a case opened for investigation.
  */
 export type Handling =
-  | { kind: 'rectify'; deadline: string }
+  /** `lenient`: 首违不罚 applied under this 免罚清单 entry ('DEPT:no', R18). */
+  | { kind: 'rectify'; deadline: string; lenient?: string }
   | { kind: 'transfer'; to: string }
   | { kind: 'judicial'; organ: string; date: string; docNo: string }
   | { kind: 'case'; caseNo: string };
@@ -53,7 +54,7 @@ export const HANDLING_HELP = '请选择处置方式（R14），一行写完：\n
 /** Chinese words for a handling. */
 export function handlingText(h: Handling, unitName: (code: string) => string): string {
   switch (h.kind) {
-    case 'rectify': return `责令改正，期限${h.deadline}`;
+    case 'rectify': return `责令改正，期限${h.deadline}${h.lenient ? `；首违不罚（免罚清单第${h.lenient.split(':')[1]}条，教育、不予处罚，R18）` : ''}`;
     case 'transfer': return `移送${unitName(h.to)}`;
     case 'judicial': return `移送司法机关（${h.organ}，${h.date}，${h.docNo}）`;
     case 'case': return `立案查处（${h.caseNo}）`;
@@ -254,4 +255,38 @@ export function checkEvidence(name: string, data: Uint8Array): Check<string> {
   const kind = EVIDENCE_KINDS.find((k) => k.magic.every((b, i) => data[i] === b));
   if (!kind) return { ok: false, reason: `文件“${name.slice(0, 40)}”不是可接受的证据类型（${EVIDENCE_KINDS.map((k) => k.label).join('、')}）` };
   return { ok: true, value: kind.label };
+}
+
+/** One entry of a department's 免罚清单 (R18): a minor first violation exempt from penalty. */
+export interface LenientEntry {
+  department: string;
+  /** The entry's number in the department's list. */
+  no: number;
+  /** The inspection item it belongs to; '' for any of the department's items. */
+  itemCode: string;
+  violation: string;
+  conditions: string;
+  legalBasis: string;
+}
+
+const LENIENT_COLUMNS: Record<string, keyof LenientEntry> = {
+  部门: 'department', 序号: 'no', 条目号: 'no', 事项编码: 'itemCode', 违法行为: 'violation', 违法行为描述: 'violation',
+  适用条件: 'conditions', 条件: 'conditions', 法律依据: 'legalBasis', 依据: 'legalBasis',
+  department: 'department', no: 'no', itemCode: 'itemCode', violation: 'violation', conditions: 'conditions', legalBasis: 'legalBasis',
+};
+
+/** The field a column header names, or undefined. */
+export const lenientColumn = (header: string): keyof LenientEntry | undefined => LENIENT_COLUMNS[header.trim()];
+
+/** A row of an imported 免罚清单; `findUnit` resolves the department. */
+export function parseLenientRow(row: Partial<Record<keyof LenientEntry, string>>, findUnit: (t: string) => { code: string } | undefined): Check<LenientEntry> {
+  const unit = findUnit(row.department ?? '');
+  if (!unit) return { ok: false, reason: `部门“${(row.department ?? '').slice(0, 20)}”不是联席会议成员单位` };
+  const no = Number(row.no);
+  if (!Number.isInteger(no) || no < 1) return { ok: false, reason: `序号“${(row.no ?? '').slice(0, 10)}”应为正整数` };
+  const violation = (row.violation ?? '').trim();
+  if (violation.length < 4) return { ok: false, reason: '违法行为描述不能为空（至少4个字）' };
+  const legalBasis = (row.legalBasis ?? '').trim();
+  if (!legalBasis) return { ok: false, reason: '法律依据不能为空' };
+  return { ok: true, value: { department: unit.code, no, itemCode: (row.itemCode ?? '').trim(), violation: violation.slice(0, 300), conditions: (row.conditions ?? '').trim().slice(0, 300), legalBasis: legalBasis.slice(0, 300) } };
 }

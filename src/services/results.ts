@@ -8,10 +8,13 @@
  * 已完结) and whether its result is overdue, counted in working days.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { beijingDate } from '../domain/calendar';
-import { unitName } from '../domain/organisation';
+import { findUnit, unitName } from '../domain/organisation';
 import {
-  checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, parseDay, taskState,
+  checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, lenientColumn, parseDay, parseLenientRow, taskState,
+  type LenientEntry,
   type Category, type ItemFinding, type ResultForm, type ResultState,
 } from '../domain/result';
 import { addWorkingDays, isWorkingDay, MissingHolidayYear, type HolidayCalendar } from '../domain/workdays';
@@ -153,6 +156,7 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
     if (approve && r.form) {
       await repos.history.record(r.creditCode, {
         taskNo: r.taskNo, source: r.source, lead: r.lead, departments: r.departments, start: r.form.start, end: r.form.end, categories: r.form.categories, round: r.round,
+        lenient: allFindings(r.parts).flatMap((f) => (f.handling?.kind === 'rectify' && f.handling.lenient ? [f.handling.lenient] : [])),
       });
     }
     await audit(caller, approve ? 'result.approve' : 'result.return', r, r.status, next.status, comment);
@@ -288,6 +292,9 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
       }
       const unhandled = draft.findings.findIndex((f) => f.problem && !f.handling);
       if (unhandled >= 0) throw new Refusal(`依据规则 R14：第${unhandled + 1}项发现的问题还没有处置方式（责令改正、移送、移送司法机关或立案查处）`, 'R14');
+      for (const f of draft.findings) {
+        if (f.handling?.kind === 'rectify' && f.handling.lenient) await this.firstViolation(task.creditCode, f.handling.lenient, task.taskNo);
+      }
       if (scope.lead) {
         if (!draft.form) throw new Refusal('牵头部门须填写检查日期、核查方式和检查结果');
         const d = checkDates(`${draft.form.start}至${draft.form.end}`, task.window, today());
@@ -543,6 +550,53 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
         if (monday && t > due) out.overdue.set(task.lead, [...(out.overdue.get(task.lead) ?? []), { task, due }]);
       }
       return out;
+    },
+
+    /**
+     * Imports a 免罚清单 (R18) from .xlsx or .csv: every row checked, good rows upserted by
+     * (department, 序号), bad rows reported with their row number. Admins import any
+     * department's; an official only their own.
+     */
+    async importLenient(caller: Caller, file: string): Promise<{ imported: number; rejected: { row: number; reason: string }[] }> {
+      if (!hasAny(caller, ['admin', 'official', 'leader'])) throw new Refusal('免罚清单由各部门工作人员或系统管理员导入');
+      const wb = new ExcelJS.Workbook();
+      const ws = file.toLowerCase().endsWith('.csv') ? await wb.csv.readFile(file) : (await wb.xlsx.readFile(file), wb.worksheets[0]);
+      if (!ws) throw new Refusal(`文件“${path.basename(file)}”没有工作表`);
+      const header: (keyof LenientEntry | undefined)[] = [];
+      ws.getRow(1).eachCell((c, i) => { header[i] = lenientColumn(String(c.value ?? '')); });
+      const good: LenientEntry[] = [];
+      const rejected: { row: number; reason: string }[] = [];
+      ws.eachRow((row, n) => {
+        if (n === 1) return;
+        const rec: Partial<Record<keyof LenientEntry, string>> = {};
+        row.eachCell((c, i) => { const k = header[i]; if (k) rec[k] = String(c.value ?? '').trim(); });
+        const parsed = parseLenientRow(rec, findUnit);
+        if (!parsed.ok) rejected.push({ row: n, reason: parsed.reason });
+        else if (!hasAny(caller, ['admin']) && parsed.value.department !== caller.department) rejected.push({ row: n, reason: `只能导入本单位（${unitName(caller.department)}）的免罚清单` });
+        else good.push(parsed.value);
+      });
+      await repos.lenient.upsert(good, caller.userId, now());
+      await repos.audit.append({ at: now(), actor: caller.userId, channel: caller.channel, action: 'lenient.import', target: `lenient:${path.basename(file)}`, changes: [], note: `${good.length}条，拒绝${rejected.length}条` });
+      return { imported: good.length, rejected };
+    },
+
+    lenientList: (department: string) => repos.lenient.byDepartment(department),
+
+    /** The department's 免罚清单 entries that may apply to a problem under this item ('DEPT:code'). */
+    async lenientFor(itemKey: string): Promise<LenientEntry[]> {
+      const [department, itemCode] = itemKey.split(':');
+      return (await repos.lenient.byDepartment(department)).filter((e) => !e.itemCode || e.itemCode === itemCode);
+    },
+
+    /**
+     * 首违不罚 (R18): only for a first violation — refused when the entity already has an
+     * approved result recording a violation of the same entry.
+     */
+    async firstViolation(creditCode: string, entry: string, taskNo: string): Promise<void> {
+      const earlier = (await repos.history.get(creditCode)).find((e) => e.taskNo !== taskNo && e.lenient?.includes(entry));
+      if (earlier) {
+        throw new Refusal(`依据规则 R18：该主体在 ${earlier.end}（${earlier.taskNo}）已有同一违法行为（免罚清单第${entry.split(':')[1]}条）的记录，不属首次违法，不能适用首违不罚；请选择其他处置方式`, 'R18');
+      }
     },
 
     /** Each task's status (one `_id` read per task). */

@@ -491,6 +491,23 @@ const entityResults = new Schema(
   opts,
 );
 
+/** Each department's 免罚清单 (R18), _id "<department>:<no>". */
+const lenient = new Schema(
+  {
+    _id: String,
+    department: { type: String, required: true },
+    no: { type: Number, required: true },
+    itemCode: { type: String, default: '' },
+    violation: { type: String, required: true },
+    conditions: { type: String, default: '' },
+    legalBasis: { type: String, required: true },
+    updatedAt: { type: Date, required: true },
+    updatedBy: { type: String, required: true },
+  },
+  opts,
+);
+lenient.index({ department: 1 });
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -520,6 +537,7 @@ export function createModels(conn: Connection) {
     FollowUp: conn.model('FollowUp', followUp, 'follow_ups'),
     EvidenceChunk: conn.model('EvidenceChunk', evidenceChunk, 'evidence_chunks'),
     EntityResults: conn.model('EntityResults', entityResults, 'entity_results'),
+    Lenient: conn.model('Lenient', lenient, 'lenient'),
   };
 }
 

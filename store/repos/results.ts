@@ -1,6 +1,6 @@
 /** Inspection results (one per task, _id = task number): written whole, over the version read. */
 import type { Models } from '../models';
-import type { Handling, ItemFinding, ResultForm } from '../../src/domain/result';
+import type { Handling, ItemFinding, LenientEntry, ResultForm } from '../../src/domain/result';
 
 /** One department's share of the form: its items, who entered them and when. */
 export interface ResultPart {
@@ -229,6 +229,8 @@ export interface HistoryEntry {
   end: string;
   categories: string[];
   round: number;
+  /** 免罚清单 entries ('DEPT:no') this inspection recorded a violation of (R18). */
+  lenient?: string[];
 }
 
 /** Each entity's approved results, read by `_id` (the credit code): one lookup for 查 <代码>. */
@@ -258,6 +260,22 @@ export function historyRepo(models: Models) {
         if (r.modifiedCount === 1) return;
       }
       throw new Error(`entity history of ${creditCode} kept changing`);
+    },
+  };
+}
+
+/** The 免罚清单 (R18): upserted by natural key, read per department. */
+export function lenientRepo(models: Models) {
+  const col = models.Lenient.collection;
+  return {
+    async upsert(entries: LenientEntry[], by: string, at: Date): Promise<void> {
+      for (const e of entries) {
+        await col.replaceOne({ _id: `${e.department}:${e.no}` as never }, { ...e, updatedAt: at, updatedBy: by }, { upsert: true });
+      }
+    },
+    async byDepartment(department: string): Promise<LenientEntry[]> {
+      const docs = await col.find({ department }).sort({ no: 1 }).toArray();
+      return docs.map((d) => ({ department: d.department, no: d.no, itemCode: d.itemCode, violation: d.violation, conditions: d.conditions, legalBasis: d.legalBasis }));
     },
   };
 }

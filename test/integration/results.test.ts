@@ -19,6 +19,7 @@ import type { TaskDoc } from '../../store/repos/tasks';
 import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
 import { reminderJobs } from '../../bot/delivery/reminders';
+import { runTsx } from '../helpers/run';
 import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
 import { addEntities, code, inspectorDoc, itemDoc, saveUsers } from '../helpers/fixtures';
@@ -493,5 +494,54 @@ describe('task state and the working-day deadline (R15)', () => {
     const s = services.results.statusOf({ window: { from: '2026-12-01', to: '2026-12-31' } }, undefined);
     expect(s.due).toBeUndefined();
     expect(s.note).toContain('2027年节假日安排尚未录入');
+  });
+});
+
+describe('the lenient list (R18)', () => {
+  let second: TaskDoc;
+
+  it('R18: a department\'s 免罚清单 is imported by the CLI (bad rows reported) and listed in chat', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lenient-'));
+    const file = path.join(dir, '免罚清单.csv');
+    writeFileSync(file, '部门,序号,事项编码,违法行为描述,适用条件,法律依据\n县财政局,1,CZ001,未按规定设置会计账簿,首次违法、危害后果轻微并及时改正,《行政处罚法》第三十三条\n不存在局,2,,某行为,,依据\n');
+    const r = await runTsx('src/cli/main.ts', ['import', 'lenient', file], { dbName: db.dbName });
+    expect(r.err).toBe('');
+    expect(r.out).toContain('导入 1 条，拒绝 1 条');
+    expect(r.out).toContain('第3行');
+    const list = all(await say('cz.official', '免罚清单'));
+    expect(list).toContain('第1条（事项CZ001） 未按规定设置会计账簿；条件：首次违法、危害后果轻微并及时改正；依据：《行政处罚法》第三十三条');
+  });
+
+  it('R18: for a first violation matching an entry the bot proposes 首违不罚, and it is recorded', async () => {
+    setDay('2026-11-02');
+    second = (await db.repos.tasks.createMany([{
+      taskNo: '县财政局抽查〔2026〕99号', year: 2026, issuer: 'CZJ', creditCode: single.creditCode, entityName: single.entityName,
+      parts: single.parts.map((p) => ({ ...p, drawNo: 'JH2026-9999-1', planNo: 'JH2026-9999' })), at: now(),
+    }]))[0];
+    const officer = officerOf(second, 'CZJ');
+    await say(officer, `录入结果 ${second.taskNo}`);
+    await script(officer, ['2026-09-21', '1']);
+    const prompt = all(await say(officer, '发现问题 未按规定设置会计账簿'));
+    expect(prompt).toContain('本事项的免罚清单（R18）');
+    expect(prompt).toContain('首违不罚 <条目号> <改正期限>');
+    expect(all(await say(officer, '首违不罚 2 2026-11-30'))).toContain('没有第2条');
+    await say(officer, '首违不罚 1 2026-11-30');
+    const summary = all(await say(officer, '6'));
+    expect(summary).toContain('责令改正，期限2026-11-30；首违不罚（免罚清单第1条，教育、不予处罚，R18）');
+    expect(all(await say(officer, '提交'))).toContain('已提交');
+    await say('cz.leader', `同意 ${second.taskNo}`);
+    expect((await db.repos.history.get(second.creditCode)).find((e) => e.taskNo === second.taskNo)?.lenient).toEqual(['CZJ:1']);
+  });
+
+  it('R18: a repeat of the same entry by the same entity is not eligible, and the bot says why', async () => {
+    const officer = officerOf(single, 'CZJ');
+    await say(officer, `更正结果 ${single.taskNo} 补记首违不罚`);
+    await say(officer, '改 处置 1');
+    const r = all(await say(officer, '首违不罚 1 2026-11-30'));
+    expect(r).toContain('依据规则 R18');
+    expect(r).toContain(`${second.taskNo}`);
+    expect(r).toContain('不属首次违法');
+    await say(officer, '取消');
+    expect((await db.repos.results.get(single.taskNo))?.status).toBe('approved');
   });
 });
