@@ -17,7 +17,7 @@ import { approvalCardActions, approve, reject, todo } from './commands/approvals
 import { planCommands, planFlow } from './commands/plans';
 import { drawCommands } from './commands/draws';
 import { filingCommands, filingFlow } from './commands/filings';
-import { followUpActions, resultCommands, resultFlow } from './commands/results';
+import { followUpActions, resultCommands, resultFlow, riskActions } from './commands/results';
 import type { CardAction, Command, CommandContext, Flow } from './commands/types';
 import type { FlowState } from '../src/services/conversations';
 import { text, type BotEvent, type Reply } from './types';
@@ -60,7 +60,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
   const commands: Command[] = [];
   commands.push(helpCommand(() => commands), whoami, queryPool, lookupEntity, listInspectors, listItems, placeInPool,
     todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...resultCommands, ...extraCommands, announce, deadLetters, resend);
-  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...followUpActions, ...extraActions].map((a) => [a.action, a]));
+  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...followUpActions, ...riskActions, ...extraActions].map((a) => [a.action, a]));
   const flowsByName = new Map([planFlow, filingFlow, resultFlow, ...flows].map((f) => [f.name, f]));
   // Longest names first, so "查询" wins over "查".
   const byName = commands

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { Refusal } from '../../src/services/context';
 import ExcelJS from 'exceljs';
 import type { Card } from '../cards/card';
-import type { FollowUpDoc } from '../../store/repos/results';
+import type { FollowUpDoc, RiskProposalDoc } from '../../store/repos/results';
 
 type Step = 'dates' | 'methods' | 'item' | 'handling' | 'categories' | 'confirm';
 
@@ -500,4 +500,46 @@ export const lenientList: Command = {
   },
 };
 
-export const resultCommands: Command[] = [inspectionForm, lenientList, enterResult, correctResult, submitResult, showResult, toHandle, acceptTransfer, reviewFollowUp];
+const DIRECTION = { raise: '调高', lower: '调低' } as const;
+
+function riskCard(p: RiskProposalDoc): Card {
+  return {
+    cardId: `rk-${createHash('sha256').update(p.id).digest('hex').slice(0, 24)}`,
+    title: `信用风险分类${DIRECTION[p.direction]}建议：${p.entityName}`,
+    description: `依据规则 R17，检查结果用于信用风险分类。建议由“${p.from}”${DIRECTION[p.direction]}为“${p.to}”。`,
+    fields: [
+      { label: '主体', value: `${p.entityName}（${p.creditCode}）` },
+      { label: '依据', value: `${p.reason}（${p.taskNo}）` },
+    ],
+    buttons: [
+      { key: `rk.yes:${p.id}`, label: '采纳', style: 'primary' },
+      { key: `rk.no:${p.id}`, label: '不予采纳', style: 'danger' },
+    ],
+  };
+}
+
+export const riskProposals: Command = {
+  names: ['风险建议'],
+  usage: '风险建议 — 联席办审定由检查结果产生的信用风险分类调整建议（R17）',
+  roles: ['office', 'admin'],
+  async run(_args, ctx) {
+    const list = await ctx.services.results.riskProposals(ctx.caller);
+    if (list.length === 0) return [text('暂无待审定的信用风险分类调整建议（R17）。')];
+    const lines = list.map((p, i) => `${i + 1}. ${p.entityName}（${p.creditCode}）｜${p.from} → ${p.to}｜${p.reason}（${p.taskNo}）`);
+    const cards: Reply[] = list.slice(0, ctx.pageSize).map((p) => ({ kind: 'card', card: riskCard(p) }));
+    return [text(`待审定的信用风险分类调整建议（R17，${list.length}条）：\n${lines.join('\n')}`), ...cards];
+  },
+};
+
+const riskAction = (apply: boolean): CardAction => ({
+  action: apply ? 'rk.yes' : 'rk.no',
+  async run(id, ctx) {
+    const p = await ctx.services.results.decideRisk(ctx.caller, id, apply);
+    const what = apply ? `已采纳：${p.entityName}的信用风险分类由“${p.from}”调整为“${p.to}”（依据 ${p.taskNo}，R17）` : `已不予采纳：${p.entityName}的信用风险分类保持“${p.from}”`;
+    return { replies: [text(`${what}。`)], outcome: `${apply ? '已采纳' : '不予采纳'}（${ctx.caller.name}）` };
+  },
+});
+
+export const riskActions: CardAction[] = [riskAction(true), riskAction(false)];
+
+export const resultCommands: Command[] = [inspectionForm, lenientList, riskProposals, enterResult, correctResult, submitResult, showResult, toHandle, acceptTransfer, reviewFollowUp];

@@ -290,3 +290,30 @@ export function parseLenientRow(row: Partial<Record<keyof LenientEntry, string>>
   if (!legalBasis) return { ok: false, reason: '法律依据不能为空' };
   return { ok: true, value: { department: unit.code, no, itemCode: (row.itemCode ?? '').trim(), violation: violation.slice(0, 300), conditions: (row.conditions ?? '').trim().slice(0, 300), legalBasis: legalBasis.slice(0, 300) } };
 }
+
+/** R17: a result that should move the entity's credit-risk class, and why. */
+export function riskSignal(
+  categories: readonly string[],
+  handlings: readonly Handling[],
+  /** The entity's approved results (this one included): end day and categories. */
+  history: readonly { end: string; categories: readonly string[] }[],
+  end: string,
+): { direction: 'raise' | 'lower'; reason: string } | undefined {
+  if (categories.includes('不配合检查情节严重')) return { direction: 'raise', reason: '不配合检查情节严重' };
+  if (handlings.some((h) => h.kind === 'judicial')) return { direction: 'raise', reason: '涉嫌犯罪移送司法机关' };
+  if (handlings.some((h) => h.kind === 'case')) return { direction: 'raise', reason: '严重违法立案查处' };
+  const clean = (c: readonly string[]) => c.length === 1 && c[0] === CLEAN;
+  if (!clean(categories)) return undefined;
+  const year = Number(end.slice(0, 4));
+  const recent = history.filter((h) => Number(h.end.slice(0, 4)) >= year - 1);
+  const years = new Set(recent.map((h) => Number(h.end.slice(0, 4))));
+  if (years.has(year) && years.has(year - 1) && recent.every((h) => clean(h.categories))) return { direction: 'lower', reason: `连续两年（${year - 1}、${year}年）检查未发现问题` };
+  return undefined;
+}
+
+/** The next class up or down (R6's 低 / 一般 / 较高 / 高); undefined at the end of the scale. */
+export function nextRiskClass<T extends string>(classes: readonly T[], from: T, direction: 'raise' | 'lower'): T | undefined {
+  const i = classes.indexOf(from);
+  const j = direction === 'raise' ? i + 1 : i - 1;
+  return i < 0 || j < 0 || j >= classes.length ? undefined : classes[j];
+}

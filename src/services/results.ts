@@ -13,7 +13,7 @@ import ExcelJS from 'exceljs';
 import { beijingDate } from '../domain/calendar';
 import { findUnit, unitName } from '../domain/organisation';
 import {
-  checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, lenientColumn, parseDay, parseLenientRow, taskState,
+  checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, lenientColumn, nextRiskClass, parseDay, parseLenientRow, riskSignal, taskState,
   type LenientEntry,
   type Category, type ItemFinding, type ResultForm, type ResultState,
 } from '../domain/result';
@@ -21,7 +21,8 @@ import { addWorkingDays, isWorkingDay, MissingHolidayYear, type HolidayCalendar 
 import type { StepSpec } from '../domain/approval';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { ApprovalDoc } from '../../store/repos/approvals';
-import type { EarlierResult, FollowUpDoc, HistoryEntry, ResultDoc, ResultPart } from '../../store/repos/results';
+import type { EarlierResult, FollowUpDoc, HistoryEntry, ResultDoc, ResultPart, RiskProposalDoc } from '../../store/repos/results';
+import { RISK_CLASSES } from '../domain/pools';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { loadHolidayCalendar } from './holidays';
@@ -159,8 +160,24 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
         lenient: allFindings(r.parts).flatMap((f) => (f.handling?.kind === 'rectify' && f.handling.lenient ? [f.handling.lenient] : [])),
       });
     }
+    if (approve && r.form) await proposeRisk(r, r.form, at);
     await audit(caller, approve ? 'result.approve' : 'result.return', r, r.status, next.status, comment);
   });
+
+  /** R17: a result that should move the entity's credit-risk class becomes a proposal for 联席办. */
+  async function proposeRisk(r: ResultDoc, form: ResultForm, at: Date): Promise<void> {
+    const handlings = allFindings(r.parts).flatMap((f) => (f.handling ? [f.handling] : []));
+    const signal = riskSignal(form.categories, handlings, await repos.history.get(r.creditCode), form.end);
+    if (!signal) return;
+    const entity = await repos.entities.get(r.creditCode);
+    if (!entity) return;
+    const to = nextRiskClass(RISK_CLASSES, entity.riskClass, signal.direction);
+    if (!to) return;
+    await repos.riskProposals.create({
+      id: `${r.creditCode}:${r.taskNo}`, creditCode: r.creditCode, entityName: r.entityName, taskNo: r.taskNo, direction: signal.direction,
+      from: entity.riskClass, to, reason: signal.reason, status: 'pending', createdAt: at, decidedBy: '', version: 1,
+    });
+  }
 
   /** Every problem's handling as a follow-up (R14); a transfer to the judicial organs is recorded, closed. */
   function followUpsOf(r: ResultDoc, by: string, at: Date): FollowUpDoc[] {
@@ -597,6 +614,39 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
       if (earlier) {
         throw new Refusal(`依据规则 R18：该主体在 ${earlier.end}（${earlier.taskNo}）已有同一违法行为（免罚清单第${entry.split(':')[1]}条）的记录，不属首次违法，不能适用首违不罚；请选择其他处置方式`, 'R18');
       }
+    },
+
+    /** R17: proposals waiting for 联席办. */
+    async riskProposals(caller: Caller): Promise<RiskProposalDoc[]> {
+      if (!hasAny(caller, ['office', 'admin'])) throw new Refusal('依据规则 R17：信用风险分类调整建议由联席办审定', 'R17');
+      return repos.riskProposals.pending();
+    },
+
+    /**
+     * 联席办 applies or rejects a proposal (R17): applying moves the entity's risk class only if
+     * it is still the class the proposal started from; the change is audited with its
+     * provenance (the result that caused it).
+     */
+    async decideRisk(caller: Caller, id: string, apply: boolean): Promise<RiskProposalDoc> {
+      if (!hasAny(caller, ['office'])) throw new Refusal('依据规则 R17：信用风险分类调整建议由联席办审定', 'R17');
+      const p = await repos.riskProposals.get(id);
+      if (!p) throw new Refusal(`没有编号为“${id.slice(0, 60)}”的风险分类调整建议，请发送“风险建议”查看`);
+      if (p.status !== 'pending') throw new Refusal(`该建议已${p.status === 'applied' ? '采纳' : '不予采纳'}（${p.decidedBy}），无需重复操作`);
+      const at = now();
+      if (apply) {
+        const e = await repos.entities.get(p.creditCode);
+        if (!e || e.riskClass !== p.from) throw new Refusal(`${p.entityName}的信用风险分类已不是“${p.from}”（现为“${e?.riskClass ?? '-'}”），该建议不再适用，请不予采纳`, 'R17');
+        if (!(await repos.entities.writer.updateIfUnchanged(p.creditCode, e.rowHash, { riskClass: p.to, updatedAt: at, updatedBy: caller.userId }))) {
+          throw new Refusal(`${p.entityName}刚被修改，请重新查看后再审定`);
+        }
+      }
+      if (!(await repos.riskProposals.decide(p, apply ? 'applied' : 'rejected', caller.userId, at))) throw new Refusal('该建议刚被他人处理，请发送“风险建议”重新查看');
+      await repos.audit.append({
+        at, actor: caller.userId, channel: caller.channel, action: apply ? 'risk.apply' : 'risk.reject', target: `entity:${p.creditCode}`,
+        changes: apply ? [{ field: 'riskClass', from: JSON.stringify(p.from), to: JSON.stringify(p.to) }] : [],
+        note: `R17：${p.reason}（${p.taskNo}）`,
+      });
+      return { ...p, status: apply ? 'applied' : 'rejected', decidedBy: caller.userId, decidedAt: at, version: p.version + 1 };
     },
 
     /** Each task's status (one `_id` read per task). */

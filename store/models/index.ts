@@ -508,6 +508,27 @@ const lenient = new Schema(
 );
 lenient.index({ department: 1 });
 
+/** R17: proposals to move an entity's credit-risk class, waiting for 联席办; _id "<credit code>:<task number>". */
+const riskProposal = new Schema(
+  {
+    _id: String,
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    taskNo: { type: String, required: true },
+    direction: { type: String, required: true, enum: ['raise', 'lower'] },
+    from: { type: String, required: true },
+    to: { type: String, required: true },
+    reason: { type: String, required: true },
+    status: { type: String, required: true, enum: ['pending', 'applied', 'rejected'] },
+    createdAt: { type: Date, required: true },
+    decidedBy: { type: String, default: '' },
+    decidedAt: { type: Date },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+riskProposal.index({ status: 1 });
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -538,6 +559,7 @@ export function createModels(conn: Connection) {
     EvidenceChunk: conn.model('EvidenceChunk', evidenceChunk, 'evidence_chunks'),
     EntityResults: conn.model('EntityResults', entityResults, 'entity_results'),
     Lenient: conn.model('Lenient', lenient, 'lenient'),
+    RiskProposal: conn.model('RiskProposal', riskProposal, 'risk_proposals'),
   };
 }
 

@@ -16,7 +16,7 @@ import { filingRepo } from './filings';
 import { drawRepo } from './draws';
 import { taskRepo } from './tasks';
 import { dingtalkRepo } from './dingtalk';
-import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo } from './results';
+import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo, riskProposalRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -45,6 +45,7 @@ export function createRepos(models: Models) {
     evidence: evidenceRepo(models),
     history: historyRepo(models),
     lenient: lenientRepo(models),
+    riskProposals: riskProposalRepo(models),
   };
 }
 

@@ -279,3 +279,52 @@ export function lenientRepo(models: Models) {
     },
   };
 }
+
+/** R17: a proposal to move an entity's credit-risk class, decided by 联席办. */
+export interface RiskProposalDoc {
+  id: string;
+  creditCode: string;
+  entityName: string;
+  taskNo: string;
+  direction: 'raise' | 'lower';
+  from: string;
+  to: string;
+  reason: string;
+  status: 'pending' | 'applied' | 'rejected';
+  createdAt: Date;
+  decidedBy: string;
+  decidedAt?: Date;
+  version: number;
+}
+
+export function riskProposalRepo(models: Models) {
+  const col = models.RiskProposal.collection;
+  const from = (d: Record<string, unknown>): RiskProposalDoc => {
+    const { _id, ...rest } = d;
+    return { id: String(_id), ...(rest as Omit<RiskProposalDoc, 'id'>) };
+  };
+  return {
+    /** Inserts the proposal unless one for the same result exists (a retry). */
+    async create(p: RiskProposalDoc): Promise<void> {
+      const { id, ...rest } = p;
+      try {
+        const doc: Record<string, unknown> = { _id: id, ...rest };
+        if (doc.decidedAt === undefined) delete doc.decidedAt;
+        await col.insertOne(doc as never);
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+    },
+    async get(id: string): Promise<RiskProposalDoc | undefined> {
+      const d = await col.findOne({ _id: id as never });
+      return d ? from(d) : undefined;
+    },
+    async pending(): Promise<RiskProposalDoc[]> {
+      return (await col.find({ status: 'pending' }).sort({ createdAt: 1, _id: 1 }).toArray()).map(from);
+    },
+    async decide(p: RiskProposalDoc, status: 'applied' | 'rejected', by: string, at: Date): Promise<boolean> {
+      const r = await col.updateOne({ _id: p.id as never, version: p.version, status: 'pending' }, { $set: { status, decidedBy: by, decidedAt: at, version: p.version + 1 } });
+      return r.modifiedCount === 1;
+    },
+  };
+}

@@ -545,3 +545,36 @@ describe('the lenient list (R18)', () => {
     expect((await db.repos.results.get(single.taskNo))?.status).toBe('approved');
   });
 });
+
+describe('feeding risk (R17)', () => {
+  it('R17: a serious violation (立案查处) proposes raising the risk class; only 联席办 decides; applying moves it with provenance', async () => {
+    setDay('2026-11-03');
+    const xfParts = joint.parts.map((p) => ({ ...p, drawNo: 'JH2026-9998-1', planNo: 'JH2026-9998', departments: ['XFJYDD'], items: ['XFJYDD:XF001'], officers: p.officers.filter((o) => o.department === 'XFJYDD') }));
+    const [third] = await db.repos.tasks.createMany([{ taskNo: '县消防大队抽查〔2026〕98号', year: 2026, issuer: 'XFJYDD', creditCode: joint.creditCode, entityName: joint.entityName, parts: xfParts, at: now() }]);
+    const officer = third.officers[0];
+    await say(officer, `录入结果 ${third.taskNo}`);
+    await script(officer, ['2026-09-22', '1', '发现问题 擅自停用消防设施', '立案查处 万消立〔2026〕8号', '7']);
+    expect(all(await say(officer, '提交'))).toContain('已提交');
+    await say('xf.leader', `同意 ${third.taskNo}`);
+    const id = `${joint.creditCode}:${third.taskNo}`;
+    expect(all(await say('xf.official', '风险建议'))).toContain('依据规则 R17');
+    const list = await say('lxb.office', '风险建议');
+    expect(all(list)).toContain(`一般 → 较高｜严重违法立案查处（${third.taskNo}）`);
+    expect(list.replies.some((r) => r.kind === 'card' && r.card.buttons.some((b) => b.key === `rk.yes:${id}`))).toBe(true);
+    const out = await say('lxb.office', `点 rk.yes:${id}`);
+    expect(all(out)).toContain('由“一般”调整为“较高”');
+    expect((await db.repos.entities.get(joint.creditCode))?.riskClass).toBe('较高');
+    expect(all(await say('lxb.office', `点 rk.yes:${id}`))).toContain('无需重复操作');
+    const audit = await db.models.Audit.collection.find({ target: `entity:${joint.creditCode}`, action: 'risk.apply' }).toArray();
+    expect(audit).toHaveLength(1);
+    expect(audit[0].note).toContain(third.taskNo);
+  });
+
+  it('R17: a clean result two years running proposes lowering the class; a clean first year does not', async () => {
+    const { riskSignal } = await import('../../src/domain/result');
+    const clean = ['未发现问题'];
+    expect(riskSignal(clean, [], [{ end: '2026-09-10', categories: clean }], '2026-09-10')).toBeUndefined();
+    expect(riskSignal(clean, [], [{ end: '2025-06-10', categories: clean }, { end: '2026-09-10', categories: clean }], '2026-09-10')?.direction).toBe('lower');
+    expect(riskSignal(clean, [], [{ end: '2025-06-10', categories: ['发现问题已责令改正'] }, { end: '2026-09-10', categories: clean }], '2026-09-10')).toBeUndefined();
+  });
+});
