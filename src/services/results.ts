@@ -616,6 +616,16 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
       }
     },
 
+    /**
+     * R16: another department's approved inspections of the entity in the last `months` months
+     * (default 12), for a department about to plan or file a check of it.
+     */
+    async recentByOthers(creditCode: string, department: string, months = 12): Promise<HistoryEntry[]> {
+      const t = today();
+      const since = new Date(Date.UTC(Number(t.slice(0, 4)), Number(t.slice(5, 7)) - 1 - months, Number(t.slice(8, 10)))).toISOString().slice(0, 10);
+      return (await repos.history.get(creditCode)).filter((e) => e.end >= since && e.departments.some((d) => d !== department));
+    },
+
     /** R17: proposals waiting for 联席办. */
     async riskProposals(caller: Caller): Promise<RiskProposalDoc[]> {
       if (!hasAny(caller, ['office', 'admin'])) throw new Refusal('依据规则 R17：信用风险分类调整建议由联席办审定', 'R17');

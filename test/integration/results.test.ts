@@ -546,6 +546,19 @@ describe('the lenient list (R18)', () => {
   });
 });
 
+describe('recognised when filing (R16)', () => {
+  it('R16: filing a check of an entity another department inspected in the last 12 months says so in the preview', async () => {
+    setDay('2026-11-03');
+    const r = all(await say('cz.official', `备案 ${joint.creditCode} 事由=投诉举报 日期=2026-11-10 人员=CZ-001、CZ-002 说明=群众投诉该企业财务问题`));
+    expect(r).toContain('请核对备案内容');
+    expect(r).toContain('提示（R16，结果互认）：近12个月其他部门已检查过该主体：2026-09-16 县消防救援大队、县应急管理局');
+    await say('cz.official', '取消');
+    const own = all(await say('xf.official', `备案 ${single.creditCode} 事由=投诉举报 日期=2026-11-10 人员=XF-001、XF-002 说明=群众投诉该企业消防问题`));
+    expect(own).toContain('县财政局');
+    await say('xf.official', '取消');
+  });
+});
+
 describe('feeding risk (R17)', () => {
   it('R17: a serious violation (立案查处) proposes raising the risk class; only 联席办 decides; applying moves it with provenance', async () => {
     setDay('2026-11-03');
