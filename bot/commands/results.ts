@@ -14,7 +14,7 @@
 import { findUnit, unitName } from '../../src/domain/organisation';
 import { checkConsistency, HANDLING_HELP, MAX_EVIDENCE_BYTES, handlingText, METHODS, parseCategories, parseFinding, parseHandling, parseMethods, type ItemFinding } from '../../src/domain/result';
 import type { FlowState } from '../../src/services/conversations';
-import type { PlanProgress, SaveOutcome, TaskStatus } from '../../src/services/results';
+import { FILING_ITEM, FILING_ITEM_NAME, type PlanProgress, type SaveOutcome, type TaskStatus } from '../../src/services/results';
 import type { ResultDoc, ResultPart } from '../../store/repos/results';
 import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
@@ -246,7 +246,7 @@ async function start(taskNo: string, ctx: CommandContext, correction?: string): 
   const others = svc.otherFindings(s);
   const d: Draft = {
     taskNo: s.task.taskNo, creditCode: s.task.creditCode, entity: s.task.entityName || s.task.creditCode, department: s.department, lead: s.lead, window: s.task.window,
-    keys: s.items, names: s.items.map((k) => names.get(k) ?? k),
+    keys: s.items, names: s.items.map((k) => names.get(k) ?? (k.endsWith(`:${FILING_ITEM}`) ? FILING_ITEM_NAME : k)),
     findings: s.items.map((k) => part?.findings.find((f) => f.key === k) ?? null),
     others, othersMissing: s.task.departments.some((x) => x !== s.department && !s.result?.parts[x]),
     start: form?.start, end: form?.end, methods: form?.methods, categories: form?.categories, correction: s.correction,
@@ -267,7 +267,7 @@ async function start(taskNo: string, ctx: CommandContext, correction?: string): 
 
 export const enterResult: Command = {
   names: ['录入结果', '填报结果'],
-  usage: '录入结果 <任务编号> — 检查组成员或参加部门逐项录入检查结果（R15：谁检查、谁录入），提交后送部门领导审核',
+  usage: '录入结果 <任务编号或备案编号> — 检查组成员或参加部门逐项录入检查结果（R15：谁检查、谁录入），提交后送部门领导审核',
   async run(args, ctx) {
     if (!args.trim()) return [text('请写明任务编号，例如：录入结果 县市管局抽查〔2026〕1号（发送“我的任务”查看）')];
     return start(args.trim(), ctx);

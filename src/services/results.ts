@@ -25,6 +25,7 @@ import type { EarlierResult, FollowUpDoc, HistoryEntry, ResultDoc, ResultPart, R
 import { RISK_CLASSES } from '../domain/pools';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
+import { FILING_NO } from './filings';
 import { loadHolidayCalendar } from './holidays';
 
 /** Results are due this many working days after the task's window ends (configurable). */
@@ -32,6 +33,17 @@ export const DEFAULT_DUE_WORKING_DAYS = 10;
 /** Officials of a taking-part department may enter its part, besides the team. */
 const DEPARTMENT_ROLES = ['official', 'leader'] as const;
 const MIN_CORRECTION_CHARS = 4;
+
+/** The one item of a filing's result: the filed inspection itself. */
+export const FILING_ITEM = 'FILING';
+export const FILING_ITEM_NAME = '备案检查事项';
+
+/**
+ * The result's review in the approval engine: the task number, or for a filing "<备案编号>-JG"
+ * (the filing's own approval already has its number).
+ */
+export const reviewSubject = (taskNo: string) => (FILING_NO.test(taskNo) ? `${taskNo}-JG` : taskNo);
+const resultOf = (subject: string) => subject.replace(/-JG$/, '');
 
 export const RESULT_STEPS = (lead: string): StepSpec[] => [
   { role: 'leader', department: lead, label: '部门领导审核检查结果' },
@@ -115,7 +127,30 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
 
   const itemsOf = (t: TaskDoc, department: string) => t.items.filter((k) => k.startsWith(`${department}:`));
 
+  /**
+   * An approved 备案 is an inspection too: its result is entered like a task's, with the
+   * filing's date as the window, its officers as the team (the first as 组长) and one item,
+   * the filed inspection itself.
+   */
+  async function filingAsTask(filingNo: string): Promise<TaskDoc> {
+    const f = await repos.filings.get(filingNo.toUpperCase());
+    if (!f) throw new Refusal(`没有编号为“${filingNo.slice(0, 20)}”的备案，请核对编号（发送“备案列表”查看）`);
+    const a = await approvals.get(f.filingNo);
+    if (a?.status !== 'approved') throw new Refusal(`备案 ${f.filingNo} 尚未完成审批，审批通过后才能录入检查结果（R11）`, 'R11');
+    const people = await Promise.all(f.officers.map((no) => repos.inspectors.get(no)));
+    const officers = f.officers.map((no, i) => ({ inspectorNo: no, name: people[i]?.name ?? no, department: f.department, leader: i === 0, expert: people[i]?.kind === 'expert' }));
+    const window = { from: f.plannedDate, to: f.plannedDate };
+    const items = [`${f.department}:${FILING_ITEM}`];
+    return {
+      taskNo: f.filingNo, year: Number(f.plannedDate.slice(0, 4)), issuer: f.department, lead: f.department, departments: [f.department],
+      creditCode: f.creditCode, entityName: f.entityName, drawNos: [], planNos: [], officers: f.officers, items, window,
+      parts: [{ drawNo: '', planNo: '', departments: [f.department], officers, items, window, at: f.createdAt.toISOString() }],
+      status: 'open', createdAt: f.createdAt, updatedAt: f.createdAt, cancelReason: '', version: 1,
+    };
+  }
+
   async function loadTask(taskNo: string): Promise<TaskDoc> {
+    if (FILING_NO.test(taskNo.trim())) return filingAsTask(taskNo.trim());
     const t = await repos.tasks.get(taskNo.trim());
     if (!t) throw new Refusal(`没有编号为“${taskNo.trim().slice(0, 40)}”的检查任务，请核对编号（发送“我的任务”查看）`);
     if (t.status === 'cancelled') throw new Refusal(`${t.taskNo} 已取消（${t.cancelReason}），不需录入检查结果`);
@@ -144,7 +179,7 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
 
   // The leader's decision moves the result: approved is fixed, returned reopens it for editing.
   approvals.onDecide('result', async (caller, a, approve, comment) => {
-    const r = await repos.results.get(a.subject);
+    const r = await repos.results.get(resultOf(a.subject));
     if (!r || r.status !== 'pending') throw new Refusal(`检查结果 ${a.subject} 当前不在待审核状态，无需审核`);
     const at = now();
     let open = r.openFollowUps;
@@ -239,7 +274,7 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
     const states = r.form?.categories.join('、') ?? '';
     const req = {
       kind: 'result' as const,
-      subject: r.taskNo,
+      subject: reviewSubject(r.taskNo),
       title: `${r.entityName}检查结果`,
       requester: caller,
       steps: RESULT_STEPS(r.lead),
@@ -250,7 +285,7 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
         ...(correction ? [{ label: '更正理由', value: r.correctionReason }] : []),
       ],
     };
-    const existing = await approvals.get(r.taskNo);
+    const existing = await approvals.get(reviewSubject(r.taskNo));
     return existing ? approvals.reopen(req, { afterApproval: correction }) : approvals.open(req);
   }
 
@@ -340,7 +375,7 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
         }]
         : before?.earlier ?? [];
       const next: ResultDoc = {
-        taskNo: task.taskNo, source: 'task', lead: task.lead, departments: task.departments, creditCode: task.creditCode,
+        taskNo: task.taskNo, source: FILING_NO.test(task.taskNo) ? 'filing' : 'task', lead: task.lead, departments: task.departments, creditCode: task.creditCode,
         entityName: task.entityName, window: task.window, form, parts, earlier,
         status: submits ? 'pending' : before?.status === 'returned' ? 'returned' : 'draft',
         correctionReason: correction ?? before?.correctionReason ?? '',
@@ -417,12 +452,13 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
 
     /** A task's result with its review, for anyone who may see the task. */
     async view(taskNo: string): Promise<{ task: TaskDoc; result?: ResultDoc; approval?: ApprovalDoc; status: TaskStatus; names: Map<string, string> }> {
-      const t = await repos.tasks.get(taskNo.trim());
+      const t = FILING_NO.test(taskNo.trim()) ? await filingAsTask(taskNo.trim()) : await repos.tasks.get(taskNo.trim());
       if (!t) throw new Refusal(`没有编号为“${taskNo.trim().slice(0, 40)}”的检查任务，请核对编号（发送“我的任务”查看）`);
       const result = await repos.results.get(t.taskNo);
-      const approval = result ? await approvals.get(t.taskNo) : undefined;
+      const approval = result ? await approvals.get(reviewSubject(t.taskNo)) : undefined;
       const names = new Map<string, string>();
       for (const d of t.departments) for (const i of await repos.items.byDepartment(d)) names.set(`${d}:${i.itemCode}`, i.name);
+      for (const k of t.items) if (k.endsWith(`:${FILING_ITEM}`)) names.set(k, FILING_ITEM_NAME);
       return { task: t, result, approval, status: this.statusOf(t, result), names };
     },
 

@@ -14,6 +14,7 @@ import type { Services } from '../../src/app';
 import { createApproval } from '../../src/domain/approval';
 import type { Pool } from '../../src/domain/pools';
 import { PLAN_STEPS } from '../../src/services/plans';
+import { FILING_STEPS } from '../../src/services/filings';
 import type { PlanDoc } from '../../store/repos/plans';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { Outcome, Router } from '../../bot/router';
@@ -556,6 +557,38 @@ describe('recognised when filing (R16)', () => {
     const own = all(await say('xf.official', `备案 ${single.creditCode} 事由=投诉举报 日期=2026-11-10 人员=XF-001、XF-002 说明=群众投诉该企业消防问题`));
     expect(own).toContain('县财政局');
     await say('xf.official', '取消');
+  });
+});
+
+describe('an approved 备案 is an inspection too', () => {
+  const filing = async (filingNo: string, status: 'approved' | 'pending') => {
+    const at = now();
+    await db.repos.filings.create({
+      filingNo, month: '2026-11', department: 'CZJ', creditCode: single.creditCode, entityName: single.entityName, pool: 'B', reason: '投诉举报',
+      plannedDate: '2026-11-02', officers: ['CZ-001', 'CZ-002'], description: '群众投诉', rules: ['R11'], createdBy: 'cz.official', createdAt: at,
+    });
+    await db.repos.approvals.create({
+      ...createApproval('filing', filingNo, 'cz.official', FILING_STEPS('CZJ'), at), status, current: status === 'approved' ? 3 : 0,
+      title: filingNo, requesterDepartment: 'CZJ', fields: [], flags: [],
+    });
+  };
+
+  it('R15: the filing\'s officers enter its result on its date; a filing still in review is refused', async () => {
+    setDay('2026-11-03');
+    await filing('BA2026-0901', 'pending');
+    expect(all(await say('CZ-001', '录入结果 BA2026-0901'))).toContain('尚未完成审批');
+    await filing('BA2026-0902', 'approved');
+    expect(all(await say('XF-001', '录入结果 BA2026-0902'))).toContain('依据规则 R15');
+    await say('CZ-001', '录入结果 BA2026-0902');
+    expect(all(await say('CZ-001', '2026-11-03'))).toContain('2026-11-02');
+    const summary = await script('CZ-001', ['2026-11-02', '1', '未发现问题', '1']);
+    expect(summary).toContain('备案检查事项：未发现问题');
+    expect(all(await say('CZ-001', '提交'))).toContain('已送县财政局部门领导审核');
+    await say('cz.leader', '同意 BA2026-0902-JG');
+    const r = await db.repos.results.get('BA2026-0902');
+    expect(r?.status).toBe('approved');
+    expect(r?.source).toBe('filing');
+    expect(all(await say('xf.official', `查 ${single.creditCode}`))).toContain('2026-11-02｜县财政局｜BA2026-0902｜未发现问题');
   });
 });
 
