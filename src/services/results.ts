@@ -13,7 +13,7 @@ import ExcelJS from 'exceljs';
 import { beijingDate } from '../domain/calendar';
 import { findUnit, unitName } from '../domain/organisation';
 import {
-  checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, lenientColumn, nextRiskClass, parseDay, parseLenientRow, riskSignal, taskState,
+  checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, handlingText, lenientColumn, nextRiskClass, parseDay, parseLenientRow, riskSignal, taskState,
   type LenientEntry,
   type Category, type ItemFinding, type ResultForm, type ResultState,
 } from '../domain/result';
@@ -184,7 +184,15 @@ export function resultService({ repos, now }: Deps, approvals: ApprovalService, 
     const at = now();
     let open = r.openFollowUps;
     if (approve) {
-      await repos.followUps.createMissing(followUpsOf(r, a.requestedBy, at));
+      for (const f of await repos.followUps.createMissing(followUpsOf(r, a.requestedBy, at))) {
+        // R14: every transfer is audited (to a member unit, or to the judicial organs).
+        if (f.handling.kind !== 'transfer' && f.handling.kind !== 'judicial') continue;
+        await repos.audit.append({
+          at, actor: a.requestedBy, channel: caller.channel, action: 'followup.transfer', target: `followup:${f.id}`,
+          changes: [{ field: 'owner', from: JSON.stringify(f.department), to: JSON.stringify(f.handling.kind === 'transfer' ? f.owner : f.handling.organ) }],
+          note: handlingText(f.handling, unitName),
+        });
+      }
       open = (await repos.followUps.forTask(r.taskNo)).filter((f) => f.status !== 'closed').length;
     }
     const next: ResultDoc = { ...r, status: approve ? 'approved' : 'returned', approvedAt: approve ? at : r.approvedAt, openFollowUps: open, updatedAt: at, version: r.version + 1 };

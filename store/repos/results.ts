@@ -162,15 +162,18 @@ export function followUpRepo(models: Models) {
       const d = await col.findOne({ _id: id as never });
       return d ? followUpFrom(d) : undefined;
     },
-    /** Inserts the follow-ups not yet stored (a retry inserts nothing twice). */
-    async createMissing(list: FollowUpDoc[]): Promise<void> {
+    /** Inserts the follow-ups not yet stored (a retry inserts nothing twice); returns those inserted now. */
+    async createMissing(list: FollowUpDoc[]): Promise<FollowUpDoc[]> {
+      const inserted: FollowUpDoc[] = [];
       for (const f of list) {
         try {
           await col.insertOne(followUpTo(f) as never);
+          inserted.push(f);
         } catch (err) {
           if ((err as { code?: number }).code !== 11000) throw err;
         }
       }
+      return inserted;
     },
     async forTask(taskNo: string): Promise<FollowUpDoc[]> {
       return (await col.find({ taskNo }).sort({ n: 1 }).toArray()).map(followUpFrom);

@@ -420,7 +420,7 @@ describe('handling what was found (R14) and following it up until closed', () =>
     expect(all(await say('scj.official', `接收移送 ${joint.taskNo} 1`))).toContain('无需重复操作');
     expect(all(await say('yj.official', `结果 ${joint.taskNo}`))).toContain('移送县市管局｜县应急管理局移送｜处理中');
     const audit = await db.models.Audit.collection.find({ target: `followup:${joint.taskNo}/1` }).toArray();
-    expect(audit.map((a) => a.action)).toEqual(['followup.accept']);
+    expect(audit.map((a) => a.action)).toEqual(['followup.transfer', 'followup.accept']);
   });
 
   it('R14: the owner is reminded on the due day and every working day after, once a day', async () => {
