@@ -96,7 +96,8 @@ function summary(d: Draft): string {
   lines.push(`【${unitName(d.department)}】检查事项：`, ...d.keys.map((_, i) => `${i + 1}. ${d.names[i]}：${findingText(d.findings[i])}`));
   if (d.lead) lines.push(`检查结果：${d.categories?.join('、')}`);
   if (d.evidence?.length) lines.push(`证据：${d.evidence.map((e) => e.name).join('、')}`);
-  lines.push('回复“提交”保存（可先发送“证据 <文件路径>”附上照片或文件）；或“改 日期”、“改 方式”、“改 事项 <序号>”、“改 处置 <序号>”、“改 结果”修改；“取消”放弃。');
+  const edits = d.lead ? '“改 日期”、“改 方式”、“改 事项 <序号>”、“改 处置 <序号>”、“改 结果”' : '“改 事项 <序号>”、“改 处置 <序号>”';
+  lines.push(`回复“提交”保存（可先发送“证据 <文件路径>”附上照片或文件）；或${edits}修改；“取消”放弃。`);
   return lines.join('\n');
 }
 
