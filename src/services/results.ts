@@ -113,9 +113,9 @@ const allFindings = (parts: Record<string, ResultPart>) => Object.values(parts).
  */
 const openProblems = (parts: Record<string, ResultPart>) => allFindings(parts).filter((f) => f.problem).length;
 
-export function resultService({ repos, now }: Deps, approvals: ApprovalService, opts: ResultOptions = {}) {
+export function resultService({ repos, now, policy }: Deps, approvals: ApprovalService, opts: ResultOptions = {}) {
   const categories = opts.categories ?? DEFAULT_CATEGORIES;
-  const dueDays = opts.dueWorkingDays ?? DEFAULT_DUE_WORKING_DAYS;
+  const dueDays = opts.dueWorkingDays ?? policy?.resultDueWorkingDays ?? DEFAULT_DUE_WORKING_DAYS;
   let calendar = opts.calendar;
   const cal = () => (calendar ??= loadHolidayCalendar());
   const today = () => beijingDate(now());

@@ -15,6 +15,8 @@ import { createApproval } from '../../src/domain/approval';
 import type { Pool } from '../../src/domain/pools';
 import { PLAN_STEPS } from '../../src/services/plans';
 import { FILING_STEPS } from '../../src/services/filings';
+import { createServices } from '../../src/app';
+import { policyFrom } from '../../src/services/policy';
 import type { PlanDoc } from '../../store/repos/plans';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { Outcome, Router } from '../../bot/router';
@@ -488,6 +490,12 @@ describe('task state and the working-day deadline (R15)', () => {
     const due = await services.approvals.overdue(now(), 2);
     expect(due.map((r) => r.approval.subject)).toContain('JH-HOLIDAY');
     expect(services.approvals.waitedDays(due.find((r) => r.approval.subject === 'JH-HOLIDAY')!.approval, now())).toBe(5);
+  });
+
+  it('R15: the number of working days is the county\'s setting (RESULT_DUE_WORKING_DAYS)', () => {
+    setDay('2026-10-14');
+    const five = createServices({ repos: db.repos, now, policy: policyFrom({ RESULT_DUE_WORKING_DAYS: 5 }) });
+    expect(five.results.statusOf({ window: { from: '2026-09-01', to: '2026-09-30' } }, undefined)).toEqual({ state: '待录入', due: '2026-10-13', overdue: true });
   });
 
   it('R15: a due day in a year without holiday data is not guessed: the status says so', () => {
