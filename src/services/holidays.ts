@@ -7,8 +7,12 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildCalendar, type HolidayCalendar, type HolidayYear } from '../domain/workdays';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-export const DEFAULT_HOLIDAYS_FILE = path.join(ROOT, 'config', 'holidays.json');
+/**
+ * config/holidays.json of the project: next to the sources when run with tsx, or in the
+ * working directory (a built release runs from elsewhere than its sources).
+ */
+const candidates = [path.resolve(__dirname, '..', '..', 'config', 'holidays.json'), path.resolve(__dirname, '..', '..', '..', 'config', 'holidays.json'), path.resolve('config', 'holidays.json')];
+export const DEFAULT_HOLIDAYS_FILE = candidates.find((f) => existsSync(f)) ?? candidates[0];
 
 /** The package's data, by year. */
 export function packageHolidays(): Record<number, HolidayYear> {
