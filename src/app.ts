@@ -21,6 +21,7 @@ import { coverageService } from './services/coverage';
 import { drawService } from './services/draws';
 import { conversationService } from './services/conversations';
 import { listService } from './services/lists';
+import { resultService } from './services/results';
 import { DEFAULT_POLICY, policyFrom } from './services/policy';
 import { roleService } from './services/roles';
 import { robotService } from './services/robots';
@@ -53,6 +54,7 @@ export function createServices(deps: Deps) {
     checklist: checklistService(deps, robots),
     directory: directoryService(deps),
     inspectorLinks: inspectorLinkService(deps),
+    results: resultService(deps, approvals),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,

@@ -81,6 +81,8 @@ const schema = z.object({
   CONVERSATION_MINUTES: wholeNumber(5, 1440).default(30),
   APPROVAL_REMIND_WORKING_DAYS: wholeNumber(1, 30).default(2),
   MAX_TASKS_PER_OFFICER: wholeNumber(1, 10000).default(30),
+  /** A task's result is due this many working days after its window (R15's calendar). */
+  RESULT_DUE_WORKING_DAYS: wholeNumber(1, 60).default(10),
   /** Per-year inspection months when a year differs from R10, JSON: {"2027":{"B":[6,10]}}. */
   INSPECTION_MONTHS: z.string().optional(),
   /** The county's R6 risk policy, JSON by risk class (see README); defaults apply to classes left out. */

@@ -17,6 +17,7 @@ import type { Announcement } from '../delivery/announcer';
 import { markdownSafe, text } from '../types';
 import { longList } from './format';
 import type { Command, CommandContext } from './types';
+import { statusText } from './results';
 
 /** How many tasks a chat message lists before pointing to the file. */
 const LIST_IN_CHAT = 20;
@@ -270,9 +271,11 @@ export const myTasks: Command = {
     const whose = mode === 'officer' ? '您' : unitName(ctx.caller.department);
     const when = year ? `${year}年` : '尚未结束的';
     if (tasks.length === 0) return [text(`${whose}暂无${when}检查任务。`)];
+    const states = await ctx.services.results.statuses(tasks);
     return longList(ctx, {
-      title: `${whose}${when}检查任务`, head: `${whose}${when}检查任务（${tasks.length} 个）：`, lines: tasks.map(taskLine), shown: Math.max(ctx.pageSize, LIST_IN_CHAT),
-      columns: ['任务编号', '主体', '统一社会信用代码', '检查期', '检查人员'], foot: '发送“任务 <任务编号>”查看检查事项。',
+      title: `${whose}${when}检查任务`, head: `${whose}${when}检查任务（${tasks.length} 个）：`,
+      lines: tasks.map((t, i) => `${taskLine(t, i)}｜${statusText(states.get(t.taskNo))}`), shown: Math.max(ctx.pageSize, LIST_IN_CHAT),
+      columns: ['任务编号', '主体', '统一社会信用代码', '检查期', '检查人员', '状态'], foot: '发送“任务 <任务编号>”查看检查事项，“录入结果 <任务编号>”录入检查结果。',
     });
   },
 };
@@ -294,6 +297,7 @@ export const showTask: Command = {
       `检查事项：${t.items.map((k) => names.get(k) ?? k).join('、')}`,
       `来自抽取：${t.drawNos.join('、')}`,
     ];
+    if (t.status !== 'cancelled') lines.push(`状态：${statusText((await ctx.services.results.statuses([t])).get(t.taskNo))}`);
     return [text(lines.join('\n'))];
   },
 };

@@ -131,8 +131,17 @@ async function summary(d: Draft, ctx: CommandContext): Promise<string> {
     `计划检查日期：${d.day}`,
     `检查人员：${people}`,
     `情况说明：${d.description}`,
+    ...(await recentNote(d.creditCode!, ctx)),
     `回复“提交”报送（部门领导确认 → 联席办、司法局备案登记）；或“改 <项目>”修改（${FIELD_NAMES}）；“取消”放弃。`,
   ].join('\n');
+}
+
+/** R16: results are recognised across departments — say when another department inspected the entity recently. */
+async function recentNote(creditCode: string, ctx: CommandContext): Promise<string[]> {
+  const recent = await ctx.services.results.recentByOthers(creditCode, ctx.caller.department);
+  if (recent.length === 0) return [];
+  const rows = recent.map((e) => `${e.end} ${e.departments.map(unitName).join('、')}（${e.taskNo}：${e.categories.join('、')}）`);
+  return [`提示（R16，结果互认）：近12个月其他部门已检查过该主体：${rows.join('；')}。如检查事项相同，可直接采用其结果，避免重复检查。`];
 }
 
 const state = (step: Step, d: Draft): FlowState => ({ step, data: d as Record<string, unknown> });

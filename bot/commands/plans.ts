@@ -17,6 +17,7 @@ import { text, type Reply } from '../types';
 import { approvalHistory, announceChange } from './approvals';
 import { keyValues } from './args';
 import { longList, returnedBecause } from './format';
+import { progressText } from './results';
 import type { Command, CommandContext, Flow } from './types';
 
 type Step = 'year' | 'pool' | 'joint' | 'filter' | 'items' | 'sampling' | 'window' | 'special' | 'confirm';
@@ -384,6 +385,7 @@ export const myPlans: Command = {
     const year = given ? Number(args.trim()) : defaultPlanYear(day);
     const other = !given && year !== Number(day.slice(0, 4)) ? `发送“我的计划 ${day.slice(0, 4)}”查看今年的。` : '';
     const views = await ctx.services.plans.mine(ctx.caller, year);
+    const progresses = await Promise.all(views.map((v) => (v.approval?.status === 'approved' ? ctx.services.results.planProgress(v.plan.planNo) : undefined)));
     if (views.length === 0) return [text(`${unitName(ctx.caller.department)}${year}年还没有抽查计划。发送“新建计划”开始制定。${other}`)];
     // An approved plan's state goes on with its draw: 待抽取, 待开奖, 已抽取.
     const drawn = new Map(await Promise.all(views.filter((v) => v.approval?.status === 'approved').map(async ({ plan }) => {
@@ -395,7 +397,8 @@ export const myPlans: Command = {
     const lines = views.map(({ plan, approval }, i) => {
       const state = approval ? (approval.status === 'pending' ? `${STATUS_WORDS.pending}（第${approval.current + 1}/${approval.steps.length}步：${approval.steps[approval.current].label}）` : drawn.get(plan.planNo) ?? STATUS_WORDS[approval.status]) : '-';
       const lead = plan.department === ctx.caller.department ? '' : `（${unitName(plan.department)}牵头）`;
-      return `${i + 1}. ${plan.planNo}${lead}｜${plan.pool}类｜${plan.window.from}至${plan.window.to}｜${state}`;
+      const progress = approval?.status === 'approved' ? progresses[i] : undefined;
+      return `${i + 1}. ${plan.planNo}${lead}｜${plan.pool}类｜${plan.window.from}至${plan.window.to}｜${state}${progress ? `｜${progressText(progress)}` : ''}`;
     });
     return longList(ctx, {
       title: `${unitName(ctx.caller.department)}${year}年抽查计划`, head: `${unitName(ctx.caller.department)}${year}年抽查计划：`, lines,
@@ -413,6 +416,7 @@ export const showPlan: Command = {
     const lines = [describePlan(plan, { number: plan.planNo, predictedTargets: plan.predictedTargets, items })];
     if (plan.duplicates.length) lines.push(`提示：可能与 ${plan.duplicates.join('、')} 重复（R13）`);
     if (approval) lines.push(...approvalHistory(approval));
+    if (approval?.status === 'approved') lines.push(`进度：${progressText(await ctx.services.results.planProgress(plan.planNo))}`);
     lines.push(`提交：${plan.createdBy}，最后修改：${plan.updatedBy}`);
     return [text(lines.join('\n'))];
   },

@@ -5,10 +5,11 @@
  */
 import type { Services } from '../../src/app';
 import { beijingDate } from '../../src/domain/calendar';
-import { workingDaysBetween } from '../../src/domain/approval';
 import { approvalCard, KIND_LABELS } from '../commands/approvals';
 import { coverageLines } from '../commands/plans';
+import { transferCard } from '../commands/results';
 import { text } from '../types';
+import { JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisation';
 import type { Notifier } from './notices';
 import type { Job } from './scheduler';
 
@@ -23,7 +24,7 @@ export function reminderJobs(services: Services, notify: Notifier): Job[] {
         const limit = services.policy.remindAfterWorkingDays;
         let sent = 0;
         for (const { approval: a, deciders } of await services.approvals.overdue(at, limit)) {
-          const days = workingDaysBetween(a.waitingSince, at);
+          const days = services.approvals.waitedDays(a, at);
           for (const u of deciders) {
             const key = `remind:${a.subject}:${a.version}:${beijingDate(at)}:${u.userId}`;
             await notify(u.userId, text(`提醒：${KIND_LABELS[a.kind]} ${a.subject}（${a.title}）已等待您审批 ${days} 个工作日，请尽快处理。`), `${key}:t`);
@@ -50,6 +51,47 @@ export function reminderJobs(services: Services, notify: Notifier): Job[] {
           }
         }
         return `reminded ${sent}`;
+      },
+    },
+    {
+      // R14: a transfer's card to the receiving department (once per person), and each open
+      // follow-up's owner reminded on its due day and every working day after.
+      name: 'followups.remind',
+      everyMs: HOUR / 6,
+      async run(at) {
+        let sent = 0;
+        for (const { followUp: f, userIds } of await services.results.awaitingTransfers()) {
+          for (const u of userIds) if (await notify(u, { kind: 'card', card: transferCard(f) }, `fu-accept:${f.id}:${u}`)) sent++;
+        }
+        const day = beijingDate(at);
+        for (const { followUp: f, userIds } of await services.results.dueReminders(at)) {
+          const late = f.due < day ? `已超过期限 ${f.due}` : `今天（${f.due}）到期`;
+          const message = text(`提醒：${f.taskNo} 第${f.n}项（${f.entityName}：${f.problem}）${late}，请复查后发送“复查 ${f.taskNo} ${f.n} <日期> <情况>”办结（R14）。`);
+          for (const u of userIds) if (await notify(u, message, `fu-remind:${f.id}:${day}:${u}`)) sent++;
+        }
+        return `followups ${sent}`;
+      },
+    },
+    {
+      // R15: results due in 3 working days (the team), and on Mondays the overdue ones (leaders, 联席办).
+      name: 'results.deadlines',
+      everyMs: HOUR,
+      async run(at) {
+        const day = beijingDate(at);
+        const { dueSoon, overdue, unknown } = await services.results.deadlineReminders(at);
+        let sent = 0;
+        for (const { task, due } of dueSoon) {
+          const message = text(`提醒：${task.taskNo}（${task.entityName}）的检查结果应于 ${due} 前录入（检查期结束后${services.results.dueWorkingDays}个工作日），请发送“录入结果 ${task.taskNo}”。`);
+          for (const no of task.officers) if (await notify(no, message, `result-due:${task.taskNo}:${day}:${no}`)) sent++;
+        }
+        const office = await services.users.inDepartment(JOINT_OFFICE_HOST, ['office']);
+        for (const [department, list] of overdue) {
+          const message = text(`${unitName(department)}逾期未录入的检查结果 ${list.length} 个（R15）：\n${list.slice(0, 20).map(({ task, due }, i) => `${i + 1}. ${task.taskNo}｜${task.entityName}｜应于${due}前录入`).join('\n')}`);
+          for (const u of [...await services.users.inDepartment(department, ['leader']), ...office]) {
+            if (await notify(u.userId, message, `result-overdue:${department}:${day}:${u.userId}`)) sent++;
+          }
+        }
+        return `results ${sent}${unknown.length ? `; no holiday data for the due day of ${unknown.length} tasks` : ''}`;
       },
     },
     {

@@ -7,7 +7,7 @@
 import { ROLE_LABELS, unitName, type Role } from './organisation';
 import type { Actor } from './pools';
 
-export type ApprovalKind = 'plan' | 'filing' | 'pool';
+export type ApprovalKind = 'plan' | 'filing' | 'pool' | 'result';
 
 export interface StepSpec {
   role: Role;
@@ -146,22 +146,28 @@ export function decide(a: Approval, actor: Actor & { name?: string }, approve: b
   return { ok: true, event: 'advanced', approval: { ...a, steps, current: next, version: a.version + 1, waitingSince: at } };
 }
 
+/** Monday to Friday: the rule when no holiday calendar is given. */
+const weekday = (day: string) => {
+  const w = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return w !== 0 && w !== 6;
+};
+
 /**
- * Working days (Monday–Friday, Beijing dates) from `from` to `to`, not counting
- * `from`'s own day. Official holidays and make-up days come with R15's calendar.
+ * Working days (Beijing dates) from `from` to `to`, not counting `from`'s own day.
+ * `isWorking` is the holiday calendar (services pass the State Council's, R15);
+ * Monday–Friday without one.
  */
-export function workingDaysBetween(from: Date, to: Date): number {
+export function workingDaysBetween(from: Date, to: Date, isWorking: (day: string) => boolean = weekday): number {
   const day = 86400_000;
   const cst = (d: Date) => Math.floor((d.getTime() + 8 * 3600_000) / day);
   let n = 0;
   for (let d = cst(from) + 1; d <= cst(to); d++) {
-    const weekday = new Date(d * day).getUTCDay();
-    if (weekday !== 0 && weekday !== 6) n++;
+    if (isWorking(new Date(d * day).toISOString().slice(0, 10))) n++;
   }
   return n;
 }
 
 /** Has the current step waited more than `limit` working days? */
-export function overdue(a: Approval, now: Date, limit: number): boolean {
-  return a.status === 'pending' && workingDaysBetween(a.waitingSince, now) > limit;
+export function overdue(a: Approval, now: Date, limit: number, isWorking?: (day: string) => boolean): boolean {
+  return a.status === 'pending' && workingDaysBetween(a.waitingSince, now, isWorking) > limit;
 }

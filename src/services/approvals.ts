@@ -6,7 +6,9 @@
  * audited (R20). Plans, filings and pool changes all go through here.
  */
 import { beijingDate } from '../domain/calendar';
-import { createApproval, decide, deciderOf, mayDecide, overdue, roundOf, unstaffedStep, type ApprovalKind, type StepSpec } from '../domain/approval';
+import { createApproval, decide, deciderOf, mayDecide, overdue, roundOf, unstaffedStep, workingDaysBetween, type ApprovalKind, type StepSpec } from '../domain/approval';
+import { isWorkingDay } from '../domain/workdays';
+import { loadHolidayCalendar } from './holidays';
 import { ROLE_LABELS } from '../domain/organisation';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { UserDoc } from '../../store/repos/org';
@@ -45,6 +47,8 @@ export type DecisionEffect = (caller: Caller, approval: ApprovalDoc, approve: bo
 
 export function approvalService({ repos, now }: Deps) {
   const effects = new Map<ApprovalKind, DecisionEffect>();
+  /** Reminders count working days on the State Council's holiday calendar (R15's). */
+  const isWorking = (day: string) => isWorkingDay(day, loadHolidayCalendar());
 
   async function deciders(a: ApprovalDoc): Promise<UserDoc[]> {
     const step = a.steps[a.current];
@@ -200,6 +204,9 @@ export function approvalService({ repos, now }: Deps) {
       throw new Refusal('该事项正在被他人处理，请稍后再试');
     },
 
+    /** Working days the current step has waited (holidays not counted). */
+    waitedDays: (a: ApprovalDoc, at: Date) => workingDaysBetween(a.waitingSince, at, isWorking),
+
     /** What waits for this user: pending requests whose current step is theirs to decide. */
     async waitingFor(caller: Caller): Promise<ApprovalDoc[]> {
       return (await repos.approvals.pending()).filter((a) => mayDecide(a, caller).ok);
@@ -209,7 +216,7 @@ export function approvalService({ repos, now }: Deps) {
     async overdue(at: Date, limitDays: number): Promise<{ approval: ApprovalDoc; deciders: UserDoc[] }[]> {
       const out: { approval: ApprovalDoc; deciders: UserDoc[] }[] = [];
       for (const a of await repos.approvals.pending()) {
-        if (!overdue(a, at, limitDays)) continue;
+        if (!overdue(a, at, limitDays, isWorking)) continue;
         if (a.remindedAt && beijingDate(a.remindedAt) === beijingDate(at)) continue;
         if (!(await repos.approvals.markReminded(a.subject, a.version, at))) continue;
         out.push({ approval: a, deciders: await deciders(a) });

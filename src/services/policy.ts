@@ -14,6 +14,8 @@ export interface Policy {
   remindAfterWorkingDays: number;
   /** More tasks than this for one officer in one window draws a fairness warning at preview and commitment. */
   maxTasksPerOfficer: number;
+  /** A task's result is due this many working days after its window ends (10 when absent). */
+  resultDueWorkingDays?: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -22,6 +24,7 @@ export const DEFAULT_POLICY: Policy = {
   conversationMinutes: 30,
   remindAfterWorkingDays: 2,
   maxTasksPerOfficer: 30,
+  resultDueWorkingDays: 10,
 };
 
 /** A configuration value that cannot be used; `key` names the variable. */
@@ -61,7 +64,7 @@ export function parseInspectionMonths(raw: string): CalendarConfig['years'] {
 /** The policy from configuration values; throws PolicyError naming the variable. */
 export function policyFrom(c: {
   CONVERSATION_MINUTES?: number; APPROVAL_REMIND_WORKING_DAYS?: number; INSPECTION_MONTHS?: string; RISK_POLICY?: string;
-  MAX_TASKS_PER_OFFICER?: number;
+  MAX_TASKS_PER_OFFICER?: number; RESULT_DUE_WORKING_DAYS?: number;
 }): Policy {
   let riskPolicy = DEFAULT_RISK_POLICY;
   if (c.RISK_POLICY) {
@@ -81,5 +84,6 @@ export function policyFrom(c: {
     conversationMinutes: c.CONVERSATION_MINUTES ?? DEFAULT_POLICY.conversationMinutes,
     remindAfterWorkingDays: c.APPROVAL_REMIND_WORKING_DAYS ?? DEFAULT_POLICY.remindAfterWorkingDays,
     maxTasksPerOfficer: c.MAX_TASKS_PER_OFFICER ?? DEFAULT_POLICY.maxTasksPerOfficer,
+    resultDueWorkingDays: c.RESULT_DUE_WORKING_DAYS ?? DEFAULT_POLICY.resultDueWorkingDays,
   };
 }

@@ -431,6 +431,125 @@ const task = new Schema(
 );
 // No secondary indexes: tasks are queried in memory (store/repos/tasks.ts), read by _id.
 
+/** Inspection results: one per task (its number is the _id); parts, form and earlier versions as JSON. */
+const result = new Schema(
+  {
+    _id: String, // the task number
+    source: { type: String, required: true, enum: ['task', 'filing'] },
+    lead: { type: String, required: true },
+    departments: { type: [String], default: [] },
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    windowFrom: { type: String, required: true },
+    windowTo: { type: String, required: true },
+    status: { type: String, required: true, enum: ['draft', 'pending', 'returned', 'approved'] },
+    form: { type: String, default: '' }, // JSON of ResultForm, the lead department's
+    parts: { type: String, required: true }, // JSON of { [department]: ResultPart }
+    earlier: { type: String, default: '[]' }, // JSON of earlier approved versions (corrections, R20)
+    correctionReason: { type: String, default: '' },
+    round: { type: Number, required: true },
+    submittedBy: { type: String, default: '' },
+    submittedAt: { type: Date },
+    approvedAt: { type: Date },
+    openFollowUps: { type: Number, default: 0 },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
+/** Follow-ups of problems found (R14): one per handling, _id "<task number>/<n>". */
+const followUp = new Schema(
+  {
+    _id: String,
+    taskNo: { type: String, required: true },
+    n: { type: Number, required: true },
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    department: { type: String, required: true }, // the inspecting department that found it
+    itemKey: { type: String, required: true },
+    problem: { type: String, required: true },
+    handling: { type: String, required: true }, // JSON of Handling
+    owner: { type: String, required: true }, // the department that must act now
+    status: { type: String, required: true, enum: ['open', 'awaiting', 'closed'] },
+    due: { type: String, default: '' },
+    extended: { type: Boolean, default: false },
+    extensionReason: { type: String, default: '' },
+    acceptedBy: { type: String, default: '' },
+    acceptedAt: { type: Date },
+    review: { type: String, default: '' }, // JSON of the re-inspection that closed it
+    closedBy: { type: String, default: '' },
+    closedAt: { type: Date },
+    remindedOn: { type: String, default: '' },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+followUp.index({ owner: 1, status: 1 });
+
+/** Evidence files (images, documents) of results, by content: _id "<sha256>:<chunk>", at most 255 KiB each. */
+const evidenceChunk = new Schema(
+  {
+    _id: String,
+    sha256: { type: String, required: true },
+    n: { type: Number, required: true },
+    of: { type: Number, required: true },
+    data: { type: Buffer, required: true },
+  },
+  opts,
+);
+
+/** Each entity's approved results (R16: shared across departments), _id = credit code; entries JSON. */
+const entityResults = new Schema(
+  {
+    _id: String,
+    entries: { type: [String], default: [] },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
+/** Each department's 免罚清单 (R18), _id "<department>:<no>". */
+const lenient = new Schema(
+  {
+    _id: String,
+    department: { type: String, required: true },
+    no: { type: Number, required: true },
+    itemCode: { type: String, default: '' },
+    violation: { type: String, required: true },
+    conditions: { type: String, default: '' },
+    legalBasis: { type: String, required: true },
+    updatedAt: { type: Date, required: true },
+    updatedBy: { type: String, required: true },
+  },
+  opts,
+);
+lenient.index({ department: 1 });
+
+/** R17: proposals to move an entity's credit-risk class, waiting for 联席办; _id "<credit code>:<task number>". */
+const riskProposal = new Schema(
+  {
+    _id: String,
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    taskNo: { type: String, required: true },
+    direction: { type: String, required: true, enum: ['raise', 'lower'] },
+    from: { type: String, required: true },
+    to: { type: String, required: true },
+    reason: { type: String, required: true },
+    status: { type: String, required: true, enum: ['pending', 'applied', 'rejected'] },
+    createdAt: { type: Date, required: true },
+    decidedBy: { type: String, default: '' },
+    decidedAt: { type: Date },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+riskProposal.index({ status: 1 });
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -457,6 +576,12 @@ export function createModels(conn: Connection) {
     Filing: conn.model('Filing', filing, 'filings'),
     Draw: conn.model('Draw', draw, 'draws'),
     Task: conn.model('Task', task, 'tasks'),
+    Result: conn.model('Result', result, 'results'),
+    FollowUp: conn.model('FollowUp', followUp, 'follow_ups'),
+    EvidenceChunk: conn.model('EvidenceChunk', evidenceChunk, 'evidence_chunks'),
+    EntityResults: conn.model('EntityResults', entityResults, 'entity_results'),
+    Lenient: conn.model('Lenient', lenient, 'lenient'),
+    RiskProposal: conn.model('RiskProposal', riskProposal, 'risk_proposals'),
   };
 }
 

@@ -20,6 +20,7 @@ import { listPageRepo } from './listPages';
 import { robotRepo } from './robots';
 import { deptMappingRepo } from './deptMappings';
 import { inspectorLinkRepo } from './inspectorLinks';
+import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo, riskProposalRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
 export function createRepos(models: Models) {
@@ -47,6 +48,12 @@ export function createRepos(models: Models) {
     robots: robotRepo(models),
     deptMappings: deptMappingRepo(models),
     inspectorLinks: inspectorLinkRepo(models),
+    results: resultRepo(models),
+    followUps: followUpRepo(models),
+    evidence: evidenceRepo(models),
+    history: historyRepo(models),
+    lenient: lenientRepo(models),
+    riskProposals: riskProposalRepo(models),
   };
 }
 

@@ -16,9 +16,12 @@ const KINDS: Record<RegistryKind, string> = {
 
 const HELP = `usage:
   npm run cli -- import entities|inspectors|items <file.xlsx|file.csv> [--json] [--from-row N] [--as <userid>]
+  npm run cli -- import lenient <file.xlsx|file.csv> [--json]
     entities    market entities (市场主体名录), new ones go to pool B (R1)
     inspectors  inspector directory (执法检查人员名录, R7/R8/R8a)
     items       inspection item list (检查事项清单, R9)
+    lenient     a department's list of minor first violations exempt from penalty (免罚清单, R18):
+                部门, 序号, 事项编码, 违法行为描述, 适用条件, 法律依据
   --json        print {"imported","updated","unchanged","rejected":[{"row","reason"}],"runId"} on stdout
   --from-row N  resume at spreadsheet row N (header = row 1) after an interrupted import
   --as <userid> act as this registered user (default: the operator, as admin)
@@ -45,6 +48,13 @@ export const importCommand: CliCommand = {
     }
     const { values, positionals } = parsed;
     const [kind, file, ...extra] = positionals;
+    if (kind === 'lenient' && file && extra.length === 0) {
+      // 免罚清单 (R18): 部门, 序号, 事项编码, 违法行为描述, 适用条件, 法律依据.
+      const r = await app.services.results.importLenient(cliCaller(), file);
+      if (values.json) io.out(`${JSON.stringify(r)}\n`);
+      else io.out(`免罚清单：导入 ${r.imported} 条，拒绝 ${r.rejected.length} 条${r.rejected.slice(0, SHOWN_REJECTS).map((x) => `\n  第${x.row}行：${x.reason}`).join('')}\n`);
+      return 0;
+    }
     if (values.help || !kind || !file || extra.length || !Object.hasOwn(KINDS, kind)) {
       io.err(HELP);
       return 2;
