@@ -115,6 +115,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       // The registry's read model loads a snapshot and replays the change log after it: keep that log short.
       { name: 'entities.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.entities.compactIndex()) ? 'snapshot written' : 'not needed') },
       { name: 'tasks.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.tasks.compactIndex()) ? 'snapshot written' : 'not needed') },
+      { name: 'results.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.results.compactIndex()) ? 'snapshot written' : 'not needed') },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
       ...reminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
       // People from the platforms' directories (通讯录): created, updated, deactivated when they left.

@@ -1,5 +1,7 @@
 /** Inspection results (one per task, _id = task number): written whole, over the version read. */
+import type { mongo } from 'mongoose';
 import type { Models } from '../models';
+import { createChangeFeed } from './changeFeed';
 import type { Handling, ItemFinding, LenientEntry, ResultForm } from '../../src/domain/result';
 
 /** One department's share of the form: its items, who entered them and when. */
@@ -71,27 +73,61 @@ function toDoc(r: ResultDoc): Record<string, unknown> {
   return out;
 }
 
+/** What a task's state needs of its result: kept for every result in each process's memory. */
+export type ResultState = Pick<ResultDoc, 'status' | 'openFollowUps'>;
+type StateRow = ResultState & { taskNo: string };
+
+/**
+ * Results are read whole by `_id`; their states (status and open follow-ups, all a task's
+ * state needs) also live in each process's memory through a change feed (changeFeed.ts:
+ * `result_state_log`, `result_state_snapshot`), so 我的任务, 我的计划's progress and the
+ * reminders never read one result per task.
+ */
 export function resultRepo(models: Models) {
   const col = models.Result.collection;
+  const raw = (name: string) => models.Result.db.collection(name) as unknown as mongo.Collection;
+  const states = new Map<string, ResultState>();
+  const feed = createChangeFeed<StateRow>('result_state', {
+    source: col as unknown as mongo.Collection, log: raw('result_state_log'), snapshot: raw('result_state_snapshot'),
+    counters: models.Counter.collection as unknown as mongo.Collection,
+  }, {
+    projection: { _id: 1, status: 1, openFollowUps: 1 },
+    rowOf: (d) => ({ taskNo: String(d._id), status: d.status as ResultDoc['status'], openFollowUps: Number(d.openFollowUps ?? 0) }),
+    apply: (r) => { states.set(r.taskNo, { status: r.status, openFollowUps: r.openFollowUps }); },
+    clear: () => states.clear(),
+    rows: () => [...states].map(([taskNo, st]) => ({ taskNo, ...st })),
+  });
+  /** After a write of one result: its state as it now is, for every process. */
+  const logged = async (changed: boolean, taskNo: string) => {
+    if (changed) await feed.logCurrent([taskNo]);
+    return changed;
+  };
   return {
+    /** Writes a new snapshot of the states when their log has grown (a periodic job). */
+    compactIndex: (minEntries?: number) => feed.compact(minEntries),
     async get(taskNo: string): Promise<ResultDoc | undefined> {
       const d = await col.findOne({ _id: taskNo as never });
       return d ? fromDoc(d) : undefined;
     },
 
     /** Results of these tasks (one `_id` lookup each: FerretDB serves only exact `_id` filters from an index). */
-    async many(taskNos: string[]): Promise<Map<string, ResultDoc>> {
-      const out = new Map<string, ResultDoc>();
-      const docs = await Promise.all([...new Set(taskNos)].map((n) => col.findOne({ _id: n as never })));
-      for (const d of docs) if (d) out.set(String(d._id), fromDoc(d));
+    /** The states of these tasks' results (those that have one), from memory. */
+    async many(taskNos: string[]): Promise<Map<string, ResultState>> {
+      await feed.fresh();
+      const out = new Map<string, ResultState>();
+      for (const n of taskNos) {
+        const st = states.get(n);
+        if (st) out.set(n, st);
+      }
       return out;
     },
 
     /** Inserts a new result; false when one already exists (a concurrent first entry). */
     async create(r: ResultDoc): Promise<boolean> {
+      await feed.loaded();
       try {
         await col.insertOne(toDoc(r) as never);
-        return true;
+        return logged(true, r.taskNo);
       } catch (err) {
         if ((err as { code?: number }).code === 11000) return false;
         throw err;
@@ -100,9 +136,10 @@ export function resultRepo(models: Models) {
 
     /** Writes the result over the version read (the new doc carries version + 1); false if it changed meanwhile. */
     async replace(r: ResultDoc, expected: number): Promise<boolean> {
+      await feed.loaded();
       const { _id, ...rest } = toDoc(r);
       const res = await col.replaceOne({ _id: _id as never, version: expected }, rest as never);
-      return res.modifiedCount === 1;
+      return logged(res.modifiedCount === 1, r.taskNo);
     },
   };
 }

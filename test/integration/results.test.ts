@@ -460,7 +460,7 @@ describe('status everywhere: tasks and plans', () => {
   it('我的计划 and 计划 <编号> show a plan\'s progress; 任务 shows the task\'s state', async () => {
     setDay('2026-09-20');
     expect(all(await say('xf.official', `计划 ${jointPlan}`))).toContain('进度：任务 1 个：已审核 1（已完结 1）');
-    expect(all(await say('cz.official', '我的计划'))).toContain(`${singlePlan}｜B类｜2026-09-01至2026-09-30｜已通过｜任务 1 个：已审核 1（已完结 1）`);
+    expect(all(await say('cz.official', '我的计划'))).toContain(`${singlePlan}｜B类｜2026-09-01至2026-09-30｜已抽取（${singlePlan}-1）｜任务 1 个：已审核 1（已完结 1）`);
     expect(all(await say('cz.official', `任务 ${single.taskNo}`))).toContain('状态：已完结');
     expect(all(await say(officerOf(joint, 'YJGLJ'), '我的任务 2026'))).toContain(`${joint.taskNo}`);
     expect(all(await say(officerOf(joint, 'YJGLJ'), '我的任务 2026'))).toContain('｜已完结');
@@ -514,7 +514,8 @@ describe('the lenient list (R18)', () => {
     const file = path.join(dir, '免罚清单.csv');
     writeFileSync(file, '部门,序号,事项编码,违法行为描述,适用条件,法律依据\n县财政局,1,CZ001,未按规定设置会计账簿,首次违法、危害后果轻微并及时改正,《行政处罚法》第三十三条\n不存在局,2,,某行为,,依据\n');
     const r = await runTsx('src/cli/main.ts', ['import', 'lenient', file], { dbName: db.dbName });
-    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.err).not.toMatch(/error|错误|失败/i); // a new database's schema version may be noted there
     expect(r.out).toContain('导入 1 条，拒绝 1 条');
     expect(r.out).toContain('第3行');
     const list = all(await say('cz.official', '免罚清单'));
