@@ -116,6 +116,11 @@ export function taskRepo(models: Models) {
       return (await col.find({ year }).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
     },
 
+    /** Every task of one entity (any status), oldest first. */
+    async forEntity(creditCode: string): Promise<TaskDoc[]> {
+      return (await col.find({ creditCode }).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
+    },
+
     /** Replaces the parts over the version read; false if the task changed meanwhile. */
     async setParts(t: TaskDoc, parts: TaskPart[], at: Date): Promise<boolean> {
       const r = await col.updateOne(
