@@ -85,6 +85,8 @@ it('核验 says 一致 for the real draw, and 不一致 naming the seed commitme
   const verdict = await page.locator('#verdict').textContent();
   expect(verdict).toMatch(/^一致：/);
   await page.screenshot({ path: path.join(shots, 'draw-verified.png'), fullPage: true });
+  await page.locator('#verdict').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, 'verdict.png') });
 
   const record = await (await fetch(`${base}/gongshi/draws/${county.drawNo}/record.json`)).json() as { seed: string };
   const seed = record.seed;

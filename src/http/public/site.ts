@@ -44,7 +44,7 @@ nav{display:flex;flex-wrap:wrap;gap:4px;padding:8px 12px;background:#fff;border-
 nav a.on{background:#b3261e;color:#fff}main{max-width:1100px;margin:0 auto;padding:12px 16px}
 form.search{display:flex;gap:6px;margin:8px 0}form.search input{flex:1;min-width:0;padding:8px;font-size:1em}form.search button{padding:8px 14px}
 .scroll{overflow-x:auto;background:#fff}table{border-collapse:collapse;width:100%;font-size:.95em}th,td{border:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#f0f0f0;white-space:nowrap}code,.hash{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all;font-size:.9em}
+th{background:#f0f0f0;white-space:nowrap}td.hash{min-width:18em}code,.hash{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all;font-size:.9em}
 .pager{margin:10px 0;display:flex;gap:12px;flex-wrap:wrap}.muted{color:#666}.stale{background:#fff4ce;border:1px solid #e0c060;padding:8px}
 .void{background:#fde7e9;border:1px solid #d13438;padding:8px}.verdict{margin:10px 0;padding:10px;background:#fff;border:1px solid #ccc;white-space:pre-wrap}
 .verdict.ok{border-color:#107c10;background:#e7f5e7}.verdict.bad{border-color:#d13438;background:#fde7e9}button{font-size:1em;padding:8px 16px}
