@@ -204,6 +204,8 @@ export function publicSite(opts: PublicSiteOptions): Koa.Middleware {
   const now = opts.now ?? (() => new Date());
   const svc: PublicityService = publicityService(opts.repos, { results: opts.results });
   const load = answerCache(now, opts.timeoutMs ?? 2000, opts.freshMs ?? 5000, opts.cacheSize ?? 500);
+  // Records hold the whole snapshot (about 20 bytes per entity): fewer of them are kept.
+  const loadRecord = answerCache(now, opts.timeoutMs ?? 2000, opts.freshMs ?? 5000, 20);
   const bundle = buildVerifyBundle();
   bundle.catch(() => undefined);
   const doc = docsText();
@@ -279,7 +281,7 @@ ${pager(p, '/draws', { year })}${jsonLink('/draws', { year, page: p.page })}`,
     page(ctx, { title: `抽取公告 ${l.value.drawNo}`, tab: 'draws', staleSince: l.staleSince, body: drawPage(l.value) });
   });
   router.get('/draws/:drawNo/record.json', async (ctx) => {
-    const l = await load(`record:${ctx.params.drawNo}`, async () => {
+    const l = await loadRecord(`record:${ctx.params.drawNo}`, async () => {
       const r = await svc.record(ctx.params.drawNo);
       if (!r) throw new NotFound(ctx.params.drawNo);
       return `${JSON.stringify(r, null, 2)}\n`;
