@@ -220,6 +220,20 @@ export function publicSite(opts: PublicSiteOptions): Koa.Middleware {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = layout(o);
   };
+  // A page is rendered once per answer the cache holds (and per query string), not per request.
+  const renderedPages = new WeakMap<object, Map<string, string>>();
+  const cachedPage = (ctx: Koa.Context, l: Loaded<object>, build: () => Parameters<typeof layout>[0]) => {
+    let byQuery = renderedPages.get(l.value);
+    if (!byQuery) renderedPages.set(l.value, (byQuery = new Map()));
+    const key = `${ctx.querystring}|${l.staleSince?.getTime() ?? ''}`;
+    let text = byQuery.get(key);
+    if (text === undefined) {
+      text = layout(build());
+      if (byQuery.size < 50) byQuery.set(key, text);
+    }
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = text;
+  };
   const json = (ctx: Koa.Context, loaded: Loaded<unknown>, data: Record<string, unknown>) => {
     ctx.body = { ...data, ...(loaded.staleSince ? { stale: true, cachedAt: loaded.staleSince.toISOString() } : {}) };
   };
@@ -268,17 +282,17 @@ ${pager(p, '/plans', { year, q: filter })}${jsonLink('/plans', { year, page: p.p
     const year = yearOf(ctx);
     const l = await drawsData(year);
     const p = paged(l.value, pageOf(ctx));
-    page(ctx, {
+    cachedPage(ctx, l, () => ({
       title: `${year}年度抽查任务公告（抽取公告）`, tab: 'draws', staleSince: l.staleSince, body: html`
 <p>每次抽取先公布承诺值，再开奖公布种子、抽中主体和检查人员；每次抽取都可以在本站核验。<a href="${url('/draws', { year: year - 1 })}">${year - 1}年度</a></p>
 ${table(['抽取编号', '抽查计划编号', '牵头部门', '对象库', '主体总数 n', '抽取数量 k', '种子承诺值', '状态', '承诺时间'],
     p.rows.map((d) => html`<tr><td><a href="${url(`/draws/${d.drawNo}`)}">${d.drawNo}</a></td><td>${d.planNo}</td><td>${d.department}</td><td>${d.pool}</td><td>${d.n}</td><td>${d.k}</td><td class="hash">${d.seedCommitment}</td><td>${d.statusText}${d.voidReason ? html`<br><span class="muted">作废原因：${d.voidReason}</span>` : ''}</td><td>${d.createdAt}</td></tr>`))}
 ${pager(p, '/draws', { year })}${jsonLink('/draws', { year, page: p.page })}`,
-    });
+    }));
   });
   router.get('/draws/:drawNo', async (ctx) => {
     const l = await drawData(ctx.params.drawNo);
-    page(ctx, { title: `抽取公告 ${l.value.drawNo}`, tab: 'draws', staleSince: l.staleSince, body: drawPage(l.value) });
+    cachedPage(ctx, l, () => ({ title: `抽取公告 ${l.value.drawNo}`, tab: 'draws', staleSince: l.staleSince, body: drawPage(l.value) }));
   });
   router.get('/draws/:drawNo/record.json', async (ctx) => {
     const l = await loadRecord(`record:${ctx.params.drawNo}`, async () => {
@@ -294,10 +308,10 @@ ${pager(p, '/draws', { year })}${jsonLink('/draws', { year, page: p.page })}`,
     const year = yearOf(ctx);
     const l = await resultsData(year);
     const p = paged(l.value, pageOf(ctx));
-    page(ctx, {
+    cachedPage(ctx, l, () => ({
       title: `${year}年度抽查结果公告`, tab: 'results', staleSince: l.staleSince,
       body: html`${resultNotices(p.rows)}${p.total ? pager(p, '/results', { year }) : ''}${jsonLink('/results', { year, page: p.page })}`,
-    });
+    }));
   });
   router.get('/search', async (ctx) => {
     const q = String(ctx.query.q ?? '').trim().slice(0, 100);
