@@ -85,6 +85,7 @@ export const DRAW_STATUS_TEXT: Record<PublicDrawStatus, string> = {
 export interface PublicDrawBrief {
   drawNo: string;
   planNo: string;
+  year: number;
   department: string;
   departments: string[];
   pool: string;
@@ -186,6 +187,7 @@ function brief(d: DrawDoc): PublicDrawBrief {
   return {
     drawNo: d.drawNo,
     planNo: d.planNo,
+    year: d.year,
     department: unitName(d.department),
     departments: (d.departments ?? [d.department]).map(unitName),
     pool: POOL_LABELS[d.pool],

@@ -98,6 +98,7 @@ describe('the four tabs', () => {
     expect(page.text).toContain('万年县青云0号食品有限公司');
     expect(page.text).toMatch(/(王建国|李秀英|张伟|刘芳)（县市管局，组长）/);
     expect(page.text).toContain('id="verify-button"');
+    expect(page.text).toContain(`/gongshi/plans?year=2026&amp;q=${county.planNo}`); // a stable link to the plan's notice
     expect(page.text).toContain('/gongshi/docs/draw');
     const api = await json(`/gongshi/api/draws/${county.drawNo}`);
     expect(api.draw.teams).toHaveLength(12);

@@ -152,7 +152,7 @@ function drawPage(d: PublicDraw): Html {
   const hash = (s: string) => html`<span class="hash">${s}</span>`;
   const voided = d.status === 'voided' ? html`<p class="void"><strong>此抽取已作废</strong>（${d.voidedAt}）：${d.voidReason}</p>` : '';
   const commitment = table(['项目', '内容'], [
-    row('抽取编号', d.drawNo), row('抽查计划编号', html`<a href="${url('/plans', { q: d.planNo })}">${d.planNo}</a>`),
+    row('抽取编号', d.drawNo), row('抽查计划编号', html`<a href="${url('/plans', { year: d.year, q: d.planNo })}">${d.planNo}</a>`),
     row('牵头部门', d.department), row('参与部门', d.departments.join('、')), row('对象库', d.pool),
     ...(d.filter ? [row('筛选条件', d.filter)] : []), ...(d.sampling ? [row('抽取规则', d.sampling)] : []),
     row('主体总数 n', d.n), row('抽取数量 k', d.k), row('快照摘要', hash(d.snapshotDigest)), row('种子承诺值', hash(d.seedCommitment)),
