@@ -11,6 +11,7 @@ import type { Config } from './config';
 import { openApp, type App } from './app';
 import type { Logger } from './logger';
 import { createHttpApp, createHttpServer } from './http/app';
+import { publicSite } from './http/public/site';
 import { createInbox } from '../bot/inbox';
 import { createRouter } from '../bot/router';
 import type { Inbox, Platform, Sender } from '../bot/channels/contracts';
@@ -151,6 +152,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       wecomCallback({ config, inbox, log, now }).routes(),
       dingtalkCallback({ config, inbox, dingtalk: repos.dingtalk, log, now }),
       downloadRoute({ config, files: repos.files, now }),
+      publicSite({ repos, now }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -518,7 +518,7 @@ export function checkPlan(draft: PlanDraft, ctx: PlanContext): PlanCheck {
 // ---------------------------------------------------------------------------
 // Words
 
-function describeFilter(f: TargetFilter): string {
+export function describeFilter(f: TargetFilter): string {
   const dim = (label: string, v: readonly string[]) => `${label}${v.length ? v.join('、') : '不限'}`;
   const parts = [dim('行业', f.industries), dim('乡镇', f.townships), dim('风险等级', f.riskClasses), dim('领域', f.sectorTags)];
   if (f.skipInspectedWithinMonths) parts.push(`排除近${f.skipInspectedWithinMonths}个月已检查的主体`);

@@ -119,6 +119,11 @@ export function drawRepo(models: Models) {
       }));
     },
 
+    /** A year's draws without their records or seals, oldest first: the public list of draws. */
+    async listForYear(year: number): Promise<DrawDoc[]> {
+      return (await col.find({ year }, { projection: { sealed: 0, record: 0 } }).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
+    },
+
     /** The seal of a committed draw (the seed and frozen inputs), for 开奖 or voiding only. */
     async sealed(drawNo: string): Promise<SealedDraw | undefined> {
       const d = await col.findOne({ _id: drawNo as never, status: 'committed' }, { projection: { sealed: 1 } });

@@ -162,6 +162,11 @@ export function taskRepo(models: Models) {
     /** Writes a new snapshot of the tasks' read model when its log has grown (a periodic job). */
     compactIndex: (minEntries?: number) => feed.compact(minEntries),
 
+    /** Every task of one entity (any status), oldest first. */
+    async forEntity(creditCode: string): Promise<TaskDoc[]> {
+      return (await col.find({ creditCode }).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
+    },
+
     /** Replaces the parts over the version read; false if the task changed meanwhile. */
     async setParts(t: TaskDoc, parts: TaskPart[], at: Date): Promise<boolean> {
       await feed.loaded();

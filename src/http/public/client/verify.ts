@@ -1,0 +1,73 @@
+/// <reference lib="dom" />
+/**
+ * 核验 in the visitor's browser: the project's own verification (src/domain/draw.ts,
+ * bundled with seedrandom) over a public record, with WebCrypto's SHA-256.
+ */
+import { verifyDraw, type DrawRecord, type VerifyResult } from '../../../domain/draw';
+import { fillMissing, forget } from './sha256-shim';
+
+/** Runs the domain's verification until every SHA-256 it needs is known. */
+export async function verifyInBrowser(record: DrawRecord, announcementDigest?: string): Promise<VerifyResult> {
+  forget();
+  const inputs = announcementDigest ? { announced: { announcementDigest } } : {};
+  for (let round = 0; round < 20; round++) {
+    const r = verifyDraw(record, inputs);
+    if (!(await fillMissing())) return r;
+  }
+  return { ok: false, first: '重算未能完成' };
+}
+
+function show(box: HTMLElement, ok: boolean | undefined, text: string): void {
+  box.textContent = text;
+  box.className = ok === undefined ? 'verdict' : ok ? 'verdict ok' : 'verdict bad';
+}
+
+async function check(box: HTMLElement, text: string, source: string, digest?: string): Promise<void> {
+  let record: DrawRecord;
+  try {
+    record = JSON.parse(text) as DrawRecord;
+  } catch {
+    show(box, false, `无法读取${source}：不是有效的 JSON 文件`);
+    return;
+  }
+  show(box, undefined, '正在重算……');
+  const r = await verifyInBrowser(record, digest);
+  if (r.ok) {
+    show(box, true, `一致：${source}（计划 ${record.planNo}，${record.n} 户中抽中 ${record.k} 户）在您的浏览器中重算，种子承诺值、快照摘要、抽取数量k、抽中主体和检查人员全部一致。`);
+  } else {
+    show(box, false, `不一致：${r.first}`);
+  }
+}
+
+function start(): void {
+  const box = document.getElementById('verdict');
+  if (!box) return;
+  const button = document.getElementById('verify-button') as HTMLButtonElement | null;
+  const file = document.getElementById('record-file') as HTMLInputElement | null;
+  const digest = box.dataset.digest || undefined;
+  if (button) {
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      show(box, undefined, '正在下载公开记录……');
+      try {
+        const res = await fetch(button.dataset.record ?? '', { cache: 'no-store' });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        await check(box, await res.text(), '本站的公开记录', digest);
+      } catch (e) {
+        show(box, false, `下载公开记录失败：${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  }
+  if (file) {
+    file.addEventListener('change', async () => {
+      const f = file.files?.[0];
+      if (!f) return;
+      await check(box, await f.text(), `文件 ${f.name}`, digest);
+    });
+  }
+}
+
+if (typeof document !== 'undefined') {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+}
