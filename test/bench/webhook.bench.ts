@@ -707,6 +707,40 @@ step by step (same machine, 2026-11-25, one run each; before the last two rows (
 machine); that run's catch-up was cut short. Before the group commit:
 175 req/s against a bare 5,972 (0.03 ×), p99 1,080 ms.
 
+Where the server's CPU goes per callback (a V8 CPU profile of (a)'s main thread during the load, \`BENCH_CPU_PROF\`
+preloading a profiler, 2026-12-01; shares of the main thread's busy samples):
+
+| | before (processing one batch, 100 ms pause) | after (processing at most a fifth of the time) |
+| --- | ---: | ---: |
+| WeCom XML (envelope and message; fast-xml-parser) | 15.4 % | 23.3 % |
+| Koa and the routers | 12.6 % | 15.1 % |
+| decryption and signature (AES, SHA-1) | 8.7 % | 11.8 % |
+| Node's HTTP (parsing, writing answers) | 9.4 % | 8.1 % |
+| the callback route's own code | 5.2 % | 6.8 % |
+| the inbox write (group commit, \`insertMany\`) | 7.3 % | 7.7 % |
+| the MongoDB driver and BSON otherwise (answers, both paths) | 19.9 % | 12.2 % |
+| processing: routing, commands, the outbox worker's sends (axios) | 11.5 % | 3.4 % |
+| garbage collection (main thread) | 4.3 % | 5.6 % |
+
+The first five rows are what the bare route does too; the inbox write, the driver and processing are the server's
+own. Per-thread figures from /proc (same run) put the main thread at about 80 % of the server's CPU, V8's garbage
+collector threads at the rest. How the figures moved, step by step (10 s runs, 2026-12-01; the first two rows while other
+work shared the machine, which slowed (a) most):
+
+| change (cumulative) | (a) req/s | (b) req/s | ratio | (a) / (b) CPU per callback |
+| --- | ---: | ---: | ---: | ---: |
+| before (busy: one batch of 25, then 100 ms) — machine shared | 2,150 | 7,692 | 0.28 | 4.1 × |
+| processing takes at most a fifth of the time while ≥ 100 callbacks a second arrive — machine shared | 3,036 | 7,193 | 0.42 | 3.1 × |
+| the same, machine quiet (and after the branches of 2026-12-01 merged) | 5,126 | 11,867 | 0.43 | 2.0 × |
+| the embedded SQLite without an fsync per commit (\`synchronous(normal)\`) | 5,950 | 13,181 | 0.45 | 1.76 × |
+| (experiment, not kept) processing a hundredth of the time | 6,211 | 13,275 | 0.47 | 1.68 × |
+| (experiment, not kept) four inbox writes in flight instead of two | 5,672 | 13,602 | 0.42 | 1.97 × |
+
+What limits (a) now is the accept path itself (its main thread is about 60 % busy): each callback waits for its
+group-committed insert, which FerretDB runs one write at a time; with processing all but stopped it reaches 0.47 ×.
+The bare route itself became about twice as fast on this machine since the figures above were first taken
+(6,322 req/s on 2026-11-25; 13,000–14,000 on 2026-12-01), so the 0.5 × bar moved with it.
+
 In production, MongoDB (as ARCHITECTURE.md says): the same code, with indexes serving the sweeps and no front.
 Not measurable on this machine (no \`mongod\`; mongodb-memory-server cannot download one); run this benchmark with
 \`MONGODB_URI\` to measure it.
