@@ -108,7 +108,8 @@ export function createEntityIndex(cols: EntityIndexCollections) {
     };
     if (row.name !== undefined) {
       e.name = row.name;
-      e.norm = foldText(row.name);
+      const folded = foldText(row.name);
+      e.norm = folded === row.name ? row.name : folded; // most names fold to themselves: one string, not two
     }
     if (row.pool !== undefined) e.pool = row.pool;
     if (row.industry !== undefined) e.industry = str(row.industry);
