@@ -10,7 +10,7 @@ import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { Card } from '../cards/card';
 import { Refusal } from '../../src/services/context';
 import { text, type Reply } from '../types';
-import { day } from './format';
+import { day, longList } from './format';
 import type { CardAction, Command, CommandContext } from './types';
 
 export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果' } as const;
@@ -162,11 +162,14 @@ export const todo: Command = {
     ];
     const drawText = drawLines.length ? `等您抽取的计划：\n${drawLines.join('\n')}` : '';
     if (waiting.length === 0) return [text(drawText ? `目前没有等您审批的事项。\n${drawText}` : '目前没有等您审批的事项。')];
-    const shown = waiting.slice(0, ctx.pageSize);
-    const lines = shown.map((a, i) =>
+    const lines = waiting.map((a, i) =>
       `${i + 1}. ${KIND_LABELS[a.kind]} ${a.subject}｜${a.title}｜${a.steps[a.current].label}｜${unitName(a.requesterDepartment)}提交，${day(a.waitingSince)}起等待`);
-    const more = waiting.length > shown.length ? `\n（共${waiting.length}项，仅显示前${shown.length}项）` : '';
-    const cards: Reply[] = shown.map((a) => ({ kind: 'card', card: approvalCard(a, ctx.caller.userId) }));
-    return [text(`等您审批的事项：\n${lines.join('\n')}${more}${drawText ? `\n${drawText}` : ''}`), ...cards];
+    // The first page with its cards; the rest by 更多 (and the whole list as a file when it is long).
+    const cards: Reply[] = waiting.slice(0, ctx.pageSize).map((a) => ({ kind: 'card', card: approvalCard(a, ctx.caller.userId) }));
+    const list = await longList(ctx, {
+      title: '等您审批的事项', head: '等您审批的事项：', lines, shown: ctx.pageSize, foot: drawText || undefined,
+      columns: ['类别', '编号', '事项', '步骤', '等待'],
+    });
+    return [...list, ...cards];
   },
 };

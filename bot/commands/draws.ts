@@ -257,7 +257,10 @@ export const drawHistory: Command = {
       const seed = !d.record && d.seed ? `\n   种子 ${d.seed}${d.failure?.publicValue ? `｜公开值 ${d.failure.publicValue}` : ''}` : '';
       return `${d.drawNo}｜${beijingDate(d.createdAt)} ${d.createdBy}｜${drawn}｜任务 ${tasks.length} 个｜${state}${d.supersedes ? `｜替代 ${d.supersedes}` : ''}\n   种子承诺值 ${d.seedCommitment}${seed}`;
     });
-    return [text(`计划 ${plan.planNo} 的抽取记录：\n${lines.join('\n')}\n发送“核验 <抽取编号>”重算核对。`)];
+    return longList(ctx, {
+      title: `计划 ${plan.planNo} 的抽取记录`, head: `计划 ${plan.planNo} 的抽取记录：`, lines, foot: '发送“核验 <抽取编号>”重算核对。',
+      columns: ['抽取编号', '时间', '抽取', '任务', '状态'],
+    });
   },
 };
 
@@ -312,7 +315,11 @@ export const jointInspections: Command = {
     const head = `${year}年检查任务 ${r.open} 个，其中联合检查 ${r.tasks.length} 个，减少上门 ${r.visitsSaved} 次（进一次门、查多项事）。\n`
       + '计法：几个部门一次上门共同检查，本应各去一次，每个联合检查任务减少“参加部门数 − 1”次。';
     if (r.tasks.length === 0) return [text(head)];
-    return [text(`${head}\n${r.tasks.slice(0, LIST_IN_CHAT).map(taskLine).join('\n')}${r.tasks.length > LIST_IN_CHAT ? `\n……共 ${r.tasks.length} 个` : ''}`)];
+    const tasks = [...r.tasks].sort((a, b) => compareTaskNumbers(a.taskNo, b.taskNo));
+    return longList(ctx, {
+      title: `${year}年联合检查`, head, lines: tasks.map(taskLine), shown: LIST_IN_CHAT,
+      columns: ['任务编号', '主体', '统一社会信用代码', '检查期', '检查人员'],
+    });
   },
 };
 

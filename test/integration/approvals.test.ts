@@ -144,6 +144,18 @@ describe('approval engine over the router', () => {
     expect((await tap('zhao.office', 'ap.yes:JH-C1#1')).cardOutcome).toBe('已同意');
   });
 
+  it('待办 with more than a page: the first page with its cards, 更多 for the rest', async () => {
+    for (let i = 1; i <= 8; i++) {
+      await services.approvals.open({ kind: 'plan', subject: `JH-M${i}`, title: `分页${i}`, requester: requester(), steps: threeSteps, fields: [] });
+    }
+    const first = await say('wang.leader', '待办');
+    expect(all(first)).toContain('发送“更多”看下一页');
+    expect(first.replies.filter((r) => r.kind === 'card')).toHaveLength(5);
+    const next = all(await say('wang.leader', '更多'));
+    expect(next).toMatch(/^6\. /m);
+    expect(next).toContain('JH-M');
+  });
+
   it('a step waiting more than the configured working days gets one reminder a day', async () => {
     await services.approvals.open({ kind: 'plan', subject: 'JH-R1', title: '提醒', requester: requester(), steps: threeSteps, fields: [] });
     expect((await services.approvals.overdue(now(), 2)).map((r) => r.approval.subject)).not.toContain('JH-R1');
