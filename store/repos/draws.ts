@@ -4,6 +4,8 @@
  * with its seed and frozen inputs sealed in a field that no read here returns
  * but `sealed`, until 开奖 makes it 'done' (or 'failed') and drops the seal.
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { mongo } from 'mongoose';
 import type { Models } from '../models';
 import { insertOnce } from './keys';
 import type { AssignmentParams, DrawCommitment, DrawRecord } from '../../src/domain/draw';
@@ -69,6 +71,15 @@ export interface SealedDraw {
 
 const JSON_FIELDS = ['record', 'failure'] as const;
 
+/**
+ * A record or seal whose JSON is longer than this is stored apart, gzip-compressed in chunks of
+ * `draw_parts` (`_id` "<抽取编号>:<field>:<n>"), and the draw document says how many: a pool of
+ * 1,000,000 eligible entities makes a record of ≈45 MB of JSON, past MongoDB's 16 MB a document.
+ * Smaller ones (every county's ordinary draw) stay inline, read with the draw.
+ */
+const INLINE_MAX_CHARS = 4_000_000;
+const PART_BYTES = 8_000_000;
+
 function fromDoc(d: Record<string, unknown>): DrawDoc {
   const { _id, record, failure, sealed: _sealed, ...rest } = d;
   return {
@@ -93,21 +104,61 @@ const NO_SEAL = { projection: { sealed: 0 } };
 
 export function drawRepo(models: Models) {
   const col = models.Draw.collection;
+  const parts = () => models.Draw.db.collection('draw_parts') as unknown as mongo.Collection;
+
+  /** A JSON field as stored: inline, or (too long for a document) in compressed parts, leaving `{ parts: n }`. */
+  async function store(drawNo: string, field: 'record' | 'sealed', value: unknown): Promise<string | { parts: number }> {
+    const json = JSON.stringify(value);
+    if (json.length <= INLINE_MAX_CHARS) return json;
+    const packed = gzipSync(Buffer.from(json), { level: 1 });
+    let n = 0;
+    for (let at = 0; at < packed.length; at += PART_BYTES, n++) {
+      const _id = `${drawNo}:${field}:${n}`;
+      await parts().replaceOne({ _id: _id as never }, { data: packed.subarray(at, at + PART_BYTES) }, { upsert: true });
+    }
+    return { parts: n };
+  }
+
+  /** Reads a field `store` wrote: the JSON inline, or its parts put together again. */
+  async function load(drawNo: string, field: 'record' | 'sealed', stored: unknown): Promise<string | undefined> {
+    if (stored === undefined || stored === null) return undefined;
+    if (typeof stored === 'string') return stored;
+    const n = Number((stored as { parts?: number }).parts ?? 0);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = await parts().findOne({ _id: `${drawNo}:${field}:${i}` as never });
+      if (!d) throw new Error(`draw ${drawNo}: part ${i} of its ${field} is missing`);
+      const b = d.data as { buffer?: Uint8Array } | Uint8Array;
+      chunks.push(Buffer.from(b instanceof Uint8Array ? b : (b as { buffer: Uint8Array }).buffer));
+    }
+    return gunzipSync(Buffer.concat(chunks)).toString('utf8');
+  }
+
+  /** A stored draw with its record put together again, when it was stored in parts. */
+  async function whole(d: Record<string, unknown>): Promise<DrawDoc> {
+    if (d.record && typeof d.record !== 'string') return fromDoc({ ...d, record: await load(String(d._id), 'record', d.record) });
+    return fromDoc(d);
+  }
+
   return {
     /** False when the number is taken: another draw of the plan got there first. A committed draw carries its seal. */
-    create(d: DrawDoc, sealed?: SealedDraw): Promise<boolean> {
-      const { drawNo, ...rest } = d;
-      return insertOnce(col, { _id: drawNo, ...toDoc(rest), ...(sealed ? { sealed: JSON.stringify(sealed) } : {}) });
+    async create(d: DrawDoc, sealed?: SealedDraw): Promise<boolean> {
+      const { drawNo, record, ...rest } = d;
+      return insertOnce(col, {
+        _id: drawNo, ...toDoc(rest),
+        ...(record ? { record: await store(drawNo, 'record', record) } : {}),
+        ...(sealed ? { sealed: await store(drawNo, 'sealed', sealed) } : {}),
+      });
     },
 
     async get(drawNo: string): Promise<DrawDoc | undefined> {
       const d = await col.findOne({ _id: drawNo as never }, NO_SEAL);
-      return d ? fromDoc(d) : undefined;
+      return d ? whole(d) : undefined;
     },
 
     /** A plan's draws, oldest first (voided and failed ones included). */
     async forPlan(planNo: string): Promise<DrawDoc[]> {
-      return (await col.find({ planNo }, NO_SEAL).sort({ createdAt: 1, _id: 1 }).toArray()).map(fromDoc);
+      return Promise.all((await col.find({ planNo }, NO_SEAL).sort({ createdAt: 1, _id: 1 }).toArray()).map(whole));
     },
 
     /** A year's draws in brief (no record, no seal): what waits for 开奖, and which plans were drawn. */
@@ -127,7 +178,8 @@ export function drawRepo(models: Models) {
     /** The seal of a committed draw (the seed and frozen inputs), for 开奖 or voiding only. */
     async sealed(drawNo: string): Promise<SealedDraw | undefined> {
       const d = await col.findOne({ _id: drawNo as never, status: 'committed' }, { projection: { sealed: 1 } });
-      return d?.sealed ? (JSON.parse(String(d.sealed)) as SealedDraw) : undefined;
+      const json = await load(drawNo, 'sealed', d?.sealed);
+      return json ? (JSON.parse(json) as SealedDraw) : undefined;
     },
 
     /**
@@ -136,7 +188,9 @@ export function drawRepo(models: Models) {
      */
     async reveal(drawNo: string, change: Pick<DrawDoc, 'revealedBy' | 'revealedAt'> & (
       { status: 'done'; record: DrawRecord } | { status: 'failed'; seed: string; failure: DrawFailure })): Promise<boolean> {
-      const r = await col.updateOne({ _id: drawNo as never, status: 'committed' }, { $set: toDoc(change), $unset: { sealed: '' } });
+      const { record, ...rest } = change as typeof change & { record?: DrawRecord };
+      const set = { ...toDoc(rest), ...(record ? { record: await store(drawNo, 'record', record) } : {}) };
+      const r = await col.updateOne({ _id: drawNo as never, status: 'committed' }, { $set: set, $unset: { sealed: '' } });
       return r.modifiedCount === 1;
     },
 
