@@ -12,6 +12,7 @@ import { openApp, type App } from './app';
 import type { Logger } from './logger';
 import { createHttpApp, createHttpServer } from './http/app';
 import { publicSite } from './http/public/site';
+import { publicResults } from './services/publicResults';
 import { createInbox } from '../bot/inbox';
 import { createRouter } from '../bot/router';
 import type { Inbox, Platform, Sender } from '../bot/channels/contracts';
@@ -152,7 +153,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       wecomCallback({ config, inbox, log, now }).routes(),
       dingtalkCallback({ config, inbox, dingtalk: repos.dingtalk, log, now }),
       downloadRoute({ config, files: repos.files, now }),
-      publicSite({ repos, now }),
+      publicSite({ repos, now, results: publicResults(repos) }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -191,3 +191,43 @@ describe('safe to expose', () => {
     }
   });
 });
+
+describe('抽查结果公告 from approved results (R15)', () => {
+  let resultsServer: Server;
+  let resultsBase: string;
+  beforeAll(async () => {
+    const { publicResults } = await import('../../src/services/publicResults');
+    ({ server: resultsServer, base: resultsBase } = await listen(createHttpApp({
+      conn: undefined as never, engine: 'test', routes: [publicSite({ repos: county.db.repos, now, freshMs: 0, results: publicResults(county.db.repos) })],
+    })));
+  });
+  afterAll(() => { resultsServer?.close(); });
+
+  it('an approved result is a notice with the national columns; a corrected one keeps the earlier text and why; a draft is not shown', async () => {
+    const [task, other] = await county.db.repos.tasks.forDraw(county.drawNo);
+    const at = new Date('2026-09-20T02:00:00Z');
+    const base = {
+      source: 'task' as const, lead: task.lead, departments: task.departments, window: task.window, parts: {}, correctionReason: '',
+      submittedBy: 'x', openFollowUps: 0, createdAt: at, updatedAt: at, version: 1,
+    };
+    await county.db.repos.results.create({
+      ...base, taskNo: task.taskNo, creditCode: task.creditCode, entityName: task.entityName, status: 'approved', round: 2, approvedAt: at,
+      form: { start: '2026-09-10', end: '2026-09-11', methods: ['实地检查'], categories: ['发现问题已责令改正'] },
+      earlier: [{ round: 1, parts: {}, form: { start: '2026-09-10', end: '2026-09-11', methods: ['实地检查'], categories: ['未发现问题'] }, correctedBy: 'x', correctedAt: '2026-09-25T02:00:00.000Z', reason: '复核发现漏记问题' }],
+    });
+    await county.db.repos.results.create({
+      ...base, taskNo: other.taskNo, creditCode: other.creditCode, entityName: other.entityName, status: 'draft', round: 1, earlier: [],
+      form: { start: '2026-09-10', end: '2026-09-10', methods: ['实地检查'], categories: ['未发现问题'] },
+    });
+    const page = await (await fetch(`${resultsBase}/gongshi/results?year=2026`)).text();
+    expect(page).toContain(`${task.taskNo}抽查任务检查结果公告`);
+    expect(page).toContain('发现问题已责令改正');
+    expect(page).toContain('复核发现漏记问题');
+    expect(page).toContain('更正前：未发现问题');
+    expect(page).not.toContain(other.taskNo);
+    const api = JSON.parse(await (await fetch(`${resultsBase}/gongshi/api/results?year=2026`)).text()) as { rows: { taskNo: string; rows: { creditCode: string; completedOn: string }[] }[] };
+    expect(api.rows.map((n) => n.taskNo)).toEqual([task.taskNo]);
+    expect(api.rows[0].rows[0]).toMatchObject({ creditCode: task.creditCode, completedOn: '2026-09-11' });
+    expect(JSON.stringify(api)).not.toMatch(/JX\d|officer|inspectorNo/);
+  });
+});
