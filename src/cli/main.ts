@@ -21,18 +21,24 @@ async function main(argv: string[]): Promise<number> {
     return name ? 2 : 0;
   }
   const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) };
-  const offline = await command.runOffline?.(rest, io);
-  if (offline !== undefined) return offline;
+  // One error path: a refusal is the user's to fix, said as it is; anything else is a crash.
+  const refused = (err: unknown): number => {
+    if (!(err instanceof Refusal)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  };
+  try {
+    const offline = await command.runOffline?.(rest, io);
+    if (offline !== undefined) return offline;
+  } catch (err) {
+    return refused(err);
+  }
   const config = configOrExit();
   const app = await openApp(config, (l) => process.stderr.write(`${l}\n`));
   try {
     return await command.run(rest, app, io);
   } catch (err) {
-    if (err instanceof Refusal) {
-      process.stderr.write(`${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return refused(err);
   } finally {
     await app.close();
   }

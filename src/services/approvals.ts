@@ -1,5 +1,5 @@
 /**
- * The approval engine as a use case (issue 4): opens a request with its ordered
+ * The approval engine as a use case: opens a request with its ordered
  * steps, records one decision at a time over the version the decider read (so a
  * second tap or a colleague's simultaneous tap changes nothing), lists what
  * waits for a user, and finds steps that waited too long. Every decision is

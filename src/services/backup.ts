@@ -16,6 +16,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { EJSON } from 'bson';
 import type { mongo } from 'mongoose';
 import { collectionsRepo, type RawDocument } from '../../store/repos/collections';
+import { Refusal } from './context';
 import { migrate, MIGRATIONS_COLLECTION, SCHEMA_VERSION, schemaVersion } from '../../store/migrations';
 
 export const BACKUP_FORMAT = 'wannian-supervision-backup';
@@ -54,7 +55,8 @@ export interface Manifest {
 }
 
 /** A backup or restore that cannot go on; the message (Chinese, one line) says why and what to do. */
-export class BackupError extends Error {}
+/** A backup or restore refused (a user's problem, said in Chinese): rendered by the CLI's one error path. */
+export class BackupError extends Refusal {}
 
 const README = `Backup of the 双随机、一公开、一集中 supervision bot's database.
 

@@ -1,5 +1,5 @@
 /**
- * The draw as a use case (issue 5; R2–R4, R7, R8, R8a, R10, R13, R20): who may
+ * The draw as a use case (R2–R4, R7, R8, R8a, R10, R13, R20): who may
  * draw which plan and when, the snapshot and the roster from the database, the
  * seed from a cryptographic generator, the pure draw (src/domain/draw.ts), the
  * tasks it makes — joined into one visit where another department's draw hit

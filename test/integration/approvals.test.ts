@@ -1,6 +1,6 @@
 /**
  * The approval engine and guided conversations on the real database, through
- * the router every channel uses (issue 4): cards per step, one tap, a second
+ * the router every channel uses: cards per step, one tap, a second
  * tap changes nothing, only the designated decider, 待办, reminders, comments,
  * and conversations that expire leaving nothing behind.
  */

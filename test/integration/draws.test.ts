@@ -1,5 +1,5 @@
 /**
- * The draw through the router every channel uses, on the real database (issue 5):
+ * The draw through the router every channel uses, on the real database:
  * who may draw and when (R2, R3, R10, R13), once per plan, commitment before
  * result, the seed matching its commitment, verification in chat and by the CLI,
  * a failed assignment (R8a) that writes nothing, joint tasks across departments

@@ -1,6 +1,6 @@
 /**
- * Importing the registries from .csv and .xlsx on the real database (issue
- * point 10): validation row by row, idempotent upserts, update detection with
+ * Importing the registries from .csv and .xlsx on the real database:
+ * validation row by row, idempotent upserts, update detection with
  * an audit diff (R20), refusal of bad files with nothing written, resuming a
  * run that failed part-way, and the CLI as an operator runs it.
  */

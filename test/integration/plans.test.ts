@@ -1,5 +1,5 @@
 /**
- * Plans through the router every channel uses, on the real database (issue 4):
+ * Plans through the router every channel uses, on the real database:
  * the 新建计划 conversation, each plan rule with its R-number, the three
  * approvals (R13), corrections, bad input, and edits that cannot overwrite.
  */

@@ -4,7 +4,7 @@
  * (counts, SHA-256, schema version). See src/services/backup.ts.
  */
 import { parseArgs } from 'node:util';
-import { backupDatabase, BackupError } from '../../services/backup';
+import { backupDatabase } from '../../services/backup';
 import type { CliCommand } from './index';
 
 const HELP = `usage:
@@ -23,22 +23,14 @@ export const backupCommand: CliCommand = {
     }
     const dir = positionals[0];
     const started = Date.now();
-    try {
-      const m = await backupDatabase(app.db.conn.db!, dir, {
-        dbName: app.db.conn.name,
-        engine: app.db.engine,
-        progress: io.isTTY ? (l) => io.err(`  ${l}\n`) : undefined,
-      });
-      const docs = m.collections.reduce((s, c) => s + c.documents, 0);
-      const bytes = m.collections.reduce((s, c) => s + c.bytes, 0);
-      io.out(`已备份数据库 ${m.database}：${m.collections.length} 个集合，${docs} 条文档，压缩后 ${(bytes / 1024 / 1024).toFixed(1)} MB，数据结构版本 ${m.schemaVersion}，用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒 → ${dir}\n`);
-      return 0;
-    } catch (err) {
-      if (err instanceof BackupError) {
-        io.err(`${err.message}\n`);
-        return 1;
-      }
-      throw err;
-    }
+    const m = await backupDatabase(app.db.conn.db!, dir, {
+      dbName: app.db.conn.name,
+      engine: app.db.engine,
+      progress: io.isTTY ? (l) => io.err(`  ${l}\n`) : undefined,
+    });
+    const docs = m.collections.reduce((s, c) => s + c.documents, 0);
+    const bytes = m.collections.reduce((s, c) => s + c.bytes, 0);
+    io.out(`已备份数据库 ${m.database}：${m.collections.length} 个集合，${docs} 条文档，压缩后 ${(bytes / 1024 / 1024).toFixed(1)} MB，数据结构版本 ${m.schemaVersion}，用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒 → ${dir}\n`);
+    return 0;
   },
 };
