@@ -31,15 +31,13 @@
  * string field slowly (≈0.6 µs a character), compressed binary at memory speed.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { mongo } from 'mongoose';
+import type { Model, mongo } from 'mongoose';
 import { insertOnce } from './keys';
 
-export interface FeedCollections {
-  /** The mirrored collection. */
-  source: mongo.Collection;
-  log: mongo.Collection;
-  snapshot: mongo.Collection;
-  counters: mongo.Collection;
+/** The mirrored collection's model and the counters' model; the feed's own collections are named after it. */
+export interface FeedModels {
+  source: Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  counters: Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 /** What a read model tells its feed: how rows look, and how to apply them to its memory. */
@@ -70,8 +68,15 @@ function unpack<Row>(stored: unknown): Row[] {
 }
 const newGen = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-export function createChangeFeed<Row>(name: string, cols: FeedCollections, model: FeedModel<Row>) {
+export function createChangeFeed<Row>(name: string, models: FeedModels, model: FeedModel<Row>) {
   const counterId = `${name}_log`;
+  const raw = (c: unknown) => c as mongo.Collection;
+  const cols = {
+    source: raw(models.source.collection),
+    log: raw(models.source.db.collection(`${name}_log`)),
+    snapshot: raw(models.source.db.collection(`${name}_snapshot`)),
+    counters: raw(models.counters.collection),
+  };
   let applied = 0;
   let ready: Promise<void> | undefined;
   let catching: Promise<void> | undefined;
@@ -214,6 +219,12 @@ export function createChangeFeed<Row>(name: string, cols: FeedCollections, model
         waiting.push({ rows, done, fail });
         if (!writing) void flush();
       });
+    },
+
+    /** After a write of one document: logs it as it now is when the write changed it; says whether it did. */
+    async logChanged(changed: boolean, id: string): Promise<boolean> {
+      if (changed) await this.logCurrent([id]);
+      return changed;
     },
 
     /** Logs the current state of documents just written: number first, then read back. */

@@ -1,5 +1,4 @@
 /** Queries and pool placements of market entities. */
-import type { mongo } from 'mongoose';
 import type { Models } from '../models';
 import type { Pool, RiskClass } from '../../src/domain/pools';
 import type { EntityRecord } from '../../src/domain/entity';
@@ -149,11 +148,7 @@ function fromDoc(d: Record<string, unknown>): EntityDoc {
 
 export function entityRepo(models: Models) {
   const col = models.Entity.collection;
-  const raw = (name: string) => models.Entity.db.collection(name) as unknown as mongo.Collection;
-  const index = createEntityIndex({
-    entities: col as unknown as mongo.Collection, log: raw('entity_log'), snapshot: raw('entity_snapshot'),
-    counters: models.Counter.collection as unknown as mongo.Collection,
-  });
+  const index = createEntityIndex({ source: models.Entity, counters: models.Counter });
 
   /** Full documents of entities found in the read model, in the order given. */
   async function docs(found: readonly IndexedEntity[]): Promise<EntityDoc[]> {
@@ -172,10 +167,7 @@ export function entityRepo(models: Models) {
   }
 
   /** After a single-entity write: logs the entity's state for every process's read model. */
-  async function logged(changed: boolean, creditCode: string): Promise<boolean> {
-    if (changed) await index.logCurrent([creditCode]);
-    return changed;
-  }
+  const logged = (changed: boolean, creditCode: string) => index.logChanged(changed, creditCode);
 
   return {
     writer: loggedWriter(registryWriter(models.Entity), index),

@@ -11,9 +11,8 @@
  *
  * Memory: ≈300 bytes an entity (strings of facets are shared).
  */
-import type { mongo } from 'mongoose';
 import type { Pool, RiskClass } from '../../src/domain/pools';
-import { createChangeFeed } from './changeFeed';
+import { createChangeFeed, type FeedModels } from './changeFeed';
 
 /** One entity as the read model keeps it. */
 export interface IndexedEntity {
@@ -70,14 +69,7 @@ export const ROW_FIELDS = {
   _id: 1, name: 1, pool: 1, industry: 1, township: 1, riskClass: 1, departments: 1, sectorTags: 1, address: 1, pendingPool: 1, lastInspectedAt: 1, rowHash: 1,
 } as const;
 
-export interface EntityIndexCollections {
-  entities: mongo.Collection;
-  log: mongo.Collection;
-  snapshot: mongo.Collection;
-  counters: mongo.Collection;
-}
-
-export function createEntityIndex(cols: EntityIndexCollections) {
+export function createEntityIndex(models: FeedModels) {
   const byCode = new Map<string, IndexedEntity>();
   let sorted: IndexedEntity[] = [];
   let sortedStale = false;
@@ -127,7 +119,7 @@ export function createEntityIndex(cols: EntityIndexCollections) {
     }
   }
 
-  const feed = createChangeFeed<IndexRow>('entity', { source: cols.entities, log: cols.log, snapshot: cols.snapshot, counters: cols.counters }, {
+  const feed = createChangeFeed<IndexRow>('entity', models, {
     projection: ROW_FIELDS,
     rowOf,
     apply,
@@ -166,6 +158,9 @@ export function createEntityIndex(cols: EntityIndexCollections) {
 
     /** Logs the current state of entities just written. */
     logCurrent: (codes: string[]) => feed.logCurrent(codes),
+
+    /** After a write of one entity: logs it as it now is when the write changed it. */
+    logChanged: (changed: boolean, code: string) => feed.logChanged(changed, code),
 
     /**
      * Given every stored entity's row digest (an import reads them first), logs again the

@@ -1,5 +1,4 @@
 /** Inspection results (one per task, _id = task number): written whole, over the version read. */
-import type { mongo } from 'mongoose';
 import type { Models } from '../models';
 import { createChangeFeed } from './changeFeed';
 import type { Handling, ItemFinding, LenientEntry, ResultForm } from '../../src/domain/result';
@@ -85,12 +84,8 @@ type StateRow = ResultState & { taskNo: string };
  */
 export function resultRepo(models: Models) {
   const col = models.Result.collection;
-  const raw = (name: string) => models.Result.db.collection(name) as unknown as mongo.Collection;
   const states = new Map<string, ResultState>();
-  const feed = createChangeFeed<StateRow>('result_state', {
-    source: col as unknown as mongo.Collection, log: raw('result_state_log'), snapshot: raw('result_state_snapshot'),
-    counters: models.Counter.collection as unknown as mongo.Collection,
-  }, {
+  const feed = createChangeFeed<StateRow>('result_state', { source: models.Result, counters: models.Counter }, {
     projection: { _id: 1, status: 1, openFollowUps: 1 },
     rowOf: (d) => ({ taskNo: String(d._id), status: d.status as ResultDoc['status'], openFollowUps: Number(d.openFollowUps ?? 0) }),
     apply: (r) => { states.set(r.taskNo, { status: r.status, openFollowUps: r.openFollowUps }); },
@@ -98,10 +93,7 @@ export function resultRepo(models: Models) {
     rows: () => [...states].map(([taskNo, st]) => ({ taskNo, ...st })),
   });
   /** After a write of one result: its state as it now is, for every process. */
-  const logged = async (changed: boolean, taskNo: string) => {
-    if (changed) await feed.logCurrent([taskNo]);
-    return changed;
-  };
+  const logged = (changed: boolean, taskNo: string) => feed.logChanged(changed, taskNo);
   return {
     /** Writes a new snapshot of the states when their log has grown (a periodic job). */
     compactIndex: (minEntries?: number) => feed.compact(minEntries),

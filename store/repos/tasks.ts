@@ -1,5 +1,4 @@
 /** Inspection tasks: numbered per department and year, changed only over the version read. */
-import type { mongo } from 'mongoose';
 import type { Models } from '../models';
 import { createChangeFeed } from './changeFeed';
 import { shapeOf, type TaskPart } from '../../src/domain/task';
@@ -91,9 +90,8 @@ const byWindow = (a: TaskDoc, b: TaskDoc) => (a.window.from < b.window.from ? -1
 export function taskRepo(models: Models) {
   const col = models.Task.collection;
   const counters = models.Counter.collection;
-  const raw = (name: string) => models.Task.db.collection(name) as unknown as mongo.Collection;
   const tasks = new Map<string, TaskDoc>();
-  const feed = createChangeFeed<TaskRow>('task', { source: col as unknown as mongo.Collection, log: raw('task_log'), snapshot: raw('task_snapshot'), counters: counters as unknown as mongo.Collection }, {
+  const feed = createChangeFeed<TaskRow>('task', { source: models.Task, counters: models.Counter }, {
     projection: {},
     rowOf,
     apply: (row) => { tasks.set(row._id, taskOfRow(row)); },
@@ -107,10 +105,7 @@ export function taskRepo(models: Models) {
     return out.sort(order);
   };
   /** After a write of one task: logs it as it now is, for every process's read model. */
-  const logged = async (changed: boolean, taskNo: string) => {
-    if (changed) await feed.logCurrent([taskNo]);
-    return changed;
-  };
+  const logged = (changed: boolean, taskNo: string) => feed.logChanged(changed, taskNo);
   return {
     /** Reserves `count` consecutive numbers of a series at once; returns the first. */
     async reserve(series: string, count: number): Promise<number> {
