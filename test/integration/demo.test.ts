@@ -11,7 +11,15 @@ import { INSPECTOR_KINDS, isEnforcementOfficer, certificateValidOn } from '../..
 import { MEMBER_UNITS, ROLES } from '../../src/domain/organisation';
 import { ENTITY_KINDS, POOLS, RISK_CLASSES } from '../../src/domain/pools';
 import { cliCaller, Refusal, type Caller } from '../../src/services/context';
-import { demoService, generateDemoData, type DemoSummary } from '../../src/services/demo';
+import { demoDirectory, demoRobotAddress, demoService, generateDemoData, type DemoSummary } from '../../src/services/demo';
+import { directoryService } from '../../src/services/directory';
+import { robotService } from '../../src/services/robots';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { directorySources } from '../../bot/channels/directory';
+import { WecomEmulator } from '../emulators/wecom';
+import { startDingtalkEmulator } from '../emulators/dingtalk';
+import { dingtalkDirectoryOf, loadDirectory, wecomDirectoryOf } from '../emulators/directoryFixtures';
 import { NEW_ENTITY_POOL_REASON } from '../../src/services/importer';
 import { userService } from '../../src/services/users';
 import type { EntityDoc } from '../../store/repos/entities';
@@ -27,6 +35,7 @@ const NOW = new Date('2026-03-02T02:00:00Z');
 const TODAY = '2026-03-02';
 const WANNIAN_TOWNSHIPS = ['陈营镇', '石镇镇', '青云镇', '裴梅镇', '梓埠镇', '大源镇', '湖云乡', '上坊乡', '齐埠乡', '汪家乡', '珠田乡', '苏桥乡'];
 const admin: Caller = cliCaller('demo-test');
+const SECRETS_KEY = 'demo-test-secrets-key-0123456789abcdef';
 
 let db: TestDb;
 let summary: DemoSummary;
@@ -35,8 +44,8 @@ let inspectors: InspectorDoc[];
 let items: ItemDoc[];
 let users: UserDoc[];
 
-const fill = (d: TestDb, opts: Parameters<ReturnType<typeof demoService>['fill']>[1], caller: Caller = admin) =>
-  demoService({ repos: d.repos, now: () => NOW }).fill(caller, opts);
+const fill = (d: TestDb, opts: Parameters<ReturnType<typeof demoService>['fill']>[1], caller: Caller = admin, settings: { SECRETS_KEY?: string } = { SECRETS_KEY }) =>
+  demoService({ repos: d.repos, now: () => NOW, settings }).fill(caller, opts);
 
 /** Every document of a collection, `_id` renamed to the natural key as the repos do. */
 async function all<T>(d: TestDb, name: 'Entity' | 'Inspector' | 'Item', key: string): Promise<T[]> {
@@ -249,7 +258,8 @@ describe('the inspector directory (R7, R8, R8a)', () => {
 describe('demo users', () => {
   it('at least one user per role, each with a WeCom and a DingTalk id, as the summary says', async () => {
     for (const r of ROLES) expect(users.some((u) => u.roles.includes(r))).toBe(true);
-    expect(summary.users.map((u) => u.userId).sort()).toEqual(users.map((u) => u.userId).sort());
+    expect(summary.users.map((u) => u.userId).sort()).toEqual(users.filter((u) => u.roles.length > 0).map((u) => u.userId).sort());
+    expect(summary.counts.users).toBe(users.length);
     const svc = userService({ repos: db.repos, now: () => NOW });
     for (const u of summary.users) {
       expect((await svc.identify('wecom', u.wecomUserId))?.userId).toBe(u.userId);
@@ -280,14 +290,116 @@ describe('demo users', () => {
     }
   });
 
-  it('the inspector user is linked to its directory record (user id = inspector number, same name and unit)', () => {
+  it('the inspector user is linked to its directory record by the link service (not by user id = inspector number)', async () => {
     const u = users.find((x) => x.roles.includes('inspector'))!;
-    const rec = inspectors.find((i) => i.inspectorNo === u.userId)!;
+    const no = await db.repos.inspectorLinks.inspectorFor(u.userId);
+    const rec = inspectors.find((i) => i.inspectorNo === no)!;
     expect(rec).toBeDefined();
+    expect(u.userId).not.toBe(rec.inspectorNo);
     expect(rec.name).toBe(u.name);
     expect(rec.department).toBe(u.department);
     expect(rec.active && rec.jointPool && certificateValidOn(rec, TODAY)).toBe(true);
   });
+});
+
+describe('set up as a real county is, through the same use cases', () => {
+  it('people come from the directory sync (WeCom, then DingTalk linked by name and unit), the CLI-registered admin linked, not duplicated', async () => {
+    const created = await db.repos.audit.recent('user.sync.create', 1000);
+    const active = inspectors.filter((i) => i.active).length;
+    expect(created.length).toBe(summary.setup.people - 1); // all but the first admin, whom the sync links
+    expect(created.every((a) => a.note === 'directory:wecom' && a.actor === admin.userId)).toBe(true);
+    expect(summary.setup.people).toBe(summary.users.length - 1 + active); // the inspector user is one of the inspectors
+    const root = users.find((u) => u.userId === 'admin')!;
+    expect(root).toMatchObject({ roles: ['admin'], wecomUserId: 'LiZhenYu', dingtalkStaffId: '112901019999' });
+    expect(users.filter((u) => u.name === root.name)).toHaveLength(1);
+    for (const u of users) {
+      expect(u.wecomUserId).toBeTruthy();
+      expect(u.dingtalkStaffId).toBeTruthy();
+      expect(u.mobile).toMatch(/^1[3-9]\d{9}$/);
+    }
+    // 县市管局's enforcement team is a sub-department tied to the unit by a stored mapping (部门映射).
+    expect(await db.repos.deptMappings.all()).toEqual([expect.objectContaining({ platformDept: '市场监管综合执法大队', unit: 'SCJGJ' })]);
+    expect(users.filter((u) => u.department === 'SCJGJ').length).toBeGreaterThan(10);
+  });
+
+  it('R20: every role was granted through the role service, audited, and every unit has a leader and an official', async () => {
+    const grants = await db.repos.audit.recent('user.role.grant', 1000);
+    const granted = users.filter((u) => u.roles.length > 0 && u.userId !== 'admin');
+    expect(grants.length).toBe(granted.reduce((n, u) => n + u.roles.length, 0));
+    for (const u of MEMBER_UNITS) {
+      expect(users.some((x) => x.department === u.code && x.roles.includes('leader'))).toBe(true);
+      expect(users.some((x) => x.department === u.code && x.roles.includes('official'))).toBe(true);
+    }
+    expect(users.filter((u) => u.roles.includes('office'))).toHaveLength(2);
+    expect(users.filter((u) => u.roles.includes('justice'))).toHaveLength(2);
+  });
+
+  it('every inspector on duty is linked to a user by the link service (platform id or mobile), audited; lapsed certificates are off duty (R8a)', async () => {
+    const onDuty = inspectors.filter((i) => i.active);
+    const links = await db.repos.inspectorLinks.all();
+    for (const i of onDuty) {
+      const userId = links.get(i.inspectorNo);
+      expect(userId).toBeDefined();
+      const u = users.find((x) => x.userId === userId)!;
+      expect([u.name, u.department]).toEqual([i.name, i.department]);
+    }
+    expect(summary.setup.linkedInspectors).toBe(onDuty.length);
+    const audits = await db.repos.audit.recent('inspector.link', 1000);
+    expect(audits).toHaveLength(onDuty.length);
+    expect(new Set(audits.map((a) => a.note))).toEqual(new Set(['平台账号一致', '手机号一致']));
+    expect(onDuty.filter((i) => isEnforcementOfficer(i) && !certificateValidOn(i, TODAY))).toEqual([]);
+  });
+
+  it('each unit\'s group robot is bound through the robot service: sealed, masked, audited, its check message kept locally', async () => {
+    expect(summary.setup.robots).toBe(MEMBER_UNITS.length);
+    const stored = await db.repos.robots.all();
+    expect(stored).toHaveLength(MEMBER_UNITS.length);
+    for (const r of stored) {
+      expect(r.platform).toBe('wecom');
+      expect(r.sealed).not.toContain(demoRobotAddress('wannian-demo', r.department).split('key=')[1]);
+      expect(r.hint).toMatch(/^\*{4}.{4}$/);
+    }
+    expect(await db.repos.audit.recent('robot.bind', 100)).toHaveLength(MEMBER_UNITS.length);
+    const robots = robotService({ repos: db.repos, now: () => NOW, settings: { SECRETS_KEY } });
+    expect((await robots.resolve('wecom', 'XFJYDD'))?.value).toBe(demoRobotAddress('wannian-demo', 'XFJYDD').split('key=')[1]);
+  });
+
+  it('without SECRETS_KEY the demo binds no robot and says so', async () => {
+    const x = await freshDb();
+    try {
+      const s = await fill(x, { entities: 100, inspectors: 60 }, admin, {});
+      expect(s.setup.robots).toBe(0);
+      expect(s.setup.robotsSkipped).toContain('SECRETS_KEY');
+      expect(await x.repos.robots.all()).toEqual([]);
+    } finally {
+      await x.close();
+    }
+  }, 120_000);
+
+  it('the demo directory, served by the WeCom and DingTalk emulators, syncs over HTTP to the same people as the demo', async () => {
+    const wecom = await new WecomEmulator().start();
+    const dingtalk = await startDingtalkEmulator({ appKey: 'dingkey', appSecret: 'dingsecret' });
+    const x = await freshDb();
+    try {
+      const dir = demoDirectory(generateDemoData(2000, 100, 'wannian-demo', TODAY));
+      loadDirectory(wecom.directory, wecomDirectoryOf(dir));
+      loadDirectory(dingtalk.directory, dingtalkDirectoryOf(dir));
+      const config = loadConfig({ ...wecom.env(), DINGTALK_APP_KEY: 'dingkey', DINGTALK_APP_SECRET: 'dingsecret', DINGTALK_CARDS: 'actioncard', DINGTALK_API_BASE: dingtalk.url, DINGTALK_OAPI_BASE: dingtalk.url });
+      const deps = { repos: x.repos, now: () => NOW };
+      await x.repos.org.seedDepartments();
+      await userService(deps).save(admin, { userId: 'admin', name: '李振宇', department: '县市管局', roles: ['admin'] });
+      const directory = directoryService(deps);
+      await directory.map(admin, '市场监管综合执法大队', '县市管局');
+      const sources = directorySources({ config, repos: x.repos, now: () => NOW, log: createLogger('error', () => undefined) });
+      for (const source of [sources.wecom!, sources.dingtalk!]) expect((await directory.sync(admin, source)).unmapped).toEqual([]);
+      const shape = (list: UserDoc[]) => list.map((u) => [u.userId, u.name, u.department, u.wecomUserId, u.dingtalkStaffId, u.mobile, u.active].join('|')).sort();
+      expect(shape(await x.repos.org.users())).toEqual(shape(users));
+    } finally {
+      await x.close();
+      await wecom.stop();
+      await dingtalk.close();
+    }
+  }, 120_000);
 });
 
 describe('determinism and safety', () => {
@@ -354,7 +466,7 @@ describe('npm run cli -- demo', () => {
       expect(r.code).toBe(0);
       expect(r.out).toContain('市场主体 500 户');
       expect(r.out).toContain('执法检查人员 60 名');
-      const registered = await x.repos.org.users();
+      const registered = (await x.repos.org.users()).filter((u) => u.roles.length > 0);
       expect(registered.length).toBeGreaterThanOrEqual(ROLES.length);
       for (const u of registered) {
         const line = r.out.split('\n').find((l) => l.startsWith(`${u.userId} `));

@@ -44,7 +44,9 @@ export function renderSummary(s: DemoSummary): string {
     `    ${POOL_LABELS.A} ${pools.A} 户，${POOL_LABELS.B} ${pools.B} 户，${POOL_LABELS.C} ${pools.C} 户`,
     `    信用风险：低 ${s.riskClasses['低']}、一般 ${s.riskClasses['一般']}、较高 ${s.riskClasses['较高']}、高 ${s.riskClasses['高']}`,
     `  执法检查人员 ${counts.inspectors} 名：${(Object.keys(ik) as (keyof typeof ik)[]).map((x) => `${INSPECTOR_KIND_LABELS[x]} ${ik[x]}`).join('、')}；联合检查人员库 ${s.jointPoolInspectors} 名`,
-    `  演示用户 ${counts.users} 个：`,
+    `  通讯录 ${s.setup.people} 人（企业微信、钉钉同步，部门映射 ${s.setup.mappings} 条），已关联执法检查人员 ${s.setup.linkedInspectors} 名，` +
+      (s.setup.robotsSkipped ? `${s.setup.robotsSkipped}（设置后“绑定群机器人”，或重新生成）` : `已绑定工作群机器人 ${s.setup.robots} 个（演示地址，测试消息未发出）`),
+    `  登记用户 ${counts.users} 个，其中有角色的演示用户 ${s.users.length} 个：`,
     '',
     table(
       ['用户ID', '姓名', '部门', '角色', '企业微信', '钉钉'],
