@@ -4,7 +4,8 @@
  * without a group robot; 联席办 and 司法局 with fewer than two people, so nobody
  * has to approve their own request (R20); items without a power-list code (R9);
  * enforcement officers whose certificate has lapsed (R8a) or who have no linked
- * user (they cannot receive tasks).
+ * user (they cannot receive tasks); the current year without holiday data
+ * (deadlines count working days, R15).
  */
 import { beijingDate } from '../domain/calendar';
 import { certificateValidOn, isEnforcementOfficer } from '../domain/inspector';
@@ -12,6 +13,7 @@ import { JOINT_OFFICE_HOST, JUSTICE_DEPT, MEMBER_UNITS, type Role } from '../dom
 import type { InspectorDoc } from '../../store/repos/directory';
 import type { Deps } from './context';
 import { usersOfInspectors } from './inspectorLinks';
+import { loadHolidayCalendar } from './holidays';
 import { requireRole } from './roles';
 import type { RobotService } from './robots';
 
@@ -58,6 +60,8 @@ export function checklistService(deps: Deps, robots: RobotService) {
       if (lapsed.length) out.push({ what: `${lapsed.length}名执法人员执法证已过期或未填有效期（如 ${lapsed[0]!.name}，${lapsed[0]!.inspectorNo}）`, rule: 'R8a', fix: 'npm run cli -- import inspectors <更新“执法证有效期至”列的文件>' });
       const linked = await usersOfInspectors(repos, inspectors.map((i) => i.inspectorNo));
       const unlinked = inspectors.filter((i) => !linked.has(i.inspectorNo));
+      const year = Number(today.slice(0, 4));
+      if (!loadHolidayCalendar().years.has(year)) out.push({ what: `${year}年的节假日安排尚未录入，结果期限等按工作日计算的日期无法确定`, rule: 'R15', fix: `在 config/holidays.json（或 HOLIDAYS_FILE 指定的文件）中录入国务院公布的${year}年节假日和调休上班日` });
       if (unlinked.length) out.push({ what: `${unlinked.length}名检查人员没有对应的用户，收不到检查任务（如 ${unlinked[0]!.name}，${unlinked[0]!.inspectorNo}）`, fix: '关联检查人员（先同步通讯录：npm run cli -- directory sync）' });
       return out;
     },

@@ -9,6 +9,8 @@ import { MEMBER_UNITS } from '../../src/domain/organisation';
 import { createLogger } from '../../src/logger';
 import { freshDb, type TestDb } from '../helpers/db';
 import { inspectorDoc, itemDoc } from '../helpers/fixtures';
+import { demoService } from '../../src/services/demo';
+import { cliCaller } from '../../src/services/context';
 
 let db: TestDb;
 let services: Services;
@@ -82,5 +84,29 @@ describe('部署检查', () => {
     } finally {
       await empty.close();
     }
+  });
+
+  it('R19, R20, R9, R8a: the demo county has no gaps — 部署检查 passes on what `npm run cli -- demo` builds', async () => {
+    const x = await freshDb();
+    try {
+      const deps = { repos: x.repos, now, settings: { SECRETS_KEY: 'checklist-test-secrets-key-0123456789' } };
+      await demoService(deps).fill(cliCaller('demo'), { entities: 100, inspectors: 60 });
+      const s = createServices(deps);
+      const r = createRouter({ services: s, log: createLogger('error', () => undefined), pageSize: 10 });
+      expect(await s.checklist.gaps({ userId: 'admin', name: '李振宇', department: 'SCJGJ', roles: ['admin'], channel: 'shell' })).toEqual([]);
+      expect((await r.handle({ channel: 'shell', senderId: 'admin', text: '部署检查' })).map(replyText).join('\n')).toContain('部署检查通过');
+    } finally {
+      await x.close();
+    }
+  }, 120_000);
+
+  it('R15: a year without holiday data is a gap, with where to enter it', async () => {
+    const later = createServices({ repos: db.repos, now: () => new Date('2040-03-02T02:00:00Z'), settings: { WECOM_ROBOTS: MEMBER_UNITS.map((u, i) => `${u.code}=key-${String(i).padStart(4, '0')}-robot`).join(',') } });
+    const gaps = await later.checklist.gaps({ userId: 'root', name: 'root', department: 'SCJGJ', roles: ['admin'], channel: 'shell' });
+    const gap = gaps.find((g) => g.rule === 'R15');
+    expect(gap?.what).toContain('2040年的节假日安排尚未录入');
+    expect(gap?.fix).toContain('config/holidays.json');
+    const now2026 = await services.checklist.gaps({ userId: 'root', name: 'root', department: 'SCJGJ', roles: ['admin'], channel: 'shell' });
+    expect(now2026.some((g) => g.rule === 'R15')).toBe(false);
   });
 });
