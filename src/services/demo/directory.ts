@@ -65,8 +65,8 @@ export function demoDirectory(data: Pick<DemoData, 'inspectors' | 'inspectorUser
     const n = Number(r.inspectorNo.slice(r.inspectorNo.lastIndexOf('-') + 1));
     people.push({
       name: r.name,
-      // 县市管局's officers but its first two work in the enforcement team's sub-department.
-      departmentId: unit.code === SUB_DEPARTMENT.unit && n > 2 ? SUB_DEPT_ID : unitDeptId(u),
+      // 县市管局's inspectors but its first work in the enforcement team's sub-department.
+      departmentId: unit.code === SUB_DEPARTMENT.unit && n > 1 ? SUB_DEPT_ID : unitDeptId(u),
       wecomUserId: wecomIdOf(r.inspectorNo),
       dingtalkUserId: dingtalkIdOf(u, n),
       mobile: r.mobile!,
