@@ -32,6 +32,8 @@ export function checklistService(deps: Deps, robots: RobotService) {
       const users = (await repos.org.users()).filter((u) => u.active);
       const holders = (dept: string, role: Role) => users.filter((u) => u.department === dept && u.roles.includes(role));
       const out: Gap[] = [];
+      // Nobody but admins yet: the people come first (the directory, or a spreadsheet), then their roles.
+      if (!users.some((u) => !u.roles.includes('admin'))) out.push({ what: '除系统管理员外还没有登记人员', rule: 'R19', fix: 'npm run cli -- directory sync --dry-run，看过后 npm run cli -- directory sync（或 npm run cli -- import users <人员表.xlsx>）' });
       const noLeader: string[] = [];
       const noOfficial: string[] = [];
       const noRobot: string[] = [];

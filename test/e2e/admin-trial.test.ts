@@ -67,6 +67,7 @@ it('R19, R20: one admin with the CLI, the directory synced, everything else from
 
   // 2. What is missing, asked in the chat.
   const first = await chat(['部署检查']);
+  expect(first.out).toContain('除系统管理员外还没有登记人员');
   expect(first.out).toContain('没有部门领导的部门');
   expect(first.out).toContain('联席办只有0人');
 

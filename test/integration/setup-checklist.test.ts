@@ -72,7 +72,7 @@ describe('部署检查', () => {
     expect(gaps).toHaveLength(7);
   });
 
-  it('R7, R9: an empty registry is a gap too, with the import command', async () => {
+  it('R7, R9, R19: an empty county is a gap too: the directory sync and the import commands', async () => {
     const empty = await freshDb();
     try {
       await empty.repos.org.seedDepartments();
@@ -81,6 +81,7 @@ describe('部署检查', () => {
       expect(text).toContain('还没有导入检查事项清单 → npm run cli -- import items');
       expect(text).toContain('还没有导入执法检查人员名录 → npm run cli -- import inspectors');
       expect(text).toContain('联席办只有0人');
+      expect(text).toContain('除系统管理员外还没有登记人员 → npm run cli -- directory sync --dry-run');
     } finally {
       await empty.close();
     }
