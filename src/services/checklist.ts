@@ -37,15 +37,20 @@ export function checklistService(deps: Deps, robots: RobotService) {
       const noLeader: string[] = [];
       const noOfficial: string[] = [];
       const noRobot: string[] = [];
+      const unreadable: string[] = [];
       for (const u of MEMBER_UNITS) {
         if (holders(u.code, 'leader').length === 0) noLeader.push(u.name);
         if (holders(u.code, 'official').length === 0) noOfficial.push(u.name);
-        const ch = await robots.channelsOf(u.code);
+        // A robot sealed under another SECRETS_KEY cannot be opened: it counts as missing, and is named below.
+        const ch = await robots.channelsOf(u.code).catch(() => { unreadable.push(u.name); return { wecom: false, dingtalk: false }; });
         if (!ch.wecom && !ch.dingtalk) noRobot.push(u.name);
       }
       const list = (names: string[]) => names.slice(0, 8).join('、') + (names.length > 8 ? ` 等${names.length}个` : '');
       if (noLeader.length) out.push({ what: `没有部门领导的部门：${list(noLeader)}`, rule: 'R19', fix: `授权 <姓名> 部门领导 ${noLeader[0]}` });
       if (noOfficial.length) out.push({ what: `没有经办人的部门：${list(noOfficial)}`, rule: 'R19', fix: `授权 <姓名> 经办人 ${noOfficial[0]}` });
+      const sealed = deps.settings?.SECRETS_KEY ? 0 : (await repos.robots.all()).length;
+      if (sealed) out.push({ what: `聊天中绑定的${sealed}个群机器人无法使用：服务器未设置 SECRETS_KEY`, fix: '在 .env 中设置绑定时所用的 SECRETS_KEY 后重启；如已丢失，请重新“绑定群机器人”' });
+      if (unreadable.length) out.push({ what: `群机器人无法解密的部门（SECRETS_KEY 与绑定时不同）：${list(unreadable)}`, fix: `改回绑定时所用的 SECRETS_KEY 后重启，或重新“绑定群机器人 ${unreadable[0]} <webhook地址>”` });
       if (noRobot.length) out.push({ what: `没有工作群机器人的部门：${list(noRobot)}`, fix: `绑定群机器人 ${noRobot[0]} <webhook地址>` });
       const office = users.filter((u) => u.roles.includes('office') && u.department === JOINT_OFFICE_HOST).length;
       if (office < 2) out.push({ what: `联席办只有${office}人（至少需2人，以免有人审批自己的申请）`, rule: 'R20', fix: '授权 <姓名> 联席办（须为县市管局人员）' });

@@ -11,6 +11,7 @@ import { freshDb, type TestDb } from '../helpers/db';
 import { inspectorDoc, itemDoc } from '../helpers/fixtures';
 import { demoService } from '../../src/services/demo';
 import { cliCaller } from '../../src/services/context';
+import { sealer } from '../../src/services/secrets';
 
 let db: TestDb;
 let services: Services;
@@ -109,5 +110,26 @@ describe('部署检查', () => {
     expect(gap?.fix).toContain('config/holidays.json');
     const now2026 = await services.checklist.gaps({ userId: 'root', name: 'root', department: 'SCJGJ', roles: ['admin'], channel: 'shell' });
     expect(now2026.some((g) => g.rule === 'R15')).toBe(false);
+  });
+
+  it('robots bound from the chat but unusable — no SECRETS_KEY, or another one — are named, with how to fix it', async () => {
+    const x = await freshDb();
+    try {
+      await x.repos.org.seedDepartments();
+      const at = new Date('2026-11-01T00:00:00Z');
+      await x.repos.robots.save({ platform: 'wecom', department: 'XFJYDD', sealed: sealer('the-key-used-when-binding-0123456789').seal('abcdefgh-robot'), hint: '****obot', boundBy: 'root', boundAt: at });
+      const root = { userId: 'root', name: 'root', department: 'SCJGJ', roles: ['admin'] as never, channel: 'shell' as const };
+      const text = async (settings: { SECRETS_KEY?: string }) => (await createServices({ repos: x.repos, now, settings }).checklist.gaps(root)).map((g) => `${g.what} → ${g.fix}`).join('\n');
+      expect(await text({})).toContain('聊天中绑定的1个群机器人无法使用：服务器未设置 SECRETS_KEY → 在 .env 中设置绑定时所用的 SECRETS_KEY 后重启');
+      const other = await text({ SECRETS_KEY: 'another-key-set-later-0123456789abcdef' });
+      expect(other).toContain('群机器人无法解密的部门（SECRETS_KEY 与绑定时不同）：县消防救援大队');
+      expect(other).not.toContain('服务器未设置 SECRETS_KEY');
+      expect(other).toMatch(/没有工作群机器人的部门：.*等30个/);
+      const same = await text({ SECRETS_KEY: 'the-key-used-when-binding-0123456789' });
+      expect(same).toMatch(/没有工作群机器人的部门：.*等29个/);
+      expect(same).not.toContain('SECRETS_KEY');
+    } finally {
+      await x.close();
+    }
   });
 });
