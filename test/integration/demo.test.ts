@@ -3,7 +3,9 @@
  * (GB 32100-2015), the three pools with their provenance (R1, R6, R20), the
  * inspector directory with experts and a joint pool (R7, R8, R8a), item lists
  * for all 30 member units (R9, R19), one user per role, determinism, and the
- * refusal to touch a database that already holds data.
+ * refusal to touch a database that already holds data. The county is set up as a
+ * real one is: people from the directory sync (the same organisation the WeCom and
+ * DingTalk emulators serve), roles granted, inspectors linked, robots bound.
  */
 import { runTsx } from '../helpers/run';
 import { checkCreditCode } from '../../src/domain/creditCode';
@@ -350,7 +352,7 @@ describe('set up as a real county is, through the same use cases', () => {
     expect(onDuty.filter((i) => isEnforcementOfficer(i) && !certificateValidOn(i, TODAY))).toEqual([]);
   });
 
-  it('each unit\'s group robot is bound through the robot service: sealed, masked, audited, its check message kept locally', async () => {
+  it('each unit\'s group robot is bound through the robot service: sealed, masked, audited, its check message sent nowhere', async () => {
     expect(summary.setup.robots).toBe(MEMBER_UNITS.length);
     const stored = await db.repos.robots.all();
     expect(stored).toHaveLength(MEMBER_UNITS.length);
