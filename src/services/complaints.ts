@@ -349,6 +349,18 @@ export function complaintService(deps: Deps) {
       return [...rows.values()].sort((a, b) => a.department.localeCompare(b.department));
     },
 
+    /** The public form's signing key, shared by every process (made once). */
+    formKey: () => repos.complaints.formKey(random(32).toString('hex')),
+    /**
+     * One more request from an address (already digested by the caller) for `what` in the
+     * current hour; returns how many it made this hour, across every server process.
+     */
+    async countHit(what: string, addressDigest: string): Promise<number> {
+      const hour = Math.floor(now().getTime() / 3600_000);
+      return repos.complaints.hit(`${what}:${addressDigest}:${hour}`, new Date((hour + 2) * 3600_000));
+    },
+    purgeGate: () => repos.complaints.purgeGate(now()),
+
     /** 联席办's members (the weekly overdue list goes to them). */
     officeMembers: async () => (await repos.org.users()).filter((u) => u.active && u.department === JOINT_OFFICE_HOST && u.roles.includes('office')),
   };
