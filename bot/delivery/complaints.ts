@@ -33,6 +33,7 @@ export function complaintJobs(services: Services, notify: Notifier): Job[] {
       everyMs: HOUR,
       async run(at) {
         const day = beijingDate(at);
+        if (!services.complaints.isWorkingDay(day)) return 'not a working day';
         let sent = 0;
         for (const { complaint: c, overdue } of await services.complaints.overdueList(at)) {
           if (overdue !== 'ack') continue;

@@ -156,6 +156,15 @@ export function complaintService(deps: Deps) {
   return {
     overdue,
     recipients,
+    /** Whether reminders go out on this Beijing day (false for a year without holiday data: never guessed). */
+    isWorkingDay(day: string): boolean {
+      try {
+        return isWorking(day);
+      } catch (err) {
+        if (err instanceof MissingHolidayYear) return false;
+        throw err;
+      }
+    },
 
     /** From the public site: no login; the caller is the public. Refuses bad input (nothing written). */
     async submitPublic(raw: { entity?: unknown; content?: unknown; contact?: unknown }) {

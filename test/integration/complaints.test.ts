@@ -209,6 +209,8 @@ describe('R22: overdue complaints and the figures for statistics', () => {
     expect(xf.some((s) => s.reply.kind === 'card')).toBe(true);
     expect(sent.some((s) => s.userId === 'hb.official' && replyText(s.reply).includes('TS2026-0003'))).toBe(true);
     expect(sent.some((s) => replyText(s.reply).includes('TS2026-0001'))).toBe(false); // closed
+    setDay('2026-10-17'); // a Saturday: no reminders
+    expect(await job.run(now())).toBe('not a working day');
   });
 
   it('a late acknowledgement is recorded as late', async () => {
