@@ -148,7 +148,7 @@ export function routeComplaint(o: { entityDepartments: string[]; text: string })
     return { department: hit.department, matter: hit.label, note: `事项“${hit.label}”属${name(hit.department)}职责，且该主体由其监管` };
   }
   if (hit && supervising.length === 0) {
-    return { department: hit.department, matter: hit.label, note: `事项“${hit.label}”属${name(hit.department)}职责（主体不在检查对象库中）` };
+    return { department: hit.department, matter: hit.label, note: `事项“${hit.label}”属${name(hit.department)}职责，主体不在检查对象库中` };
   }
   if (!hit && supervising.length === 1) {
     return { department: supervising[0], matter: '', note: `未识别事项，该主体只由${name(supervising[0])}监管` };
