@@ -28,8 +28,8 @@ import { loadHolidayCalendar } from './holidays';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { requireRole } from './roles';
 
-/** Who sees every complaint: 联席办 (routes them), 司法局 (oversight), admins, and the hotline staff who enter them. */
-const COUNTY_WIDE = ['office', 'justice', 'admin', 'hotline'] as const;
+/** Who sees every complaint: 联席办 (routes them), 司法局 (oversight) and admins; hotline staff see those they entered. */
+const COUNTY_WIDE = ['office', 'justice', 'admin'] as const;
 /** Who handles a complaint in the department it was routed to. */
 const HANDLERS = ['official', 'leader'] as const;
 
@@ -129,9 +129,18 @@ export function complaintService(deps: Deps) {
   }
 
   function mayView(caller: Caller, c: Complaint): void {
-    if (hasAny(caller, COUNTY_WIDE)) return;
+    if (hasAny(caller, COUNTY_WIDE) || c.receivedBy === caller.userId) return;
     if (c.department && c.department === caller.department) return;
     throw new Refusal(`投诉举报 ${c.complaintNo} ${c.department ? `由${unitName(c.department)}办理` : '待联席办分派'}，您只能查看本单位（${unitName(caller.department)}）办理的投诉举报`, 'R22');
+  }
+
+  /**
+   * The complainant's contact is for those who act on the complaint: the department it is
+   * routed to, 联席办, and whoever entered it; others (司法局, admins) see it withheld.
+   */
+  function contactFor(caller: Caller, c: Complaint): Complaint {
+    const sees = caller.roles.includes('office') || c.receivedBy === caller.userId || (c.department !== '' && c.department === caller.department && hasAny(caller, HANDLERS));
+    return sees || !c.contact ? c : { ...c, contact: '（仅承办部门和联席办可见）' };
   }
 
   function mayHandle(caller: Caller, c: Complaint, what: string): void {
@@ -274,7 +283,7 @@ export function complaintService(deps: Deps) {
       const filing = c.filingNo ? await repos.filings.get(c.filingNo) : undefined;
       const result = c.filingNo ? await repos.results.get(c.filingNo) : undefined;
       return {
-        complaint: c, filing, filingApproval: c.filingNo ? await repos.approvals.get(c.filingNo) : undefined,
+        complaint: contactFor(caller, c), filing, filingApproval: c.filingNo ? await repos.approvals.get(c.filingNo) : undefined,
         resultStatus: result?.status ?? '', overdue: overdue(c, now()),
       };
     },
@@ -287,13 +296,14 @@ export function complaintService(deps: Deps) {
         if (!unit) throw new Refusal(`“${short(departmentText)}”不是联席会议成员单位（R19），请用成员单位名称，如“县市管局”`);
         department = unit.code;
       }
-      if (!hasAny(caller, COUNTY_WIDE)) {
+      const own = !hasAny(caller, COUNTY_WIDE) && caller.roles.includes('hotline') && !hasAny(caller, HANDLERS);
+      if (!hasAny(caller, COUNTY_WIDE) && !own) {
         if (department && department !== caller.department) throw new Refusal(`您只能查看本单位（${unitName(caller.department)}）的投诉举报；全县的由联席办、司法局查看`, 'R22');
         department = caller.department;
       }
       const at = now();
       const rows = (await repos.complaints.open())
-        .filter((c) => !department || c.department === department)
+        .filter((c) => (!department || c.department === department) && (!own || c.receivedBy === caller.userId))
         .sort((a, b) => Number(Boolean(a.department)) - Number(Boolean(b.department)) || a.complaintNo.localeCompare(b.complaintNo))
         .map((complaint) => ({ complaint, overdue: overdue(complaint, at) }));
       return { department, rows };

@@ -181,6 +181,10 @@ describe('R22: acknowledged, handled by a 备案, closed, published', () => {
     expect(view).toContain('关联备案：BA2026-0001（2026-10-13，已备案登记）；检查结果：已审核通过');
     expect(view).toContain('已办结');
     expect(view).toContain(PHONE); // 联席办 sees the contact
+    const justice = all(await say('sf.justice', '查看投诉 TS2026-0001'));
+    expect(justice).toContain('联系方式：（仅承办部门和联席办可见）');
+    expect(justice).not.toContain(PHONE);
+    expect(all(await say('xf.official', '查看投诉 TS2026-0001'))).toContain('您只能查看本单位');
   });
 
   it('R22: the published outcome carries neither the complainant\'s contact nor their words', async () => {
@@ -252,6 +256,7 @@ describe('R22: overdue complaints and the figures for statistics', () => {
     const county = all(await say('lxb.office', '投诉列表'));
     expect(county).toContain('TS2026-0002');
     expect(county).toContain('TS2026-0003｜2026-10-12｜万年县恒通建材有限公司｜生态环境｜县生态环境局｜待受理｜逾期未受理');
+    expect(all(await say('rx.hotline', '投诉列表'))).toContain('TS2026-0003'); // entered by them
   });
 });
 
@@ -299,6 +304,8 @@ describe('R22: the public form (over HTTP)', () => {
     const c = (await db.repos.complaints.get(no))!;
     expect(c).toMatchObject({ source: 'web', receivedBy: 'public', creditCode: DINER, department: 'SCJGJ', status: 'received' });
     expect(received.at(-1)?.complaint.complaintNo).toBe(no);
+    // Hotline staff list the complaints they entered, not the public's.
+    expect(all(await say('rx.hotline', '投诉列表'))).not.toContain(no);
     expect(received.at(-1)?.recipients.sort()).toEqual(['scj.leader', 'scj.official']);
 
     const found = await post('/gongshi/tousu/chaxun', { no, code: qc }, from());

@@ -86,7 +86,7 @@ function formPage(token: string, values: Record<string, string> = {}, problem = 
 <input type="hidden" name="token" value="${token}">
 ${field('被投诉主体（名称或统一社会信用代码）', 'entity', html`<input id="entity" name="entity" required maxlength="${LIMITS.entity}" value="${values.entity ?? ''}">`)}
 ${field('投诉举报内容（时间、地点、经过）', 'content', html`<textarea id="content" name="content" required minlength="${LIMITS.contentMin}" maxlength="${LIMITS.content}" rows="8">${values.content ?? ''}</textarea>`, `${LIMITS.contentMin}到${LIMITS.content}字，只接受文字`)}
-${field('联系方式（选填）', 'contact', html`<input id="contact" name="contact" maxlength="${LIMITS.contact}" value="${values.contact ?? ''}">`, '仅办理部门可见，不公开')}
+${field('联系方式（选填）', 'contact', html`<input id="contact" name="contact" maxlength="${LIMITS.contact}" value="${values.contact ?? ''}">`, '仅承办部门和联席办可见，不公开')}
 <p><button type="submit">提交</button></p>
 </form>`);
 }
