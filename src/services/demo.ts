@@ -343,6 +343,8 @@ const USERS: UserSpec[] = [
   { userId: 'lxb.office2', name: '方文静', department: 'SCJGJ', roles: ['office'], wecomUserId: 'FangWenJing', dingtalkStaffId: '112901010004' },
   { userId: 'yj.leader', name: '叶建华', department: 'YJGLJ', roles: ['leader'], wecomUserId: 'YeJianHua', dingtalkStaffId: '112909010002' },
   ...otherLeaders(),
+  // 12315 complaint hotline staff (投诉受理人员, R22).
+  { userId: 'scj.hotline', name: '许晓婷', department: 'SCJGJ', roles: ['hotline'], wecomUserId: 'XuXiaoTing', dingtalkStaffId: '112901010005' },
   { userId: 'admin', name: '李振宇', department: 'SCJGJ', roles: ['admin'], wecomUserId: 'LiZhenYu', dingtalkStaffId: '112901019999' },
 ];
 const OFFICE_USER = 'lxb.office';
