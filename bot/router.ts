@@ -20,6 +20,8 @@ import { drawCommands } from './commands/draws';
 import { filingCommands, filingFlow } from './commands/filings';
 import { setupCommands } from './commands/setup';
 import { followUpActions, resultCommands, resultFlow, riskActions } from './commands/results';
+import { complaintActions, complaintCommands } from './commands/complaints';
+import { auditCommands } from './commands/audit';
 import type { CardAction, Command, CommandContext, Flow } from './commands/types';
 import type { FlowState } from '../src/services/conversations';
 import { text, type BotEvent, type Reply } from './types';
@@ -61,8 +63,8 @@ const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [] }: RouterOptions) {
   const commands: Command[] = [];
   commands.push(helpCommand(() => commands), whoami, queryPool, listValues, lookupEntity, listInspectors, listItems, placeInPool,
-    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...setupCommands, ...resultCommands, ...extraCommands, moreCommand, announce, deadLetters, resend);
-  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...followUpActions, ...riskActions, ...extraActions].map((a) => [a.action, a]));
+    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...setupCommands, ...resultCommands, ...complaintCommands, ...auditCommands, ...extraCommands, moreCommand, announce, deadLetters, resend);
+  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...followUpActions, ...riskActions, ...complaintActions, ...extraActions].map((a) => [a.action, a]));
   const flowsByName = new Map([planFlow, filingFlow, resultFlow, ...flows].map((f) => [f.name, f]));
   // Longest names first, so "查询" wins over "查".
   const byName = commands
@@ -78,7 +80,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
     for (const { n, c } of byName) {
       // A one-character word alone ("查", "?") is too short to be told from an answer.
       if (lower === n) {
-        if (strict && n.length === 1) continue;
+        if (strict && (n.length === 1 || c.answerWhenAlone)) continue;
         return { command: c, args: '' };
       }
       if (lower.startsWith(n) && (strict ? /\s/ : /[\s:：]/).test(input.charAt(n.length))) return { command: c, args: input.slice(n.length + 1).trim() };

@@ -29,6 +29,8 @@ import { directoryService } from './services/directory';
 import { inspectorLinkService } from './services/inspectorLinks';
 import { checklistService } from './services/checklist';
 import { userImportService } from './services/userImport';
+import { complaintService } from './services/complaints';
+import { auditTrailService } from './services/auditTrail';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -55,6 +57,8 @@ export function createServices(deps: Deps) {
     directory: directoryService(deps),
     inspectorLinks: inspectorLinkService(deps),
     results: resultService(deps, approvals),
+    complaints: complaintService(deps),
+    auditTrail: auditTrailService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,

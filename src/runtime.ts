@@ -29,6 +29,8 @@ import { startLoop, type Loop } from '../bot/delivery/loop';
 import { createAnnouncer } from '../bot/delivery/announcer';
 import { createNotifier } from '../bot/delivery/notices';
 import { reminderJobs } from '../bot/delivery/reminders';
+import { announceComplaint, complaintJobs } from '../bot/delivery/complaints';
+import { complaintPages } from './http/public/complaints';
 import { createMetrics } from './metrics';
 import { statsRepo } from '../store/repos/stats';
 import { directorySources, directorySyncJob } from '../bot/channels/directory';
@@ -120,6 +122,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       { name: 'results.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.results.compactIndex()) ? 'snapshot written' : 'not needed') },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
       ...reminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
+      // R22: unacknowledged complaints reminded daily, 联席办's weekly overdue list, the form's counters purged.
+      ...complaintJobs(app.services, createNotifier({ repos, platforms, now, log })),
       // People from the platforms' directories (通讯录): created, updated, deactivated when they left.
       { name: 'directory.sync', everyMs: DAY, run: directorySyncJob(app.services.directory, directorySources({ config, repos, now, log })) },
     ]),
@@ -153,6 +157,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       wecomCallback({ config, inbox, log, now }).routes(),
       dingtalkCallback({ config, inbox, dingtalk: repos.dingtalk, log, now }),
       downloadRoute({ config, files: repos.files, now }),
+      complaintPages({ complaints: app.services.complaints, now, onReceived: announceComplaint(createNotifier({ repos, platforms, now, log })) }),
       publicSite({ repos, now, results: publicResults(repos) }),
     ],
   });

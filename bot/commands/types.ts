@@ -33,6 +33,8 @@ export interface Command {
   /** Shown in 帮助 only to users holding one of these roles (all users when absent). */
   roles?: readonly string[];
   run(args: string, ctx: CommandContext): Promise<Reply[]>;
+  /** Typed alone inside a guided conversation, the word is an answer there, not this command (投诉 is also a filing reason). */
+  answerWhenAlone?: boolean;
 }
 
 /** A tapped card button: `key` is "<action>:<subject>". */

@@ -1,6 +1,6 @@
 /** Audit entries (R20): who did what, when, through which channel, and what changed. */
 
-export const CHANNELS = ['shell', 'wecom', 'dingtalk', 'cli', 'system'] as const;
+export const CHANNELS = ['shell', 'wecom', 'dingtalk', 'cli', 'system', 'web'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export interface Change {

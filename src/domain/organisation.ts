@@ -47,7 +47,7 @@ export const JOINT_OFFICE_NAME = '联席办';
 /** 司法局 reviews plans for legality (R13). */
 export const JUSTICE_DEPT = 'SFJ';
 
-export const ROLES = ['official', 'leader', 'office', 'justice', 'inspector', 'admin'] as const;
+export const ROLES = ['official', 'leader', 'office', 'justice', 'inspector', 'admin', 'hotline'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ROLE_LABELS: Record<Role, string> = {
@@ -57,6 +57,8 @@ export const ROLE_LABELS: Record<Role, string> = {
   justice: '司法局审核',
   inspector: '执法检查人员',
   admin: '系统管理员',
+  /** 12345/12315 hotline staff: enter complaints from the public (R22). */
+  hotline: '投诉受理人员',
 };
 
 const byCode = new Map(MEMBER_UNITS.map((u) => [u.code, u]));

@@ -29,6 +29,12 @@ export function auditRepo(models: Models) {
       const docs = await models.Audit.collection.find({ target }).sort({ at: -1 }).limit(limit).toArray();
       return docs.map(({ _id, ...rest }) => { void _id; return rest as unknown as AuditEntry; });
     },
+    /** Entries on any of several targets (one query), newest first; entries of the same instant in reverse order of writing. */
+    async forTargets(targets: string[], limit = 500): Promise<AuditEntry[]> {
+      if (targets.length === 0) return [];
+      const docs = await models.Audit.collection.find({ target: { $in: targets } }).sort({ at: -1, _id: -1 }).limit(limit).toArray();
+      return docs.map(({ _id, ...rest }) => { void _id; return rest as unknown as AuditEntry; });
+    },
     async recent(action: string, limit = 50): Promise<AuditEntry[]> {
       const docs = await models.Audit.collection.find({ action }).sort({ at: -1 }).limit(limit).toArray();
       return docs.map(({ _id, ...rest }) => { void _id; return rest as unknown as AuditEntry; });

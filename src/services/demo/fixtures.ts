@@ -305,6 +305,8 @@ export const USERS: UserSpec[] = [
   { userId: 'lxb.office2', name: '方文静', department: 'SCJGJ', roles: ['office'], dingtalkStaffId: '112901010004', mobile: '13801010004' },
   { userId: 'sfj.justice2', name: '齐慧敏', department: 'SFJ', roles: ['justice'], dingtalkStaffId: '112902010003', mobile: '13802010003' },
   { userId: 'yj.leader', name: '叶建华', department: 'YJGLJ', roles: ['leader'], dingtalkStaffId: '112909010002', mobile: '13809010002' },
+  // 12315 complaint hotline staff (投诉受理人员, R22).
+  { userId: 'scj.hotline', name: '许晓婷', department: 'SCJGJ', roles: ['hotline'], dingtalkStaffId: '112901010005', mobile: '13801010005' },
   ...otherUnits(),
 ];
 
