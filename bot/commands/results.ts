@@ -7,9 +7,8 @@
  * leader approves or returns it through the approval engine. 更正结果 corrects an
  * approved result with a reason, keeping the earlier version (R20). 结果 shows it all.
  *
- * Evidence (images, files) attaches to the result's parts (`ResultPart.evidence`);
- * receiving them in the conversation is not wired yet: the router still answers an
- * attachment with a note.
+ * Evidence (images, files) attaches to the result's parts (`ResultPart.evidence`): a picture
+ * or file sent in the conversation is fetched from WeCom or DingTalk, a local path in the shell.
  */
 import { findUnit, unitName } from '../../src/domain/organisation';
 import { checkConsistency, HANDLING_HELP, MAX_EVIDENCE_BYTES, handlingText, METHODS, parseCategories, parseFinding, parseHandling, parseMethods, type ItemFinding } from '../../src/domain/result';
@@ -26,6 +25,7 @@ import { Refusal } from '../../src/services/context';
 import ExcelJS from 'exceljs';
 import type { Card } from '../cards/card';
 import type { FollowUpDoc, RiskProposalDoc } from '../../store/repos/results';
+import { MediaTooLarge } from '../channels/contracts';
 
 type Step = 'dates' | 'methods' | 'item' | 'handling' | 'categories' | 'confirm';
 
@@ -97,7 +97,7 @@ function summary(d: Draft): string {
   if (d.lead) lines.push(`检查结果：${d.categories?.join('、')}`);
   if (d.evidence?.length) lines.push(`证据：${d.evidence.map((e) => e.name).join('、')}`);
   const edits = d.lead ? '“改 日期”、“改 方式”、“改 事项 <序号>”、“改 处置 <序号>”、“改 结果”' : '“改 事项 <序号>”、“改 处置 <序号>”';
-  lines.push(`回复“提交”保存（可先发送“证据 <文件路径>”附上照片或文件）；或${edits}修改；“取消”放弃。`);
+  lines.push(`回复“提交”保存（可先直接发送现场照片或文件作为证据，终端中用“证据 <文件路径>”）；或${edits}修改；“取消”放弃。`);
   return lines.join('\n');
 }
 
@@ -208,9 +208,43 @@ async function evidenceFromPath(file: string, ctx: CommandContext) {
   return ctx.services.results.addEvidence(path.basename(file), await readFile(file));
 }
 
+/** Adds a stored evidence file to the draft and says so; the conversation stays at its step. */
+function withEvidence(st: FlowState, e: { name: string; sha256: string; bytes: number }): Turn {
+  const d = st.data as unknown as Draft;
+  const next = { ...d, evidence: [...(d.evidence ?? []).filter((x) => x.sha256 !== e.sha256), e] };
+  return {
+    replies: [text(`已收到证据“${e.name}”（${Math.ceil(e.bytes / 1024)}KB，SHA-256 ${e.sha256.slice(0, 12)}…），提交后随检查结果保存。${HINT}`)],
+    next: { step: st.step, data: next as unknown as Record<string, unknown> },
+  };
+}
+
+/**
+ * A picture or file sent in the conversation: fetched from the platform (WeCom media/get by
+ * MediaId, DingTalk robot file download by downloadCode), never past the size limit, then
+ * checked and stored by content like a local file.
+ */
+async function evidenceFromPlatform(m: { kind: 'image' | 'file'; ref?: string; name?: string }, st: FlowState, ctx: CommandContext) {
+  const what = m.kind === 'image' ? '图片' : '文件';
+  if (!m.ref || !ctx.fetchMedia) throw new Refusal(`这条${what}无法从平台取得，未保存；请重新发送，或在终端中用“证据 <文件路径>”附上`);
+  let fetched;
+  try {
+    fetched = await ctx.fetchMedia({ ref: m.ref, name: m.name }, MAX_EVIDENCE_BYTES);
+  } catch (err) {
+    if (err instanceof MediaTooLarge) throw new Refusal(`该${what}超过${MAX_EVIDENCE_BYTES / 1048576}MB的上限，未保存；请压缩或重新拍照后再发送`);
+    throw new Refusal(`暂时无法从${ctx.caller.channel === 'wecom' ? '企业微信' : '钉钉'}取得该${what}，未保存；请稍后重新发送`);
+  }
+  const d = st.data as unknown as Draft;
+  const ext = path.extname(fetched.name).slice(0, 6);
+  const name = m.name || (m.kind === 'image' ? `现场照片${(d.evidence?.length ?? 0) + 1}${ext || '.jpg'}` : fetched.name);
+  return ctx.services.results.addEvidence(name, fetched.data);
+}
+
 export const resultFlow: Flow = {
   name: FLOW,
   label: '录入结果',
+  async attachment(m, st, ctx) {
+    return withEvidence(st, await evidenceFromPlatform(m, st, ctx));
+  },
   async answer(input, st, ctx) {
     const d = { ...(st.data as unknown as Draft) };
     const step = st.step as Step;
@@ -220,11 +254,7 @@ export const resultFlow: Flow = {
       return { replies: saved(o, d, ctx) };
     }
     const file = /^(?:证据|附件)\s+(.+)$/.exec(input);
-    if (file) {
-      const e = await evidenceFromPath(file[1].trim(), ctx);
-      const next = { ...d, evidence: [...(d.evidence ?? []).filter((x) => x.sha256 !== e.sha256), e] };
-      return { replies: [text(`已收到证据“${e.name}”（${Math.ceil(e.bytes / 1024)}KB，SHA-256 ${e.sha256.slice(0, 12)}…），提交后随检查结果保存。${HINT}`)], next: { step: st.step, data: next as unknown as Record<string, unknown> } };
-    }
+    if (file) return withEvidence(st, await evidenceFromPath(file[1].trim(), ctx));
     const edit = /^(?:改|修改|重填)\s*(.+)$/.exec(input);
     if (edit) {
       const next = change(edit[1], d);
