@@ -168,7 +168,4 @@ describe('evidence during 录入结果', () => {
     expect(answer).toContain('已收到您发送的图片，未保存');
     expect(dingtalk.downloadCalls).toBe(calls);
   });
-    // No conversation is open now: the picture is explained, not fetched.
-    expect(answer).toContain('已收到您发送的图片，未保存');
-  });
 });
