@@ -26,6 +26,7 @@ import ExcelJS from 'exceljs';
 import type { Card } from '../cards/card';
 import type { FollowUpDoc, RiskProposalDoc } from '../../store/repos/results';
 import { MediaTooLarge } from '../channels/contracts';
+import type { PlanDraft } from '../../src/domain/plan';
 
 type Step = 'dates' | 'methods' | 'item' | 'handling' | 'categories' | 'confirm';
 
@@ -474,6 +475,17 @@ export async function historyLines(creditCode: string, ctx: CommandContext, limi
   const rows = h.slice(0, limit).map(({ entry: e, openFollowUps }, i) =>
     `${i + 1}. ${e.start === e.end ? e.start : `${e.start}至${e.end}`}｜${e.departments.map(unitName).join('、')}｜${e.taskNo}｜${e.categories.join('、')}${openFollowUps ? `｜待处置 ${openFollowUps} 项` : ''}`);
   return [`检查记录（各部门共享互认，R16，共${h.length}次）：`, ...rows];
+}
+
+/**
+ * R16 for the plan preview (新建计划): the entities targeted that other departments inspected in
+ * the last 12 months with an approved result; empty when none.
+ */
+export async function planRecognitionLines(draft: PlanDraft, ctx: CommandContext, shown = 3): Promise<string[]> {
+  const found = await ctx.services.results.planTargetsInspectedByOthers(draft);
+  if (found.length === 0) return [];
+  const rows = found.slice(0, shown).map((f) => `${f.entityName}（${f.taskNo}，${f.departments.map(unitName).join('、')}）`);
+  return [`提示（R16，结果互认）：计划对象中有 ${found.length} 户近12个月已由其他部门检查且结果已审核，如${rows.join('；')}${found.length > shown ? ' 等' : ''}。检查事项相同的，可采用其结果，避免重复检查（发送“查 <代码>”查看检查记录）。`];
 }
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

@@ -27,6 +27,7 @@ import type { ApprovalChange, ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { FILING_NO } from './filings';
 import { loadHolidayCalendar } from './holidays';
+import { resultRecognition } from './resultRecognition';
 
 /** Results are due this many working days after the task's window ends (configurable). */
 export const DEFAULT_DUE_WORKING_DAYS = 10;
@@ -298,6 +299,7 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
   }
 
   return {
+    ...resultRecognition({ repos, now, policy }),
     categories,
     dueWorkingDays: dueDays,
     today,
@@ -658,16 +660,6 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
       if (earlier) {
         throw new Refusal(`依据规则 R18：该主体在 ${earlier.end}（${earlier.taskNo}）已有同一违法行为（免罚清单第${entry.split(':')[1]}条）的记录，不属首次违法，不能适用首违不罚；请选择其他处置方式`, 'R18');
       }
-    },
-
-    /**
-     * R16: another department's approved inspections of the entity in the last `months` months
-     * (default 12), for a department about to plan or file a check of it.
-     */
-    async recentByOthers(creditCode: string, department: string, months = 12): Promise<HistoryEntry[]> {
-      const t = today();
-      const since = new Date(Date.UTC(Number(t.slice(0, 4)), Number(t.slice(5, 7)) - 1 - months, Number(t.slice(8, 10)))).toISOString().slice(0, 10);
-      return (await repos.history.get(creditCode)).filter((e) => e.end >= since && e.departments.some((d) => d !== department));
     },
 
     /** R17: proposals waiting for 联席办. */

@@ -42,17 +42,17 @@ async function wecomPost(user: string, cb: { path: string; body: string }, what:
 const wecomSay = (user: string, content: string) => wecomPost(user, wecom.textCallback({ from: user, content, msgId: String(msgSeq++) }), `the answer to “${content}”`);
 
 /** A DingTalk message (text, or a picture by downloadCode) to the robot; returns what the session got back. */
-async function dingSend(staffId: string, body: (s: { sessionWebhook: string; expiresAt: number }) => Record<string, unknown>): Promise<string> {
+async function dingSend(body: (s: { sessionWebhook: string; expiresAt: number }) => Record<string, unknown>): Promise<string> {
   const s = dingtalk.newSession();
   const cb = signedCallback(APP_SECRET, body(s));
   expect((await post('/dingtalk/callback', cb.body, cb.headers)).status).toBe(200);
   await waitFor(async () => dingtalk.sessionMessages.some((m) => m.session === s.id) && (await settled()), 20_000, 'the DingTalk answer');
   return dingtalk.sessionMessages.filter((m) => m.session === s.id).map((m) => JSON.stringify(m.body)).join('\n');
 }
-const dingSay = (staffId: string, content: string) => dingSend(staffId, (s) => textMessageBody({
+const dingSay = (staffId: string, content: string) => dingSend((s) => textMessageBody({
   msgId: `dt-${msgSeq++}`, senderStaffId: staffId, content, sessionWebhook: s.sessionWebhook, sessionWebhookExpiredTime: s.expiresAt,
 }));
-const dingPicture = (staffId: string, downloadCode: string) => dingSend(staffId, (s) => ({
+const dingPicture = (staffId: string, downloadCode: string) => dingSend((s) => ({
   ...textMessageBody({ msgId: `dt-${msgSeq++}`, senderStaffId: staffId, content: '', sessionWebhook: s.sessionWebhook, sessionWebhookExpiredTime: s.expiresAt }),
   msgtype: 'picture', text: undefined, content: { downloadCode, pictureDownloadCode: downloadCode },
 }));
