@@ -185,15 +185,7 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
     const at = now();
     let open = r.openFollowUps;
     if (approve) {
-      for (const f of await repos.followUps.createMissing(followUpsOf(r, a.requestedBy, at))) {
-        // R14: every transfer is audited (to a member unit, or to the judicial organs).
-        if (f.handling.kind !== 'transfer' && f.handling.kind !== 'judicial') continue;
-        await repos.audit.append({
-          at, actor: a.requestedBy, channel: caller.channel, action: 'followup.transfer', target: `followup:${f.id}`,
-          changes: [{ field: 'owner', from: JSON.stringify(f.department), to: JSON.stringify(f.handling.kind === 'transfer' ? f.owner : f.handling.organ) }],
-          note: handlingText(f.handling, unitName),
-        });
-      }
+      await reconcileFollowUps(caller, r, a.requestedBy, at);
       open = (await repos.followUps.forTask(r.taskNo)).filter((f) => f.status !== 'closed').length;
     }
     const next: ResultDoc = { ...r, status: approve ? 'approved' : 'returned', approvedAt: approve ? at : r.approvedAt, openFollowUps: open, updatedAt: at, version: r.version + 1 };
@@ -243,6 +235,62 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
       }
     }
     return out;
+  }
+
+  /**
+   * On approval, the follow-ups become what the approved version says (R14). First approval:
+   * one per problem. A correction (R20): a follow-up whose problem and handling are unchanged
+   * keeps its progress; a changed one is rewritten under its number (and reopened as the new
+   * handling requires); one whose problem the correction removed is closed, saying why. Each
+   * change and every new transfer is audited; the earlier version stays in the result.
+   */
+  async function reconcileFollowUps(caller: Caller, r: ResultDoc, by: string, at: Date): Promise<void> {
+    const wanted = followUpsOf(r, by, at);
+    const existing = new Map((await repos.followUps.forTask(r.taskNo)).map((f) => [f.id, f]));
+    const same = (x: FollowUpDoc, y: FollowUpDoc) =>
+      x.itemKey === y.itemKey && x.department === y.department && x.problem === y.problem && JSON.stringify(x.handling) === JSON.stringify(y.handling);
+    const transferred: FollowUpDoc[] = [];
+    const fresh = wanted.filter((w) => !existing.has(w.id));
+    for (const f of await repos.followUps.createMissing(fresh)) transferred.push(f);
+    for (const w of wanted) {
+      const e = existing.get(w.id);
+      if (!e || same(e, w)) continue;
+      const next: FollowUpDoc = { ...w, createdAt: e.createdAt, version: e.version + 1 };
+      if (!(await repos.followUps.replace(next, e.version))) throw new Refusal(`${e.id} 刚被他人处理，请稍后重新审核`);
+      await followUpAudit(caller, at, 'followup.correct', e, next, `检查结果更正（第${r.round}版）：${e.problem}，${handlingText(e.handling, unitName)} → ${w.problem}，${handlingText(w.handling, unitName)}`);
+      transferred.push(next);
+    }
+    const kept = new Set(wanted.map((w) => w.id));
+    for (const e of existing.values()) {
+      if (kept.has(e.id) || e.status === 'closed') continue;
+      const day = beijingDate(at);
+      const outcome = `检查结果更正（第${r.round}版）后不再有该问题：${r.correctionReason}`.slice(0, 500);
+      const next: FollowUpDoc = {
+        ...e, status: 'closed', review: { start: day, end: day, outcome, by: caller.userId, byName: caller.name }, closedBy: caller.userId, closedAt: at, updatedAt: at, version: e.version + 1,
+      };
+      if (!(await repos.followUps.replace(next, e.version))) throw new Refusal(`${e.id} 刚被他人处理，请稍后重新审核`);
+      await followUpAudit(caller, at, 'followup.retire', e, next, outcome);
+    }
+    // R14: every transfer is audited (to a member unit, or to the judicial organs).
+    for (const f of transferred) {
+      if (f.handling.kind !== 'transfer' && f.handling.kind !== 'judicial') continue;
+      await repos.audit.append({
+        at, actor: by, channel: caller.channel, action: 'followup.transfer', target: `followup:${f.id}`,
+        changes: [{ field: 'owner', from: JSON.stringify(f.department), to: JSON.stringify(f.handling.kind === 'transfer' ? f.owner : f.handling.organ) }],
+        note: handlingText(f.handling, unitName),
+      });
+    }
+  }
+
+  async function followUpAudit(caller: Caller, at: Date, action: string, before: FollowUpDoc, after: FollowUpDoc, note: string): Promise<void> {
+    await repos.audit.append({
+      at, actor: caller.userId, channel: caller.channel, action, target: `followup:${after.id}`,
+      changes: [
+        { field: 'status', from: JSON.stringify(before.status), to: JSON.stringify(after.status) },
+        ...(JSON.stringify(before.handling) === JSON.stringify(after.handling) ? [] : [{ field: 'handling', from: JSON.stringify(before.handling), to: JSON.stringify(after.handling) }]),
+      ],
+      note,
+    });
   }
 
   /** Recounts a result's open follow-ups after one changed (guarded; retried when the result moved). */
