@@ -189,10 +189,23 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
         const out = await guarded(caller, typed.command.names[0], async (ctx) => only(await typed.command.run(typed.args, ctx)));
         return { ...out, replies: [...out.replies, text(`（已执行“${typed.command.names[0]}”；您的“${flow.label}”仍在等待回复，可接着回答上一个问题，或发送“取消”放弃。）`)] };
       }
+      const clash = only([text('这条回复与您的另一条消息同时到达，已忽略，请按最新提示重新回复。')]);
+      // An answer that writes nothing outside the conversation needs no claim: its one write is the
+      // next step, guarded by the version read, so of two messages at once only one moves it on.
+      if (flow.pure?.(input, { step: session.step, data: session.data }) && !session.busyUntil) {
+        let lost = false;
+        const out = await guarded(caller, flow.name, async (ctx) => {
+          const turn = await flow.answer(input, { step: session.step, data: session.data }, ctx);
+          lost = turn.next ? !(await services.conversations.advance(session, turn.next)) : false;
+          if (!turn.next) await services.conversations.end(caller.userId, session.version);
+          return only(turn.replies);
+        });
+        return lost ? clash : out;
+      }
       // Claim the turn first (a guarded write that holds the conversation until this turn ends),
       // so two messages at once can never both act on it.
       const mine = await services.conversations.claim(session);
-      if (!mine) return only([text('这条回复与您的另一条消息同时到达，已忽略，请按最新提示重新回复。')]);
+      if (!mine) return clash;
       let settled = false;
       const out = await guarded(caller, flow.name, async (ctx) => {
         const turn = await flow.answer(input, { step: mine.step, data: mine.data }, ctx);

@@ -240,16 +240,20 @@ async function evidenceFromPlatform(m: { kind: 'image' | 'file'; ref?: string; n
   return ctx.services.results.addEvidence(name, fetched.data);
 }
 
+const SUBMIT_WORDS = ['提交', '确认', '确定'];
+
 export const resultFlow: Flow = {
   name: FLOW,
   label: '录入结果',
+  // Every answer but 提交 and a local evidence file only moves the draft on.
+  pure: (input, st) => !(st.step === 'confirm' && SUBMIT_WORDS.includes(input)) && !/^(?:证据|附件)\s/.test(input),
   async attachment(m, st, ctx) {
     return withEvidence(st, await evidenceFromPlatform(m, st, ctx));
   },
   async answer(input, st, ctx) {
     const d = { ...(st.data as unknown as Draft) };
     const step = st.step as Step;
-    if (step === 'confirm' && ['提交', '确认', '确定'].includes(input)) {
+    if (step === 'confirm' && SUBMIT_WORDS.includes(input)) {
       const form = d.lead ? { start: d.start!, end: d.end!, methods: d.methods!, categories: d.categories! } : undefined;
       const o = await ctx.services.results.save(ctx.caller, d.taskNo, { findings: d.findings as ItemFinding[], form, evidence: d.evidence }, d.correction);
       return { replies: saved(o, d, ctx) };

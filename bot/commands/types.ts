@@ -26,6 +26,11 @@ export interface Flow {
   /** Words for the user, e.g. "新建计划". */
   label: string;
   answer(input: string, state: FlowState, ctx: CommandContext): Promise<{ replies: Reply[]; next?: FlowState }>;
+  /**
+   * True when answering `input` writes nothing outside the conversation (a step's answer, not
+   * 提交): the router then skips claiming the turn, and the next step's guarded write decides.
+   */
+  pure?(input: string, state: FlowState): boolean;
   /** A picture or file sent during the conversation (only flows that take evidence); the conversation stays open. */
   attachment?(media: { kind: 'image' | 'file'; ref?: string; name?: string }, state: FlowState, ctx: CommandContext): Promise<{ replies: Reply[]; next?: FlowState }>;
 }

@@ -32,6 +32,7 @@ let wecom: WecomEmulator;
 let dingtalk: DingtalkEmulator;
 let task: TaskDoc;
 let task2: TaskDoc;
+let task3: TaskDoc;
 const clock = { t: Date.parse('2026-09-16T02:00:00Z') };
 const now = () => new Date(clock.t);
 
@@ -60,11 +61,11 @@ beforeAll(async () => {
   ]);
   await db.repos.inspectors.writer.insertNew(['CZ-001', 'CZ-002'].map((n) => inspectorDoc(n, `人员${n}`, 'CZJ', { jointPool: true })) as never);
   await db.repos.items.writer.insertNew([itemDoc('CZJ', 'CZ001', '会计信息质量检查')] as never);
-  await addEntities(db.repos, [{ n: 300, pool: 'B', departments: ['CZJ'] }, { n: 301, pool: 'B', departments: ['CZJ'] }]);
+  await addEntities(db.repos, [{ n: 300, pool: 'B', departments: ['CZJ'] }, { n: 301, pool: 'B', departments: ['CZJ'] }, { n: 302, pool: 'B', departments: ['CZJ'] }]);
   const at = now();
   await db.repos.plans.create({
     planNo: 'JH2026-0001', year: 2026, department: 'CZJ', pool: 'B', filter: { industries: [], townships: [], riskClasses: [], sectorTags: [] },
-    items: ['CZJ:CZ001'], sampling: { count: 2 }, window: { from: '2026-09-01', to: '2026-09-30' }, jointDepartments: [], predictedTargets: 0, duplicates: [],
+    items: ['CZJ:CZ001'], sampling: { count: 3 }, window: { from: '2026-09-01', to: '2026-09-30' }, jointDepartments: [], predictedTargets: 0, duplicates: [],
     createdBy: 'test', createdAt: at, updatedBy: 'test', updatedAt: at, version: 1,
   } as PlanDoc);
   await db.repos.approvals.create({
@@ -72,7 +73,7 @@ beforeAll(async () => {
   });
   expect(await say({ channel: 'shell', senderId: 'cz.official', text: '抽取 JH2026-0001' })).toContain('检查任务');
   const [draw] = await db.repos.draws.forPlan('JH2026-0001');
-  [task, task2] = await db.repos.tasks.forDraw(draw.drawNo);
+  [task, task2, task3] = await db.repos.tasks.forDraw(draw.drawNo);
   expect(task2).toBeDefined();
 }, 60_000);
 
@@ -167,5 +168,18 @@ describe('evidence during 录入结果', () => {
     const answer = await say({ channel: 'dingtalk', senderId: 'dd-sun', attachment: 'image', media: { ref: dingtalk.putMessageFile(picture) } });
     expect(answer).toContain('已收到您发送的图片，未保存');
     expect(dingtalk.downloadCalls).toBe(calls);
+  });
+});
+
+describe('answers that only move the draft on take one guarded write', () => {
+  it('four answers at once to the same question: one moves the conversation on, the others are told to answer again', async () => {
+    const shell = (t: string) => router.respond({ channel: 'shell', senderId: 'cz.official', text: t });
+    expect(all(await shell(`录入结果 ${task3.taskNo}`))).toContain('请输入检查日期');
+    const outs = (await Promise.all(['2026-09-10', '2026-09-11', '2026-09-12', '2026-09-13'].map(shell))).map(all);
+    expect(outs.filter((t) => t.includes('请选择核查方式'))).toHaveLength(1);
+    expect(outs.filter((t) => t.includes('同时到达'))).toHaveLength(3);
+    const s = await db.repos.sessions.get('cz.official');
+    expect([s?.step, s?.busyUntil]).toEqual(['methods', undefined]);
+    await shell('取消');
   });
 });
