@@ -206,7 +206,9 @@ async function evidenceFromPath(file: string, ctx: CommandContext) {
 /** Adds a stored evidence file to the draft and says so; the conversation stays at its step. */
 function withEvidence(st: FlowState, e: { name: string; sha256: string; bytes: number }): Turn {
   const d = st.data as unknown as Draft;
-  const next = { ...d, evidence: [...(d.evidence ?? []).filter((x) => x.sha256 !== e.sha256), e] };
+  const had = d.evidence?.find((x) => x.sha256 === e.sha256);
+  if (had) return { replies: [text(`该文件已作为证据“${had.name}”收到，无需重复发送。${HINT}`)], next: st };
+  const next = { ...d, evidence: [...(d.evidence ?? []), e] };
   return {
     replies: [text(`已收到证据“${e.name}”（${Math.ceil(e.bytes / 1024)}KB，SHA-256 ${e.sha256.slice(0, 12)}…），提交后随检查结果保存。${HINT}`)],
     next: { step: st.step, data: next as unknown as Record<string, unknown> },
