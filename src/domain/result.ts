@@ -349,7 +349,10 @@ export function inspectedByOthers(
   return [...latest.values()].sort((a, b) => (a.until < b.until ? 1 : a.until > b.until ? -1 : a.creditCode < b.creditCode ? -1 : 1));
 }
 
-/** The Beijing date `months` calendar months before `today` ('YYYY-MM-DD'). */
+/** The Beijing date `months` calendar months before `today` ('YYYY-MM-DD'); a day the month lacks is its last day. */
 export function monthsBefore(today: string, months: number): string {
-  return new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1 - months, Number(today.slice(8, 10)))).toISOString().slice(0, 10);
+  const first = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1 - months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(Number(today.slice(8, 10)), last));
+  return first.toISOString().slice(0, 10);
 }
