@@ -23,6 +23,7 @@ import { followUpActions, resultCommands, resultFlow, riskActions } from './comm
 import { complaintActions, complaintCommands } from './commands/complaints';
 import { auditCommands } from './commands/audit';
 import type { CardAction, Command, CommandContext, Flow } from './commands/types';
+import type { MediaFetcher } from './channels/contracts';
 import type { FlowState } from '../src/services/conversations';
 import { text, type BotEvent, type Reply } from './types';
 
@@ -40,12 +41,17 @@ export interface RouterOptions {
   /** More commands and card actions (plans, filings). */
   extraCommands?: Command[];
   extraActions?: CardAction[];
+  /** Fetches a picture or file a user sent, per platform (evidence in 录入结果). */
+  media?: Partial<Record<'wecom' | 'dingtalk', MediaFetcher>>;
 }
 
-/** A picture or file: what it can be used for, and that it is not yet. */
+/**
+ * A picture or file sent outside 录入结果: what it is for and how to send it so that it counts.
+ * Nothing is downloaded or kept.
+ */
 const ATTACHMENT_REPLY = {
-  image: '已收到您发送的图片，但暂未保存：检查证据（图片、文件）只能在“录入结果”中上传，该功能尚未开放。其他操作请发送文字命令，发送“帮助”查看可用命令。',
-  file: '已收到您发送的文件，但暂未保存：检查证据（图片、文件）只能在“录入结果”中上传，该功能尚未开放。其他操作请发送文字命令，发送“帮助”查看可用命令。',
+  image: '已收到您发送的图片，未保存。现场照片是检查结果的证据：请先发送“录入结果 <任务编号>”，在录入过程中（提交前）发送照片，提交后随检查结果保存。单个文件不超过10MB，可为JPEG/PNG图片、PDF或docx/xlsx文件。发送“我的任务”查看任务编号。',
+  file: '已收到您发送的文件，未保存。检查证据（照片、文件）请在“录入结果 <任务编号>”过程中（提交前）发送，提交后随检查结果保存。单个文件不超过10MB，可为JPEG/PNG图片、PDF或docx/xlsx文件。发送“我的任务”查看任务编号。',
 } as const;
 
 /** Words that end a guided conversation without saving anything. */
@@ -60,7 +66,7 @@ export interface Outcome {
 
 const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 
-export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [] }: RouterOptions) {
+export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [], media = {} }: RouterOptions) {
   const commands: Command[] = [];
   commands.push(helpCommand(() => commands), whoami, queryPool, listValues, lookupEntity, listInspectors, listItems, placeInPool,
     todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...setupCommands, ...resultCommands, ...complaintCommands, ...auditCommands, ...extraCommands, moreCommand, announce, deadLetters, resend);
@@ -102,8 +108,10 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
   async function guarded(caller: Caller, what: string, run: (ctx: CommandContext) => Promise<Outcome>): Promise<Outcome> {
     const notices: Outcome['notices'] = [];
     let started: { flow: string; state: FlowState } | undefined;
+    const fetcher = caller.channel === 'wecom' || caller.channel === 'dingtalk' ? media[caller.channel] : undefined;
     const ctx: CommandContext = {
       caller, services, pageSize, announcer,
+      ...(fetcher ? { fetchMedia: (m: { ref: string; name?: string }, maxBytes: number) => fetcher(m.ref, maxBytes, m.name) } : {}),
       notify: (userId, reply) => notices.push({ userId, reply }),
       begin: (flow, state) => { started = { flow, state }; },
     };
@@ -145,8 +153,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
     if (input.startsWith(`${TAP_WORD} `)) return tap(event, input.slice(TAP_WORD.length + 1).trim());
     const caller = await identify(event);
     if (!caller) return only([NOT_REGISTERED]);
-    if (event.attachment) return only([text(ATTACHMENT_REPLY[event.attachment])]);
-    if (!input) return only([text('请输入命令，发送“帮助”查看可用命令。')]);
+    if (!input && !event.attachment) return only([text('请输入命令，发送“帮助”查看可用命令。')]);
     if (input.length > MAX_INPUT_CHARS) return only([text(`消息过长（${input.length}字），请控制在${MAX_INPUT_CHARS}字以内。`)]);
     const conv = await services.conversations.current(caller.userId);
     const expiredNote = conv.expired
@@ -154,6 +161,25 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
       : [];
     const session = conv.session;
     const flow = session && flowsByName.get(session.flow);
+    if (event.attachment) {
+      // Evidence for the conversation that takes it (录入结果); anywhere else, what to do with it.
+      const takes = session && flow?.attachment ? { session, flow, handle: flow.attachment } : undefined;
+      if (!takes) {
+        const busy = session && flow ? `（您正在进行“${flow.label}”，它不接收图片或文件，请继续回答上一个问题。）` : '';
+        return only([...expiredNote, text(`${ATTACHMENT_REPLY[event.attachment]}${busy}`)]);
+      }
+      const mine = await services.conversations.claim(takes.session);
+      if (!mine) return only([text('这条消息与您的另一条消息同时到达，已忽略，请重新发送。')]);
+      let settled = false;
+      const out = await guarded(caller, takes.flow.name, async (ctx) => {
+        const turn = await takes.handle({ kind: event.attachment!, ...(event.media ?? {}) }, { step: mine.step, data: mine.data }, ctx);
+        await services.conversations.advance(mine, turn.next ?? { step: mine.step, data: mine.data });
+        settled = true;
+        return only(turn.replies);
+      });
+      if (!settled) await services.conversations.release(mine);
+      return out;
+    }
     if (session && flow) {
       if (CANCEL_WORDS.has(input)) {
         await services.conversations.end(caller.userId, session.version);
@@ -165,10 +191,23 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
         const out = await guarded(caller, typed.command.names[0], async (ctx) => only(await typed.command.run(typed.args, ctx)));
         return { ...out, replies: [...out.replies, text(`（已执行“${typed.command.names[0]}”；您的“${flow.label}”仍在等待回复，可接着回答上一个问题，或发送“取消”放弃。）`)] };
       }
+      const clash = only([text('这条回复与您的另一条消息同时到达，已忽略，请按最新提示重新回复。')]);
+      // An answer that writes nothing outside the conversation needs no claim: its one write is the
+      // next step, guarded by the version read, so of two messages at once only one moves it on.
+      if (flow.pure?.(input, { step: session.step, data: session.data }) && !session.busyUntil) {
+        let lost = false;
+        const out = await guarded(caller, flow.name, async (ctx) => {
+          const turn = await flow.answer(input, { step: session.step, data: session.data }, ctx);
+          lost = turn.next ? !(await services.conversations.advance(session, turn.next)) : false;
+          if (!turn.next) await services.conversations.end(caller.userId, session.version);
+          return only(turn.replies);
+        });
+        return lost ? clash : out;
+      }
       // Claim the turn first (a guarded write that holds the conversation until this turn ends),
       // so two messages at once can never both act on it.
       const mine = await services.conversations.claim(session);
-      if (!mine) return only([text('这条回复与您的另一条消息同时到达，已忽略，请按最新提示重新回复。')]);
+      if (!mine) return clash;
       let settled = false;
       const out = await guarded(caller, flow.name, async (ctx) => {
         const turn = await flow.answer(input, { step: mine.step, data: mine.data }, ctx);

@@ -9,6 +9,8 @@ export interface BotEvent {
   text: string;
   /** A picture or a file was sent instead of words. */
   attachment?: 'image' | 'file';
+  /** The attachment's platform reference (WeCom MediaId, DingTalk downloadCode) and file name, if given. */
+  media?: { ref: string; name?: string };
 }
 
 export type Reply =

@@ -78,7 +78,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
   };
   const senders: Partial<Record<Platform, Sender>> = {};
   const robots = app.services.robots; // chat-bound group robots, resolved at send time
-  if (platforms.wecom) senders.wecom = wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log, resolveRobot: (ref) => robots.resolveRef('wecom', ref) });
+  const wecom = platforms.wecom ? wecomApi({ config, tokens: repos.tokens, files: repos.files, now, log, resolveRobot: (ref) => robots.resolveRef('wecom', ref) }) : undefined;
+  if (wecom) senders.wecom = wecom;
   const dingtalk = platforms.dingtalk ? dingtalkApi({ config, tokens: repos.tokens, files: repos.files, dingtalk: repos.dingtalk, now, log, resolveRobot: (ref) => robots.resolveRef('dingtalk', ref) }) : undefined;
   if (dingtalk) senders.dingtalk = dingtalk;
   const metrics = createMetrics(statsRepo(app.db.models));
@@ -86,7 +87,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
 
   const loops: Loop[] = [];
   const announcer = createAnnouncer({ config, repos, now, robots, senders: { wecom: senders.wecom, dingtalk } });
-  const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE, announcer });
+  const router = createRouter({ services: app.services, log, pageSize: config.CHAT_PAGE_SIZE, announcer, media: { wecom: wecom?.fetchMedia, dingtalk: dingtalk?.fetchMedia } });
   // Work is handed over in memory: the webhooks record messages claimed by this
   // process and hand them to the dispatcher, which queues its replies claimed
   // and hands them to the outbox worker. The database loops pick up only what

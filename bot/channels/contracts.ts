@@ -36,6 +36,10 @@ export interface InboundMessage {
   conversationId?: string;
   /** A picture or a file the user sent (its text is ''): answered, never ignored. */
   attachment?: 'image' | 'file';
+  /** The attachment's platform reference: WeCom MediaId, DingTalk downloadCode (fetched only when it is evidence). */
+  mediaRef?: string;
+  /** The attachment's file name, where the platform gives one (DingTalk file messages). */
+  mediaName?: string;
   /** DingTalk: '1' one-to-one, '2' group, as DingTalk states it. */
   conversationType?: '1' | '2';
 }
@@ -94,3 +98,20 @@ export function recipientKey(p: OutboundPayload): string {
   const q = p as { toUser?: string; robot?: string };
   return `${p.platform}:${q.toUser ?? q.robot ?? ''}`;
 }
+
+/** A picture or file a user sent, fetched from the platform (WeCom media/get, DingTalk robot/messageFiles/download). */
+export interface FetchedMedia {
+  name: string;
+  contentType: string;
+  data: Buffer;
+}
+
+/** The platform's file is larger than we accept: not downloaded beyond the limit. */
+export class MediaTooLarge extends Error {
+  constructor(readonly limit: number, readonly bytes?: number) {
+    super(`media larger than ${limit} bytes`);
+  }
+}
+
+/** Fetches an attachment by its platform reference, refusing anything over `maxBytes`. */
+export type MediaFetcher = (ref: string, maxBytes: number, name?: string) => Promise<FetchedMedia>;

@@ -18,6 +18,7 @@ import { approvalHistory, announceChange } from './approvals';
 import { keyValues } from './args';
 import { longList, returnedBecause } from './format';
 import { progressText } from './results';
+import { planRecognitionLines } from './results';
 import type { Command, CommandContext, Flow } from './types';
 
 type Step = 'year' | 'pool' | 'joint' | 'filter' | 'items' | 'sampling' | 'window' | 'special' | 'confirm';
@@ -113,6 +114,7 @@ async function summary(d: Draft, ctx: CommandContext): Promise<string> {
   lines.push(`预计检查对象：${n} 户，抽取 ${sampleSize(n, draft.sampling)} 户。`);
   if (checked.problems.length) lines.push(`须先修改：\n${checked.problems.map((p, i) => `${i + 1}. ${p.message}`).join('\n')}`);
   if (checked.warnings.length) lines.push(`提示：\n${checked.warnings.map((p) => `· ${p.message}`).join('\n')}`);
+  lines.push(...(await planRecognitionLines(draft, ctx)));
   if (checked.outlook) lines.push(`检查人员（按现有名录预估，R7、R8a）：\n${outlookLines(checked.outlook).join('\n')}`);
   lines.push(checked.problems.length
     ? '请发送“改 <项目>”修改（项目：年度、库、联合部门、对象、事项、比例、时段、专项理由）。'

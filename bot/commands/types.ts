@@ -3,6 +3,7 @@ import type { Caller } from '../../src/services/context';
 import type { FlowState } from '../../src/services/conversations';
 import type { Reply } from '../types';
 import type { Announcer } from '../delivery/announcer';
+import type { FetchedMedia } from '../channels/contracts';
 
 export interface CommandContext {
   caller: Caller;
@@ -15,6 +16,8 @@ export interface CommandContext {
   announcer?: Announcer;
   /** Starts a guided conversation: the user's next messages go to this flow until it ends. */
   begin(flow: string, state: FlowState): void;
+  /** Fetches a picture or file the caller sent on their platform (absent in the shell and where the platform is not configured). */
+  fetchMedia?(media: { ref: string; name?: string }, maxBytes: number): Promise<FetchedMedia>;
 }
 
 /** A guided conversation: each answer moves it on; `next` absent means it is over. */
@@ -23,6 +26,13 @@ export interface Flow {
   /** Words for the user, e.g. "新建计划". */
   label: string;
   answer(input: string, state: FlowState, ctx: CommandContext): Promise<{ replies: Reply[]; next?: FlowState }>;
+  /**
+   * True when answering `input` writes nothing outside the conversation (a step's answer, not
+   * 提交): the router then skips claiming the turn, and the next step's guarded write decides.
+   */
+  pure?(input: string, state: FlowState): boolean;
+  /** A picture or file sent during the conversation (only flows that take evidence); the conversation stays open. */
+  attachment?(media: { kind: 'image' | 'file'; ref?: string; name?: string }, state: FlowState, ctx: CommandContext): Promise<{ replies: Reply[]; next?: FlowState }>;
 }
 
 export interface Command {

@@ -112,7 +112,7 @@ export function createDispatcher(o: DispatcherOptions) {
     const event = { channel: msg.platform, senderId: msg.senderId };
     return msg.kind === 'card_action'
       ? o.router.tap(event, msg.actionKey ?? '')
-      : o.router.respond({ ...event, text: msg.text, ...(msg.attachment ? { attachment: msg.attachment } : {}) });
+      : o.router.respond({ ...event, text: msg.text, ...(msg.attachment ? { attachment: msg.attachment } : {}), ...(msg.mediaRef ? { media: { ref: msg.mediaRef, name: msg.mediaName } } : {}) });
   }
 
   /**

@@ -317,3 +317,42 @@ export function nextRiskClass<T extends string>(classes: readonly T[], from: T, 
   const j = direction === 'raise' ? i + 1 : i - 1;
   return i < 0 || j < 0 || j >= classes.length ? undefined : classes[j];
 }
+
+/** R16: an approved inspection of an entity by departments other than those asking. */
+export interface RecognisedInspection {
+  creditCode: string;
+  entityName: string;
+  taskNo: string;
+  departments: string[];
+  /** The end of the task's window: the inspection took place on or before it. */
+  until: string;
+}
+
+/**
+ * R16 (results shared and recognised): of these tasks, those with an approved result whose
+ * departments are none of `ours` and whose window ended on or after `since` — one per entity,
+ * the latest. Tasks come in with their window; `approved` says whether a task's result is.
+ */
+export function inspectedByOthers(
+  tasks: readonly { taskNo: string; creditCode: string; entityName: string; departments: readonly string[]; window: { to: string } }[],
+  approved: (taskNo: string) => boolean,
+  ours: readonly string[],
+  since: string,
+): RecognisedInspection[] {
+  const latest = new Map<string, RecognisedInspection>();
+  for (const t of tasks) {
+    if (t.window.to < since || t.departments.some((d) => ours.includes(d)) || !approved(t.taskNo)) continue;
+    const seen = latest.get(t.creditCode);
+    if (seen && seen.until >= t.window.to) continue;
+    latest.set(t.creditCode, { creditCode: t.creditCode, entityName: t.entityName, taskNo: t.taskNo, departments: [...t.departments], until: t.window.to });
+  }
+  return [...latest.values()].sort((a, b) => (a.until < b.until ? 1 : a.until > b.until ? -1 : a.creditCode < b.creditCode ? -1 : 1));
+}
+
+/** The Beijing date `months` calendar months before `today` ('YYYY-MM-DD'); a day the month lacks is its last day. */
+export function monthsBefore(today: string, months: number): string {
+  const first = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1 - months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(Number(today.slice(8, 10)), last));
+  return first.toISOString().slice(0, 10);
+}

@@ -8,11 +8,18 @@ import path from 'node:path';
 import { buildCalendar, type HolidayCalendar, type HolidayYear } from '../domain/workdays';
 
 /**
- * config/holidays.json of the project: next to the sources when run with tsx, or in the
- * working directory (a built release runs from elsewhere than its sources).
+ * The project's config/holidays.json, from this module's folder: `src/services` when run from
+ * the sources (tsx), `dist/src/services` in the built release. The build does not copy the
+ * file: the release reads the county's one file in the project folder, so an edit to it
+ * needs no rebuild. Never a path outside the project.
  */
-const candidates = [path.resolve(__dirname, '..', '..', 'config', 'holidays.json'), path.resolve(__dirname, '..', '..', '..', 'config', 'holidays.json'), path.resolve('config', 'holidays.json')];
-export const DEFAULT_HOLIDAYS_FILE = candidates.find((f) => existsSync(f)) ?? candidates[0];
+export function holidaysFileFor(moduleDir: string): string {
+  const up = path.resolve(moduleDir, '..', '..');
+  const root = path.basename(up) === 'dist' ? path.dirname(up) : up;
+  return path.join(root, 'config', 'holidays.json');
+}
+
+export const DEFAULT_HOLIDAYS_FILE = holidaysFileFor(__dirname);
 
 /** The package's data, by year. */
 export function packageHolidays(): Record<number, HolidayYear> {

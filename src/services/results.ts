@@ -4,29 +4,28 @@
  * department's 组长 submitting the whole form for the department leader's review
  * through the approval engine, a returned result reopened for editing, an
  * approved result fixed, and a correction (with a reason) that keeps the earlier
- * version (R20). Every write is audited. Also each task's state (待检查 …
- * 已完结) and whether its result is overdue, counted in working days.
+ * version (R20). Every write is audited. The service is composed of its parts:
+ * follow-ups (resultFollowUps, R14), the record it leaves (resultRecords: history,
+ * 免罚清单, risk proposals; R16–R18), task states and deadlines (resultStatus, R15)
+ * and recognition across departments (resultRecognition, R16).
  */
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import ExcelJS from 'exceljs';
 import { beijingDate } from '../domain/calendar';
-import { findUnit, unitName } from '../domain/organisation';
-import {
-  checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, handlingText, lenientColumn, nextRiskClass, parseDay, parseLenientRow, riskSignal, taskState,
-  type LenientEntry,
-  type Category, type ItemFinding, type ResultForm, type ResultState,
-} from '../domain/result';
-import { addWorkingDays, isWorkingDay, MissingHolidayYear, type HolidayCalendar } from '../domain/workdays';
+import { unitName } from '../domain/organisation';
+import { checkConsistency, checkDates, checkEvidence, DEFAULT_CATEGORIES, type Category, type ItemFinding, type ResultForm } from '../domain/result';
+import type { HolidayCalendar } from '../domain/workdays';
 import type { StepSpec } from '../domain/approval';
 import type { TaskDoc } from '../../store/repos/tasks';
 import type { ApprovalDoc } from '../../store/repos/approvals';
-import type { EarlierResult, FollowUpDoc, HistoryEntry, ResultDoc, ResultPart, RiskProposalDoc } from '../../store/repos/results';
-import { RISK_CLASSES } from '../domain/pools';
+import type { EarlierResult, ResultDoc, ResultPart } from '../../store/repos/results';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { FILING_NO } from './filings';
 import { loadHolidayCalendar } from './holidays';
+import { resultRecognition } from './resultRecognition';
+import { resultFollowUps } from './resultFollowUps';
+import { resultRecords } from './resultRecords';
+import { resultStatus, type TaskStatus } from './resultStatus';
 
 /** Results are due this many working days after the task's window ends (configurable). */
 export const DEFAULT_DUE_WORKING_DAYS = 10;
@@ -86,26 +85,7 @@ export interface SaveOutcome {
   leader?: string;
 }
 
-export interface TaskStatus {
-  state: ResultState;
-  /** The day the result is due ('YYYY-MM-DD'); undefined when the calendar lacks the year. */
-  due?: string;
-  overdue: boolean;
-  /** Why `due` is missing (a year without holiday data). */
-  note?: string;
-}
-
-/** A plan's tasks by state: 已审核 counts 已完结 too. */
-export interface PlanProgress {
-  total: number;
-  reviewed: number;
-  closed: number;
-  pending: number;
-  toEnter: number;
-  toInspect: number;
-  overdue: number;
-}
-
+export type { TaskStatus, PlanProgress } from './resultStatus';
 const allFindings = (parts: Record<string, ResultPart>) => Object.values(parts).flatMap((p) => p.findings);
 /**
  * Every problem found is an open follow-up until its handling is closed (R14): a result
@@ -177,6 +157,10 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
     });
   }
 
+  const records = resultRecords({ repos, now, policy });
+  const followUps = resultFollowUps({ repos, now, policy }, cal);
+  const status = resultStatus({ repos, now, policy }, { cal, dueDays });
+
   // The leader's decision moves the result: approved is fixed, returned reopens it for editing.
   approvals.onDecide('result', async (caller, a, approve, comment) => {
     const r = await repos.results.get(resultOf(a.subject));
@@ -184,15 +168,7 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
     const at = now();
     let open = r.openFollowUps;
     if (approve) {
-      for (const f of await repos.followUps.createMissing(followUpsOf(r, a.requestedBy, at))) {
-        // R14: every transfer is audited (to a member unit, or to the judicial organs).
-        if (f.handling.kind !== 'transfer' && f.handling.kind !== 'judicial') continue;
-        await repos.audit.append({
-          at, actor: a.requestedBy, channel: caller.channel, action: 'followup.transfer', target: `followup:${f.id}`,
-          changes: [{ field: 'owner', from: JSON.stringify(f.department), to: JSON.stringify(f.handling.kind === 'transfer' ? f.owner : f.handling.organ) }],
-          note: handlingText(f.handling, unitName),
-        });
-      }
+      await followUps.reconcile(caller, r, a.requestedBy, at);
       open = (await repos.followUps.forTask(r.taskNo)).filter((f) => f.status !== 'closed').length;
     }
     const next: ResultDoc = { ...r, status: approve ? 'approved' : 'returned', approvedAt: approve ? at : r.approvedAt, openFollowUps: open, updatedAt: at, version: r.version + 1 };
@@ -203,82 +179,12 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
         lenient: allFindings(r.parts).flatMap((f) => (f.handling?.kind === 'rectify' && f.handling.lenient ? [f.handling.lenient] : [])),
       });
     }
-    if (approve && r.form) await proposeRisk(r, r.form, at);
+    if (approve && r.form) await records.proposeRisk(r, r.form, at);
     await audit(caller, approve ? 'result.approve' : 'result.return', r, r.status, next.status, comment);
   });
 
-  /** R17: a result that should move the entity's credit-risk class becomes a proposal for 联席办. */
-  async function proposeRisk(r: ResultDoc, form: ResultForm, at: Date): Promise<void> {
-    const handlings = allFindings(r.parts).flatMap((f) => (f.handling ? [f.handling] : []));
-    const signal = riskSignal(form.categories, handlings, await repos.history.get(r.creditCode), form.end);
-    if (!signal) return;
-    const entity = await repos.entities.get(r.creditCode);
-    if (!entity) return;
-    const to = nextRiskClass(RISK_CLASSES, entity.riskClass, signal.direction);
-    if (!to) return;
-    await repos.riskProposals.create({
-      id: `${r.creditCode}:${r.taskNo}`, creditCode: r.creditCode, entityName: r.entityName, taskNo: r.taskNo, direction: signal.direction,
-      from: entity.riskClass, to, reason: signal.reason, status: 'pending', createdAt: at, decidedBy: '', version: 1,
-    });
-  }
-
-  /** Every problem's handling as a follow-up (R14); a transfer to the judicial organs is recorded, closed. */
-  function followUpsOf(r: ResultDoc, by: string, at: Date): FollowUpDoc[] {
-    let n = 0;
-    const out: FollowUpDoc[] = [];
-    for (const d of r.departments) {
-      for (const f of r.parts[d]?.findings ?? []) {
-        if (!f.problem || !f.handling) continue;
-        n++;
-        const h = f.handling;
-        const closed = h.kind === 'judicial';
-        out.push({
-          id: `${r.taskNo}/${n}`, taskNo: r.taskNo, n, creditCode: r.creditCode, entityName: r.entityName, department: d, itemKey: f.key,
-          problem: f.problem, handling: h, owner: h.kind === 'transfer' ? h.to : d,
-          status: closed ? 'closed' : h.kind === 'transfer' ? 'awaiting' : 'open',
-          due: h.kind === 'rectify' ? h.deadline : '', extended: false, extensionReason: '', acceptedBy: '',
-          closedBy: closed ? by : '', closedAt: closed ? at : undefined, remindedOn: '', createdAt: at, updatedAt: at, version: 1,
-        });
-      }
-    }
-    return out;
-  }
-
-  /** Recounts a result's open follow-ups after one changed (guarded; retried when the result moved). */
-  async function recount(taskNo: string): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const r = await repos.results.get(taskNo);
-      if (!r) return;
-      const open = (await repos.followUps.forTask(taskNo)).filter((f) => f.status !== 'closed').length;
-      if (open === r.openFollowUps) return;
-      if (await repos.results.replace({ ...r, openFollowUps: open, updatedAt: now(), version: r.version + 1 }, r.version)) return;
-    }
-  }
-
-  async function loadFollowUp(taskNo: string, n: string): Promise<FollowUpDoc> {
-    const f = /^\d+$/.test(n) ? await repos.followUps.get(`${taskNo.trim()}/${Number(n)}`) : undefined;
-    if (!f) throw new Refusal(`${taskNo.trim().slice(0, 40)} 没有第${n.slice(0, 5)}项待处置问题，请发送“待处置”查看编号`);
-    return f;
-  }
-
-  /** Officials and leaders of the owning department, and its inspectors on the task's team, act on a follow-up. */
-  async function mayAct(caller: Caller, f: FollowUpDoc): Promise<void> {
-    if (caller.department === f.owner && hasAny(caller, ['official', 'leader', 'inspector'])) return;
-    throw new Refusal(`依据规则 R14：该问题由${unitName(f.owner)}处理，您无权操作`, 'R14');
-  }
-
-  async function writeFollowUp(caller: Caller, before: FollowUpDoc, next: FollowUpDoc, action: string, note: string): Promise<FollowUpDoc> {
-    if (!(await repos.followUps.replace(next, before.version))) throw new Refusal('该问题刚被他人处理，请发送“待处置”重新查看');
-    await repos.audit.append({
-      at: now(), actor: caller.userId, channel: caller.channel, action, target: `followup:${next.id}`,
-      changes: [{ field: 'status', from: JSON.stringify(before.status), to: JSON.stringify(next.status) }], note,
-    });
-    await recount(next.taskNo);
-    return next;
-  }
-
   /** Opens the result for review (or for a new round after a return or a correction). */
-  async function sendForReview(caller: Caller, r: ResultDoc, correction: boolean): Promise<ApprovalChange> {
+  async function sendForReview(caller: Caller, r: ResultDoc, correction: boolean, first = false): Promise<ApprovalChange> {
     const states = r.form?.categories.join('、') ?? '';
     const req = {
       kind: 'result' as const,
@@ -293,11 +199,16 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
         ...(correction ? [{ label: '更正理由', value: r.correctionReason }] : []),
       ],
     };
-    const existing = await approvals.get(reviewSubject(r.taskNo));
+    // A result written for the first time has never been reviewed: no review to look up.
+    const existing = first ? undefined : await approvals.get(reviewSubject(r.taskNo));
     return existing ? approvals.reopen(req, { afterApproval: correction }) : approvals.open(req);
   }
 
   return {
+    ...resultRecognition({ repos, now, policy }),
+    ...records.api,
+    ...followUps.api,
+    ...status,
     categories,
     dueWorkingDays: dueDays,
     today,
@@ -353,7 +264,7 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
       const unhandled = draft.findings.findIndex((f) => f.problem && !f.handling);
       if (unhandled >= 0) throw new Refusal(`依据规则 R14：第${unhandled + 1}项发现的问题还没有处置方式（责令改正、移送、移送司法机关或立案查处）`, 'R14');
       for (const f of draft.findings) {
-        if (f.handling?.kind === 'rectify' && f.handling.lenient) await this.firstViolation(task.creditCode, f.handling.lenient, task.taskNo);
+        if (f.handling?.kind === 'rectify' && f.handling.lenient) await records.api.firstViolation(task.creditCode, f.handling.lenient, task.taskNo);
       }
       if (scope.lead) {
         if (!draft.form) throw new Refusal('牵头部门须填写检查日期、核查方式和检查结果');
@@ -400,7 +311,7 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
       if (!written) throw new Refusal(`${task.taskNo} 的检查结果刚被他人修改或提交，请发送“结果 ${task.taskNo}”查看后再录入`);
       await audit(caller, correction ? 'result.correct' : submits ? 'result.submit' : 'result.part', next, before?.status ?? '', next.status,
         correction ? `更正理由：${correction}` : `${unitName(department)}：${draft.findings.length}项`);
-      const change = submits ? await sendForReview(caller, next, !!correction) : undefined;
+      const change = submits ? await sendForReview(caller, next, !!correction, !before) : undefined;
       return { result: next, change, missing, leader };
     },
 
@@ -467,247 +378,9 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
       const names = new Map<string, string>();
       for (const d of t.departments) for (const i of await repos.items.byDepartment(d)) names.set(`${d}:${i.itemCode}`, i.name);
       for (const k of t.items) if (k.endsWith(`:${FILING_ITEM}`)) names.set(k, FILING_ITEM_NAME);
-      return { task: t, result, approval, status: this.statusOf(t, result), names };
+      return { task: t, result, approval, status: status.statusOf(t, result), names };
     },
 
-    /** A task's state, its due day (working days after the window) and whether it is overdue. */
-    statusOf(t: Pick<TaskDoc, 'window'>, r: Pick<ResultDoc, 'status' | 'openFollowUps'> | undefined): TaskStatus {
-      const state = taskState(t.window, r, today());
-      try {
-        const due = addWorkingDays(t.window.to, dueDays, cal());
-        return { state, due, overdue: (state === '待检查' || state === '待录入') && today() > due };
-      } catch (err) {
-        if (err instanceof MissingHolidayYear) return { state, overdue: false, note: err.message };
-        throw err;
-      }
-    },
-
-    /** A plan's progress: its drawn tasks (cancelled ones left out) counted by state. */
-    async planProgress(planNo: string): Promise<PlanProgress> {
-      const tasks: TaskDoc[] = [];
-      for (const d of await repos.draws.forPlan(planNo)) tasks.push(...(await repos.tasks.forDraw(d.drawNo)).filter((t) => t.status === 'open'));
-      const unique = [...new Map(tasks.map((t) => [t.taskNo, t])).values()];
-      const states = await this.statuses(unique);
-      const by = (s: ResultState) => [...states.values()].filter((x) => x.state === s).length;
-      return {
-        total: unique.length, reviewed: by('已审核') + by('已完结'), closed: by('已完结'), pending: by('待审核'),
-        toEnter: by('待录入'), toInspect: by('待检查'), overdue: [...states.values()].filter((x) => x.overdue).length,
-      };
-    },
-
-    /** 待处置: the follow-ups the caller's department must act on (transfers to accept first). */
-    async toHandle(caller: Caller): Promise<FollowUpDoc[]> {
-      const list = await repos.followUps.unclosed(caller.department);
-      return [...list.filter((f) => f.status === 'awaiting'), ...list.filter((f) => f.status === 'open')];
-    },
-
-    followUps: (taskNo: string) => repos.followUps.forTask(taskNo.trim()),
-
-    /** The receiving department accepts a transfer (R14): the case is now theirs; audited. */
-    async accept(caller: Caller, taskNo: string, n: string): Promise<FollowUpDoc> {
-      const f = await loadFollowUp(taskNo, n);
-      if (f.status !== 'awaiting') throw new Refusal(`该移送已${f.status === 'closed' ? '办结' : `由${f.acceptedBy}接收`}，无需重复操作`);
-      if (caller.department !== f.owner || !hasAny(caller, ['official', 'leader'])) throw new Refusal(`依据规则 R14：该问题移送给${unitName(f.owner)}，由其工作人员或领导接收`, 'R14');
-      const at = now();
-      return writeFollowUp(caller, f, { ...f, status: 'open', acceptedBy: caller.userId, acceptedAt: at, updatedAt: at, version: f.version + 1 }, 'followup.accept', `${unitName(f.department)} → ${unitName(f.owner)}`);
-    },
-
-    /**
-     * 复查: the re-inspection that closes a follow-up — "<日期>[至<日期>] <情况>" — or, once,
-     * "延期 <新期限> <理由>" for a correction deadline.
-     */
-    async review(caller: Caller, taskNo: string, n: string, input: string): Promise<FollowUpDoc> {
-      const f = await loadFollowUp(taskNo, n);
-      await mayAct(caller, f);
-      if (f.status === 'closed') throw new Refusal(`${f.id} 已办结，无需重复复查`);
-      if (f.status === 'awaiting') throw new Refusal(`${f.id} 尚待${unitName(f.owner)}接收，接收后才能复查`);
-      const t = today();
-      const at = now();
-      const ext = /^延期\s+(\S+)\s*(.*)$/.exec(input.trim());
-      if (ext) {
-        if (f.handling.kind !== 'rectify') throw new Refusal('只有责令改正的期限可以延期');
-        if (f.extended) throw new Refusal(`${f.id} 已延期一次（${f.extensionReason}），不能再次延期；请复查后办结`, 'R14');
-        const due = parseDay(ext[1], t);
-        if (!due || due <= f.due) throw new Refusal(`新的期限须晚于原期限 ${f.due}，例如：复查 ${f.taskNo} ${f.n} 延期 2026-12-31 企业申请延期改造`);
-        if (ext[2].trim().length < 4) throw new Refusal('延期须写明理由（至少4个字）', 'R20');
-        return writeFollowUp(caller, f, { ...f, due, extended: true, extensionReason: ext[2].trim(), remindedOn: '', updatedAt: at, version: f.version + 1 }, 'followup.extend', `${f.due} → ${due}：${ext[2].trim()}`);
-      }
-      const m = /^(\S+?)(?:\s*(?:至|到)\s*(\S+))?\s+(.+)$/.exec(input.trim());
-      const start = m ? parseDay(m[1], t) : undefined;
-      const end = m ? (m[2] ? parseDay(m[2], t) : start) : undefined;
-      if (!m || !start || !end) throw new Refusal(`请写明复查日期和情况，例如：复查 ${f.taskNo} ${f.n} ${t} 已整改到位`);
-      if (end > t) throw new Refusal(`复查日期 ${end} 晚于今天，请在复查后再记录`, 'R14');
-      if (start > end || start < beijingDate(f.createdAt)) throw new Refusal(`复查日期须在该问题登记（${beijingDate(f.createdAt)}）之后`, 'R14');
-      const outcome = m[3].trim().slice(0, 500);
-      if (outcome.length < 2) throw new Refusal('请写明复查情况，例如：已整改到位');
-      return writeFollowUp(caller, f, {
-        ...f, status: 'closed', review: { start, end, outcome, by: caller.userId, byName: caller.name }, closedBy: caller.userId, closedAt: at, updatedAt: at, version: f.version + 1,
-      }, 'followup.close', outcome);
-    },
-
-    /**
-     * Follow-ups due today or earlier, on a working day, not yet reminded today (marked so
-     * no other process reminds again), with who to tell: the owning department's officials.
-     */
-    async dueReminders(at: Date): Promise<{ followUp: FollowUpDoc; userIds: string[] }[]> {
-      const t = beijingDate(at);
-      if (!isWorkingDay(t, cal())) return [];
-      const out: { followUp: FollowUpDoc; userIds: string[] }[] = [];
-      for (const f of await repos.followUps.unclosed()) {
-        if (f.status !== 'open' || !f.due || f.due > t || f.remindedOn === t) continue;
-        if (!(await repos.followUps.replace({ ...f, remindedOn: t, version: f.version + 1 }, f.version))) continue;
-        const users = (await repos.org.users()).filter((u) => u.active && u.department === f.owner && u.roles.some((r) => r === 'official' || r === 'leader'));
-        out.push({ followUp: f, userIds: users.map((u) => u.userId) });
-      }
-      return out;
-    },
-
-    /** Transfers waiting for acceptance, with the receiving department's officials (for the accept card). */
-    async awaitingTransfers(): Promise<{ followUp: FollowUpDoc; userIds: string[] }[]> {
-      const users = await repos.org.users();
-      return (await repos.followUps.unclosed()).filter((f) => f.status === 'awaiting').map((f) => ({
-        followUp: f,
-        userIds: users.filter((u) => u.active && u.department === f.owner && u.roles.some((r) => r === 'official' || r === 'leader')).map((u) => u.userId),
-      }));
-    },
-
-    /**
-     * R16: the entity's approved inspections from every department, newest first, each with
-     * its open follow-ups (one `_id` read for the history, one per result).
-     */
-    async history(creditCode: string): Promise<{ entry: HistoryEntry; openFollowUps: number }[]> {
-      const entries = (await repos.history.get(creditCode)).sort((a, b) => (a.end < b.end ? 1 : a.end > b.end ? -1 : 0));
-      const results = await repos.results.many(entries.map((e) => e.taskNo));
-      return entries.map((entry) => ({ entry, openFollowUps: results.get(entry.taskNo)?.openFollowUps ?? 0 }));
-    },
-
-    /**
-     * Result deadlines (R15), for the daily job on working days: teams whose result is due in
-     * 3 working days (their officers' user ids are the inspector numbers), and on Mondays each
-     * lead department's overdue tasks for its leaders and 联席办. Tasks whose due day falls in
-     * a year without holiday data are reported as `unknown`, never guessed.
-     */
-    async deadlineReminders(at: Date): Promise<{ dueSoon: { task: TaskDoc; due: string }[]; overdue: Map<string, { task: TaskDoc; due: string }[]>; unknown: string[] }> {
-      const t = beijingDate(at);
-      const empty = { dueSoon: [], overdue: new Map(), unknown: [] };
-      if (!isWorkingDay(t, cal())) return empty;
-      const year = Number(t.slice(0, 4));
-      const tasks = [...await repos.tasks.forYear(year - 1), ...await repos.tasks.forYear(year)].filter((x) => x.status === 'open' && x.window.from <= t);
-      const results = await repos.results.many(tasks.map((x) => x.taskNo));
-      const soon = addWorkingDays(t, 3, cal());
-      const monday = new Date(`${t}T00:00:00Z`).getUTCDay() === 1;
-      const out = { dueSoon: [] as { task: TaskDoc; due: string }[], overdue: new Map<string, { task: TaskDoc; due: string }[]>(), unknown: [] as string[] };
-      for (const task of tasks) {
-        const r = results.get(task.taskNo);
-        if (r && r.status !== 'draft' && r.status !== 'returned') continue;
-        let due: string;
-        try {
-          due = addWorkingDays(task.window.to, dueDays, cal());
-        } catch (err) {
-          if (err instanceof MissingHolidayYear) { out.unknown.push(task.taskNo); continue; }
-          throw err;
-        }
-        if (due === soon) out.dueSoon.push({ task, due });
-        if (monday && t > due) out.overdue.set(task.lead, [...(out.overdue.get(task.lead) ?? []), { task, due }]);
-      }
-      return out;
-    },
-
-    /**
-     * Imports a 免罚清单 (R18) from .xlsx or .csv: every row checked, good rows upserted by
-     * (department, 序号), bad rows reported with their row number. Admins import any
-     * department's; an official only their own.
-     */
-    async importLenient(caller: Caller, file: string): Promise<{ imported: number; rejected: { row: number; reason: string }[] }> {
-      if (!hasAny(caller, ['admin', 'official', 'leader'])) throw new Refusal('免罚清单由各部门工作人员或系统管理员导入');
-      const wb = new ExcelJS.Workbook();
-      const ws = file.toLowerCase().endsWith('.csv') ? await wb.csv.readFile(file) : (await wb.xlsx.readFile(file), wb.worksheets[0]);
-      if (!ws) throw new Refusal(`文件“${path.basename(file)}”没有工作表`);
-      const header: (keyof LenientEntry | undefined)[] = [];
-      ws.getRow(1).eachCell((c, i) => { header[i] = lenientColumn(String(c.value ?? '')); });
-      const good: LenientEntry[] = [];
-      const rejected: { row: number; reason: string }[] = [];
-      ws.eachRow((row, n) => {
-        if (n === 1) return;
-        const rec: Partial<Record<keyof LenientEntry, string>> = {};
-        row.eachCell((c, i) => { const k = header[i]; if (k) rec[k] = String(c.value ?? '').trim(); });
-        const parsed = parseLenientRow(rec, findUnit);
-        if (!parsed.ok) rejected.push({ row: n, reason: parsed.reason });
-        else if (!hasAny(caller, ['admin']) && parsed.value.department !== caller.department) rejected.push({ row: n, reason: `只能导入本单位（${unitName(caller.department)}）的免罚清单` });
-        else good.push(parsed.value);
-      });
-      await repos.lenient.upsert(good, caller.userId, now());
-      await repos.audit.append({ at: now(), actor: caller.userId, channel: caller.channel, action: 'lenient.import', target: `lenient:${path.basename(file)}`, changes: [], note: `${good.length}条，拒绝${rejected.length}条` });
-      return { imported: good.length, rejected };
-    },
-
-    lenientList: (department: string) => repos.lenient.byDepartment(department),
-
-    /** The department's 免罚清单 entries that may apply to a problem under this item ('DEPT:code'). */
-    async lenientFor(itemKey: string): Promise<LenientEntry[]> {
-      const [department, itemCode] = itemKey.split(':');
-      return (await repos.lenient.byDepartment(department)).filter((e) => !e.itemCode || e.itemCode === itemCode);
-    },
-
-    /**
-     * 首违不罚 (R18): only for a first violation — refused when the entity already has an
-     * approved result recording a violation of the same entry.
-     */
-    async firstViolation(creditCode: string, entry: string, taskNo: string): Promise<void> {
-      const earlier = (await repos.history.get(creditCode)).find((e) => e.taskNo !== taskNo && e.lenient?.includes(entry));
-      if (earlier) {
-        throw new Refusal(`依据规则 R18：该主体在 ${earlier.end}（${earlier.taskNo}）已有同一违法行为（免罚清单第${entry.split(':')[1]}条）的记录，不属首次违法，不能适用首违不罚；请选择其他处置方式`, 'R18');
-      }
-    },
-
-    /**
-     * R16: another department's approved inspections of the entity in the last `months` months
-     * (default 12), for a department about to plan or file a check of it.
-     */
-    async recentByOthers(creditCode: string, department: string, months = 12): Promise<HistoryEntry[]> {
-      const t = today();
-      const since = new Date(Date.UTC(Number(t.slice(0, 4)), Number(t.slice(5, 7)) - 1 - months, Number(t.slice(8, 10)))).toISOString().slice(0, 10);
-      return (await repos.history.get(creditCode)).filter((e) => e.end >= since && e.departments.some((d) => d !== department));
-    },
-
-    /** R17: proposals waiting for 联席办. */
-    async riskProposals(caller: Caller): Promise<RiskProposalDoc[]> {
-      if (!hasAny(caller, ['office', 'admin'])) throw new Refusal('依据规则 R17：信用风险分类调整建议由联席办审定', 'R17');
-      return repos.riskProposals.pending();
-    },
-
-    /**
-     * 联席办 applies or rejects a proposal (R17): applying moves the entity's risk class only if
-     * it is still the class the proposal started from; the change is audited with its
-     * provenance (the result that caused it).
-     */
-    async decideRisk(caller: Caller, id: string, apply: boolean): Promise<RiskProposalDoc> {
-      if (!hasAny(caller, ['office'])) throw new Refusal('依据规则 R17：信用风险分类调整建议由联席办审定', 'R17');
-      const p = await repos.riskProposals.get(id);
-      if (!p) throw new Refusal(`没有编号为“${id.slice(0, 60)}”的风险分类调整建议，请发送“风险建议”查看`);
-      if (p.status !== 'pending') throw new Refusal(`该建议已${p.status === 'applied' ? '采纳' : '不予采纳'}（${p.decidedBy}），无需重复操作`);
-      const at = now();
-      if (apply) {
-        const e = await repos.entities.get(p.creditCode);
-        if (!e || e.riskClass !== p.from) throw new Refusal(`${p.entityName}的信用风险分类已不是“${p.from}”（现为“${e?.riskClass ?? '-'}”），该建议不再适用，请不予采纳`, 'R17');
-        if (!(await repos.entities.writer.updateIfUnchanged(p.creditCode, e.rowHash, { riskClass: p.to, updatedAt: at, updatedBy: caller.userId }))) {
-          throw new Refusal(`${p.entityName}刚被修改，请重新查看后再审定`);
-        }
-      }
-      if (!(await repos.riskProposals.decide(p, apply ? 'applied' : 'rejected', caller.userId, at))) throw new Refusal('该建议刚被他人处理，请发送“风险建议”重新查看');
-      await repos.audit.append({
-        at, actor: caller.userId, channel: caller.channel, action: apply ? 'risk.apply' : 'risk.reject', target: `entity:${p.creditCode}`,
-        changes: apply ? [{ field: 'riskClass', from: JSON.stringify(p.from), to: JSON.stringify(p.to) }] : [],
-        note: `R17：${p.reason}（${p.taskNo}）`,
-      });
-      return { ...p, status: apply ? 'applied' : 'rejected', decidedBy: caller.userId, decidedAt: at, version: p.version + 1 };
-    },
-
-    /** Each task's status (one `_id` read per task). */
-    async statuses(tasks: TaskDoc[]): Promise<Map<string, TaskStatus>> {
-      const results = await repos.results.many(tasks.map((t) => t.taskNo));
-      return new Map(tasks.map((t) => [t.taskNo, this.statusOf(t, results.get(t.taskNo))]));
-    },
   };
 }
 

@@ -182,6 +182,8 @@ const inbound = new Schema(
     conversationId: { type: String, default: '' },
     conversationType: { type: String, default: '' },
     attachment: { type: String, default: '' },
+    mediaRef: { type: String, default: '' },
+    mediaName: { type: String, default: '' },
     status: { type: String, required: true, enum: ['new', 'working', 'done', 'failed'] },
     attempts: { type: Number, default: 0 },
     leaseOwner: { type: String, default: '' },

@@ -92,7 +92,8 @@ function fromDoc(d: Record<string, unknown>): InboundRecord {
     sessionWebhook: (d.sessionWebhook as string) || undefined, sessionWebhookExpiresAt: (d.sessionWebhookExpiresAt as number) || undefined,
     conversationId: (d.conversationId as string) || undefined,
     conversationType: (d.conversationType as InboundRecord['conversationType']) || undefined,
-    attachment: (d.attachment as InboundRecord['attachment']) || undefined, attempts: Number(d.attempts ?? 0),
+    attachment: (d.attachment as InboundRecord['attachment']) || undefined,
+    mediaRef: (d.mediaRef as string) || undefined, mediaName: (d.mediaName as string) || undefined, attempts: Number(d.attempts ?? 0),
     tok: String(d.tok ?? ''),
   };
 }
@@ -125,7 +126,7 @@ export function inboundRepo(models: Models) {
       const optional = {
         actionKey: msg.actionKey, cardId: msg.cardId, responseCode: msg.responseCode,
         sessionWebhook: msg.sessionWebhook, sessionWebhookExpiresAt: msg.sessionWebhookExpiresAt, conversationId: msg.conversationId,
-        conversationType: msg.conversationType, attachment: msg.attachment,
+        conversationType: msg.conversationType, attachment: msg.attachment, mediaRef: msg.mediaRef, mediaName: msg.mediaName,
       };
       docs.push({
         _id: id,

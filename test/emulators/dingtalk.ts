@@ -161,6 +161,10 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     cardRoutes: new Map<string, { url: string; apiSecret: string }>(),
     cards: new Map<string, CardInstance>(),
     cardRefusals: [] as { code: string; message: string }[],
+    /** Files users sent the robot, by downloadCode; and the one-time download links handed out. */
+    messageFiles: new Map<string, { name: string; contentType: string; data: Buffer }>(),
+    downloads: new Map<string, { name: string; contentType: string; data: Buffer; expiresAt: number }>(),
+    downloadCalls: 0,
   };
   const groups = new Map(Object.entries(opts.groups ?? {}));
   const directory: DingtalkDirectory = { departments: [], users: [], pageSizeCap: 100 };
@@ -173,6 +177,7 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
     next: 0,
   };
   const wss = new WebSocketServer({ noServer: true });
+  let url0 = () => '';
   const tokenOk = (req: IncomingMessage) => {
     const t = state.tokens.get(String(req.headers['x-acs-dingtalk-access-token'] ?? ''));
     return Boolean(t && t.valid && t.expiresAt > now());
@@ -207,8 +212,29 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       card.updates.push(params as Record<string, string>);
       return send(res, 200, { success: true, result: true });
     }
+    if (req.method === 'GET' && url.pathname.startsWith('/oss/')) {
+      // The signed object-storage link a downloadUrl points at (valid about an hour).
+      const file = state.downloads.get(url.pathname.slice('/oss/'.length).split('/')[0]);
+      if (!file || file.expiresAt <= now() || url.searchParams.get('Signature') === null) return send(res, 403, { code: 'AccessDenied', message: 'Request has expired.' });
+      res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(file.data.length) });
+      res.end(file.data);
+      return;
+    }
     if (req.method !== 'POST') return send(res, 405, { code: 'MethodNotAllowed', message: 'POST only' });
     const body = await readJson(req);
+
+    if (url.pathname === '/v1.0/robot/messageFiles/download') {
+      // 下载机器人接收消息的文件内容 (open.dingtalk.com/document/orgapp/download-the-file-content-of-the-robot-receiving-message):
+      // {downloadCode, robotCode} → {downloadUrl}, a link valid for an hour.
+      state.downloadCalls++;
+      if (!tokenOk(req)) return send(res, 401, { code: 'InvalidAuthentication', message: '不合法的access_token' });
+      if (!body || body.robotCode !== robotCode) return send(res, 400, { code: 'invalidParameter.robotCode', message: 'robotCode不正确' });
+      const file = state.messageFiles.get(String(body.downloadCode ?? ''));
+      if (!file) return send(res, 400, { code: 'invalidParameter.downloadCode', message: 'downloadCode无效或已过期' });
+      const id = randomBytes(12).toString('hex');
+      state.downloads.set(id, { ...file, expiresAt: now() + 3600_000 });
+      return send(res, 200, { downloadUrl: `${url0()}/oss/${id}/${encodeURIComponent(file.name)}?Expires=${Math.floor(now() / 1000) + 3600}&Signature=${randomBytes(8).toString('hex')}` });
+    }
     if (url.pathname.startsWith('/topapi/v2/')) return send(res, 200, directoryAnswer(directory, url, body, (t) => { const k = state.tokens.get(t); return Boolean(k && k.valid && k.expiresAt > now()); }));
 
     if (url.pathname === '/v1.0/gateway/connections/open') {
@@ -410,6 +436,7 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url0 = () => url;
 
   return {
     url,
@@ -439,6 +466,16 @@ export async function startDingtalkEmulator(opts: DingtalkEmulatorOptions) {
       const s = state.sessions.get(id);
       if (s) s.expired = true;
     },
+    /**
+     * A picture or file a user sends the robot: kept under a new downloadCode (what the
+     * message's content carries) for robot/messageFiles/download.
+     */
+    putMessageFile(data: Buffer, name = 'image.jpg', contentType = 'image/jpeg'): string {
+      const downloadCode = `dc${randomBytes(24).toString('base64url')}`;
+      state.messageFiles.set(downloadCode, { name, contentType, data });
+      return downloadCode;
+    },
+    get downloadCalls() { return state.downloadCalls; },
     /** Interactive cards delivered, by outTrackId. */
     cards: state.cards,
     cardRefusals: state.cardRefusals,

@@ -122,6 +122,10 @@ export class WecomEmulator {
   private readonly robotSends = new Map<string, number[]>();
   private readonly media = new Map<string, string>(); // media_id -> robot key
   private readonly appMedia = new Set<string>();
+  /** What users sent the application (pictures, files), by MediaId: served by media/get. */
+  private readonly userMedia = new Map<string, { filename: string; contentType: string; data: Buffer }>();
+  /** media/get calls answered (with the file or an errcode). */
+  mediaGets = 0;
   private authFailures: { code: number; times: number } | undefined;
   private sendFailures: { code: number; times: number } | undefined;
   private readonly server: http.Server;
@@ -228,15 +232,24 @@ export class WecomEmulator {
     return this.callback(xml, { timestamp: m.timestamp });
   }
 
-  /** A picture or a file a user sends the application (接收消息: 图片消息 with PicUrl and MediaId; 文件消息 with MediaId). */
-  mediaCallback(m: { from: string; type: 'image' | 'file'; msgId?: string; createTime?: number }): SignedCallback {
+  /**
+   * A picture or a file a user sends the application (接收消息: 图片消息 with PicUrl and MediaId;
+   * 文件消息 with MediaId). With `data`, the file is kept under that MediaId for media/get
+   * (temporary media live three days; `filename` is what Content-disposition names).
+   */
+  mediaCallback(m: { from: string; type: 'image' | 'file'; msgId?: string; createTime?: number; data?: Buffer; filename?: string; contentType?: string }): SignedCallback & { mediaId: string } {
     const createTime = m.createTime ?? Math.floor(this.now() / 1000);
+    const mediaId = randomAlnum(40);
+    if (m.data) {
+      const filename = m.filename ?? `${mediaId}.${m.type === 'image' ? 'jpg' : 'bin'}`;
+      this.userMedia.set(mediaId, { filename, contentType: m.contentType ?? (m.type === 'image' ? 'image/jpeg' : 'application/octet-stream'), data: m.data });
+    }
     const extra = m.type === 'image' ? `<PicUrl>${cdata(`${this.url}/media/${randomAlnum(12)}.jpg`)}</PicUrl>` : '';
     const xml =
       `<xml><ToUserName>${cdata(this.corpId)}</ToUserName><FromUserName>${cdata(m.from)}</FromUserName>` +
-      `<CreateTime>${createTime}</CreateTime><MsgType>${cdata(m.type)}</MsgType>${extra}<MediaId>${cdata(randomAlnum(40))}</MediaId>` +
+      `<CreateTime>${createTime}</CreateTime><MsgType>${cdata(m.type)}</MsgType>${extra}<MediaId>${cdata(mediaId)}</MediaId>` +
       `<MsgId>${m.msgId ?? randomDigits(19)}</MsgId><AgentID>${this.agentId}</AgentID></xml>`;
-    return this.callback(xml);
+    return { ...this.callback(xml), mediaId };
   }
 
   /** A tap on a template card's button; the ResponseCode it carries can update that card once. */
@@ -281,6 +294,20 @@ export class WecomEmulator {
     const route = `${req.method} ${url.pathname}`;
 
     if (route === 'GET /cgi-bin/gettoken') return answer(this.getToken(url.searchParams));
+    if (route === 'GET /cgi-bin/media/get') {
+      // 获取临时素材 (developer.work.weixin.qq.com/document/path/90254): the file itself, with
+      // Content-Type and Content-disposition; a bad media_id is 40007 as JSON.
+      this.mediaGets++;
+      const auth = this.authenticate(url.searchParams.get('access_token'));
+      if (auth) return answer(auth);
+      const media = this.userMedia.get(url.searchParams.get('media_id') ?? '') ?? [...this.appUploads].reverse().find((u) => u.mediaId === url.searchParams.get('media_id'));
+      if (!media) return error(ERR.invalidMediaId, 'invalid media_id');
+      res.writeHead(200, {
+        'Content-Type': media.contentType, 'Content-Length': String(media.data.length),
+        'Content-disposition': `attachment; filename="${media.filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(media.filename)}`,
+      }).end(media.data);
+      return;
+    }
     if (route === 'POST /cgi-bin/webhook/send') return answer(this.webhookSend(url.searchParams, body));
     if (route === 'GET /cgi-bin/department/list' || route === 'GET /cgi-bin/user/list') return answer(this.authenticate(url.searchParams.get('access_token')) ?? wecomDirectoryAnswer(this.directory, route, url.searchParams));
     if (route === 'POST /cgi-bin/appchat/create' || route === 'POST /cgi-bin/appchat/send') return answer(this.authenticate(url.searchParams.get('access_token')) ?? appChatAnswer(this.appChats, route, body, this.knownUsers));

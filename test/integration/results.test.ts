@@ -452,7 +452,9 @@ describe('handling what was found (R14) and following it up until closed', () =>
     expect(all(await say('scj.official', `复查 ${joint.taskNo} 1 2026-10-19 已立案查处完毕`))).toContain('已完结');
     expect((await db.repos.results.get(joint.taskNo))?.openFollowUps).toBe(0);
     const actions = (await db.models.Audit.collection.find({ target: `followup:${single.taskNo}/1` }).toArray()).map((a) => a.action);
-    expect(actions).toEqual(['followup.extend', 'followup.close']);
+    // The correction (problem description) rewrote the follow-up before it was extended and closed.
+    expect(actions).toEqual(['followup.correct', 'followup.extend', 'followup.close']);
+    expect((await db.repos.followUps.get(`${single.taskNo}/1`))?.problem).toBe('会计账簿未按规定设置，原始凭证不全');
   });
 });
 

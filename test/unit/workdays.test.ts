@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { addWorkingDays, buildCalendar, isWorkingDay, MissingHolidayYear, workingDaysBetween } from '../../src/domain/workdays';
-import { loadHolidayCalendar, packageHolidays } from '../../src/services/holidays';
+import { DEFAULT_HOLIDAYS_FILE, holidaysFileFor, loadHolidayCalendar, packageHolidays } from '../../src/services/holidays';
 
 const cal = loadHolidayCalendar(path.join(os.tmpdir(), 'no-such-holidays-file.json'));
 
@@ -54,5 +54,14 @@ describe('the State Council calendar (R15)', () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ years: { 2027: { holidays: ['2028-01-01'] } } }));
     expect(() => loadHolidayCalendar(file)).toThrow('bad.json');
+  });
+});
+
+describe('where the county override file is read from', () => {
+  const root = path.resolve(__dirname, '..', '..');
+  it('the project\'s config/holidays.json, from the sources and from the built release alike (the build does not copy it)', () => {
+    expect(DEFAULT_HOLIDAYS_FILE).toBe(path.join(root, 'config', 'holidays.json'));
+    expect(holidaysFileFor(path.join(root, 'src', 'services'))).toBe(path.join(root, 'config', 'holidays.json'));
+    expect(holidaysFileFor(path.join(root, 'dist', 'src', 'services'))).toBe(path.join(root, 'config', 'holidays.json'));
   });
 });

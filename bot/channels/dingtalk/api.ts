@@ -37,7 +37,7 @@ import type { FileRepo } from '../../../store/repos/files';
 import type { TokenRepo } from '../../../store/repos/tokens';
 import type { DingtalkRepo } from '../../../store/repos/dingtalk';
 import { markdownSafe, type Reply } from '../../types';
-import { SendError, type OutboundPayload, type Sender } from '../contracts';
+import { MediaTooLarge, SendError, type FetchedMedia, type OutboundPayload, type Sender } from '../contracts';
 import { downloadSignature, signedRobotUrl, withoutQuery } from './sign';
 import { cardParams, cardTrackId, decidedParams, openSpaceId, type CardSpace } from './cards';
 import { DINGTALK_CARD_CALLBACK_PATH } from './callback';
@@ -425,8 +425,39 @@ export function dingtalkApi({ config, tokens, files, dingtalk, http, now, log, r
     },
   };
 
+  /**
+   * A picture or file a user sent the robot: its downloadCode → POST /v1.0/robot/messageFiles/download
+   * {downloadCode, robotCode} → a short-lived downloadUrl, fetched. Not read past `maxBytes`.
+   */
+  async function fetchMedia(downloadCode: string, maxBytes: number, name?: string): Promise<FetchedMedia> {
+    const what = 'DingTalk robot file download';
+    if (!robotCode) throw new SendError('DingTalk is not configured (DINGTALK_ROBOT_CODE or DINGTALK_APP_KEY)', false);
+    const r = await withToken((token) => post(`${apiBase}/v1.0/robot/messageFiles/download`, { downloadCode, robotCode }, { 'x-acs-dingtalk-access-token': token }, what), what);
+    if (r.status < 200 || r.status >= 300) throw apiFailure(r, what);
+    const url = r.data.downloadUrl;
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new SendError(`${what}: answer without downloadUrl`, false);
+    let res;
+    try {
+      res = await client.request<ArrayBuffer>({ url, method: 'GET', responseType: 'arraybuffer', maxContentLength: maxBytes, timeout: HTTP_TIMEOUT_MS, validateStatus: () => true, maxRedirects: 3 });
+    } catch (err) {
+      if (/maxContentLength/i.test((err as Error).message)) throw new MediaTooLarge(maxBytes);
+      throw new SendError(`${what}: ${networkReason(err)}`, true);
+    }
+    if (res.status < 200 || res.status >= 300) throw new SendError(`${what}: HTTP ${res.status}`, res.status >= 500);
+    const data = Buffer.from(res.data);
+    if (data.length > maxBytes) throw new MediaTooLarge(maxBytes, data.length);
+    let path = '';
+    try {
+      path = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    } catch {
+      // no name from the link
+    }
+    return { name: name || path || 'media', contentType: String(res.headers['content-type'] ?? 'application/octet-stream'), data };
+  }
+
   return {
     ...sender,
+    fetchMedia,
     /** The shared access token (fetched if needed). */
     accessToken,
     registerCardCallback,

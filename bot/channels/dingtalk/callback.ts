@@ -186,6 +186,7 @@ export function parseMessage(body: unknown): Parsed {
       // In a group DingTalk leaves a space where the @robot was.
       text: text.trim(),
       ...(b.msgtype === 'picture' ? { attachment: 'image' as const } : b.msgtype === 'file' ? { attachment: 'file' as const } : {}),
+      ...mediaOf(b),
       sessionWebhook: webhook || undefined,
       sessionWebhookExpiresAt: webhook ? expiresAt : undefined,
       conversationId: (b.conversationId as string | undefined) || undefined,
@@ -251,6 +252,16 @@ export async function parseCardTap(body: unknown, dingtalk: Pick<DingtalkRepo, '
 }
 
 /** The words in a non-text message, where DingTalk gives them. */
+/** A picture's or file's downloadCode (and a file's name): fetched through the robot file API when it is evidence. */
+function mediaOf(b: Record<string, unknown>): { mediaRef?: string; mediaName?: string } {
+  if (b.msgtype !== 'picture' && b.msgtype !== 'file') return {};
+  const content = b.content as Record<string, unknown> | undefined;
+  if (typeof content !== 'object' || content === null) return {};
+  const code = str(content.downloadCode, 4096) ? content.downloadCode : str(content.pictureDownloadCode, 4096) ? content.pictureDownloadCode : undefined;
+  if (!code) return {};
+  return { mediaRef: code as string, ...(str(content.fileName, 1000) ? { mediaName: (content.fileName as string).slice(0, 200) } : {}) };
+}
+
 function otherText(b: Record<string, unknown>): string {
   const content = b.content as Record<string, unknown> | undefined;
   if (typeof content !== 'object' || content === null) return '';

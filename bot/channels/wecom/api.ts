@@ -27,7 +27,7 @@ import type { FileRepo } from '../../../store/repos/files';
 import type { TokenRepo } from '../../../store/repos/tokens';
 import type { Card, CardButton } from '../../cards/card';
 import type { Reply } from '../../types';
-import { SendError, type OutboundPayload, type Sender } from '../contracts';
+import { MediaTooLarge, SendError, type FetchedMedia, type OutboundPayload, type Sender } from '../contracts';
 
 /** Group robots: markdown content is limited to 4,096 bytes. */
 export const ROBOT_MARKDOWN_MAX_BYTES = 4096;
@@ -74,6 +74,8 @@ export interface WecomApi extends Sender {
   createAppChat(name: string, owner: string, members: string[]): Promise<string>;
   /** One markdown message to a robot given by its key, at once (the test message of 绑定群机器人). */
   robotMarkdown(key: string, markdown: string): Promise<void>;
+  /** A picture or file a user sent (its MediaId), from media/get; MediaTooLarge past `maxBytes`. */
+  fetchMedia(mediaId: string, maxBytes: number, name?: string): Promise<FetchedMedia>;
 }
 
 interface WecomBody {
@@ -381,5 +383,53 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
     if (body.errcode !== 0) throw failure('webhook/send', body);
   }
 
-  return { send, accessToken, createAppChat, robotMarkdown };
+  /**
+   * 获取临时素材 (GET /cgi-bin/media/get?access_token=&media_id=): the file's bytes with its
+   * Content-Type and Content-disposition filename, or a JSON errcode. A larger file than
+   * `maxBytes` is not read past the limit (its Content-Length, else the bytes as they come).
+   */
+  async function fetchMedia(mediaId: string, maxBytes: number, name?: string): Promise<FetchedMedia> {
+    const get = async (token: string) => {
+      try {
+        return await http.request<ArrayBuffer>({
+          method: 'GET', url: '/cgi-bin/media/get', params: { access_token: token, media_id: mediaId },
+          responseType: 'arraybuffer', maxContentLength: maxBytes, validateStatus: () => true,
+        });
+      } catch (err) {
+        if (/maxContentLength/i.test((err as Error).message)) throw new MediaTooLarge(maxBytes);
+        throw new SendError(`wecom media/get: ${(err as { code?: string }).code ?? 'network error'}`, true);
+      }
+    };
+    const jsonOf = (r: { headers: Record<string, unknown>; data: ArrayBuffer }): WecomBody | undefined => {
+      if (!/json|text\/plain/i.test(String(r.headers['content-type'] ?? ''))) return undefined;
+      try {
+        return JSON.parse(Buffer.from(r.data).toString('utf8')) as WecomBody;
+      } catch {
+        return undefined;
+      }
+    };
+    const token = await accessToken();
+    let res = await get(token);
+    let err = jsonOf(res);
+    if (err && TOKEN_ERRORS.has(err.errcode)) {
+      await tokens.invalidate(cacheKey, token);
+      res = await get(await accessToken());
+      err = jsonOf(res);
+    }
+    if (res.status >= 400) throw new SendError(`wecom media/get: HTTP ${res.status}`, res.status >= 500);
+    if (err) throw failure('media/get', err);
+    const data = Buffer.from(res.data);
+    if (data.length > maxBytes) throw new MediaTooLarge(maxBytes, data.length);
+    const disposition = String(res.headers['content-disposition'] ?? '');
+    const filename = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ?? /filename="?([^";]+)"?/i.exec(disposition)?.[1];
+    let decoded = filename;
+    try {
+      decoded = filename ? decodeURIComponent(filename) : undefined;
+    } catch {
+      // a name that is not percent-encoded stays as sent
+    }
+    return { name: name || decoded || 'media', contentType: String(res.headers['content-type'] ?? 'application/octet-stream'), data };
+  }
+
+  return { send, accessToken, createAppChat, robotMarkdown, fetchMedia };
 }

@@ -106,7 +106,11 @@ export function parseMessage(xml: string): ParsedCallback {
   if (msgType === 'image' || msgType === 'file') {
     return {
       kind: 'message',
-      message: { platform: 'wecom', msgId: required(root, 'MsgId'), senderId: required(root, 'FromUserName'), kind: 'text', text: '', attachment: msgType },
+      message: {
+        platform: 'wecom', msgId: required(root, 'MsgId'), senderId: required(root, 'FromUserName'), kind: 'text', text: '', attachment: msgType,
+        ...(field(root, 'MediaId') ? { mediaRef: field(root, 'MediaId').slice(0, 256) } : {}),
+        ...(field(root, 'FileName') ? { mediaName: field(root, 'FileName').slice(0, 200) } : {}),
+      },
     };
   }
   if (msgType === 'event' && event === 'template_card_event') {
