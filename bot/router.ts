@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../src/app';
 import type { Logger } from '../src/logger';
-import { Refusal, type Caller } from '../src/services/context';
+import { Refusal, renderRefusal, type Caller } from '../src/services/context';
 import { announce, deadLetters, resend } from './commands/admin';
 import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
@@ -112,10 +112,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
       }
       return { ...out, notices: [...out.notices, ...notices] };
     } catch (err) {
-      if (err instanceof Refusal) {
-        const cite = err.rule && !err.message.includes(err.rule) ? `（依据规则 ${err.rule}）` : '';
-        return only([text(`${err.message}${cite}`)]);
-      }
+      if (err instanceof Refusal) return only([text(renderRefusal(err))]);
       const ref = randomBytes(4).toString('hex');
       log.error('command failed', { ref, command: what, user: caller.userId, error: (err as Error).message });
       // An administrator is the one to look: where, not whom to ask.

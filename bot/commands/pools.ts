@@ -6,6 +6,7 @@
  */
 import { normaliseCreditCode } from '../../src/domain/creditCode';
 import { POOL_ALIASES, POOL_LABELS } from '../../src/domain/pools';
+import { DECISION_WORDS } from '../../src/domain/status';
 import { Refusal } from '../../src/services/context';
 import { text } from '../types';
 import { announceChange } from './approvals';
@@ -42,7 +43,7 @@ function decision(approve: boolean): CardAction {
       try {
         const { pool, change } = await ctx.services.pools.decideRequest(ctx.caller, code, approve, '');
         if (change) announceChange(change, ctx);
-        const verb = approve ? '已同意' : '已退回';
+        const verb = DECISION_WORDS[approve ? 'approved' : 'rejected'];
         return {
           replies: [text(`${verb}：${code} 现属${POOL_LABELS[pool]}。`)],
           outcome: `${verb}（${ctx.caller.name}）`,

@@ -9,6 +9,7 @@
 import { inspectorOfUser, usersOfInspectors } from './inspectorLinks';
 import { randomBytes } from 'node:crypto';
 import { beijingDate } from '../domain/calendar';
+import { STATUS_WORDS } from '../domain/status';
 import { DEFAULT_POLICY } from './policy';
 import {
   announcementOf, commitDraw, teamOutlook, type TeamOutlook, effectiveSeed, isSeed, requiredSpecialtiesOf, runDraw, seedCommitment, verifyDraw,
@@ -16,7 +17,7 @@ import {
 } from '../domain/draw';
 import { itemKey, type ItemRecord } from '../domain/item';
 import { unitName } from '../domain/organisation';
-import { describePlan } from '../domain/plan';
+import { describeFilter } from '../domain/plan';
 import { POOL_LABELS } from '../domain/pools';
 import { mayJoin, taskNumber, taskSeries, type TaskPart } from '../domain/task';
 import type { DrawDoc, DrawFailure, SealedDraw } from '../../store/repos/draws';
@@ -29,7 +30,6 @@ import { planService } from './plans';
 
 const MAX_PUBLIC_VALUE_CHARS = 100;
 const MAX_REASON_CHARS = 500;
-const STATUS_WORDS: Record<string, string> = { pending: '审批中', rejected: '已退回' };
 
 /** One task of a draw, in selection order: made by this draw, or joined (an earlier draw's task). */
 export interface DrawTask {
@@ -84,8 +84,7 @@ interface Committed {
 
 /** The eligibility filter as the announcement writes it (the plan's 对象 line). */
 export function filterText(plan: PlanDoc): string {
-  const line = describePlan(plan).split('\n').find((l) => l.startsWith('对象：'));
-  return line ? line.slice(3) : '';
+  return describeFilter(plan.filter);
 }
 
 /** Credit code → department → inspector numbers of the latest open task (docs/draw.md §7.4). */
@@ -198,7 +197,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
   async function commitPlan(caller: Caller, planNo: string): Promise<Committed> {
     const { plan, approval, items } = await plans.view(planNo);
     if (approval?.status !== 'approved') {
-      const state = approval ? STATUS_WORDS[approval.status] ?? approval.status : '未提交审批';
+      const state = approval ? STATUS_WORDS[approval.status] : '未提交审批';
       throw new Refusal(`依据规则 R13：计划 ${plan.planNo} 尚未通过审批（当前：${state}），不能抽取`, 'R13');
     }
     mayDraw(caller, plan);
