@@ -123,7 +123,7 @@ function typedDecision(approve: boolean): Command {
     roles: ['leader', 'office', 'justice'],
     async run(args, ctx) {
       const [subject, ...rest] = args.split(/\s+/).filter(Boolean);
-      if (!subject) return [text(`请写明编号，例如：${word} JH2026-0001 ${approve ? '同意，注意避开节假日' : '抽查比例过高'}`)];
+      if (!subject) throw new Refusal(`请写明编号，例如：${word} JH2026-0001 ${approve ? '同意，注意避开节假日' : '抽查比例过高'}`);
       // A comment replied after tapping the card goes with the decision already made.
       const attachComment = async () => {
         const added = await ctx.services.approvals.comment(ctx.caller, subject, rest.join(' '));

@@ -7,7 +7,7 @@ import { beijingDate } from '../../src/domain/calendar';
 import { unitName } from '../../src/domain/organisation';
 import { defaultPlanYear, describePlan } from '../../src/domain/plan';
 import { STATUS_WORDS, statusWords } from '../../src/domain/status';
-import { hasAny } from '../../src/services/context';
+import { hasAny, Refusal } from '../../src/services/context';
 import type { CoverageRow } from '../../src/services/coverage';
 import { text } from '../types';
 import { approvalHistory } from './approvals';
@@ -51,7 +51,7 @@ export const showPlan: Command = {
   names: ['计划'],
   usage: '计划 <编号> — 查看计划内容、状态和审批记录',
   async run(args, ctx) {
-    if (!args) return [text('请写明计划编号，例如：计划 JH2026-0001。发送“我的计划”查看本单位计划。')];
+    if (!args) throw new Refusal('请写明计划编号，例如：计划 JH2026-0001。发送“我的计划”查看本单位计划。');
     const { plan, approval, items } = await ctx.services.plans.view(args);
     const lines = [describePlan(plan, { number: plan.planNo, predictedTargets: plan.predictedTargets, items })];
     if (plan.duplicates.length) lines.push(`提示：可能与 ${plan.duplicates.join('、')} 重复（R13）`);

@@ -25,7 +25,7 @@ export const placeInPool: Command = {
     const poolWord = words[at > 0 ? at : 1]?.normalize('NFKC');
     const rest = words.slice(at > 0 ? at + 1 : 2);
     const pool = poolWord ? POOL_ALIASES[poolWord.toUpperCase()] ?? POOL_ALIASES[poolWord] : undefined;
-    if (!code || !pool) return [text(`请按格式输入：${USAGE}，例如：调库 91361129MA35GK1L7T C类 多次投诉食品安全问题`)];
+    if (!code || !pool) throw new Refusal(`请按格式输入：${USAGE}，例如：调库 91361129MA35GK1L7T C类 多次投诉食品安全问题`);
     const reason = rest.join(' ');
     const result = await ctx.services.pools.place(ctx.caller, code, pool, reason);
     if (result.effective) return [text(`已将“${result.name}”（${code.toUpperCase()}）调整至${POOL_LABELS[result.pool]}。`)];

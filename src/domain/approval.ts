@@ -7,6 +7,7 @@
 import { ROLE_LABELS, unitName, type Role } from './organisation';
 import type { Actor } from './pools';
 import type { RuleId } from './rules';
+import { addDays, beijingDate } from './calendar';
 import { DECISION_WORDS } from './status';
 
 export type ApprovalKind = 'plan' | 'filing' | 'pool' | 'result';
@@ -158,11 +159,10 @@ const weekday = (day: string) => {
  * Monday–Friday without one.
  */
 export function workingDaysBetween(from: Date, to: Date, isWorking: (day: string) => boolean = weekday): number {
-  const day = 86400_000;
-  const cst = (d: Date) => Math.floor((d.getTime() + 8 * 3600_000) / day);
+  const last = beijingDate(to);
   let n = 0;
-  for (let d = cst(from) + 1; d <= cst(to); d++) {
-    if (isWorking(new Date(d * day).toISOString().slice(0, 10))) n++;
+  for (let d = addDays(beijingDate(from), 1); d <= last; d = addDays(d, 1)) {
+    if (isWorking(d)) n++;
   }
   return n;
 }

@@ -16,7 +16,7 @@ import type { EntityRecord } from '../domain/entity';
 import type { InspectorKind, InspectorRecord } from '../domain/inspector';
 import type { ItemRecord } from '../domain/item';
 import { JOINT_OFFICE_HOST, MEMBER_UNITS, unitName, type Role } from '../domain/organisation';
-import { beijingDate } from '../domain/calendar';
+import { addDays, beijingDate, yearlyDeadline } from '../domain/calendar';
 import { POOL_LABELS, type EntityKind, type Pool, type RiskClass } from '../domain/pools';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { importService } from './importer';
@@ -404,7 +404,6 @@ function orgCodeCheck(digits: string): string {
 
 /** China's calendar day for an instant (the county works on UTC+8). */
 const chinaDay = beijingDate;
-const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * The day a yearly filing due by 31 March (R8, R9) was made: between 5 January
@@ -413,10 +412,10 @@ const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T
 function filingDay(today: string, rng: Rng): string {
   const year = Number(today.slice(0, 4));
   let from = `${year}-01-05`;
-  let to = addDays(today, -1) < `${year}-03-31` ? addDays(today, -1) : `${year}-03-31`;
+  let to = addDays(today, -1) < yearlyDeadline(year) ? addDays(today, -1) : yearlyDeadline(year);
   if (to < from) {
     from = `${year - 1}-03-01`;
-    to = `${year - 1}-03-31`;
+    to = yearlyDeadline(year - 1);
   }
   const span = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
   return addDays(from, Math.floor(rng() * (span + 1)));
