@@ -4,6 +4,7 @@
  * views (./planViews).
  */
 import { unitName } from '../../src/domain/organisation';
+import { PLAN_ROLES } from '../../src/domain/plan';
 import { notEditableWords } from '../../src/domain/status';
 import { Refusal } from '../../src/services/context';
 import { returnedBecause } from './format';
@@ -16,7 +17,7 @@ export { planFlow, coverageLines };
 export const newPlan: Command = {
   names: ['新建计划', '制定计划', '新增计划'],
   usage: '新建计划 — 逐项填写年度抽查计划，提交部门领导、联席办、司法局审批',
-  roles: ['official', 'leader', 'office'],
+  roles: PLAN_ROLES,
   async run(_args, ctx) {
     ctx.services.plans.mayPlan(ctx.caller);
     return planFlow.start({}, ctx, [`开始新建${unitName(ctx.caller.department)}的抽查计划，逐项填写，随时可发送“改 <项目>”修改、“取消”放弃。`]);
@@ -26,7 +27,7 @@ export const newPlan: Command = {
 export const editPlan: Command = {
   names: ['修改计划'],
   usage: '修改计划 <编号> — 修改被退回的计划后重新提交',
-  roles: ['official', 'leader', 'office'],
+  roles: PLAN_ROLES,
   async run(args, ctx) {
     if (!args) throw new Refusal('请写明计划编号，例如：修改计划 JH2026-0001');
     const { plan, approval } = await ctx.services.plans.view(args);

@@ -1,5 +1,5 @@
 /**
- * One approval engine for plans, filings and pool changes: a request
+ * One approval engine for plans, filings, C placements (a member unit's proposal) and results: a request
  * passes ordered steps, each decided by one role of one department. Pure: the
  * actor and the time come in; the caller stores the result under its version
  * (a guarded write), so two taps at once cannot both decide a step.
