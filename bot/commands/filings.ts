@@ -117,6 +117,7 @@ async function answerStep(step: Step, input: string, d: Draft, ctx: CommandConte
 }
 
 async function summary(d: Draft, ctx: CommandContext): Promise<string> {
+  if (!d.creditCode || !d.pool) throw new Error('filing draft has no entity');
   const team = await ctx.services.filings.resolveOfficers(ctx.caller, d.officers ?? []);
   const people = team.ok
     ? team.value.map((p) => `${p.name}（${p.inspectorNo}${isEnforcementOfficer(p) ? `，执法证至${p.certificateExpiry}` : '，专家，不计入执法人员'}）`).join('、')
@@ -125,12 +126,12 @@ async function summary(d: Draft, ctx: CommandContext): Promise<string> {
   const reason = parsed.ok ? `${FILING_REASON_LABELS[parsed.value]}${d.reason !== FILING_REASON_LABELS[parsed.value] ? `（${d.reason}）` : ''}` : d.reason;
   return [
     '请核对备案内容：',
-    `检查对象：${d.entityName}（${d.creditCode}，${POOL_LABELS[d.pool!]}）`,
+    `检查对象：${d.entityName}（${d.creditCode}，${POOL_LABELS[d.pool]}）`,
     `事由：${reason}`,
     `计划检查日期：${d.day}`,
     `检查人员：${people}`,
     `情况说明：${d.description}`,
-    ...(await recentNote(d.creditCode!, ctx)),
+    ...(await recentNote(d.creditCode, ctx)),
     `回复“提交”报送（部门领导确认 → 联席办、司法局备案登记）；或“改 <项目>”修改（${FIELD_NAMES}）；“取消”放弃。`,
   ].join('\n');
 }
@@ -248,7 +249,7 @@ async function prefill(args: string, ctx: CommandContext): Promise<Turn> {
     }
   }
   const svc = ctx.services.filings;
-  const early = d.creditCode && (d.pool === 'C' || d.day) ? svc.decide(d.pool!, d.day ?? svc.today(), d.reason ?? '') : undefined;
+  const early = d.creditCode && d.pool && (d.pool === 'C' || d.day) ? svc.decide(d.pool, d.day ?? svc.today(), d.reason ?? '') : undefined;
   if (early?.kind === 'not_needed') return filingFlow.proceed(d, ctx, lead);
   return filingFlow.proceed(d, ctx, [...lead, ...later], failed);
 }
