@@ -16,6 +16,7 @@ import { findUnit, JOINT_OFFICE_HOST, JUSTICE_DEPT, unitName } from '../domain/o
 import { POOL_LABELS } from '../domain/pools';
 import type { StepSpec } from '../domain/approval';
 import type { RuleId } from '../domain/rules';
+import { notEditableWords } from '../domain/status';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { EntityDoc, EntityListing } from '../../store/repos/entities';
 import type { InspectorDoc } from '../../store/repos/directory';
@@ -190,7 +191,7 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
     if (filing.department !== caller.department) throw new Refusal(`备案 ${no} 属于${unitName(filing.department)}，只能由该单位修改`);
     const approval = await approvals.get(no);
     if (!approval || approval.status !== 'rejected') {
-      throw new Refusal(`备案 ${no} ${approval?.status === 'approved' ? '已备案登记' : '正在审批中'}，不能修改；只有被退回的备案可以修改后重新提交`);
+      throw new Refusal(`备案 ${no} ${notEditableWords(approval?.status ?? 'pending', '已备案登记')}，不能修改；只有被退回的备案可以修改后重新提交`);
     }
     return { filing, approval, version: filing.version ?? 1 };
   }

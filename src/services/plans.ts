@@ -11,6 +11,7 @@ import { checkPlan, describePlan, findDuplicates, PLAN_ROLES, type PlanCheck, ty
 import type { StepSpec } from '../domain/approval';
 import { assignmentBasis, requiredSpecialtiesOf, teamOutlook, type TeamOutlook } from '../domain/draw';
 import { sampleSize } from '../domain/sampling';
+import { notEditableWords } from '../domain/status';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { PlanDoc } from '../../store/repos/plans';
 import type { PlanTargets } from '../../store/repos/entities';
@@ -163,7 +164,7 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       const before = await repos.plans.get(edit.planNo);
       if (!before) throw new Refusal(`没有编号为 ${edit.planNo} 的计划`);
       const ap = await approvals.get(edit.planNo);
-      if (ap && ap.status !== 'rejected') throw new EditConflict(`计划 ${edit.planNo} ${ap.status === 'approved' ? '已审批通过' : '正在审批中'}，不能修改；只有被退回的计划可以修改后重新提交`);
+      if (ap && ap.status !== 'rejected') throw new EditConflict(`计划 ${edit.planNo} ${notEditableWords(ap.status)}，不能修改；只有被退回的计划可以修改后重新提交`);
       const plan: PlanDoc = {
         ...before, ...draft, planNo: edit.planNo, predictedTargets: checked.predictedTargets, duplicates: checked.duplicates.map((d) => d.number),
         updatedBy: caller.userId, updatedAt: at, version: edit.version + 1,
