@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { FILING_REASON_LABELS, parseFilingReason } from '../../src/domain/filing';
+import { lookup } from '../../src/domain/fields';
 import { isEnforcementOfficer } from '../../src/domain/inspector';
 import { unitName } from '../../src/domain/organisation';
 import { POOL_LABELS, POOLS } from '../../src/domain/pools';
@@ -256,12 +257,15 @@ async function prefill(args: string, ctx: CommandContext): Promise<Turn> {
 
 const order = (s: Step) => STEPS.indexOf(s);
 
+/** A stored reason in words: its label, or the official's own words when it is none of them. */
+const reasonLabel = (reason: string): string => lookup(FILING_REASON_LABELS, reason) ?? reason;
+
 function status(a: ApprovalDoc | undefined): string {
   return statusWords(a, FILING_STATUS_WORDS);
 }
 
 function filingLine(f: FilingDoc, a: ApprovalDoc | undefined, i: number): string {
-  return `${i + 1}. ${f.filingNo}｜${f.plannedDate}｜${f.entityName}（${f.pool}类）｜${FILING_REASON_LABELS[f.reason as keyof typeof FILING_REASON_LABELS] ?? f.reason}｜${status(a)}`;
+  return `${i + 1}. ${f.filingNo}｜${f.plannedDate}｜${f.entityName}（${f.pool}类）｜${reasonLabel(f.reason)}｜${status(a)}`;
 }
 
 async function showFiling(no: string, ctx: CommandContext): Promise<Reply[]> {
@@ -270,7 +274,7 @@ async function showFiling(no: string, ctx: CommandContext): Promise<Reply[]> {
   const lines = [
     `备案 ${f.filingNo}（${unitName(f.department)}）`,
     `检查对象：${f.entityName}（${f.creditCode}，${POOL_LABELS[f.pool]}）`,
-    `事由：${FILING_REASON_LABELS[f.reason as keyof typeof FILING_REASON_LABELS] ?? f.reason}　依据：${f.rules.join('、')}`,
+    `事由：${reasonLabel(f.reason)}　依据：${f.rules.join('、')}`,
     `计划检查日期：${f.plannedDate}`,
     `检查人员：${names.join('、')}`,
     `情况说明：${f.description}`,

@@ -41,7 +41,7 @@ export interface Turn {
   next?: FlowState;
 }
 
-export interface FlowSpec<S extends string, D extends object> {
+export interface FlowSpec<S extends string, D extends Record<string, unknown>> {
   name: string;
   /** Words for the user, e.g. "新建计划". */
   label: string;
@@ -67,7 +67,7 @@ export interface FlowSpec<S extends string, D extends object> {
   mayChange?(step: S, d: D): boolean;
 }
 
-export interface DefinedFlow<S extends string, D extends object> extends Flow {
+export interface DefinedFlow<S extends string, D extends Record<string, unknown>> extends Flow {
   /** Moves a draft on from `lead` (an intro, earlier problems); `asked`: the step an answer just failed at, not re-asked. */
   proceed(d: D, ctx: CommandContext, lead?: string[], asked?: S): Promise<Turn>;
   /** Starts the conversation with a draft (empty, prefilled, or a returned request to edit); returns what to say. */
@@ -78,8 +78,8 @@ export interface DefinedFlow<S extends string, D extends object> extends Flow {
   load(st: FlowState): { step: S | typeof CONFIRM; draft: D } | undefined;
 }
 
-export function defineFlow<S extends string, D extends object>(spec: FlowSpec<S, D>): DefinedFlow<S, D> {
-  const state = (step: S | typeof CONFIRM, d: D): FlowState => ({ step, data: { ...d } as Record<string, unknown> });
+export function defineFlow<S extends string, D extends Record<string, unknown>>(spec: FlowSpec<S, D>): DefinedFlow<S, D> {
+  const state = (step: S | typeof CONFIRM, d: D): FlowState => ({ step, data: { ...d } });
   const isStep = (s: string): s is S | typeof CONFIRM => s === CONFIRM || (spec.steps as readonly string[]).includes(s);
   const say = (lines: readonly string[]): Reply[] => [text(lines.filter(Boolean).join('\n'))];
 
