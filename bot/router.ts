@@ -21,6 +21,7 @@ import { filingCommands, filingFlow } from './commands/filings';
 import { setupCommands } from './commands/setup';
 import { followUpActions, resultCommands, resultFlow, riskActions } from './commands/results';
 import type { CardAction, Command, CommandContext, Flow } from './commands/types';
+import { CANCEL_WORDS } from './commands/flow';
 import type { FlowState } from '../src/services/conversations';
 import { text, type BotEvent, type Reply } from './types';
 
@@ -46,8 +47,6 @@ const ATTACHMENT_REPLY = {
   file: '已收到您发送的文件，但暂未保存：检查证据（图片、文件）只能在“录入结果”中上传，该功能尚未开放。其他操作请发送文字命令，发送“帮助”查看可用命令。',
 } as const;
 
-/** Words that end a guided conversation without saving anything. */
-const CANCEL_WORDS = new Set(['取消', '退出', '放弃', 'cancel']);
 
 export interface Outcome {
   replies: Reply[];

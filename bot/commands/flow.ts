@@ -11,6 +11,8 @@ import type { FlowState } from '../../src/services/conversations';
 import { text, type Reply } from '../types';
 import type { CommandContext, Flow } from './types';
 
+/** Words that end a guided conversation without saving anything (the router hears them before any flow). */
+export const CANCEL_WORDS: ReadonlySet<string> = new Set(['取消', '退出', '放弃', 'cancel']);
 /** Said after every question: leaving is always possible and leaves nothing behind. */
 export const CANCEL_HINT = '（发送“取消”放弃，不会保存任何内容）';
 /** Words that submit a reviewed draft. */
