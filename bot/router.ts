@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../src/app';
 import type { Logger } from '../src/logger';
-import { Refusal, type Caller } from '../src/services/context';
+import { Refusal, renderRefusal, type Caller } from '../src/services/context';
 import { announce, deadLetters, resend } from './commands/admin';
 import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
@@ -24,6 +24,7 @@ import { complaintActions, complaintCommands } from './commands/complaints';
 import { auditCommands } from './commands/audit';
 import type { CardAction, Command, CommandContext, Flow } from './commands/types';
 import type { MediaFetcher } from './channels/contracts';
+import { CANCEL_WORDS } from './commands/flow';
 import type { FlowState } from '../src/services/conversations';
 import { text, type BotEvent, type Reply } from './types';
 
@@ -54,8 +55,6 @@ const ATTACHMENT_REPLY = {
   file: '已收到您发送的文件，未保存。检查证据（照片、文件）请在“录入结果 <任务编号>”过程中（提交前）发送，提交后随检查结果保存。单个文件不超过10MB，可为JPEG/PNG图片、PDF或docx/xlsx文件。发送“我的任务”查看任务编号。',
 } as const;
 
-/** Words that end a guided conversation without saving anything. */
-const CANCEL_WORDS = new Set(['取消', '退出', '放弃', 'cancel']);
 
 export interface Outcome {
   replies: Reply[];
@@ -122,10 +121,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
       }
       return { ...out, notices: [...out.notices, ...notices] };
     } catch (err) {
-      if (err instanceof Refusal) {
-        const cite = err.rule && !err.message.includes(err.rule) ? `（依据规则 ${err.rule}）` : '';
-        return only([text(`${err.message}${cite}`)]);
-      }
+      if (err instanceof Refusal) return only([text(renderRefusal(err))]);
       const ref = randomBytes(4).toString('hex');
       log.error('command failed', { ref, command: what, user: caller.userId, error: (err as Error).message });
       // An administrator is the one to look: where, not whom to ask.

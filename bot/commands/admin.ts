@@ -1,4 +1,6 @@
 /** Admin commands over the outbox's dead-letter list. */
+import { Refusal } from '../../src/services/context';
+import { requireRole } from '../../src/services/roles';
 import { beijingTime } from '../../src/domain/calendar';
 import { findUnit, MEMBER_UNITS } from '../../src/domain/organisation';
 import { text } from '../types';
@@ -33,7 +35,7 @@ export const resend: Command = {
   usage: '重发 <编号> — 重新发送一条发送失败的消息（管理员）',
   roles: ['admin'],
   async run(args, ctx) {
-    if (!args.trim()) return [text('请输入要重发的消息编号，如：重发 5f2c…；发送“发送失败”查看编号。')];
+    if (!args.trim()) throw new Refusal('请输入要重发的消息编号，如：重发 5f2c…；发送“发送失败”查看编号。');
     await ctx.services.deliveries.resend(ctx.caller, args);
     return [text(`已重新排入发送队列：${args.trim()}`)];
   },
@@ -52,10 +54,10 @@ export const announce: Command = {
   usage: '通知 <部门|全部> <内容> — 发到该部门（或全部成员单位）的工作群（联席办、管理员）',
   roles: ['office', 'admin'],
   async run(args, ctx) {
-    if (!ctx.caller.roles.some((r) => r === 'office' || r === 'admin')) return [text('只有联席办或系统管理员可以发工作群通知。')];
+    requireRole(ctx.caller, ['office', 'admin'], '发工作群通知');
     const [deptName, ...rest] = args.split(/\s+/).filter(Boolean);
     const body = rest.join(' ');
-    if (!deptName || !body) return [text('请按格式输入：通知 <部门|全部> <内容>，例如：通知 县市管局 6月联合抽查名单已公示，请各组长查收')];
+    if (!deptName || !body) throw new Refusal('请按格式输入：通知 <部门|全部> <内容>，例如：通知 县市管局 6月联合抽查名单已公示，请各组长查收');
     if (EVERY_UNIT.has(deptName)) {
       const announcer = ctx.announcer;
       const has = announcer ? await Promise.all(MEMBER_UNITS.map((u) => announcer.channelsOf(u.code))) : [];
@@ -67,7 +69,7 @@ export const announce: Command = {
       return [text(`已排入发送队列（${n}条），将发到${reached.length}个成员单位的工作群。${missing.length ? `${missing.map((u) => u.name).join('、')}未配置群机器人，未发出，${robotHint(ctx)}。` : ''}`)];
     }
     const unit = findUnit(deptName);
-    if (!unit) return [text(`部门“${deptName}”不是联席会议成员单位（R19），请用如“县市管局”的名称；发给全部成员单位请写“通知 全部 <内容>”`)];
+    if (!unit) throw new Refusal(`部门“${deptName}”不是联席会议成员单位（R19），请用如“县市管局”的名称；发给全部成员单位请写“通知 全部 <内容>”`, 'R19');
     const has = await ctx.announcer?.channelsOf(unit.code);
     if (!ctx.announcer || !has || (!has.wecom && !has.dingtalk)) return [text(`${unit.name}还没有配置工作群机器人，${robotHint(ctx)}。`)];
     const n = await ctx.announcer.announce(unit.code, { title: `${ctx.caller.name}的通知`, markdown: body });

@@ -12,10 +12,11 @@ import { Refusal } from '../../src/services/context';
 import { text, type Reply } from '../types';
 import { day, longList } from './format';
 import type { CardAction, Command, CommandContext } from './types';
+import { DECISION_WORDS, STATUS_WORDS, STEP_WORDS } from '../../src/domain/status';
 
 export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果' } as const;
 
-const OUTCOME_LABELS = { waiting: '待前序', pending: '待审批', approved: '已同意', rejected: '已退回' } as const;
+const OUTCOME_LABELS = STEP_WORDS;
 
 /** WeCom's task_id allows letters, digits and _-@ only, at most 128. */
 const cardId = (a: ApprovalDoc, userId: string) =>
@@ -51,7 +52,7 @@ function stepLine(s: Step, i: number): string {
 
 /** The request's history, one line per step; after a return and resubmission, every round with its comments (R20). */
 export function approvalHistory(a: ApprovalDoc): string[] {
-  const status = a.status === 'pending' ? `审批中（待${currentDecider(a)}）` : a.status === 'approved' ? '已通过' : '已退回';
+  const status = a.status === 'pending' ? `${STATUS_WORDS.pending}（待${currentDecider(a)}）` : STATUS_WORDS[a.status];
   const earlier = a.earlier ?? [];
   if (earlier.length === 0) return [`状态：${status}`, ...a.steps.map(stepLine)];
   const rounds = [...new Set(earlier.map((s) => s.round))].sort((x, y) => x - y);
@@ -89,10 +90,10 @@ export function announceChange(change: ApprovalChange, ctx: CommandContext): voi
 function decisionReply(change: ApprovalChange | AlreadyDecided, approve: boolean): { replies: Reply[]; outcome: string } {
   const a = change.approval;
   if (change.event === 'already') {
-    const done = a.status === 'pending' ? `已由他人处理，现待${currentDecider(a)}审批` : a.status === 'approved' ? '已通过' : '已退回';
+    const done = a.status === 'pending' ? `已由他人处理，现待${currentDecider(a)}审批` : STATUS_WORDS[a.status];
     return { replies: [text(`${KIND_LABELS[a.kind]} ${a.subject} ${done}，无需重复操作。`)], outcome: `已处理（${done}）` };
   }
-  const verb = approve ? '已同意' : '已退回';
+  const verb = DECISION_WORDS[approve ? 'approved' : 'rejected'];
   const next = change.event === 'advanced' ? `，已送${currentDecider(a)}（${change.deciders.length}人）` : change.event === 'approved' ? '，审批全部完成' : '，已告知提交人';
   return { replies: [text(`${verb}：${KIND_LABELS[a.kind]} ${a.subject}${next}。`)], outcome: verb };
 }
@@ -122,7 +123,7 @@ function typedDecision(approve: boolean): Command {
     roles: ['leader', 'office', 'justice'],
     async run(args, ctx) {
       const [subject, ...rest] = args.split(/\s+/).filter(Boolean);
-      if (!subject) return [text(`请写明编号，例如：${word} JH2026-0001 ${approve ? '同意，注意避开节假日' : '抽查比例过高'}`)];
+      if (!subject) throw new Refusal(`请写明编号，例如：${word} JH2026-0001 ${approve ? '同意，注意避开节假日' : '抽查比例过高'}`);
       // A comment replied after tapping the card goes with the decision already made.
       const attachComment = async () => {
         const added = await ctx.services.approvals.comment(ctx.caller, subject, rest.join(' '));

@@ -5,6 +5,7 @@
  * 开奖 draws later with the public value read out in the meeting; 核验 recomputes a draw; 作废抽取 (联席办) voids one;
  * 抽取记录, 我的任务, 任务 and 联合检查 show what was drawn.
  */
+import { Refusal } from '../../src/services/context';
 import { beijingDate, beijingTime } from '../../src/domain/calendar';
 import { DRAW_RULES_VERSION, outlookLines, type AssignedOfficer, type DrawAnnouncement, type TeamOutlook } from '../../src/domain/draw';
 import { unitName } from '../../src/domain/organisation';
@@ -131,7 +132,7 @@ export const drawPlan: Command = {
   roles: ['official', 'leader', 'office'],
   async run(args, ctx) {
     const [planNo, ...rest] = args.split(/\s+/).filter(Boolean);
-    if (!planNo) return [text('请写明计划编号，例如：抽取 JH2026-0001。会上抽取建议两步进行：先“抽取 JH2026-0001 待公开值”公布承诺，会上读出公开值后再“开奖 <抽取编号> <公开值>”')];
+    if (!planNo) throw new Refusal('请写明计划编号，例如：抽取 JH2026-0001。会上抽取建议两步进行：先“抽取 JH2026-0001 待公开值”公布承诺，会上读出公开值后再“开奖 <抽取编号> <公开值>”');
     if (rest.length === 1 && TWO_STEP_WORDS.includes(rest[0])) return commitOnly(planNo, ctx);
     const o = await ctx.services.draws.draw(ctx.caller, planNo, rest.join(' ') || undefined);
     const title = `抽取承诺 ${o.plan.planNo}`;
@@ -179,7 +180,7 @@ export const revealDraw: Command = {
   roles: ['official', 'leader', 'office'],
   async run(args, ctx) {
     const [drawNo, ...rest] = args.split(/\s+/).filter(Boolean);
-    if (!drawNo) return [text('请写明抽取编号和会上读出的公开值，例如：开奖 JH2026-0001-1 0618')];
+    if (!drawNo) throw new Refusal('请写明抽取编号和会上读出的公开值，例如：开奖 JH2026-0001-1 0618');
     const r = await ctx.services.draws.reveal(ctx.caller, drawNo, rest.join(' '));
     if (!r.ok) {
       const msg = failureMarkdown(r);
@@ -199,7 +200,7 @@ export const verifyCommand: Command = {
   names: ['核验', '核验抽取'],
   usage: '核验 <抽取编号> — 用公开记录重算抽取，核对种子承诺、快照、抽中主体和检查人员',
   async run(args, ctx) {
-    if (!args) return [text('请写明抽取编号，例如：核验 JH2026-0001-1')];
+    if (!args) throw new Refusal('请写明抽取编号，例如：核验 JH2026-0001-1');
     const { draw, result } = await ctx.services.draws.verify(args);
     const state = draw.status === 'voided' ? `（此抽取已作废：${draw.voidReason}）` : '';
     if (!draw.record) {
@@ -218,7 +219,7 @@ export const voidDraw: Command = {
   roles: ['office'],
   async run(args, ctx) {
     const [drawNo, ...reason] = args.split(/\s+/).filter(Boolean);
-    if (!drawNo) return [text('请写明抽取编号和理由，例如：作废抽取 JH2026-0001-1 人员名录有误')];
+    if (!drawNo) throw new Refusal('请写明抽取编号和理由，例如：作废抽取 JH2026-0001-1 人员名录有误');
     const r = await ctx.services.draws.void(ctx.caller, drawNo, reason.join(' '));
     const unrevealed = r.draw.record ? '' : `作废前尚未开奖，现公布种子 ${r.draw.seed ?? '（无）'}，其 SHA-256 应等于承诺值 ${r.draw.seedCommitment}。`;
     const msg = `抽取 ${r.draw.drawNo} 已作废（理由：${r.draw.voidReason}）。${unrevealed}取消任务 ${r.cancelled.length} 个${r.kept.length ? `；${r.kept.length} 个联合任务保留其他部门的部分` : ''}。原记录保留可查；计划 ${r.draw.planNo} 可重新抽取。`;
@@ -242,7 +243,7 @@ export const drawHistory: Command = {
   names: ['抽取记录'],
   usage: '抽取记录 <计划编号> — 计划的每次抽取（含已作废的）及其任务',
   async run(args, ctx) {
-    if (!args) return [text('请写明计划编号，例如：抽取记录 JH2026-0001')];
+    if (!args) throw new Refusal('请写明计划编号，例如：抽取记录 JH2026-0001');
     const { plan, draws } = await ctx.services.draws.history(args);
     if (draws.length === 0) return [text(`计划 ${plan.planNo} 尚未抽取。`)];
     const lines = draws.map(({ draw: d, tasks }) => {
@@ -287,7 +288,7 @@ export const showTask: Command = {
   names: ['任务'],
   usage: '任务 <任务编号> — 一次检查的主体、时段、人员和全部检查事项（一张表）',
   async run(args, ctx) {
-    if (!args) return [text('请写明任务编号，例如：任务 12（本单位今年的第12号），或 任务 县市管局抽查〔2026〕12号')];
+    if (!args) throw new Refusal('请写明任务编号，例如：任务 12（本单位今年的第12号），或 任务 县市管局抽查〔2026〕12号');
     // "任务 12", ASCII brackets, spaces and full-width digits all name the same task.
     const t = await ctx.services.draws.task(parseTaskNumber(args, { department: ctx.caller.department, year: thisYear(ctx) }) ?? args);
     const names = await ctx.services.draws.itemNames(t.items);

@@ -7,47 +7,49 @@
  * department leader, 联席办 and 司法局. 备案列表 lists a month's filings by
  * department; 查看备案 shows one with its history.
  */
+import { z } from 'zod';
 import { FILING_REASON_LABELS, parseFilingReason } from '../../src/domain/filing';
+import { lookup } from '../../src/domain/fields';
 import { isEnforcementOfficer } from '../../src/domain/inspector';
 import { unitName } from '../../src/domain/organisation';
-import { POOL_LABELS, type Pool } from '../../src/domain/pools';
+import { POOL_LABELS, POOLS } from '../../src/domain/pools';
+import { FILING_STATUS_WORDS, statusWords } from '../../src/domain/status';
+import { Refusal } from '../../src/services/context';
 import { FILING_NO, FILING_ROLES } from '../../src/services/filings';
 import type { FilingDoc } from '../../store/repos/filings';
 import type { ApprovalDoc } from '../../store/repos/approvals';
-import type { FlowState } from '../../src/services/conversations';
 import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
 import { longList, registerHint, returnedBecause } from './format';
 import { keyValues } from './args';
-import type { Command, CommandContext, Flow } from './types';
+import { defineFlow, optional, type Answer, type Progress, type Turn } from './flow';
+import { parseMonth, parsePlannedDay, splitList } from './parse';
+import type { Command, CommandContext } from './types';
 
-type Step = 'entity' | 'reason' | 'date' | 'officers' | 'description' | 'confirm';
+type Step = 'entity' | 'reason' | 'date' | 'officers' | 'description';
+const STEPS: readonly Step[] = ['entity', 'reason', 'date', 'officers', 'description'];
 
-interface Draft {
-  creditCode?: string;
-  entityName?: string;
-  pool?: Pool;
+/** The draft as stored between turns; checked whenever it is read back. */
+const DraftSchema = z.object({
+  creditCode: optional(z.string()),
+  entityName: optional(z.string()),
+  pool: optional(z.enum(POOLS)),
   /** The official's own words; the decision parses them. */
-  reason?: string;
-  day?: string;
+  reason: optional(z.string()),
+  day: optional(z.string()),
   /** Inspector numbers. */
-  officers?: string[];
-  description?: string;
+  officers: optional(z.array(z.string())),
+  description: optional(z.string()),
   /** The decision already told to the user ("pool|day|reason"), so it is said once. */
-  told?: string;
+  told: optional(z.string()),
   /** The credit codes of the entities last listed for a name, so "2" picks the second. */
-  choices?: string[];
+  choices: optional(z.array(z.string())),
   /** Editing a returned filing (修改备案): its number and the version the edit started from. */
-  editOf?: string;
-  editVersion?: number;
-}
+  editOf: optional(z.string()),
+  editVersion: optional(z.number().int()),
+});
+type Draft = z.infer<typeof DraftSchema>;
 
-type Turn = { replies: Reply[]; next?: FlowState };
-/** A failed answer may still change the draft (the entities listed, to be picked by number). */
-type Answer = { ok: true; draft: Draft } | { ok: false; reason: string; draft?: Draft };
-
-const FLOW = 'filing';
-const HINT = '（发送“取消”放弃，不会保存任何内容）';
 const FIELD_WORDS: Record<string, Step> = {
   主体: 'entity', 对象: 'entity', 检查对象: 'entity', 企业: 'entity', 代码: 'entity',
   事由: 'reason', 原因: 'reason', 理由: 'reason',
@@ -58,7 +60,6 @@ const FIELD_WORDS: Record<string, Step> = {
 const FIELD_NAMES = '主体、事由、日期、人员、说明';
 const REASON_CHOICES = Object.values(FILING_REASON_LABELS).join('、');
 const MAX_REASON_CHARS = 100;
-const splitList = (s: string) => s.split(/[,，、;；\s]+/).map((x) => x.trim()).filter(Boolean);
 
 function prompt(step: Step, ctx: CommandContext): string {
   const t = ctx.services.filings.today();
@@ -68,11 +69,10 @@ function prompt(step: Step, ctx: CommandContext): string {
     case 'date': return `请输入计划检查日期，例如 ${t.slice(0, 4)}-10-12 或“10月12日”`;
     case 'officers': return '请输入检查人员（本单位执法检查人员名录中的姓名或人员编号），至少两名持有效执法证的执法人员（R8a），用“、”分隔，例如：王执法、李执法';
     case 'description': return '请简要说明检查情况，例如：群众投诉该店消防通道堵塞，拟现场核查';
-    case 'confirm': return '请回复“提交”，或“改 <项目>”修改';
   }
 }
 
-async function answerStep(step: Step, input: string, d: Draft, ctx: CommandContext): Promise<Answer> {
+async function answerStep(step: Step, input: string, d: Draft, ctx: CommandContext): Promise<Answer<Draft>> {
   const svc = ctx.services.filings;
   switch (step) {
     case 'entity': {
@@ -100,7 +100,8 @@ async function answerStep(step: Step, input: string, d: Draft, ctx: CommandConte
       return { ok: true, draft: { ...d, reason: r } };
     }
     case 'date': {
-      const day = svc.plannedDay(input);
+      const parsed = parsePlannedDay(input, svc.today());
+      const day = parsed.ok ? svc.plannedDay(parsed.value) : parsed;
       return day.ok ? { ok: true, draft: { ...d, day: day.value } } : day;
     }
     case 'officers': {
@@ -113,11 +114,11 @@ async function answerStep(step: Step, input: string, d: Draft, ctx: CommandConte
       if (t.length > 500) return { ok: false, reason: `情况说明过长（${t.length}字），请控制在500字以内` };
       return { ok: true, draft: { ...d, description: t } };
     }
-    case 'confirm': return { ok: false, reason: `请回复“提交”报送，或“改 <项目>”修改（${FIELD_NAMES}）` };
   }
 }
 
 async function summary(d: Draft, ctx: CommandContext): Promise<string> {
+  if (!d.creditCode || !d.pool) throw new Error('filing draft has no entity');
   const team = await ctx.services.filings.resolveOfficers(ctx.caller, d.officers ?? []);
   const people = team.ok
     ? team.value.map((p) => `${p.name}（${p.inspectorNo}${isEnforcementOfficer(p) ? `，执法证至${p.certificateExpiry}` : '，专家，不计入执法人员'}）`).join('、')
@@ -126,12 +127,12 @@ async function summary(d: Draft, ctx: CommandContext): Promise<string> {
   const reason = parsed.ok ? `${FILING_REASON_LABELS[parsed.value]}${d.reason !== FILING_REASON_LABELS[parsed.value] ? `（${d.reason}）` : ''}` : d.reason;
   return [
     '请核对备案内容：',
-    `检查对象：${d.entityName}（${d.creditCode}，${POOL_LABELS[d.pool!]}）`,
+    `检查对象：${d.entityName}（${d.creditCode}，${POOL_LABELS[d.pool]}）`,
     `事由：${reason}`,
     `计划检查日期：${d.day}`,
     `检查人员：${people}`,
     `情况说明：${d.description}`,
-    ...(await recentNote(d.creditCode!, ctx)),
+    ...(await recentNote(d.creditCode, ctx)),
     `回复“提交”报送（部门领导确认 → 联席办、司法局备案登记）；或“改 <项目>”修改（${FIELD_NAMES}）；“取消”放弃。`,
   ].join('\n');
 }
@@ -144,56 +145,54 @@ async function recentNote(creditCode: string, ctx: CommandContext): Promise<stri
   return [`提示（R16，结果互认）：近12个月其他部门已检查过该主体：${rows.join('；')}。如检查事项相同，可直接采用其结果，避免重复检查。`];
 }
 
-const state = (step: Step, d: Draft): FlowState => ({ step, data: d as Record<string, unknown> });
-
 /**
- * Moves the draft on to the first thing missing: ask for it, or end the
- * conversation when the inspection needs no filing or is refused, or show the
- * summary. `lead` is what to say before (decisions, problems with an answer).
+ * Where the draft stands: the first thing missing is asked; the conversation
+ * ends as soon as the inspection needs no filing; a refused reason holds it at
+ * the reason; a complete draft shows its summary.
  */
-async function proceed(d: Draft, ctx: CommandContext, lead: string[], asked?: Step): Promise<Turn> {
-  const ask = (step: Step): Turn => ({
-    // An answer that failed at this very step already says what to write: no second prompt.
-    replies: [text([...lead, ...(asked === step ? [] : [prompt(step, ctx)])].join('\n') + HINT)],
-    next: state(step, d),
-  });
-  if (!d.creditCode) return ask('entity');
+async function next(d0: Draft, ctx: CommandContext): Promise<{ draft: Draft; progress: Progress<Step> }> {
+  const d = { ...d0 };
+  const say: string[] = [];
+  const at = (progress: Progress<Step>) => ({ draft: d, progress });
+  const ask = (step: Step) => at({ ask: step, say });
+  if (!d.creditCode || !d.pool) return ask('entity');
   const svc = ctx.services.filings;
-  const about = `${d.entityName}（${POOL_LABELS[d.pool!]}）`;
-  const notNeeded = (message: string): Turn => ({ replies: [text([...lead, `${about}：${message}。本次检查不必报备，没有保存任何内容。`].join('\n'))] });
+  const about = `${d.entityName}（${POOL_LABELS[d.pool]}）`;
+  const notNeeded = (message: string) => at({ end: [`${about}：${message}。本次检查不必报备，没有保存任何内容。`] });
   // Said as soon as it is known: a C entity never needs filing, a B entity in its window whatever the reason.
-  const early = d.pool === 'C' || d.day ? svc.decide(d.pool!, d.day ?? svc.today(), d.reason ?? '') : undefined;
+  const early = d.pool === 'C' || d.day ? svc.decide(d.pool, d.day ?? svc.today(), d.reason ?? '') : undefined;
   if (early?.kind === 'not_needed' && !d.editOf) return notNeeded(early.message);
   if (!d.reason) return ask('reason');
   if (!d.day) return ask('date');
-  const decision = svc.decide(d.pool!, d.day, d.reason);
+  const decision = svc.decide(d.pool, d.day, d.reason);
   if (decision.kind === 'not_needed') return notNeeded(decision.message);
   if (decision.kind === 'refused') {
     // The conversation stays: another reason (or date) may be allowed.
     const how = `可回复另一个事由，或发送“改 日期”${decision.rule === 'R11' ? '改到检查期内' : ''}，或“取消”放弃。`;
-    return { replies: [text([...lead, `${about}：${decision.message}。本次备案尚未提交，没有保存任何内容。${how}`].join('\n'))], next: state('reason', d) };
+    return at({ hold: 'reason', say: [`${about}：${decision.message}。本次备案尚未提交，没有保存任何内容。${how}`] });
   }
   const key = `${d.pool}|${d.day}|${decision.reason}`;
   if (d.told !== key) {
-    lead.push(`${about}：${decision.message}。`);
+    say.push(`${about}：${decision.message}。`);
     d.told = key;
   }
   if (!d.officers) return ask('officers');
   const team = await svc.resolveOfficers(ctx.caller, d.officers);
   const problem = team.ok ? svc.teamProblem(team.value, d.creditCode, d.day) : { message: team.reason };
   if (problem) {
-    lead.push(problem.message);
+    say.push(problem.message);
     d.officers = undefined;
     return ask('officers');
   }
   if (!d.description) return ask('description');
-  return { replies: [text([...lead, await summary(d, ctx)].join('\n'))], next: state('confirm', d) };
+  return at({ summary: true, say });
 }
 
 async function submit(d: Draft, ctx: CommandContext): Promise<Reply[]> {
   const edit = d.editOf ? { filingNo: d.editOf, version: d.editVersion ?? 1 } : undefined;
+  if (!d.creditCode || !d.reason || !d.day || !d.officers || !d.description) throw new Error('filing draft is incomplete');
   const { filing, change } = await ctx.services.filings.submit(ctx.caller, {
-    creditCode: d.creditCode!, reason: d.reason!, day: d.day!, officers: d.officers!, description: d.description!,
+    creditCode: d.creditCode, reason: d.reason, day: d.day, officers: d.officers, description: d.description,
   }, edit);
   announceChange(change, ctx);
   const who = change.deciders.map((u) => u.name).join('、') || `（本单位暂无已登记的其他部门领导，${registerHint(ctx)}）`;
@@ -202,24 +201,20 @@ async function submit(d: Draft, ctx: CommandContext): Promise<Reply[]> {
   return [text(`备案 ${filing.filingNo} 已${edit ? '重新' : ''}提交（${rules}），已送部门领导确认（${who}），之后报联席办、司法局备案登记。发送“查看备案 ${filing.filingNo}”可查看进度。${form}`)];
 }
 
-export const filingFlow: Flow = {
-  name: FLOW,
+export const filingFlow = defineFlow<Step, Draft>({
+  name: 'filing',
   label: '备案',
-  async answer(input, st, ctx) {
-    const d = { ...(st.data as Draft) };
-    const step = st.step as Step;
-    if (step === 'confirm' && ['提交', '确认', '确定'].includes(input)) return { replies: await submit(d, ctx) };
-    const change = /^(?:改|修改|重填)\s*(.+)$/.exec(input);
-    if (change) {
-      const target = FIELD_WORDS[change[1].trim()];
-      if (!target) return { replies: [text(`可修改的项目：${FIELD_NAMES}。例如“改 日期”`)], next: st };
-      return { replies: [text(`${prompt(target, ctx)}${HINT}`)], next: state(target, d) };
-    }
-    const r = await answerStep(step, input, d, ctx);
-    if (!r.ok) return { replies: [text(`${r.reason}${HINT}`)], next: r.draft ? state(step, r.draft) : st };
-    return proceed(r.draft, ctx, []);
-  },
-};
+  steps: STEPS,
+  draft: DraftSchema,
+  fields: FIELD_WORDS,
+  fieldNames: FIELD_NAMES,
+  changeExample: '日期',
+  prompt: (step, _d, ctx) => prompt(step, ctx),
+  answer: answerStep,
+  next,
+  summary,
+  submit,
+});
 
 /** Everything on one line: "备案 <代码或名称> 事由=… 日期=… 人员=…、… 说明=…" (说明 takes the rest of the line). */
 async function prefill(args: string, ctx: CommandContext): Promise<Turn> {
@@ -255,24 +250,22 @@ async function prefill(args: string, ctx: CommandContext): Promise<Turn> {
     }
   }
   const svc = ctx.services.filings;
-  const early = d.creditCode && (d.pool === 'C' || d.day) ? svc.decide(d.pool!, d.day ?? svc.today(), d.reason ?? '') : undefined;
-  if (early?.kind === 'not_needed') return proceed(d, ctx, lead);
-  return proceed(d, ctx, [...lead, ...later], failed);
+  const early = d.creditCode && d.pool && (d.pool === 'C' || d.day) ? svc.decide(d.pool, d.day ?? svc.today(), d.reason ?? '') : undefined;
+  if (early?.kind === 'not_needed') return filingFlow.proceed(d, ctx, lead);
+  return filingFlow.proceed(d, ctx, [...lead, ...later], failed);
 }
 
-const STEPS: Step[] = ['entity', 'reason', 'date', 'officers', 'description', 'confirm'];
 const order = (s: Step) => STEPS.indexOf(s);
 
-const STATUS_WORDS = { approved: '已备案', rejected: '已退回' } as const;
+/** A stored reason in words: its label, or the official's own words when it is none of them. */
+const reasonLabel = (reason: string): string => lookup(FILING_REASON_LABELS, reason) ?? reason;
 
 function status(a: ApprovalDoc | undefined): string {
-  if (!a) return '未送审';
-  if (a.status === 'pending') return `审批中（第${a.current + 1}/${a.steps.length}步：${a.steps[a.current].label}）`;
-  return STATUS_WORDS[a.status];
+  return statusWords(a, FILING_STATUS_WORDS);
 }
 
 function filingLine(f: FilingDoc, a: ApprovalDoc | undefined, i: number): string {
-  return `${i + 1}. ${f.filingNo}｜${f.plannedDate}｜${f.entityName}（${f.pool}类）｜${FILING_REASON_LABELS[f.reason as keyof typeof FILING_REASON_LABELS] ?? f.reason}｜${status(a)}`;
+  return `${i + 1}. ${f.filingNo}｜${f.plannedDate}｜${f.entityName}（${f.pool}类）｜${reasonLabel(f.reason)}｜${status(a)}`;
 }
 
 async function showFiling(no: string, ctx: CommandContext): Promise<Reply[]> {
@@ -281,7 +274,7 @@ async function showFiling(no: string, ctx: CommandContext): Promise<Reply[]> {
   const lines = [
     `备案 ${f.filingNo}（${unitName(f.department)}）`,
     `检查对象：${f.entityName}（${f.creditCode}，${POOL_LABELS[f.pool]}）`,
-    `事由：${FILING_REASON_LABELS[f.reason as keyof typeof FILING_REASON_LABELS] ?? f.reason}　依据：${f.rules.join('、')}`,
+    `事由：${reasonLabel(f.reason)}　依据：${f.rules.join('、')}`,
     `计划检查日期：${f.plannedDate}`,
     `检查人员：${names.join('、')}`,
     `情况说明：${f.description}`,
@@ -300,22 +293,11 @@ export const fileInspection: Command = {
     if (FILING_NO.test(args.trim())) return showFiling(args, ctx);
     ctx.services.filings.mayFile(ctx.caller);
     const intro = `开始报备${unitName(ctx.caller.department)}的检查（R2、R11），逐项填写，随时可发送“改 <项目>”修改、“取消”放弃。`;
-    const turn = args.trim() ? await prefill(args.trim(), ctx) : await proceed({}, ctx, [intro]);
-    if (turn.next) ctx.begin(FLOW, turn.next);
+    const turn = args.trim() ? await prefill(args.trim(), ctx) : await filingFlow.proceed({}, ctx, [intro]);
+    if (turn.next) ctx.begin(filingFlow.name, turn.next);
     return turn.replies;
   },
 };
-
-/** "2026-10", "2026年10月", "10月" (this year). */
-function parseMonth(word: string, thisYear: string): string | undefined | false {
-  const full = /^(\d{4})[-/.年](\d{1,2})月?$/.exec(word);
-  const bare = /^(\d{1,2})月$/.exec(word);
-  const m = full ?? (bare ? [word, thisYear, bare[1]] : undefined);
-  if (!m) return undefined;
-  const month = Number(m[2]);
-  if (month < 1 || month > 12) return false;
-  return `${m[1]}-${String(month).padStart(2, '0')}`;
-}
 
 export const listFilings: Command = {
   names: ['备案列表', '备案清单'],
@@ -326,7 +308,7 @@ export const listFilings: Command = {
     const dept: string[] = [];
     for (const w of args.split(/\s+/).filter(Boolean)) {
       const m = parseMonth(w, today.slice(0, 4));
-      if (m === false) return [text(`“${w.slice(0, 10)}”不是有效月份，请写成 ${month}`)];
+      if (m === false) throw new Refusal(`“${w.slice(0, 10)}”不是有效月份，请写成 ${month}`);
       if (m) month = m;
       else dept.push(w);
     }
@@ -352,7 +334,7 @@ export const viewFiling: Command = {
   names: ['查看备案'],
   usage: '查看备案 <编号> — 备案内容和审批记录',
   async run(args, ctx) {
-    if (!args.trim()) return [text('请写明备案编号，例如：查看备案 BA2026-0001。发送“备案列表”查看本月备案。')];
+    if (!args.trim()) throw new Refusal('请写明备案编号，例如：查看备案 BA2026-0001。发送“备案列表”查看本月备案。');
     return showFiling(args, ctx);
   },
 };
@@ -362,15 +344,13 @@ export const editFiling: Command = {
   usage: '修改备案 <编号> — 修改被退回的备案后重新提交',
   roles: FILING_ROLES,
   async run(args, ctx) {
-    if (!args.trim()) return [text('请写明备案编号，例如：修改备案 BA2026-0001。发送“备案列表”查看本月备案。')];
+    if (!args.trim()) throw new Refusal('请写明备案编号，例如：修改备案 BA2026-0001。发送“备案列表”查看本月备案。');
     const { filing: f, approval, version } = await ctx.services.filings.editable(ctx.caller, args);
     const d: Draft = {
       creditCode: f.creditCode, entityName: f.entityName, pool: f.pool, reason: f.reason, day: f.plannedDate, officers: f.officers,
       description: f.description, editOf: f.filingNo, editVersion: version,
     };
-    const turn = await proceed(d, ctx, [`修改备案 ${f.filingNo}：`, returnedBecause(approval)]);
-    if (turn.next) ctx.begin(FLOW, turn.next);
-    return turn.replies;
+    return filingFlow.start(d, ctx, [`修改备案 ${f.filingNo}：`, returnedBecause(approval)]);
   },
 };
 

@@ -6,6 +6,7 @@
  */
 import { normaliseCreditCode } from '../../src/domain/creditCode';
 import { POOL_ALIASES, POOL_LABELS } from '../../src/domain/pools';
+import { DECISION_WORDS } from '../../src/domain/status';
 import { Refusal } from '../../src/services/context';
 import { text } from '../types';
 import { announceChange } from './approvals';
@@ -24,7 +25,7 @@ export const placeInPool: Command = {
     const poolWord = words[at > 0 ? at : 1]?.normalize('NFKC');
     const rest = words.slice(at > 0 ? at + 1 : 2);
     const pool = poolWord ? POOL_ALIASES[poolWord.toUpperCase()] ?? POOL_ALIASES[poolWord] : undefined;
-    if (!code || !pool) return [text(`请按格式输入：${USAGE}，例如：调库 91361129MA35GK1L7T C类 多次投诉食品安全问题`)];
+    if (!code || !pool) throw new Refusal(`请按格式输入：${USAGE}，例如：调库 91361129MA35GK1L7T C类 多次投诉食品安全问题`);
     const reason = rest.join(' ');
     const result = await ctx.services.pools.place(ctx.caller, code, pool, reason);
     if (result.effective) return [text(`已将“${result.name}”（${code.toUpperCase()}）调整至${POOL_LABELS[result.pool]}。`)];
@@ -42,7 +43,7 @@ function decision(approve: boolean): CardAction {
       try {
         const { pool, change } = await ctx.services.pools.decideRequest(ctx.caller, code, approve, '');
         if (change) announceChange(change, ctx);
-        const verb = approve ? '已同意' : '已退回';
+        const verb = DECISION_WORDS[approve ? 'approved' : 'rejected'];
         return {
           replies: [text(`${verb}：${code} 现属${POOL_LABELS[pool]}。`)],
           outcome: `${verb}（${ctx.caller.name}）`,

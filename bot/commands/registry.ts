@@ -1,5 +1,7 @@
 /** Registry commands: query a pool, look an entity up, list a department's inspectors and items. */
+import { Refusal } from '../../src/services/context';
 import { beijingDate } from '../../src/domain/calendar';
+import { isActiveOfficerOn } from '../../src/domain/inspector';
 import { findUnit, unitName } from '../../src/domain/organisation';
 import { POOL_ALIASES, POOL_LABELS, type RiskClass } from '../../src/domain/pools';
 import { MAX_FILE_ROWS, VALUE_FIELD_LABELS, type ValueField } from '../../src/services/registry';
@@ -8,7 +10,7 @@ import { keyValues } from './args';
 import { entityCard, entityLine, inspectorLine, itemLine, LIST_FILE_ROWS, longList } from './format';
 import { historyLines } from './results';
 import type { Command } from './types';
-import { text, type Reply } from '../types';
+import { text } from '../types';
 
 const FILTER_KEYS: Record<string, keyof EntityFilter> = {
   库: 'pool', 行业: 'industry', 乡镇: 'township', 风险: 'riskClass', 风险等级: 'riskClass',
@@ -28,16 +30,16 @@ export const queryPool: Command = {
     const readAs: string[] = [];
     for (const w of words) {
       const pool = POOL_ALIASES[w.toUpperCase()] ?? POOL_ALIASES[w];
-      if (!pool) return [text(`看不懂“${w}”。${QUERY_EXAMPLE}`)];
+      if (!pool) throw new Refusal(`看不懂“${w}”。${QUERY_EXAMPLE}`);
       filter.pool = pool;
     }
     for (const [k, v] of pairs) {
       const field = FILTER_KEYS[k];
-      if (!field) return [text(`不支持的条件“${k}”，可用：库、乡镇、行业、风险、标签、关键词、部门。${QUERY_EXAMPLE}`)];
-      if (!v) return [text(`条件“${k}”没有填写值。${QUERY_EXAMPLE}`)];
+      if (!field) throw new Refusal(`不支持的条件“${k}”，可用：库、乡镇、行业、风险、标签、关键词、部门。${QUERY_EXAMPLE}`);
+      if (!v) throw new Refusal(`条件“${k}”没有填写值。${QUERY_EXAMPLE}`);
       if (field === 'pool') {
         const pool = POOL_ALIASES[v.toUpperCase()] ?? POOL_ALIASES[v];
-        if (!pool) return [text(`库“${v}”无效，请用 A类、B类 或 C类（R1）`)];
+        if (!pool) throw new Refusal(`库“${v}”无效，请用 A类、B类 或 C类（R1）`, 'R1');
         filter.pool = pool;
       } else if (field === 'riskClass' || field === 'industry' || field === 'township' || field === 'sectorTag') {
         // Forgiving: a unique prefix or contained word is read as the value it names, and said so.
@@ -47,7 +49,7 @@ export const queryPool: Command = {
         else filter[field] = r.value;
       } else if (field === 'department') {
         const unit = findUnit(v);
-        if (!unit) return [text(`部门“${v}”不是联席会议成员单位（R19），请用如“县市管局”的名称`)];
+        if (!unit) throw new Refusal(`部门“${v}”不是联席会议成员单位（R19），请用如“县市管局”的名称`, 'R19');
         filter.department = unit.code;
       } else {
         filter[field] = v;
@@ -90,11 +92,11 @@ export const lookupEntity: Command = {
   },
 };
 
-function department(args: string, own: string): { code: string } | { error: Reply[] } {
+function department(args: string, own: string): { code: string } {
   const name = args.trim();
   if (!name) return { code: own };
   const unit = findUnit(name);
-  if (!unit) return { error: [text(`部门“${name}”不是联席会议成员单位（R19），请用如“县市管局”的名称`)] };
+  if (!unit) throw new Refusal(`部门“${name}”不是联席会议成员单位（R19），请用如“县市管局”的名称`, 'R19');
   return { code: unit.code };
 }
 
@@ -103,11 +105,10 @@ export const listInspectors: Command = {
   usage: '人员 [部门] — 列出本单位（或指定单位）的执法检查人员（R7）',
   async run(args, ctx) {
     const d = department(args, ctx.caller.department);
-    if ('error' in d) return d.error;
     const people = await ctx.services.registry.inspectors(ctx.caller, d.code);
     if (people.length === 0) return [text(`${unitName(d.code)}尚未登记执法检查人员，请先导入人员名录`)];
     const today = beijingDate(ctx.services.clock());
-    const officers = people.filter((p) => p.active && p.kind !== 'expert' && p.certificateNo && (p.certificateExpiry ?? '') >= today).length;
+    const officers = people.filter((p) => isActiveOfficerOn(p, today)).length;
     return longList(ctx, {
       title: `${unitName(d.code)}执法检查人员`, head: `${unitName(d.code)}执法检查人员 ${people.length} 人，其中在岗且执法证有效 ${officers} 人：`,
       lines: people.map((p, i) => inspectorLine(p, i, today)), shown: ctx.pageSize * 3, columns: ['姓名', '人员类别', '执法证', '专长', '备注'],
@@ -120,7 +121,6 @@ export const listItems: Command = {
   usage: '事项 [部门] — 列出本单位（或指定单位）的检查事项清单（R9）',
   async run(args, ctx) {
     const d = department(args, ctx.caller.department);
-    if ('error' in d) return d.error;
     const items = await ctx.services.registry.items(ctx.caller, d.code);
     if (items.length === 0) return [text(`${unitName(d.code)}尚未登记检查事项。依据规则R9：清单之外无检查，请先导入事项清单`)];
     return longList(ctx, {
@@ -141,7 +141,7 @@ export const listValues: Command = {
   usage: '取值 <行业|乡镇|标签|风险> — 查询条件可填的值及各有多少户',
   async run(args, ctx) {
     const field = VALUE_FIELDS[args.trim()];
-    if (!field) return [text('请写明要看哪一项的取值：取值 行业、取值 乡镇、取值 标签 或 取值 风险')];
+    if (!field) throw new Refusal('请写明要看哪一项的取值：取值 行业、取值 乡镇、取值 标签 或 取值 风险');
     const values = await ctx.services.registry.values(ctx.caller, field);
     const label = VALUE_FIELD_LABELS[field];
     if (values.length === 0) return [text(`检查对象库中还没有${label}数据，请先导入主体名录`)];

@@ -1,4 +1,5 @@
 /** Setting up a county from the chat (admins): roles, group robots. */
+import { Refusal } from '../../src/services/context';
 import { ROLE_LABELS, unitName } from '../../src/domain/organisation';
 import { text } from '../types';
 import type { Command } from './types';
@@ -13,7 +14,7 @@ export const grantRole: Command = {
   roles: ['admin'],
   async run(args, ctx) {
     const [who, role, dept] = words(args);
-    if (!who || !role) return [text('请按格式输入：授权 <姓名或账号> <角色> [部门]，例如：授权 王伟 部门领导；角色可选：经办人、部门领导、联席办、司法局审核、执法检查人员、系统管理员')];
+    if (!who || !role) throw new Refusal('请按格式输入：授权 <姓名或账号> <角色> [部门]，例如：授权 王伟 部门领导；角色可选：经办人、部门领导、联席办、司法局审核、执法检查人员、系统管理员');
     const { user, changed } = await ctx.services.roles.grant(ctx.caller, who, role, dept);
     const roles = user.roles.map((r) => ROLE_LABELS[r]).join('、');
     return [text(changed
@@ -28,7 +29,7 @@ export const revokeRole: Command = {
   roles: ['admin'],
   async run(args, ctx) {
     const [who, role, dept] = words(args);
-    if (!who || !role) return [text('请按格式输入：撤销 <姓名或账号> <角色> [部门]，例如：撤销 王伟 部门领导')];
+    if (!who || !role) throw new Refusal('请按格式输入：撤销 <姓名或账号> <角色> [部门]，例如：撤销 王伟 部门领导');
     const { user, changed } = await ctx.services.roles.revoke(ctx.caller, who, role, dept);
     const roles = user.roles.map((r) => ROLE_LABELS[r]).join('、') || '无';
     return [text(changed
@@ -61,7 +62,7 @@ export const bindRobot: Command = {
   roles: ['admin'],
   async run(args, ctx) {
     const [dept, address, secret] = words(args);
-    if (!dept || !address) return [text('请按格式输入：绑定群机器人 <部门> <webhook地址> [钉钉加签密钥]，地址在群设置 → 群机器人中复制。')];
+    if (!dept || !address) throw new Refusal('请按格式输入：绑定群机器人 <部门> <webhook地址> [钉钉加签密钥]，地址在群设置 → 群机器人中复制。');
     const r = await ctx.services.robots.bind(ctx.caller, dept, address, secret, ctx.announcer?.probe);
     return [text(`已绑定${unitName(r.department)}的${PLATFORM[r.platform]}群机器人（${r.hint}），测试消息已发到群里，今后该部门的公告将发到这个群。密钥已加密保存，请删除聊天中含地址的消息。`)];
   },
@@ -90,7 +91,7 @@ export const mapDepartment: Command = {
       if (list.length === 0) return [text('还没有部门映射。名称与成员单位相同的通讯录部门会自动对应；其他的请发送“部门映射 <通讯录部门> <成员单位>”。')];
       return [text(`部门映射 ${list.length} 条：\n${list.map((m) => `${m.platformDept} → ${unitName(m.unit)}`).join('\n')}`)];
     }
-    if (w.length < 2) return [text('请按格式输入：部门映射 <通讯录部门> <成员单位>，例如：部门映射 综合执法大队 县市管局')];
+    if (w.length < 2) throw new Refusal('请按格式输入：部门映射 <通讯录部门> <成员单位>，例如：部门映射 综合执法大队 县市管局');
     const unitWord = w[w.length - 1]!;
     const platformDept = w.slice(0, -1).join(' ');
     const r = await ctx.services.directory.map(ctx.caller, platformDept, unitWord);
@@ -109,7 +110,7 @@ export const linkInspectors: Command = {
       return [text(`已关联：检查人员${r.name}（${w[0]}）→ 用户${r.userName}（${w[1]}），其检查任务将发给该用户。`)];
     }
     const confirm = w[0] === '确认';
-    if (w.length > 0 && !confirm) return [text('请按格式输入：关联检查人员（查看建议）、关联检查人员 确认（按建议关联），或 关联检查人员 <人员编号> <账号>')];
+    if (w.length > 0 && !confirm) throw new Refusal('请按格式输入：关联检查人员（查看建议）、关联检查人员 确认（按建议关联），或 关联检查人员 <人员编号> <账号>');
     const p = confirm ? await ctx.services.inspectorLinks.apply(ctx.caller) : await ctx.services.inspectorLinks.propose(ctx.caller);
     if (p.alreadyLinked + p.proposed.length + p.ambiguous.length + p.unlinked.length === 0) {
       return [text('还没有在岗的执法检查人员：请先导入名录（npm run cli -- import inspectors <文件>）。')];
@@ -141,7 +142,7 @@ export const createGroupChat: Command = {
   roles: ['admin'],
   async run(args, ctx) {
     const [dept] = words(args);
-    if (!dept) return [text('请按格式输入：建群 <部门>，例如：建群 县消防救援大队')];
+    if (!dept) throw new Refusal('请按格式输入：建群 <部门>，例如：建群 县消防救援大队');
     const r = await ctx.services.robots.createAppChat(ctx.caller, dept, ctx.announcer?.createAppChat);
     return [text(`已建立${unitName(r.department)}工作群（${r.members}人）；该部门没有企业微信群机器人时，公告将发到这个群。`)];
   },

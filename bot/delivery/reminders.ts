@@ -4,7 +4,7 @@
  * department whose items still lack a plan this year (R12).
  */
 import type { Services } from '../../src/app';
-import { beijingDate } from '../../src/domain/calendar';
+import { beijingDate, inYearlyDeadlineMonth, yearlyDeadlineWords } from '../../src/domain/calendar';
 import { approvalCard, KIND_LABELS } from '../commands/approvals';
 import { coverageLines } from '../commands/plans';
 import { transferCard } from '../commands/results';
@@ -40,12 +40,12 @@ export function reminderJobs(services: Services, notify: Notifier): Job[] {
       async run(at) {
         const day = beijingDate(at);
         const year = Number(day.slice(0, 4));
-        // In March, once a year (the counter makes it once across processes): the year's plans are due by 31 March (R12).
-        if (day.slice(5, 7) !== '03' || !(await services.coverage.claimYearlyReminder(year))) return 'not due';
+        // In the deadline's month, once a year (the counter makes it once across processes): the year's plans are due (R12).
+        if (!inYearlyDeadlineMonth(day) || !(await services.coverage.claimYearlyReminder(year))) return 'not due';
         let sent = 0;
         for (const row of await services.coverage.table(year)) {
           if (row.missing.length === 0) continue;
-          const message = text(`依据规则 R12：${year}年度抽查计划应于3月31日前录入。${coverageLines(row, year)}。请发送“新建计划”补充。`);
+          const message = text(`依据规则 R12：${year}年度抽查计划应于${yearlyDeadlineWords(year)}前录入。${coverageLines(row, year)}。请发送“新建计划”补充。`);
           for (const u of await services.users.inDepartment(row.department, ['official', 'leader'])) {
             if (await notify(u.userId, message, `coverage:${year}:${u.userId}`)) sent++;
           }

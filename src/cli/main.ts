@@ -10,7 +10,7 @@
  */
 import { configOrExit } from '../config';
 import { openApp } from '../app';
-import { Refusal } from '../services/context';
+import { Refusal, renderRefusal } from '../services/context';
 import { COMMANDS, usage } from './commands';
 
 async function main(argv: string[]): Promise<number> {
@@ -21,10 +21,10 @@ async function main(argv: string[]): Promise<number> {
     return name ? 2 : 0;
   }
   const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) };
-  // One error path: a refusal is the user's to fix, said as it is; anything else is a crash.
+  // One error path: a refusal is the user's to fix, said as the chat says it (with its rule); anything else is a crash.
   const refused = (err: unknown): number => {
     if (!(err instanceof Refusal)) throw err;
-    process.stderr.write(`${err.message}\n`);
+    process.stderr.write(`${renderRefusal(err)}\n`);
     return 1;
   };
   try {

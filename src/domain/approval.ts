@@ -1,11 +1,14 @@
 /**
- * One approval engine for plans, filings and pool changes: a request
+ * One approval engine for plans, filings, C placements (a member unit's proposal) and results: a request
  * passes ordered steps, each decided by one role of one department. Pure: the
  * actor and the time come in; the caller stores the result under its version
  * (a guarded write), so two taps at once cannot both decide a step.
  */
 import { ROLE_LABELS, unitName, type Role } from './organisation';
 import type { Actor } from './pools';
+import type { RuleId } from './rules';
+import { addDays, beijingDate } from './calendar';
+import { DECISION_WORDS } from './status';
 
 export type ApprovalKind = 'plan' | 'filing' | 'pool' | 'result';
 
@@ -54,7 +57,7 @@ export function roundOf(a: Pick<Approval, 'earlier'>): number {
 
 export type Decision =
   | { ok: true; approval: Approval; event: 'advanced' | 'approved' | 'rejected' }
-  | { ok: false; message: string; rule?: string; finished?: boolean };
+  | { ok: false; message: string; rule?: RuleId; finished?: boolean };
 
 export function createApproval(kind: ApprovalKind, subject: string, requestedBy: string, steps: StepSpec[], at: Date): Approval {
   if (steps.length === 0) throw new Error('an approval needs at least one step');
@@ -65,8 +68,6 @@ export function createApproval(kind: ApprovalKind, subject: string, requestedBy:
   };
 }
 
-const OUTCOME_WORDS = { approved: '已同意', rejected: '已退回' } as const;
-
 /** Who decides the current step, in words: "县消防救援大队部门领导", "县市管局联席办", "县司法局". */
 export function currentDecider(a: Approval): string {
   const s = a.steps[a.current];
@@ -76,9 +77,9 @@ export function currentDecider(a: Approval): string {
 }
 
 /** Only the designated role of the current step's department decides; nobody decides their own request. */
-export function mayDecide(a: Approval, actor: Actor): { ok: true } | { ok: false; message: string; rule?: string } {
+export function mayDecide(a: Approval, actor: Actor): { ok: true } | { ok: false; message: string; rule?: RuleId } {
   const step = a.steps[a.current];
-  if (a.status !== 'pending' || !step) return { ok: false, message: `该申请${OUTCOME_WORDS[a.status as 'approved' | 'rejected']}，无需重复操作` };
+  if (a.status !== 'pending' || !step) return { ok: false, message: `该申请${DECISION_WORDS[a.status as 'approved' | 'rejected']}，无需重复操作` };
   if (actor.userId === a.requestedBy) return { ok: false, message: '依据规则 R20：不能审批自己提交的申请，请由其他审批人处理', rule: 'R20' };
   if (!actor.roles.includes(step.role) || actor.department !== step.department) {
     return { ok: false, message: `此步骤（${step.label}）应由${currentDecider(a)}审批，您无权操作` };
@@ -158,11 +159,10 @@ const weekday = (day: string) => {
  * Monday–Friday without one.
  */
 export function workingDaysBetween(from: Date, to: Date, isWorking: (day: string) => boolean = weekday): number {
-  const day = 86400_000;
-  const cst = (d: Date) => Math.floor((d.getTime() + 8 * 3600_000) / day);
+  const last = beijingDate(to);
   let n = 0;
-  for (let d = cst(from) + 1; d <= cst(to); d++) {
-    if (isWorking(new Date(d * day).toISOString().slice(0, 10))) n++;
+  for (let d = addDays(beijingDate(from), 1); d <= last; d = addDays(d, 1)) {
+    if (isWorking(d)) n++;
   }
   return n;
 }

@@ -78,3 +78,39 @@ export function describeWindows(pool: Pool, year: number, cal: CalendarConfig = 
   const months = windowMonths(pool, year, cal);
   return months === undefined ? '全年' : months.map((m) => `${m}月`).join('、');
 }
+
+/** The day `n` days after (before, when negative) a calendar day 'YYYY-MM-DD'. */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Is 'YYYY-MM-DD' a day that exists (not 2026-02-30)? */
+export function isCalendarDay(day: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return false;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).toISOString().slice(0, 10) === day;
+}
+
+/** The last day of a month, 'YYYY-MM-DD'. */
+export function lastDayOfMonth(year: number, month: number): string {
+  return `${year}-${String(month).padStart(2, '0')}-${String(new Date(Date.UTC(year, month, 0)).getUTCDate()).padStart(2, '0')}`;
+}
+
+/**
+ * The yearly deadline (31 March): the joint inspector pool updated (R8), the
+ * A-pool joint item list filed (R9) and the year's plans entered (R12).
+ */
+export function yearlyDeadline(year: number): string {
+  return `${year}-03-31`;
+}
+
+/** The yearly deadline in words: "3月31日". */
+export function yearlyDeadlineWords(year: number): string {
+  const d = yearlyDeadline(year);
+  return `${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
+}
+
+/** Is the day in the yearly deadline's month (when reminders about it go out)? */
+export function inYearlyDeadlineMonth(day: string): boolean {
+  return day.slice(5, 7) === yearlyDeadline(Number(day.slice(0, 4))).slice(5, 7);
+}

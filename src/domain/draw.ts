@@ -10,6 +10,8 @@ import { certificateValidOn, isEnforcementOfficer, type InspectorRecord } from '
 import type { ItemRecord } from './item';
 import { unitName } from './organisation';
 import type { Pool } from './pools';
+import { sampleSize, type Sampling } from './sampling';
+import type { RuleCitation, RuleId } from './rules';
 
 /** Bumped whenever anything in docs/draw.md changes the result of a draw. */
 export const DRAW_RULES_VERSION = 'draw-1';
@@ -59,26 +61,6 @@ export function seedCommitment(seedHex: string): string {
 export function effectiveSeed(seed: string, publicValue?: string): string {
   assertSeed(seed);
   return publicValue === undefined || publicValue === '' ? seed : sha256Hex(`${seed}:${publicValue}`);
-}
-
-export type SamplingRule = { ratioPermille: number } | { count: number };
-
-/**
- * k: the plan's count, at most n; or ceil(n × permille / 1000), in integers
- * only, so no floating-point rounding can change it.
- */
-export function drawSize(n: number, rule: SamplingRule): number {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`主体总数应为非负整数：${n}`);
-  if ('count' in rule) {
-    if (!Number.isSafeInteger(rule.count) || rule.count < 0) throw new RangeError(`抽取数量应为非负整数：${rule.count}`);
-    return Math.min(rule.count, n);
-  }
-  const p = rule.ratioPermille;
-  if (!Number.isInteger(p) || p < 0 || p > 1000) throw new RangeError(`抽取比例应为0–1000之间的整数千分比：${p}`);
-  const x = n * p;
-  if (!Number.isSafeInteger(x)) throw new RangeError('主体总数过大');
-  const rest = x % 1000;
-  return (x - rest) / 1000 + (rest > 0 ? 1 : 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -198,7 +180,7 @@ export type AssignmentFailure = {
   creditCode: string;
   department: string;
   constraint: 'officers' | 'specialty';
-  rule: string;
+  rule: RuleCitation;
   /** Chinese, names the entity, the department, the constraint and the rule. */
   message: string;
 };
@@ -570,7 +552,7 @@ function officerFailure(code: string, st: DeptState, q: number, pool: Pool, conf
   const name = unitName(st.code);
   const free = st.officers.filter((i) => !conflictSet.has(i)).length;
   let message: string;
-  let rule = 'R8a';
+  let rule: RuleCitation = 'R8a';
   if (st.officers.length < q) {
     if (pool === 'A') {
       rule = 'R8、R8a';
@@ -620,7 +602,7 @@ export interface TeamOutlook {
   /** Plain-words warnings, each with what to do: the draw is possible but not fair in practice. */
   warnings: string[];
   /** Why teams cannot be formed at all (the draw would fail): each with its rule. */
-  impossible: { rule: string; message: string }[];
+  impossible: { rule: RuleId; message: string }[];
 }
 
 /**
@@ -699,7 +681,7 @@ export interface DrawAnnouncement {
   planNo: string;
   pool: Pool;
   filter: string;
-  sampling: SamplingRule;
+  sampling: Sampling;
   n: number;
   k: number;
   snapshotDigest: string;
@@ -717,7 +699,7 @@ export const ANNOUNCED_FIELDS = [
   'rulesVersion', 'planNo', 'pool', 'filter', 'sampling', 'n', 'k', 'snapshotDigest', 'seedCommitment', 'rosterDigest', 'announcedAt',
 ] as const;
 
-const samplingText = (s: SamplingRule): string => ('count' in s ? `count:${s.count}` : `ratioPermille:${s.ratioPermille}`);
+const samplingText = (s: Sampling): string => ('count' in s ? `count:${s.count}` : `ratioPermille:${s.ratioPermille}`);
 
 /**
  * The announcement digest: SHA-256 of the JSON array of [field, value] pairs in
@@ -749,7 +731,7 @@ export interface CommitParams {
   planNo: string;
   pool: Pool;
   filter: string;
-  sampling: SamplingRule;
+  sampling: Sampling;
   snapshot: readonly string[];
   seed: string;
   assignment: AssignmentParams;
@@ -772,7 +754,7 @@ export function commitDraw(p: CommitParams): DrawCommitment {
     filter: p.filter,
     sampling: p.sampling,
     n: snapshot.length,
-    k: drawSize(snapshot.length, p.sampling),
+    k: sampleSize(snapshot.length, p.sampling),
     snapshotDigest: snapshotDigest(snapshot),
     seedCommitment: seedCommitment(p.seed),
     rosterDigest: rosterDigest(basis),
@@ -867,7 +849,7 @@ function verifyUnsafe(r: DrawRecord, inputs: VerifyInputs): VerifyResult {
   if (r.n !== r.snapshot.length) return differs('主体总数n', r.n, r.snapshot.length);
   const digest = snapshotDigest(r.snapshot);
   if (digest !== r.snapshotDigest) return differs('快照摘要', r.snapshotDigest, digest);
-  const k = drawSize(r.snapshot.length, r.sampling);
+  const k = sampleSize(r.snapshot.length, r.sampling);
   if (k !== r.k) return differs('抽取数量k', r.k, k);
   const eff = effectiveSeed(r.seed, r.publicValue);
   if (eff !== r.effectiveSeed) return differs('有效种子', r.effectiveSeed, eff);

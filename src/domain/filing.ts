@@ -14,6 +14,7 @@
 import { describeWindows, inQuietPeriod, R10_CALENDAR, type CalendarConfig } from './calendar';
 import { aliasTable, POOL_LABELS, type Pool } from './pools';
 import { bad, lookup, ok, short, type Parsed } from './fields';
+import type { RuleId } from './rules';
 
 export const FILING_REASONS = [
   'safety', 'environment', 'fire', 'occupational_health', 'emergency', 'complaint', 'assignment', 'transfer',
@@ -81,7 +82,7 @@ export function parseFilingReason(text: string): Parsed<FilingReason> {
 
 export type FilingDecision =
   | { kind: 'not_needed'; message: string }
-  | { kind: 'refused'; rule: string; message: string }
+  | { kind: 'refused'; rule: RuleId; message: string }
   | { kind: 'needed'; rules: string[]; reason: FilingReason; message: string };
 
 export interface FilingRequest {

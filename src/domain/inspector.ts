@@ -72,6 +72,14 @@ export function certificateValidOn(i: Pick<InspectorRecord, 'certificateNo' | 'c
   return i.certificateNo.length > 0 && i.certificateExpiry !== undefined && i.certificateExpiry >= day;
 }
 
+/**
+ * An officer who can be sent on `day` (R7, R8a): in post, an enforcement
+ * officer (not an expert) and holding a certificate valid that day.
+ */
+export function isActiveOfficerOn(i: Pick<InspectorRecord, 'kind' | 'certificateNo' | 'certificateExpiry' | 'active'>, day: string): boolean {
+  return i.active && isEnforcementOfficer(i) && certificateValidOn(i, day);
+}
+
 export function parseInspectorRow(cells: Partial<Record<keyof InspectorRecord, string>>): Parsed<InspectorRecord> {
   const no = text('人员编号', cells.inspectorNo, { required: true, max: 40 });
   if (!no.ok) return no;

@@ -3,6 +3,7 @@
  * Pure: the actor and the time are passed in.
  */
 import type { Role } from './organisation';
+import type { RuleId } from './rules';
 
 export const POOLS = ['A', 'B', 'C'] as const;
 export type Pool = (typeof POOLS)[number];
@@ -57,7 +58,7 @@ export interface Actor {
 export type PlacementDecision =
   | { ok: true; effective: true }
   | { ok: true; effective: false; pending: 'C' }
-  | { ok: false; rule: string; message: string };
+  | { ok: false; rule: RuleId; message: string };
 
 /**
  * Who may put an entity into which pool (R1, R5):
@@ -88,7 +89,7 @@ export function decidePlacement(actor: Actor, target: Pool, current: Pool): Plac
 }
 
 /** Only 联席办 confirms a proposed C placement (R1). */
-export function decideConfirmation(actor: Actor): { ok: true } | { ok: false; rule: string; message: string } {
+export function decideConfirmation(actor: Actor): { ok: true } | { ok: false; rule: RuleId; message: string } {
   if (!actor.roles.includes('office')) {
     return { ok: false, rule: 'R1', message: '依据规则R1：C类重点监管库名单由联席办确定，您无权确认' };
   }

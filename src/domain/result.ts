@@ -5,6 +5,7 @@
  * and not in the future, 未检查 with a reason, and categories consistent with
  * the items (R15: 谁检查、谁录入). Time comes in as today's Beijing date.
  */
+import type { RuleId } from './rules';
 
 /** 核查方式: several may apply to one inspection. */
 export const METHODS = ['实地检查', '书面检查', '网络监测', '检验检测', '委托专业机构辅助', '行政部门检查结果或专业意见'] as const;
@@ -118,7 +119,7 @@ export interface ResultForm {
   categories: string[];
 }
 
-export type Check<T> = { ok: true; value: T } | { ok: false; reason: string; rule?: string };
+export type Check<T> = { ok: true; value: T } | { ok: false; reason: string; rule?: RuleId };
 
 const DAY = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/;
 const MONTH_DAY = /^(\d{1,2})月(\d{1,2})日?$/;

@@ -3,7 +3,7 @@
  * steps, records one decision at a time over the version the decider read (so a
  * second tap or a colleague's simultaneous tap changes nothing), lists what
  * waits for a user, and finds steps that waited too long. Every decision is
- * audited (R20). Plans, filings and pool changes all go through here.
+ * audited (R20). Plans, filings, C placements and results go through here; an A or B placement by 联席办 is made directly (R1, R5).
  */
 import { beijingDate } from '../domain/calendar';
 import { createApproval, decide, deciderOf, mayDecide, overdue, roundOf, unstaffedStep, workingDaysBetween, type ApprovalKind, type StepSpec } from '../domain/approval';

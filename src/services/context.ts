@@ -2,6 +2,7 @@
 import type { Channel } from '../domain/audit';
 import type { Actor } from '../domain/pools';
 import type { Role } from '../domain/organisation';
+import type { RuleCitation } from '../domain/rules';
 import type { Repos } from '../../store/repos';
 import type { Policy } from './policy';
 import type { RobotSettings } from './robots';
@@ -22,11 +23,22 @@ export interface Caller extends Actor {
   channel: Channel;
 }
 
-/** A refusal a user reads: one short Chinese sentence, with the rule it rests on. */
+/**
+ * A refusal a user reads: one short Chinese sentence saying what is wrong and
+ * what to do instead, with the rule it rests on (none for a plain input
+ * mistake). Programmer errors are plain Errors in English and never take this path.
+ */
 export class Refusal extends Error {
-  constructor(message: string, readonly rule?: string) {
+  constructor(message: string, readonly rule?: RuleCitation) {
     super(message);
+    this.name = 'Refusal';
   }
+}
+
+/** The one rendering of a refusal, for the chat and the CLI alike: the message, citing its rule unless it already does. */
+export function renderRefusal(err: Refusal): string {
+  const cites = err.rule && new RegExp(`${err.rule}(?![0-9a-z])`).test(err.message);
+  return err.rule && !cites ? `${err.message}（依据规则 ${err.rule}）` : err.message;
 }
 
 export function hasAny(caller: Caller, roles: readonly Role[]): boolean {

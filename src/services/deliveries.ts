@@ -1,10 +1,11 @@
 /** The dead-letter list of the outbox, for admins: see what could not be sent, and send it again. */
-import { hasAny, Refusal, type Caller, type Deps } from './context';
+import { Refusal, type Caller, type Deps } from './context';
+import { requireRole } from './roles';
 import type { OutboxEntry } from '../../store/repos/outbox';
 
 export function deliveryService({ repos, now }: Deps) {
   function adminOnly(caller: Caller) {
-    if (!hasAny(caller, ['admin'])) throw new Refusal('只有系统管理员可以查看和重发发送失败的消息');
+    requireRole(caller, ['admin'], '查看和重发发送失败的消息');
   }
   return {
     async dead(caller: Caller, limit: number): Promise<OutboxEntry[]> {

@@ -9,6 +9,7 @@
 import { inspectorOfUser, usersOfInspectors } from './inspectorLinks';
 import { randomBytes } from 'node:crypto';
 import { beijingDate } from '../domain/calendar';
+import { STATUS_WORDS } from '../domain/status';
 import { DEFAULT_POLICY } from './policy';
 import {
   announcementOf, commitDraw, teamOutlook, type TeamOutlook, effectiveSeed, isSeed, requiredSpecialtiesOf, runDraw, seedCommitment, verifyDraw,
@@ -16,7 +17,7 @@ import {
 } from '../domain/draw';
 import { itemKey, type ItemRecord } from '../domain/item';
 import { unitName } from '../domain/organisation';
-import { describePlan } from '../domain/plan';
+import { describeFilter, mayPlanPool } from '../domain/plan';
 import { POOL_LABELS } from '../domain/pools';
 import { mayJoin, taskNumber, taskSeries, type TaskPart } from '../domain/task';
 import type { DrawDoc, DrawFailure, SealedDraw } from '../../store/repos/draws';
@@ -25,11 +26,11 @@ import type { PlanDoc } from '../../store/repos/plans';
 import type { NewTask, TaskDoc } from '../../store/repos/tasks';
 import type { ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
+import { requireRole } from './roles';
 import { planService } from './plans';
 
 const MAX_PUBLIC_VALUE_CHARS = 100;
 const MAX_REASON_CHARS = 500;
-const STATUS_WORDS: Record<string, string> = { pending: '审批中', rejected: '已退回' };
 
 /** One task of a draw, in selection order: made by this draw, or joined (an earlier draw's task). */
 export interface DrawTask {
@@ -84,8 +85,7 @@ interface Committed {
 
 /** The eligibility filter as the announcement writes it (the plan's 对象 line). */
 export function filterText(plan: PlanDoc): string {
-  const line = describePlan(plan).split('\n').find((l) => l.startsWith('对象：'));
-  return line ? line.slice(3) : '';
+  return describeFilter(plan.filter);
 }
 
 /** Credit code → department → inspector numbers of the latest open task (docs/draw.md §7.4). */
@@ -117,7 +117,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
 
   function mayDraw(caller: Caller, plan: PlanDoc): void {
     if (plan.pool === 'A') {
-      if (!hasAny(caller, ['office'])) throw new Refusal('依据规则 R2：A类联合监管库的抽取只能由联席办组织', 'R2');
+      if (!mayPlanPool(caller, 'A')) throw new Refusal('依据规则 R2：A类联合监管库的抽取只能由联席办组织', 'R2');
       return;
     }
     const rule = plan.pool === 'B' ? 'R3' : 'R4';
@@ -198,7 +198,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
   async function commitPlan(caller: Caller, planNo: string): Promise<Committed> {
     const { plan, approval, items } = await plans.view(planNo);
     if (approval?.status !== 'approved') {
-      const state = approval ? STATUS_WORDS[approval.status] ?? approval.status : '未提交审批';
+      const state = approval ? STATUS_WORDS[approval.status] : '未提交审批';
       throw new Refusal(`依据规则 R13：计划 ${plan.planNo} 尚未通过审批（当前：${state}），不能抽取`, 'R13');
     }
     mayDraw(caller, plan);
@@ -433,7 +433,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
      * the plan may then be drawn again. Audited (R20).
      */
     async void(caller: Caller, drawNo: string, reason: string): Promise<{ draw: DrawDoc; cancelled: TaskDoc[]; kept: TaskDoc[]; officerUsers: { inspectorNo: string; userId: string }[]; departmentUsers: string[] }> {
-      if (!hasAny(caller, ['office'])) throw new Refusal('只有联席办可以作废抽取（一个计划只抽取一次，作废须说明理由并留痕，R20）', 'R20');
+      requireRole(caller, ['office'], '作废抽取（一个计划只抽取一次，作废须说明理由并留痕，R20）');
       const why = reason.trim();
       if (why.length < 2) throw new Refusal('请写明作废理由，例如：作废抽取 JH2026-0001-1 人员名录有误');
       if (why.length > MAX_REASON_CHARS) throw new Refusal(`作废理由过长（${why.length}字），请控制在${MAX_REASON_CHARS}字以内`);
@@ -514,7 +514,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       const today = beijingDate(now());
       const year = Number(today.slice(0, 4));
       const may = (pool: string, department: string) =>
-        pool === 'A' ? hasAny(caller, ['office']) : department === caller.department && hasAny(caller, ['official', 'leader']);
+        pool === 'A' ? mayPlanPool(caller, 'A') : department === caller.department && hasAny(caller, ['official', 'leader']);
       const [yearPlans, draws] = await Promise.all([repos.plans.forYear(year), repos.draws.briefForYear(year)]);
       const candidates = yearPlans.filter((p) => may(p.pool, p.department) && p.window.to >= today);
       const approved = new Set((await approvals.many(candidates.map((p) => p.planNo))).filter((a) => a.status === 'approved').map((a) => a.subject));

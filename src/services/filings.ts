@@ -7,20 +7,23 @@
  * 司法局 record it). Every write is audited (R20). Nothing is written before
  * the official submits: the chat keeps the draft.
  */
-import { beijingDate } from '../domain/calendar';
+import { addDays, beijingDate, isCalendarDay } from '../domain/calendar';
 import { checkCreditCode, looksLikeCreditCode } from '../domain/creditCode';
-import { bad, date, ok, short, type Parsed } from '../domain/fields';
+import { bad, ok, short, type Parsed } from '../domain/fields';
 import { decideFiling, FILING_REASON_LABELS, type FilingDecision, type FilingReason } from '../domain/filing';
 import { certificateValidOn, isEnforcementOfficer } from '../domain/inspector';
 import { findUnit, JOINT_OFFICE_HOST, JUSTICE_DEPT, unitName } from '../domain/organisation';
 import { POOL_LABELS } from '../domain/pools';
 import type { StepSpec } from '../domain/approval';
+import type { RuleId } from '../domain/rules';
+import { notEditableWords } from '../domain/status';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { EntityDoc, EntityListing } from '../../store/repos/entities';
 import type { InspectorDoc } from '../../store/repos/directory';
 import type { FilingDoc } from '../../store/repos/filings';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { DEFAULT_POLICY } from './policy';
+import { requireRole } from './roles';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
 /**
@@ -67,22 +70,8 @@ export interface FilingView {
   approval?: ApprovalDoc;
 }
 
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86400_000).toISOString().slice(0, 10);
 const MAX_DESCRIPTION_CHARS = 500;
 const MIN_DESCRIPTION_CHARS = 4;
-
-/** A planned date from chat: 2026-10-12, 2026年10月12日, 10月12日, 10-12 (this year), 今天, 明天. */
-export function parsePlannedDay(input: string, today: string): Parsed<string> {
-  const t = input.trim();
-  const example = `请写成 ${today.slice(0, 4)}-10-12 或“10月12日”`;
-  if (t === '今天' || t === '今日') return ok(today);
-  if (t === '明天' || t === '明日') return ok(addDays(today, 1));
-  const md = /^(\d{1,2})(?:月|-|\/)(\d{1,2})日?$/.exec(t);
-  const raw = md ? `${today.slice(0, 4)}-${md[1]}-${md[2]}` : t;
-  const d = date('计划检查日期', raw, { required: true });
-  if (!d.ok || !d.value) return bad(d.ok ? `请输入计划检查日期，${example}` : `没看懂“${short(t)}”，这不是日期。${example}`);
-  return ok(d.value);
-}
 
 export function filingService(deps: Deps, approvals: ApprovalService) {
   const { repos, now } = deps;
@@ -90,17 +79,16 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
   const today = () => beijingDate(now());
 
   function mayFile(caller: Caller): void {
-    if (!hasAny(caller, FILING_ROLES)) throw new Refusal('只有成员单位的经办人、部门领导或执法检查人员可以报备检查（R2、R11）');
+    requireRole(caller, FILING_ROLES, '报备检查（R2、R11）', { who: '成员单位的经办人、部门领导或执法检查人员' });
   }
 
-  /** The date must be real and near: at most MAX_DAYS_BACK days ago, at most MAX_DAYS_AHEAD ahead. */
-  function plannedDay(input: string): Parsed<string> {
+  /** The planned day must be near: at most MAX_DAYS_BACK days ago, at most MAX_DAYS_AHEAD ahead. */
+  function plannedDay(day: string): Parsed<string> {
     const t = today();
-    const d = parsePlannedDay(input, t);
-    if (!d.ok) return d;
-    if (d.value < addDays(t, -MAX_DAYS_BACK)) return bad(`${d.value} 已过去${MAX_DAYS_BACK}天以上，不能再补报备案；请输入计划检查日期，如 ${addDays(t, 7)}`);
-    if (d.value > addDays(t, MAX_DAYS_AHEAD)) return bad(`${d.value} 太远，只能报备一年内的检查；请输入计划检查日期，如 ${addDays(t, 7)}`);
-    return d;
+    if (!isCalendarDay(day)) return bad(`“${short(day)}”不是有效日期，请写成 ${t.slice(0, 4)}-10-12`);
+    if (day < addDays(t, -MAX_DAYS_BACK)) return bad(`${day} 已过去${MAX_DAYS_BACK}天以上，不能再补报备案；请输入计划检查日期，如 ${addDays(t, 7)}`);
+    if (day > addDays(t, MAX_DAYS_AHEAD)) return bad(`${day} 太远，只能报备一年内的检查；请输入计划检查日期，如 ${addDays(t, 7)}`);
+    return ok(day);
   }
 
   /** By full credit code, or by part of the name. */
@@ -151,7 +139,7 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
    * experts advise and do not count (R7); nobody off duty; nobody with a declared
    * conflict with the entity (回避). Returns the problem naming who, or undefined.
    */
-  function teamProblem(team: InspectorDoc[], creditCode: string, day: string): { rule: string; message: string } | undefined {
+  function teamProblem(team: InspectorDoc[], creditCode: string, day: string): { rule: RuleId; message: string } | undefined {
     const conflicted = team.filter((p) => p.conflicts.includes(creditCode));
     if (conflicted.length) {
       return { rule: 'R8a', message: `依据规则 R8a（回避）：${conflicted.map((p) => `${p.name}（${p.inspectorNo}）`).join('、')}已登记须回避该主体，不能参加本次检查，请换人` };
@@ -203,7 +191,7 @@ export function filingService(deps: Deps, approvals: ApprovalService) {
     if (filing.department !== caller.department) throw new Refusal(`备案 ${no} 属于${unitName(filing.department)}，只能由该单位修改`);
     const approval = await approvals.get(no);
     if (!approval || approval.status !== 'rejected') {
-      throw new Refusal(`备案 ${no} ${approval?.status === 'approved' ? '已备案登记' : '正在审批中'}，不能修改；只有被退回的备案可以修改后重新提交`);
+      throw new Refusal(`备案 ${no} ${notEditableWords(approval?.status ?? 'pending', '已备案登记')}，不能修改；只有被退回的备案可以修改后重新提交`);
     }
     return { filing, approval, version: filing.version ?? 1 };
   }

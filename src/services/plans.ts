@@ -7,15 +7,18 @@
 import { beijingDate } from '../domain/calendar';
 import { itemKey, type ItemRecord } from '../domain/item';
 import { JOINT_OFFICE_HOST, JUSTICE_DEPT, unitName } from '../domain/organisation';
-import { checkPlan, describePlan, findDuplicates, type PlanCheck, type PlanDraft, type PlanSummary } from '../domain/plan';
+import { checkPlan, describePlan, findDuplicates, PLAN_ROLES, type PlanCheck, type PlanDraft, type PlanSummary } from '../domain/plan';
 import type { StepSpec } from '../domain/approval';
-import { assignmentBasis, drawSize, requiredSpecialtiesOf, teamOutlook, type TeamOutlook } from '../domain/draw';
+import { assignmentBasis, requiredSpecialtiesOf, teamOutlook, type TeamOutlook } from '../domain/draw';
+import { sampleSize } from '../domain/sampling';
+import { notEditableWords } from '../domain/status';
 import type { ApprovalDoc } from '../../store/repos/approvals';
 import type { PlanDoc } from '../../store/repos/plans';
 import type { PlanTargets } from '../../store/repos/entities';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { DEFAULT_POLICY } from './policy';
-import { hasAny, Refusal, type Caller, type Deps } from './context';
+import { Refusal, type Caller, type Deps } from './context';
+import { requireRole } from './roles';
 
 /** The plan changed under an editor (another edit landed, or it is under review again): the edit is void. */
 export class EditConflict extends Refusal {}
@@ -49,9 +52,9 @@ export function planService(deps: Deps, approvals: ApprovalService) {
   const { repos, now } = deps;
   const policy = () => deps.policy ?? DEFAULT_POLICY;
 
-  /** Who may make a plan: the department's officials and leaders; 联席办 (R2). */
+  /** Who may make a plan (PLAN_ROLES): the department's officials and leaders; 联席办 (R2). */
   function mayPlan(caller: Caller): void {
-    if (!hasAny(caller, ['official', 'leader', 'office'])) throw new Refusal('只有成员单位经办人、部门领导或联席办可以制定抽查计划');
+    requireRole(caller, PLAN_ROLES, '制定抽查计划', { who: '成员单位经办人、部门领导或联席办' });
   }
 
   function targets(draft: PlanDraft, at: Date): PlanTargets {
@@ -107,7 +110,7 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       pool: draft.pool, departments, inspectors: rosters.flat(), windowLastDay: draft.window.to,
       requiredSpecialties: requiredSpecialtiesOf(items.filter((i) => draft.items.includes(itemKey(i)))),
     });
-    return teamOutlook(basis, drawSize(predictedTargets, draft.sampling), policy().maxTasksPerOfficer);
+    return teamOutlook(basis, sampleSize(predictedTargets, draft.sampling), policy().maxTasksPerOfficer);
   }
 
   function approvalRequest(caller: Caller, plan: PlanDoc, items: ItemRecord[]) {
@@ -128,6 +131,7 @@ export function planService(deps: Deps, approvals: ApprovalService) {
   }
 
   return {
+    mayPlan,
     targets,
     itemsFor,
     check,
@@ -160,7 +164,7 @@ export function planService(deps: Deps, approvals: ApprovalService) {
       const before = await repos.plans.get(edit.planNo);
       if (!before) throw new Refusal(`没有编号为 ${edit.planNo} 的计划`);
       const ap = await approvals.get(edit.planNo);
-      if (ap && ap.status !== 'rejected') throw new EditConflict(`计划 ${edit.planNo} ${ap.status === 'approved' ? '已审批通过' : '正在审批中'}，不能修改；只有被退回的计划可以修改后重新提交`);
+      if (ap && ap.status !== 'rejected') throw new EditConflict(`计划 ${edit.planNo} ${notEditableWords(ap.status)}，不能修改；只有被退回的计划可以修改后重新提交`);
       const plan: PlanDoc = {
         ...before, ...draft, planNo: edit.planNo, predictedTargets: checked.predictedTargets, duplicates: checked.duplicates.map((d) => d.number),
         updatedBy: caller.userId, updatedAt: at, version: edit.version + 1,

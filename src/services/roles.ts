@@ -5,13 +5,24 @@
 import { diff } from '../domain/audit';
 import { findUnit, roleHomeDepartment, ROLE_LABELS, ROLES, unitName, type Role } from '../domain/organisation';
 import type { UserDoc } from '../../store/repos/org';
-import { hasAny, Refusal, type Caller, type Deps } from './context';
+import type { RuleId } from '../domain/rules';
+import { Refusal, type Caller, type Deps } from './context';
 
-/** Refuses unless the caller holds one of the roles; `what` says what they tried, in Chinese. */
-export function requireRole(caller: Caller, roles: readonly Role[], what: string): void {
-  if (hasAny(caller, roles)) return;
-  const who = roles.map((r) => ROLE_LABELS[r]).join('或');
-  throw new Refusal(`只有${who}可以${what}；每项授权都记录在案，请联系系统管理员。`, 'R20');
+/** "经办人、部门领导或联席办". */
+export function roleWords(roles: readonly Role[]): string {
+  const labels = roles.map((r) => ROLE_LABELS[r]);
+  return labels.length > 1 ? `${labels.slice(0, -1).join('、')}或${labels[labels.length - 1]}` : labels.join('');
+}
+
+/**
+ * The one guard for who may do what: refuses unless the caller holds one of the
+ * roles. `what` says what they tried, in Chinese; `who` words the roles when
+ * their labels alone would not ("成员单位的经办人…"); `rule` is the rule the
+ * restriction rests on (R20 — duties by role, every grant audited — when none is named).
+ */
+export function requireRole(caller: Caller, roles: readonly Role[], what: string, opts: { who?: string; rule?: RuleId } = {}): void {
+  if (caller.roles.some((r) => roles.includes(r))) return;
+  throw new Refusal(`只有${opts.who ?? roleWords(roles)}可以${what}；每项授权都记录在案，请联系系统管理员。`, opts.rule ?? 'R20');
 }
 
 /** A role from its Chinese label (部门领导), a short form (领导) or its code (leader). */

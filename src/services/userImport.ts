@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { findUnit, ROLES } from '../domain/organisation';
-import { Refusal, type Caller, type Deps } from './context';
+import { Refusal, renderRefusal, type Caller, type Deps } from './context';
 import { cellText, sheetRows } from './importer';
 import { parseRole } from './roles';
 import type { UserService } from './users';
@@ -75,7 +75,7 @@ export function userImportService({ repos }: Deps, users: UserService) {
           else out.imported++;
         } catch (err) {
           if (!(err instanceof Refusal)) throw err;
-          out.rejected.push({ row: r.row, reason: err.message });
+          out.rejected.push({ row: r.row, reason: renderRefusal(err) });
         }
       }
       return out;

@@ -2,7 +2,8 @@
 import { diff } from '../domain/audit';
 import { findUnit, roleHomeDepartment, ROLES, unitName, type Role } from '../domain/organisation';
 import type { UserDoc } from '../../store/repos/org';
-import { hasAny, Refusal, type Caller, type Deps } from './context';
+import { Refusal, type Caller, type Deps } from './context';
+import { requireRole } from './roles';
 
 export interface UserInput {
   userId: string;
@@ -35,7 +36,7 @@ export function userService({ repos, now }: Deps) {
     },
 
     async save(by: Caller, input: UserInput): Promise<UserDoc> {
-      if (!hasAny(by, ['admin'])) throw new Refusal('只有系统管理员可以登记用户（R20）');
+      requireRole(by, ['admin'], '登记用户');
       const userId = input.userId.trim();
       if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(userId)) throw new Refusal(`用户ID“${userId}”无效：只能包含字母、数字和 _ . @ -`);
       const unit = findUnit(input.department);

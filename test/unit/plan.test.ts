@@ -2,10 +2,11 @@ import type { CalendarConfig } from '../../src/domain/calendar';
 import type { ItemRecord } from '../../src/domain/item';
 import {
   checkPlan, DEFAULT_RISK_POLICY, describePlan, effectivePermille, findDuplicates, formatPermille, formatSampling,
-  parseRatio, parseRiskPolicy, sampleSize, targetsOverlap,
+  parseRiskPolicy, sampleSize, targetsOverlap,
   type PlanContext, type PlanDraft, type PlanSummary, type Problem, type RiskPolicy,
 } from '../../src/domain/plan';
 import type { Actor, Pool } from '../../src/domain/pools';
+import { parseRatio } from '../../bot/commands/parse';
 
 const item = (department: string, itemCode: string, pools: Pool[], jointListA = false): ItemRecord => ({
   itemCode, department, name: `${department}事项${itemCode}`, legalBasis: '依据', powerListCode: `P-${itemCode}`,

@@ -9,6 +9,7 @@ import { creditCodeCheckChar, CREDIT_CODE_ALPHABET } from '../../domain/creditCo
 import type { EntityRecord } from '../../domain/entity';
 import type { InspectorKind, InspectorRecord } from '../../domain/inspector';
 import type { ItemRecord } from '../../domain/item';
+import { addDays, yearlyDeadline } from '../../domain/calendar';
 import { MEMBER_UNITS, unitName } from '../../domain/organisation';
 import type { EntityKind, Pool, RiskClass } from '../../domain/pools';
 import {
@@ -68,7 +69,6 @@ function orgCodeCheck(digits: string): string {
   return c === 10 ? 'X' : c === 11 ? '0' : String(c);
 }
 
-export const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * The day a yearly filing due by 31 March (R8, R9) was made: between 5 January
@@ -77,10 +77,10 @@ export const addDays = (day: string, n: number): string => new Date(Date.parse(`
 function filingDay(today: string, rng: Rng): string {
   const year = Number(today.slice(0, 4));
   let from = `${year}-01-05`;
-  let to = addDays(today, -1) < `${year}-03-31` ? addDays(today, -1) : `${year}-03-31`;
+  let to = addDays(today, -1) < yearlyDeadline(year) ? addDays(today, -1) : yearlyDeadline(year);
   if (to < from) {
     from = `${year - 1}-03-01`;
-    to = `${year - 1}-03-31`;
+    to = yearlyDeadline(year - 1);
   }
   const span = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
   return addDays(from, Math.floor(rng() * (span + 1)));
