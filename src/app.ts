@@ -29,11 +29,14 @@ import { directoryService } from './services/directory';
 import { inspectorLinkService } from './services/inspectorLinks';
 import { checklistService } from './services/checklist';
 import { userImportService } from './services/userImport';
+import { statsService } from './services/stats';
+import { circularService } from './services/circulars';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
   const robots = robotService(deps);
   const users = userService(deps);
+  const stats = statsService(deps, approvals);
   return {
     users,
     userImport: userImportService(deps, users),
@@ -55,6 +58,8 @@ export function createServices(deps: Deps) {
     directory: directoryService(deps),
     inspectorLinks: inspectorLinkService(deps),
     results: resultService(deps, approvals),
+    stats,
+    circulars: circularService(deps, approvals, stats),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,
