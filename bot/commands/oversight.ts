@@ -66,7 +66,7 @@ export const statsCommand: Command = {
 };
 
 const FLOW = 'circular';
-const EDIT_HELP = '可回复：改 标题 <新标题>｜改 阈值 <百分数>｜改 要求 <工作要求>｜补充 <问题部分补充的一段话>｜预览｜提交（送审）｜取消（草稿保留，可发送“修改通报 编号”继续）';
+const EDIT_HELP = '可回复：改 标题 <新标题>｜改 阈值 <百分数>｜改 要求 <工作要求>｜补充 <问题部分补充的一段话>｜预览｜提交（送审）｜稍后（结束对话，草稿保留，可发送“修改通报 编号”继续）';
 
 function preview(ctx: CommandContext, c: Circular): Reply {
   return text(`督查通报 ${c.circularNo}（${c.status === 'returned' ? '被退回，修改后重新提交' : '草稿'}）：\n\n${ctx.services.circulars.text(c)}\n\n${EDIT_HELP}`);
@@ -93,6 +93,7 @@ export const circularFlow: Flow = {
         const c = await ctx.services.circulars.edit(ctx.caller, no, { field: 'remarks', value: add[1] });
         return stay([text(add[1].trim() ? '已补充。' : '已删除补充的内容。'), preview(ctx, c)]);
       }
+      if (input.trim() === '稍后' || input.trim() === '结束') return { replies: [text(`督查通报 ${no} 的草稿已保存，未送审。需要时发送“修改通报 ${no}”继续修改、提交。`)] };
       if (input.trim() === '预览') return stay([preview(ctx, await ctx.services.circulars.get(no))]);
       if (input.trim() === '提交' || input.trim() === '送审') {
         const change = await ctx.services.circulars.submit(ctx.caller, no);

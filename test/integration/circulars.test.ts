@@ -135,6 +135,8 @@ describe('督查通报: draft, edit, approve by card, deliver (R21)', () => {
     expect(out).toContain('县财政局已于12月10日提交整改说明。');
     expect(all(await say('lxb', '改 阈值 120'))).toContain('阈值是0到100之间的百分数');
     expect(all(await say('lxb2', '修改通报 TB2026-0001'))).toContain('督查通报 TB2026-0001 由程丽华起草，只能由起草人修改');
+    expect(all(await say('lxb', '稍后'))).toContain('督查通报 TB2026-0001 的草稿已保存，未送审。需要时发送“修改通报 TB2026-0001”继续修改、提交。');
+    expect(all(await say('lxb', '修改通报 TB2026-0001'))).toContain('县财政局已于12月10日提交整改说明。');
   });
 
   it('R20: submitted, the card goes to another 联席办 member, never the author; the author cannot approve it', async () => {
