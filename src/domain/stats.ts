@@ -215,7 +215,16 @@ export function computeStats(input: StatsInput): Stats {
     if (!r) rows.set(d, (r = empty(d)));
     return r;
   };
+  // Tasks share a few window ends: each deadline is counted once.
+  const deadlines = new Map<string, string | undefined>();
   const after = (day: string, n: number): string | undefined => {
+    const key = `${day}+${n}`;
+    if (deadlines.has(key)) return deadlines.get(key);
+    const d = workingDaysAfter(day, n);
+    deadlines.set(key, d);
+    return d;
+  };
+  const workingDaysAfter = (day: string, n: number): string | undefined => {
     try {
       return addWorkingDays(day, n, input.calendar);
     } catch (err) {

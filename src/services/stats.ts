@@ -46,7 +46,8 @@ export interface StatsOptions {
 
 export function statsService({ repos, now, policy }: Deps, approvals: ApprovalService, opts: StatsOptions = {}) {
   let complaints = opts.complaints ?? NO_COMPLAINTS;
-  const cal = () => opts.calendar ?? loadHolidayCalendar();
+  let calendar = opts.calendar;
+  const cal = () => (calendar ??= loadHolidayCalendar());
 
   /** The figures of a period, for the whole county (every department). */
   async function compute(period: Period): Promise<Stats> {
