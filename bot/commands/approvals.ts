@@ -78,7 +78,7 @@ export function announceChange(change: ApprovalChange, ctx: CommandContext): voi
     ctx.notify(a.requestedBy, text(`您的${label} 已全部审批通过（最后一步：${ctx.caller.name}）。`));
   } else {
     const rejected = a.steps.find((s) => s.outcome === 'rejected');
-    ctx.notify(a.requestedBy, text(`您的${label} 在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。${a.kind === 'plan' ? `发送“修改计划 ${a.subject}”修改后重新提交。` : a.kind === 'filing' ? `发送“修改备案 ${a.subject}”修改后重新提交。` : '可修改后重新提交。'}`));
+    ctx.notify(a.requestedBy, text(`您的${label} 在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。${a.kind === 'plan' ? `发送“修改计划 ${a.subject}”修改后重新提交。` : a.kind === 'filing' ? `发送“修改备案 ${a.subject}”修改后重新提交。` : a.kind === 'circular' ? `发送“修改通报 ${a.subject}”修改后重新提交。` : '可修改后重新提交。'}`));
   }
   if (change.deciders.length === 0 && a.status === 'pending') {
     ctx.notify(a.requestedBy, text(`提醒：${currentDecider(a)}暂无已登记用户，${label}无人可审批，请联系系统管理员登记。`));

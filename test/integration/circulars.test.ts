@@ -213,7 +213,9 @@ describe('督查通报: draft, edit, approve by card, deliver (R21)', () => {
   it('a returned circular is edited and submitted again by its author', async () => {
     await say('lxb', '督查通报 2026-09');
     await say('lxb', '提交');
-    expect(all(await say('lxb2', '退回 TB2026-0002 请补充工作要求'))).toContain('已退回');
+    const back = await say('lxb2', '退回 TB2026-0002 请补充工作要求');
+    expect(all(back)).toContain('已退回');
+    expect(back.notices.find((n) => n.userId === 'lxb')?.reply).toMatchObject({ text: expect.stringContaining('理由：请补充工作要求。发送“修改通报 TB2026-0002”修改后重新提交。') });
     expect((await services.circulars.get('TB2026-0002')).status).toBe('returned');
     expect(all(await say('lxb', '修改通报 TB2026-0002'))).toContain('被退回，修改后重新提交');
     expect(all(await say('lxb', '改 要求 请各单位于12月31日前报送整改情况。'))).toContain('请各单位于12月31日前报送整改情况。');
