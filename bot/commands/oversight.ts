@@ -113,7 +113,7 @@ export const circularCommands: Command[] = [
   {
     names: ['督查通报'],
     usage: '督查通报 <期间> — 起草督查通报（如 督查通报 2026Q3），修改后送另一位联席办人员或司法局审核，通过后发各成员单位工作群（联席办、司法局，R21）',
-    roles: [...CIRCULAR_ROLES, 'admin'],
+    roles: [...CIRCULAR_ROLES],
     async run(args, ctx) {
       const c = await ctx.services.circulars.draft(ctx.caller, args);
       ctx.begin(FLOW, { step: 'edit', data: { circularNo: c.circularNo } });

@@ -21,7 +21,6 @@ import type { ApprovalChange, ApprovalService } from './approvals';
 import { renderSvg, type RenderedImage } from './chart';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { loadHolidayCalendar } from './holidays';
-import { requireRole } from './roles';
 import type { StatsService } from './stats';
 import { statsXlsx } from './statsWorkbook';
 
@@ -110,7 +109,7 @@ export function circularService(deps: Deps, approvals: ApprovalService, stats: S
 
     /** `督查通报 <期间>`: a new draft with the period's figures (联席办 or 司法局, R21). */
     async draft(caller: Caller, periodText: string): Promise<Circular> {
-      requireRole(caller, CIRCULAR_ROLES, '起草督查通报（R21）');
+      if (!hasAny(caller, CIRCULAR_ROLES)) throw new Refusal('依据规则 R21：督查通报由联席办或司法局起草；您没有这两个角色。如需起草，请系统管理员授权（授权 <姓名> 联席办）', 'R21');
       if (!periodText.trim()) throw new Refusal('请写明通报的期间，例如：督查通报 2026Q3（也可写 2026年度 或 2026-09）');
       const p = parsePeriod(periodText, beijingDate(now()));
       if (!p.ok) throw new Refusal(p.reason);

@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       `- warm statistics ≤ ${GOAL_RATIO}× the bare aggregation: ${fmt(ratio, 2)}× — ${pass(ratio <= GOAL_RATIO)}`,
       `- warm statistics < ${GOAL_S} s: ${fmt(warmS, 3)} s — ${pass(warmS < GOAL_S)}; cold: ${fmt(coldS, 1)} s`,
       '',
-      'The statistics read tasks and their results\' timing from the read models (no scan of the tasks, results or entities collections per message), the year\'s plans, draws and filings (small collections) and approvals by `_id`. The cold figure is a fresh process on a database whose read models have no snapshot yet (filled a moment before), so it scans the entities, tasks and results once; a running server loads the registry's read model at start and every model from its snapshot, written every 10 minutes.',
+      'The statistics read tasks and their results\' timing from the read models (no scan of the tasks, results or entities collections per message), the year\'s plans, draws and filings (small collections) and approvals by `_id`. The cold figure is a fresh process on a database whose read models have no snapshot yet (filled a moment before), so it scans the entities, tasks and results once; a running server loads the registry\'s read model at start and every model from its snapshot, written every 10 minutes.',
       '',
     ].join('\n');
     console.log(section);

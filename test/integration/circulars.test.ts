@@ -110,7 +110,7 @@ const job = (name: string) => jobs.find((j) => j.name === name)!;
 
 describe('督查通报: draft, edit, approve by card, deliver (R21)', () => {
   it('R21: only 联席办 or 司法局 draft a circular', async () => {
-    expect(all(await say('cz.official', '督查通报 2026Q3'))).toMatch(/没有“督查通报”这个命令|只有联席办或司法局审核可以起草督查通报/);
+    expect(all(await say('cz.official', '督查通报 2026Q3'))).toBe('依据规则 R21：督查通报由联席办或司法局起草；您没有这两个角色。如需起草，请系统管理员授权（授权 <姓名> 联席办）');
     expect(all(await say('lxb', '督查通报'))).toContain('请写明通报的期间，例如：督查通报 2026Q3');
   });
 
