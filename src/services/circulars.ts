@@ -157,7 +157,7 @@ export function circularService(deps: Deps, approvals: ApprovalService, stats: S
         kind: 'circular' as const, subject: c.circularNo, title: c.title, requester: caller, steps,
         fields: [
           { label: '期间', value: c.periodLabel },
-          { label: '通报单位', value: low.length ? low.map((x) => unitName(x.department)).join('、') : '无' },
+          { label: '通报单位', value: low.length ? `${low.slice(0, 8).map((x) => unitName(x.department)).join('、')}${low.length > 8 ? `等${low.length}个单位` : ''}` : '无' },
           { label: '全文', value: `发送“通报 ${c.circularNo}”查看` },
         ],
       });

@@ -15,6 +15,11 @@ C-pool coverage (R4), joint tasks, complaints (R22). Without --out, a summary pe
 
 export const statsCommand: CliCommand = {
   summary: 'statistics for a year, a quarter or a month, printed or written as xlsx (R21)',
+  async runOffline(args, io) {
+    if (!args.includes('--help') && !args.includes('-h')) return undefined;
+    io.err(HELP);
+    return 0;
+  },
   async run(args, app, io) {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true,
