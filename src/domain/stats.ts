@@ -162,6 +162,8 @@ export interface DeptStats {
   tasks: number;
   tasksDone: number;
   tasksOverdue: number;
+  /** Overdue and never entered (a returned result was entered, and is overdue again until entered anew). */
+  overdueNeverEntered: number;
   resultsEntered: number;
   resultsEnteredOnTime: number;
   /** Results whose R15 deadline has passed or that are public: the denominator of the on-time rate. */
@@ -195,7 +197,7 @@ export interface Stats {
 function empty(department: string): DeptStats {
   return {
     department, items: 0, itemsCovered: 0, plans: 0, plansByMarch: 0, plansApproved: 0, plansReturned: 0, plansRefused: 0, plansPending: 0,
-    draws: 0, drawsInWindow: 0, tasks: 0, tasksDone: 0, tasksOverdue: 0, resultsEntered: 0, resultsEnteredOnTime: 0,
+    draws: 0, drawsInWindow: 0, tasks: 0, tasksDone: 0, tasksOverdue: 0, overdueNeverEntered: 0, resultsEntered: 0, resultsEnteredOnTime: 0,
     resultsDuePublic: 0, resultsPublishedOnTime: 0, filings: 0, filingsAccepted: 0, filingsRefused: 0, filingsReturned: 0, filingsPending: 0,
     filingReasons: {}, cEntities: 0, cCovered: 0, jointTasks: 0, visitsSaved: 0, complaintsReceived: 0, complaintsClosed: 0, complaintsOverdue: 0,
   };
@@ -288,6 +290,7 @@ export function computeStats(input: StatsInput): Stats {
       r.tasks++;
       if (done) r.tasksDone++;
       if (overdue) r.tasksOverdue++;
+      if (overdue && !entered) r.overdueNeverEntered++;
       if (entered) {
         r.resultsEntered++;
         if (due !== undefined && res!.submittedOn <= due) r.resultsEnteredOnTime++;
@@ -346,7 +349,7 @@ export const rate = (n: number, of: number): number | undefined => (of > 0 ? n /
 export function ratesOf(s: DeptStats) {
   return {
     coverage: rate(s.itemsCovered, s.items),
-    onTimeEntry: rate(s.resultsEnteredOnTime, s.resultsEntered + s.tasksOverdue),
+    onTimeEntry: rate(s.resultsEnteredOnTime, s.resultsEntered + s.overdueNeverEntered),
     onTimePublic: rate(s.resultsPublishedOnTime, s.resultsDuePublic),
     cCoverage: rate(s.cCovered, s.cEntities),
   };

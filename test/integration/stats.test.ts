@@ -12,7 +12,9 @@ import type { Services } from '../../src/app';
 import { monthPeriod, quarterPeriod, yearPeriod, type DeptStats } from '../../src/domain/stats';
 import type { Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
-import type { TestDb } from '../helpers/db';
+import { freshDb, type TestDb } from '../helpers/db';
+import { createRepos } from '../../store/repos';
+import { gzipSync } from 'node:zlib';
 import { testCounty } from '../helpers/county';
 import { saveUsers } from '../helpers/fixtures';
 import { TODAY, writeHistory } from '../helpers/oversightHistory';
@@ -95,6 +97,30 @@ describe('statistics from a known history', () => {
       expect(s.county.complaintsReceived).toBe(3);
     } finally {
       services.stats.useComplaints({ countsByDept: async () => new Map() });
+    }
+  });
+});
+
+describe('results’ timing in the read model', () => {
+  it('a state from a snapshot written before timings were kept is read once by _id and kept', async () => {
+    const own = await freshDb();
+    try {
+      const day = (d: string) => new Date(`${d}T02:00:00Z`);
+      await own.models.Result.collection.insertOne({
+        _id: 'T9' as never, status: 'approved', openFollowUps: 0, submittedAt: day('2026-10-09'), approvedAt: day('2026-10-16'),
+        form: JSON.stringify({ start: '2026-09-10', end: '2026-09-12', methods: [], categories: [] }), earlier: '[]', parts: '{}',
+      });
+      // The snapshot an older release wrote: status and open follow-ups only.
+      const snap = own.models.Result.db.collection('result_state_snapshot');
+      await snap.insertOne({ _id: 'g1:0' as never, gen: 'g1', rows: gzipSync(Buffer.from(JSON.stringify([{ taskNo: 'T9', status: 'approved', openFollowUps: 0 }]))) });
+      await snap.insertOne({ _id: 'meta' as never, gen: 'g1', upTo: 0, chunks: 1, at: new Date() });
+      const repos = createRepos(own.models);
+      expect((await repos.results.many(['T9'])).get('T9')).toEqual({ status: 'approved', openFollowUps: 0 });
+      const t = (await repos.results.timings(['T9'])).get('T9');
+      expect(t).toMatchObject({ status: 'approved', submittedAt: day('2026-10-09').getTime(), publishedAt: day('2026-10-16').getTime(), end: '2026-09-12', timed: true });
+      expect((await repos.results.many(['T9'])).get('T9')).toMatchObject({ timed: true });
+    } finally {
+      await own.close();
     }
   });
 });

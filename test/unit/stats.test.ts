@@ -1,5 +1,5 @@
 /** Oversight's pure parts: periods as officials type them, the circular's stored form, the chart's SVG, the quarterly day. */
-import { parsePeriod, previousQuarter, computeStats, yearPeriod } from '../../src/domain/stats';
+import { parsePeriod, previousQuarter, computeStats, ratesOf, yearPeriod } from '../../src/domain/stats';
 import { barChartSvg } from '../../src/domain/chart';
 import { fromDoc } from '../../store/repos/circulars';
 import { fifthWorkingDay } from '../../src/services/circulars';
@@ -43,6 +43,22 @@ describe('the figures, pure', () => {
     expect(s.county.tasks).toBe(1);
     expect(s.county.tasksOverdue).toBe(0);
     expect(s.notes[0]).toContain('2027年节假日安排尚未录入');
+  });
+});
+
+describe('results entered on time (R15)', () => {
+  it('a returned result past its due day is overdue again, but counted once in the on-time rate', () => {
+    const cal = buildCalendar({ 2026: { holidays: [], workdays: [] } });
+    const task = (taskNo: string, result?: { status: 'returned' | 'approved'; submittedOn: string }) => ({
+      taskNo, departments: ['CZJ'], creditCode: taskNo, windowFrom: '2026-09-01', windowTo: '2026-09-30', cancelled: false,
+      result: result && { ...result, publishedOn: result.status === 'approved' ? result.submittedOn : '', end: '' },
+    });
+    const s = computeStats({
+      period: yearPeriod(2026), today: '2026-12-15', departments: ['CZJ'], items: [], plans: [], draws: [], filings: [], cEntities: [], complaints: new Map(), calendar: cal, dueWorkingDays: 10,
+      tasks: [task('A', { status: 'returned', submittedOn: '2026-10-05' }), task('B', { status: 'approved', submittedOn: '2026-10-06' }), task('C')],
+    });
+    expect([s.county.resultsEntered, s.county.resultsEnteredOnTime, s.county.tasksOverdue, s.county.overdueNeverEntered]).toEqual([2, 2, 2, 1]);
+    expect(ratesOf(s.county).onTimeEntry).toBeCloseTo(2 / 3);
   });
 });
 
