@@ -31,11 +31,18 @@ import { checklistService } from './services/checklist';
 import { userImportService } from './services/userImport';
 import { complaintService } from './services/complaints';
 import { auditTrailService } from './services/auditTrail';
+import { statsService } from './services/stats';
+import { circularService } from './services/circulars';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
   const robots = robotService(deps);
   const users = userService(deps);
+  const complaints = complaintService(deps);
+  // R21 statistics count R22 complaints per department.
+  const stats = statsService(deps, approvals, {
+    complaints: { countsByDept: async (period) => new Map((await complaints.countsByDepartment(period)).map((c) => [c.department, c])) },
+  });
   return {
     users,
     userImport: userImportService(deps, users),
@@ -57,8 +64,10 @@ export function createServices(deps: Deps) {
     directory: directoryService(deps),
     inspectorLinks: inspectorLinkService(deps),
     results: resultService(deps, approvals),
-    complaints: complaintService(deps),
+    complaints,
     auditTrail: auditTrailService(deps),
+    stats,
+    circulars: circularService(deps, approvals, stats),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,

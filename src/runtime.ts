@@ -31,6 +31,7 @@ import { createNotifier } from '../bot/delivery/notices';
 import { reminderJobs } from '../bot/delivery/reminders';
 import { announceComplaint, complaintJobs } from '../bot/delivery/complaints';
 import { complaintPages } from './http/public/complaints';
+import { oversightJobs } from '../bot/delivery/oversight';
 import { createMetrics } from './metrics';
 import { statsRepo } from '../store/repos/stats';
 import { directorySources, directorySyncJob } from '../bot/channels/directory';
@@ -125,6 +126,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       ...reminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
       // R22: unacknowledged complaints reminded daily, 联席办's weekly overdue list, the form's counters purged.
       ...complaintJobs(app.services, createNotifier({ repos, platforms, now, log })),
+      // Approved circulars to every member unit's group chats; the quarterly draft (R21).
+      ...oversightJobs(app.services, announcer, createNotifier({ repos, platforms, now, log })),
       // People from the platforms' directories (通讯录): created, updated, deactivated when they left.
       { name: 'directory.sync', everyMs: DAY, run: directorySyncJob(app.services.directory, directorySources({ config, repos, now, log })) },
     ]),

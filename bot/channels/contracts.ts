@@ -60,6 +60,8 @@ export type OutboundPayload =
   // `robot` is the robot's name as listed in WECOM_ROBOTS: its key is looked up at send time, never stored.
   | { platform: 'wecom'; kind: 'robot_markdown'; robot: string; markdown: string }
   | { platform: 'wecom'; kind: 'robot_file'; robot: string; fileId: string }
+  // WeCom group robot: a picture (PNG/JPG, at most 2 MB) by id in our files collection, sent as base64 with its MD5.
+  | { platform: 'wecom'; kind: 'robot_image'; robot: string; fileId: string }
   // WeCom: the app's own group chat of a department (appchat/send), where a county prefers it to a robot.
   | { platform: 'wecom'; kind: 'appchat_markdown'; chatId: string; markdown: string }
   // DingTalk: answer in the conversation through its sessionWebhook (falls back to robot_user when it fails);
@@ -88,7 +90,7 @@ export interface Sender {
  * minute each, so each robot is its own bucket; other sends share one per platform.
  */
 export function rateKey(p: OutboundPayload): string | undefined {
-  if (p.platform === 'wecom' && (p.kind === 'robot_markdown' || p.kind === 'robot_file')) return `wecom-robot:${p.robot}`;
+  if (p.platform === 'wecom' && (p.kind === 'robot_markdown' || p.kind === 'robot_file' || p.kind === 'robot_image')) return `wecom-robot:${p.robot}`;
   if (p.platform === 'dingtalk' && p.kind === 'group_markdown') return `dingtalk-robot:${p.robot}`;
   return undefined;
 }

@@ -11,7 +11,7 @@ import { longList } from './format';
 const DEAD_LISTED = 200;
 
 const KIND_LABELS: Record<string, string> = {
-  app: '企业微信应用消息', card_update: '企业微信卡片更新', robot_markdown: '企业微信群机器人', robot_file: '企业微信群文件', appchat_markdown: '企业微信应用群聊',
+  app: '企业微信应用消息', card_update: '企业微信卡片更新', robot_markdown: '企业微信群机器人', robot_file: '企业微信群文件', robot_image: '企业微信群图片', appchat_markdown: '企业微信应用群聊',
   session: '钉钉会话回复', robot_user: '钉钉机器人单聊', group_markdown: '钉钉群机器人',
 };
 

@@ -14,7 +14,7 @@ import { day, longList } from './format';
 import type { CardAction, Command, CommandContext } from './types';
 import { DECISION_WORDS, STATUS_WORDS, STEP_WORDS } from '../../src/domain/status';
 
-export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果' } as const;
+export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果', circular: '督查通报' } as const;
 
 const OUTCOME_LABELS = STEP_WORDS;
 
@@ -79,7 +79,7 @@ export function announceChange(change: ApprovalChange, ctx: CommandContext): voi
     ctx.notify(a.requestedBy, text(`您的${label} 已全部审批通过（最后一步：${ctx.caller.name}）。`));
   } else {
     const rejected = a.steps.find((s) => s.outcome === 'rejected');
-    ctx.notify(a.requestedBy, text(`您的${label} 在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。${a.kind === 'plan' ? `发送“修改计划 ${a.subject}”修改后重新提交。` : a.kind === 'filing' ? `发送“修改备案 ${a.subject}”修改后重新提交。` : '可修改后重新提交。'}`));
+    ctx.notify(a.requestedBy, text(`您的${label} 在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。${a.kind === 'plan' ? `发送“修改计划 ${a.subject}”修改后重新提交。` : a.kind === 'filing' ? `发送“修改备案 ${a.subject}”修改后重新提交。` : a.kind === 'circular' ? `发送“修改通报 ${a.subject}”修改后重新提交。` : '可修改后重新提交。'}`));
   }
   if (change.deciders.length === 0 && a.status === 'pending') {
     ctx.notify(a.requestedBy, text(`提醒：${currentDecider(a)}暂无已登记用户，${label}无人可审批，请联系系统管理员登记。`));

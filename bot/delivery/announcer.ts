@@ -20,6 +20,8 @@ export interface Announcement {
   title: string;
   markdown: string;
   file?: { name: string; contentType: string; data: Buffer };
+  /** A picture (PNG): an image message to WeCom robots; to DingTalk robots, shown in the markdown from a signed, expiring link. */
+  image?: { name: string; data: Buffer };
 }
 
 /** Department code → the robot as listed in the configuration. */
@@ -79,6 +81,7 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
       let queued = 0;
       let fileId: string | undefined;
       if (a.file) fileId = await repos.files.put({ ...a.file, createdAt: at, expiresAt: new Date(at.getTime() + fileTtlMs) });
+      const imageId = a.image && await repos.files.put({ name: a.image.name, contentType: 'image/png', data: a.image.data, createdAt: at, expiresAt: new Date(at.getTime() + fileTtlMs) });
       const w = wecom.get(department) ?? (await chatBound('wecom', department));
       if (w) {
         for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
@@ -87,6 +90,10 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
         }
         if (fileId) {
           await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_file', robot: w.listed, fileId }, at);
+          queued++;
+        }
+        if (imageId) {
+          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_image', robot: w.listed, fileId: imageId }, at);
           queued++;
         }
       }
@@ -101,8 +108,9 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
       const d = dingtalk.get(department) ?? (await chatBound('dingtalk', department));
       if (d) {
         const link = fileId && a.file ? `\n\n[${a.file.name.replace(/[[\]]/g, '')}](${downloadLink(config, fileId, at)})（${config.DOWNLOAD_TTL_HOURS}小时内有效）` : '';
+        const picture = imageId && a.image ? `\n\n![${a.image.name.replace(/[[\]]/g, '')}](${downloadLink(config, imageId, at)})` : '';
         // DingTalk's markdown limit is about 5,000 characters: split the same way.
-        for (const part of splitMarkdown(`${a.markdown}${link}`, 4000)) {
+        for (const part of splitMarkdown(`${a.markdown}${link}${picture}`, 4000)) {
           await repos.outbox.enqueue({ platform: 'dingtalk', kind: 'group_markdown', robot: d.listed, title: a.title, markdown: part }, at);
           queued++;
         }

@@ -21,6 +21,7 @@ import { robotRepo } from './robots';
 import { deptMappingRepo } from './deptMappings';
 import { inspectorLinkRepo } from './inspectorLinks';
 import { complaintRepo } from './complaints';
+import { circularRepo } from './circulars';
 import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo, riskProposalRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
@@ -56,6 +57,7 @@ export function createRepos(models: Models) {
     lenient: lenientRepo(models),
     riskProposals: riskProposalRepo(models),
     complaints: complaintRepo(models),
+    circulars: circularRepo(models),
   };
 }
 

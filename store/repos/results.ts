@@ -72,9 +72,31 @@ function toDoc(r: ResultDoc): Record<string, unknown> {
   return out;
 }
 
-/** What a task's state needs of its result: kept for every result in each process's memory. */
-export type ResultState = Pick<ResultDoc, 'status' | 'openFollowUps'>;
+/**
+ * What a task's state needs of its result, and its timing for the oversight statistics (R15:
+ * first submitted, first approved — made public — and the inspection's last day, epoch ms and
+ * 'YYYY-MM-DD'): kept for every result in each process's memory.
+ */
+export type ResultState = Pick<ResultDoc, 'status' | 'openFollowUps'> & { submittedAt?: number; publishedAt?: number; end?: string; timed?: boolean };
 type StateRow = ResultState & { taskNo: string };
+
+const STATE_PROJECTION = { _id: 1, status: 1, openFollowUps: 1, submittedAt: 1, approvedAt: 1, form: 1, earlier: 1 } as const;
+
+/** A stored result's state row: the first approval is the first version's (a correction keeps it in `earlier`). */
+function stateRowOf(d: Record<string, unknown>): StateRow {
+  const earlier = typeof d.earlier === 'string' && d.earlier ? (JSON.parse(d.earlier) as EarlierResult[]) : [];
+  const form = typeof d.form === 'string' && d.form ? (JSON.parse(d.form) as ResultForm) : undefined;
+  const firstApproved = earlier.find((e) => e.approvedAt)?.approvedAt;
+  const ms = (v: unknown) => (v instanceof Date ? v.getTime() : typeof v === 'string' && v ? Date.parse(v) : undefined);
+  const publishedAt = ms(firstApproved) ?? ms(d.approvedAt);
+  // A correction is submitted again after approval: the first submission was no later than the first approval.
+  const submitted = ms(d.submittedAt);
+  const submittedAt = submitted !== undefined && publishedAt !== undefined ? Math.min(submitted, publishedAt) : submitted ?? publishedAt;
+  return {
+    taskNo: String(d._id), status: d.status as ResultDoc['status'], openFollowUps: Number(d.openFollowUps ?? 0),
+    submittedAt, publishedAt, end: earlier[0]?.form?.end ?? form?.end, timed: true,
+  };
+}
 
 /**
  * Results are read whole by `_id`; their states (status and open follow-ups, all a task's
@@ -86,9 +108,9 @@ export function resultRepo(models: Models) {
   const col = models.Result.collection;
   const states = new Map<string, ResultState>();
   const feed = createChangeFeed<StateRow>('result_state', { source: models.Result, counters: models.Counter }, {
-    projection: { _id: 1, status: 1, openFollowUps: 1 },
-    rowOf: (d) => ({ taskNo: String(d._id), status: d.status as ResultDoc['status'], openFollowUps: Number(d.openFollowUps ?? 0) }),
-    apply: (r) => { states.set(r.taskNo, { status: r.status, openFollowUps: r.openFollowUps }); },
+    projection: STATE_PROJECTION,
+    rowOf: stateRowOf,
+    apply: (r) => { const { taskNo, ...st } = r; states.set(taskNo, st); },
     clear: () => states.clear(),
     rows: () => [...states].map(([taskNo, st]) => ({ taskNo, ...st })),
   });
@@ -110,6 +132,29 @@ export function resultRepo(models: Models) {
       for (const n of taskNos) {
         const st = states.get(n);
         if (st) out.set(n, st);
+      }
+      return out;
+    },
+
+    /**
+     * The states of these tasks' results with their timing (oversight statistics), from memory. A state
+     * from a snapshot written before timings were kept (no `timed`) is read once by `_id` and kept, so
+     * the next snapshot holds it.
+     */
+    async timings(taskNos: string[]): Promise<Map<string, ResultState>> {
+      await feed.fresh();
+      const out = new Map<string, ResultState>();
+      for (const n of taskNos) {
+        let st = states.get(n);
+        if (!st) continue;
+        if (!st.timed) {
+          const d = await col.findOne({ _id: n as never }, { projection: STATE_PROJECTION });
+          if (d) {
+            const { taskNo, ...row } = stateRowOf(d);
+            states.set(taskNo, (st = row));
+          }
+        }
+        out.set(n, st);
       }
       return out;
     },

@@ -6,7 +6,7 @@
  *
  * Every credential is random per emulator, so a test can look for it in logs.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createWecomCrypto, type WecomCrypto } from '../../bot/channels/wecom/crypto';
@@ -467,6 +467,16 @@ export class WecomEmulator {
       if (typeof id !== 'string' || this.media.get(id) !== key) return { errcode: ERR.invalidMediaId, errmsg: 'invalid media_id' };
     } else if (m.msgtype === 'text') {
       if (!(m.text as Json | undefined)?.content) return { errcode: ERR.invalidParameter, errmsg: 'text.content missing' };
+    } else if (m.msgtype === 'image') {
+      // As WeCom documents it: base64 of a JPG or PNG of at most 2 MB, and the MD5 of the picture before encoding.
+      const img = m.image as Json | undefined;
+      const data = typeof img?.base64 === 'string' ? Buffer.from(img.base64, 'base64') : Buffer.alloc(0);
+      if (data.length === 0) return { errcode: ERR.invalidParameter, errmsg: 'image.base64 missing' };
+      if (data.length > 2 * 1024 * 1024) return { errcode: ERR.invalidParameter, errmsg: 'image size exceed 2M' };
+      const png = data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      const jpg = data[0] === 0xff && data[1] === 0xd8;
+      if (!png && !jpg) return { errcode: ERR.invalidParameter, errmsg: 'image must be jpg or png' };
+      if (img?.md5 !== createHash('md5').update(data).digest('hex')) return { errcode: ERR.invalidParameter, errmsg: 'image md5 mismatch' };
     } else {
       return { errcode: ERR.invalidParameter, errmsg: `msgtype ${String(m.msgtype)} not supported here` };
     }

@@ -16,6 +16,7 @@ import { replyText, type Reply } from '../../bot/types';
 import { complaintJobs } from '../../bot/delivery/complaints';
 import { createHttpApp } from '../../src/http/app';
 import { complaintPages } from '../../src/http/public/complaints';
+import { monthPeriod } from '../../src/domain/stats';
 import type { Complaint } from '../../src/domain/complaint';
 import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
@@ -230,6 +231,14 @@ describe('R22: overdue complaints and the figures for statistics', () => {
       { department: 'XFJYDD', received: 1, acknowledgedOnTime: 0, closed: 0, overdue: 0 },
     ]);
     expect(await services.complaints.countsByDepartment({ from: '2026-11-01', to: '2026-11-30' })).toEqual([]);
+  });
+
+  it('R21, R22: the oversight statistics count the same complaints per department', async () => {
+    setDay('2026-10-16');
+    const s = await services.stats.compute(monthPeriod(2026, 10));
+    const of = (dept: string) => s.departments.find((d) => d.department === dept)!;
+    expect([of('SCJGJ'), of('STHJJ'), of('XFJYDD')].map((d) => [d.complaintsReceived, d.complaintsClosed, d.complaintsOverdue])).toEqual([[1, 1, 0], [1, 0, 1], [1, 0, 0]]);
+    expect(s.county.complaintsReceived).toBe(3);
   });
 
   it('R22: on Mondays 联席办 gets the week\'s overdue complaints in one list; not on other days', async () => {

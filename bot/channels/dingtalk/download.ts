@@ -52,7 +52,8 @@ export function downloadRoute({ config, files, now }: DownloadRouteDeps) {
     if (file.expiresAt.getTime() < at) return refuse(410, 'file expired');
 
     ctx.status = 200;
-    ctx.set('Content-Disposition', contentDisposition(file.name));
+    // A picture (a circular's chart in a DingTalk markdown message) is shown where it is linked.
+    ctx.set('Content-Disposition', file.contentType === 'image/png' ? 'inline' : contentDisposition(file.name));
     ctx.set('Cache-Control', 'private, no-store');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.body = file.data;

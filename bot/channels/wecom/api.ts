@@ -31,6 +31,8 @@ import { MediaTooLarge, SendError, type FetchedMedia, type OutboundPayload, type
 
 /** Group robots: markdown content is limited to 4,096 bytes. */
 export const ROBOT_MARKDOWN_MAX_BYTES = 4096;
+/** A group robot's image message: the picture at most 2 MB before base64. */
+export const ROBOT_IMAGE_MAX_BYTES = 2 * 1024 * 1024;
 /** Application messages: text and markdown content are limited to 2,048 bytes. */
 export const APP_TEXT_MAX_BYTES = 2048;
 /** Token refreshes start this long before WeCom's expires_in runs out. */
@@ -354,6 +356,14 @@ export function wecomApi(deps: WecomApiDeps): WecomApi {
       case 'appchat_markdown':
         await call('appchat/send', { chatid: p.chatId, msgtype: 'markdown', markdown: { content: p.markdown } });
         return;
+      case 'robot_image': {
+        const file = await files.get(p.fileId);
+        if (!file) throw new SendError(`wecom webhook/send: image ${p.fileId} is gone`, false);
+        if (file.data.length > ROBOT_IMAGE_MAX_BYTES) throw new SendError(`wecom webhook/send: image of ${file.data.length} bytes is over ${ROBOT_IMAGE_MAX_BYTES}`, false);
+        const md5 = createHash('md5').update(file.data).digest('hex');
+        await robot('send', p.robot, { data: { msgtype: 'image', image: { base64: file.data.toString('base64'), md5 } } });
+        return;
+      }
       case 'robot_file': {
         const file = await files.get(p.fileId);
         if (!file) throw new SendError(`wecom webhook/upload_media: file ${p.fileId} is gone`, false);
