@@ -29,6 +29,7 @@ import { startLoop, type Loop } from '../bot/delivery/loop';
 import { createAnnouncer } from '../bot/delivery/announcer';
 import { createNotifier } from '../bot/delivery/notices';
 import { reminderJobs } from '../bot/delivery/reminders';
+import { publicationReminderJob } from '../bot/delivery/publicationReminders';
 import { createMetrics } from './metrics';
 import { statsRepo } from '../store/repos/stats';
 import { directorySources, directorySyncJob } from '../bot/channels/directory';
@@ -120,6 +121,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       { name: 'results.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.results.compactIndex()) ? 'snapshot written' : 'not needed') },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
       ...reminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
+      // R15: publication deadlines (warnings to the department, the late ones to 联席办).
+      publicationReminderJob(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
       // People from the platforms' directories (通讯录): created, updated, deactivated when they left.
       { name: 'directory.sync', everyMs: DAY, run: directorySyncJob(app.services.directory, directorySources({ config, repos, now, log })) },
     ]),
@@ -153,7 +156,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       wecomCallback({ config, inbox, log, now }).routes(),
       dingtalkCallback({ config, inbox, dingtalk: repos.dingtalk, log, now }),
       downloadRoute({ config, files: repos.files, now }),
-      publicSite({ repos, now, results: publicResults(repos) }),
+      publicSite({ repos, now, results: publicResults(repos, { mode: app.services.policy.publicationMode }) }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -144,8 +144,12 @@ export interface PublicResultNotice {
   taskNo: string;
   department: string;
   publishedOn: string;
+  /** R15: the last day it could be published (20 working days after the inspection's end); '' when the calendar lacks the year. */
+  deadline: string;
   rows: PublicResultRow[];
   corrections: PublicCorrection[];
+  /** A correction under review: its reason ('' when none); the published version stays shown meanwhile. */
+  correcting: string;
 }
 
 /**

@@ -550,6 +550,21 @@ const riskProposal = new Schema(
 );
 riskProposal.index({ status: 1 });
 
+/** Results the department published (`公示`, R15, manual publication), _id = task number. */
+const publication = new Schema(
+  {
+    _id: String,
+    department: { type: String, required: true },
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    round: { type: Number, required: true },
+    publishedAt: { type: Date, required: true },
+    publishedBy: { type: String, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -582,6 +597,7 @@ export function createModels(conn: Connection) {
     EntityResults: conn.model('EntityResults', entityResults, 'entity_results'),
     Lenient: conn.model('Lenient', lenient, 'lenient'),
     RiskProposal: conn.model('RiskProposal', riskProposal, 'risk_proposals'),
+    Publication: conn.model('Publication', publication, 'publications'),
   };
 }
 

@@ -141,7 +141,8 @@ const jsonLink = (p: string, q: Record<string, string | number | undefined> = {}
 
 function resultNotices(notices: PublicResultNotice[]): Html {
   if (notices.length === 0) return html`<p>暂无</p>`;
-  return html`${notices.map((n) => html`<section><h3>${n.title}</h3><p class="muted">公示日期：${n.publishedOn}</p>
+  return html`${notices.map((n) => html`<section><h3>${n.title}</h3><p class="muted">公示日期：${n.publishedOn}${n.deadline ? `　公示期限：${n.deadline}（检查完成后20个工作日内）` : ''}</p>
+${n.correcting ? html`<p class="stale">更正中：${n.correcting}。更正后的内容经审核后公示，此前公示的内容如下。</p>` : ''}
 ${table(['抽查计划编号', '抽查计划名称', '抽查任务编号', '抽查任务名称', '抽查类型', '检查机关', '检查完成日期', '市场主体名称', '统一社会信用代码', '检查结果', '备注'],
     n.rows.map((r) => html`<tr><td>${r.planNo}</td><td>${r.planName}</td><td>${r.taskNo}</td><td>${r.taskName}</td><td>${r.kind}</td><td>${r.authority}</td><td>${r.completedOn}</td><td>${r.entityName}</td><td>${r.creditCode}</td><td>${r.result}</td><td>${r.remark}</td></tr>`))}
 ${n.corrections.map((c) => html`<p class="void">更正（${c.date}）：${c.reason}<br>更正前：${c.earlier}</p>`)}</section>`)}`;
