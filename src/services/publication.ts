@@ -79,7 +79,7 @@ export function publicationService({ repos, now, policy }: Deps, opts: Publicati
   }
 
   /** One row per task of the year whose inspection has ended or whose result is public. */
-  async function rows(year: number): Promise<{ rows: PublicationRow[]; unknown: string[] }> {
+  async function rows(year: number, t0 = today()): Promise<{ rows: PublicationRow[]; unknown: string[] }> {
     const tasks = (await repos.tasks.forYear(year)).filter((t) => t.status === 'open');
     const states = await repos.results.many(tasks.map((t) => t.taskNo));
     const docs = new Map<string, ResultDoc>();
@@ -89,7 +89,6 @@ export function publicationService({ repos, now, policy }: Deps, opts: Publicati
       if (r) docs.set(t.taskNo, r);
     }
     const pubs = mode === 'manual' ? await repos.publications.many([...docs.keys()]) : new Map<string, Publication>();
-    const t0 = today();
     const out: PublicationRow[] = [];
     const unknown: string[] = [];
     for (const t of tasks) {
@@ -175,7 +174,7 @@ export function publicationService({ repos, now, policy }: Deps, opts: Publicati
       return { rates: departmentRates(all), late: all.filter((r) => r.state === 'overdue' || r.state === 'late'), unknown };
     },
 
-    rows,
+    rows: (year: number) => rows(year),
 
     /**
      * On working days: each lead department's unpublished results due in WARN_WORKING_DAYS working
@@ -193,7 +192,7 @@ export function publicationService({ repos, now, policy }: Deps, opts: Publicati
       out.lateDay = new Date(`${t}T00:00:00Z`).getUTCDay() === 1;
       const year = Number(t.slice(0, 4));
       for (const y of [year - 1, year]) {
-        const { rows: all, unknown } = await rows(y);
+        const { rows: all, unknown } = await rows(y, t);
         out.unknown.push(...unknown);
         for (const r of all) {
           if (r.state === 'overdue') out.late.push(r);

@@ -220,7 +220,7 @@ describe('抽查结果公告 from approved results (R15)', () => {
       form: { start: '2026-09-10', end: '2026-09-10', methods: ['实地检查'], categories: ['未发现问题'] },
     });
     const page = await (await fetch(`${resultsBase}/gongshi/results?year=2026`)).text();
-    expect(page).toContain(`${task.taskNo}抽查任务检查结果公告`);
+    expect(page).toMatch(/县市管局2026年度第\d+号抽查任务检查结果公告/);
     expect(page).toContain('发现问题已责令改正');
     expect(page).toContain('复核发现漏记问题');
     expect(page).toContain('更正前：未发现问题');
