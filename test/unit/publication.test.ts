@@ -7,6 +7,7 @@ import path from 'node:path';
 import { departmentRates, isWarningDay, publicationDeadline, timeliness, type PublicationRow } from '../../src/domain/publication';
 import { addWorkingDays } from '../../src/domain/workdays';
 import { loadHolidayCalendar } from '../../src/services/holidays';
+import { fromDoc } from '../../store/repos/publications';
 
 const cal = loadHolidayCalendar(path.join(os.tmpdir(), 'no-such-holidays-file.json'));
 
@@ -46,5 +47,14 @@ describe('R15 deadline: 20 working days after the inspection ends', () => {
       { department: 'B', onTime: 1, late: 0, overdue: 0, waiting: 0, rate: 100 },
       { department: 'C', onTime: 0, late: 0, overdue: 0, waiting: 1, rate: undefined },
     ]);
+  });
+});
+
+describe('the publications repo\'s mapper', () => {
+  it('turns a stored document into a Publication (task number from _id, dates as Date)', () => {
+    const at = new Date('2026-10-20T02:00:00Z');
+    expect(fromDoc({ _id: '县市管局抽查〔2026〕12号', department: 'SCJGJ', creditCode: '91361129MA35ABCD1X', round: 2, publishedAt: at, publishedBy: 'scj.official', version: 1 })).toEqual({
+      taskNo: '县市管局抽查〔2026〕12号', department: 'SCJGJ', creditCode: '91361129MA35ABCD1X', entityName: '', round: 2, publishedAt: at, publishedBy: 'scj.official', version: 1,
+    });
   });
 });
