@@ -56,7 +56,8 @@ export function noticeOf(r: ResultDoc, planNo: string, publishedOn: string, dead
     rows: [{
       planNo, planName: planNo ? `${planNo}抽查计划` : '', taskNo: r.taskNo, taskName: `${r.entityName}检查`,
       kind: r.source === 'filing' ? '备案检查' : r.departments.length > 1 ? '双随机联合抽查' : '双随机抽查',
-      authority, completedOn: shown.form?.end ?? '', entityName: r.entityName, creditCode: r.creditCode, result: categories(shown), remark: '',
+      authority, completedOn: shown.form?.end ?? '', entityName: r.entityName, creditCode: r.creditCode, result: categories(shown),
+      remark: corrections.length ? `${corrections[corrections.length - 1].date}更正：${corrections[corrections.length - 1].reason}` : '',
     }],
     corrections,
     correcting,

@@ -7,6 +7,7 @@ import { drawCommand } from './draw';
 import { backupCommand } from './backup';
 import { restoreCommand } from './restore';
 import { directoryCommand } from './directory';
+import { exportCommand } from './export';
 
 export interface Io {
   out(s: string): void;
@@ -31,6 +32,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   backup: backupCommand,
   restore: restoreCommand,
   directory: directoryCommand,
+  export: exportCommand,
 };
 
 export function usage(): string {
