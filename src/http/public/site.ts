@@ -76,6 +76,8 @@ interface Loaded<T> {
 /** The last good answer per key: reused while fresh, served (marked stale) when the database fails or is slow. */
 function answerCache(now: () => Date, timeoutMs: number, freshMs: number, size: number) {
   const entries = new Map<string, { at: number; value: unknown }>();
+  // One database read per key at a time: requests arriving while it runs share it (no stampede when an answer expires).
+  const inflight = new Map<string, Promise<unknown>>();
   const store = (key: string, value: unknown) => {
     entries.delete(key);
     entries.set(key, { at: now().getTime(), value });
@@ -84,10 +86,17 @@ function answerCache(now: () => Date, timeoutMs: number, freshMs: number, size: 
   return async function load<T>(key: string, fn: () => Promise<T>): Promise<Loaded<T>> {
     const hit = entries.get(key);
     if (hit && now().getTime() - hit.at < freshMs) return { value: hit.value as T };
-    const pending = fn().then((v) => {
-      store(key, v);
-      return v;
-    });
+    let pending = inflight.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      const started = fn().then((v) => {
+        store(key, v);
+        return v;
+      });
+      pending = started;
+      inflight.set(key, started);
+      const done = () => { if (inflight.get(key) === started) inflight.delete(key); };
+      started.then(done, done);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Unavailable('timeout')), timeoutMs);
@@ -96,6 +105,8 @@ function answerCache(now: () => Date, timeoutMs: number, freshMs: number, size: 
       return { value: await Promise.race([pending, timeout]) };
     } catch (err) {
       pending.catch(() => undefined);
+      // A read that did not answer in time is not waited for again: the next request asks anew.
+      if (inflight.get(key) === pending) inflight.delete(key);
       if (err instanceof NotFound) throw err;
       if (hit) return { value: hit.value as T, staleSince: new Date(hit.at) };
       throw new Unavailable(err instanceof Error ? err.message : String(err));
