@@ -216,6 +216,23 @@ describe('safe to expose', () => {
   });
 });
 
+describe('load', () => {
+  it('requests that arrive while an answer is being read share that one read (no stampede when an answer expires)', async () => {
+    let reads = 0;
+    const slow = { list: async () => { reads++; await new Promise((r) => setTimeout(r, 200)); return []; }, forEntity: async () => [] };
+    const site = await listen(createHttpApp({ conn: undefined as never, engine: 'test', routes: [publicSite({ repos: county.db.repos, now, freshMs: 0, results: slow })] }));
+    try {
+      const pages = await Promise.all(Array.from({ length: 10 }, () => fetch(`${site.base}/gongshi/api/results?year=2026`).then((r) => r.status)));
+      expect(pages).toEqual(Array(10).fill(200));
+      expect(reads).toBe(1);
+      await fetch(`${site.base}/gongshi/api/results?year=2026`);
+      expect(reads).toBe(2); // once answered, the next request reads again (freshMs 0)
+    } finally {
+      site.server.close();
+    }
+  });
+});
+
 describe('抽查结果公告 from approved results (R15)', () => {
   let resultsServer: Server;
   let resultsBase: string;
