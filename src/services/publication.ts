@@ -68,7 +68,7 @@ export function publicationService({ repos, now, policy }: Deps, opts: Publicati
   async function loadResult(caller: Caller, typed: string): Promise<ResultDoc> {
     const taskNo = taskNoOf(caller, typed);
     const r = (await repos.results.get(taskNo)) ?? (taskNo !== typed.trim() ? await repos.results.get(typed.trim()) : undefined);
-    if (!r) throw new Refusal(`${typed.trim().slice(0, 40)} 没有检查结果，请核对任务编号（发送“我的任务”查看）`);
+    if (!r) throw new Refusal(`${taskNo.slice(0, 40)} 没有检查结果，请核对任务编号（发送“我的任务”查看），检查结果审核通过后才能公示或更正`);
     return r;
   }
 
