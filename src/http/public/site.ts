@@ -232,19 +232,19 @@ export function publicSite(opts: PublicSiteOptions): Koa.Middleware {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = layout(o);
   };
-  // A page is rendered once per answer the cache holds (and per query string), not per request.
-  const renderedPages = new WeakMap<object, Map<string, string>>();
+  // A page is rendered (and encoded as UTF-8) once per answer the cache holds (and per query string), not per request.
+  const renderedPages = new WeakMap<object, Map<string, Buffer>>();
   const cachedPage = (ctx: Koa.Context, l: Loaded<object>, build: () => Parameters<typeof layout>[0]) => {
     let byQuery = renderedPages.get(l.value);
     if (!byQuery) renderedPages.set(l.value, (byQuery = new Map()));
     const key = `${ctx.querystring}|${l.staleSince?.getTime() ?? ''}`;
-    let text = byQuery.get(key);
-    if (text === undefined) {
-      text = layout(build());
-      if (byQuery.size < 50) byQuery.set(key, text);
+    let page = byQuery.get(key);
+    if (page === undefined) {
+      page = Buffer.from(layout(build()), 'utf8');
+      if (byQuery.size < 50) byQuery.set(key, page);
     }
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = text;
+    ctx.body = page;
   };
   const json = (ctx: Koa.Context, loaded: Loaded<unknown>, data: Record<string, unknown>) => {
     ctx.body = { ...data, ...(loaded.staleSince ? { stale: true, cachedAt: loaded.staleSince.toISOString() } : {}) };
