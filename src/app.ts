@@ -33,6 +33,7 @@ import { complaintService } from './services/complaints';
 import { auditTrailService } from './services/auditTrail';
 import { statsService } from './services/stats';
 import { circularService } from './services/circulars';
+import { publicationService } from './services/publication';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -68,6 +69,7 @@ export function createServices(deps: Deps) {
     auditTrail: auditTrailService(deps),
     stats,
     circulars: circularService(deps, approvals, stats),
+    publication: publicationService(deps),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,

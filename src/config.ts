@@ -83,6 +83,8 @@ const schema = z.object({
   MAX_TASKS_PER_OFFICER: wholeNumber(1, 10000).default(30),
   /** A task's result is due this many working days after its window (R15's calendar). */
   RESULT_DUE_WORKING_DAYS: wholeNumber(1, 60).default(10),
+  /** R15: results are public at approval (auto) or when the department sends 公示 (manual). */
+  PUBLICATION_MODE: z.enum(['auto', 'manual']).default('auto'),
   /** Per-year inspection months when a year differs from R10, JSON: {"2027":{"B":[6,10]}}. */
   INSPECTION_MONTHS: z.string().optional(),
   /** The county's R6 risk policy, JSON by risk class (see README); defaults apply to classes left out. */

@@ -32,6 +32,7 @@ import { reminderJobs } from '../bot/delivery/reminders';
 import { announceComplaint, complaintJobs } from '../bot/delivery/complaints';
 import { complaintPages } from './http/public/complaints';
 import { oversightJobs } from '../bot/delivery/oversight';
+import { publicationReminderJob } from '../bot/delivery/publicationReminders';
 import { createMetrics } from './metrics';
 import { statsRepo } from '../store/repos/stats';
 import { directorySources, directorySyncJob } from '../bot/channels/directory';
@@ -128,6 +129,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       ...complaintJobs(app.services, createNotifier({ repos, platforms, now, log })),
       // Approved circulars to every member unit's group chats; the quarterly draft (R21).
       ...oversightJobs(app.services, announcer, createNotifier({ repos, platforms, now, log })),
+      // R15: publication deadlines (warnings to the department, the late ones to 联席办).
+      publicationReminderJob(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
       // People from the platforms' directories (通讯录): created, updated, deactivated when they left.
       { name: 'directory.sync', everyMs: DAY, run: directorySyncJob(app.services.directory, directorySources({ config, repos, now, log })) },
     ]),
@@ -162,7 +165,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       dingtalkCallback({ config, inbox, dingtalk: repos.dingtalk, log, now }),
       downloadRoute({ config, files: repos.files, now }),
       complaintPages({ complaints: app.services.complaints, now, onReceived: announceComplaint(createNotifier({ repos, platforms, now, log })) }),
-      publicSite({ repos, now, results: publicResults(repos) }),
+      publicSite({ repos, now, results: publicResults(repos, { mode: app.services.policy.publicationMode }) }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -16,6 +16,8 @@ export interface Policy {
   maxTasksPerOfficer: number;
   /** A task's result is due this many working days after its window ends (10 when absent). */
   resultDueWorkingDays?: number;
+  /** R15: results are public at approval (`auto`) or when the department sends 公示 (`manual`). */
+  publicationMode?: 'auto' | 'manual';
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -64,7 +66,7 @@ export function parseInspectionMonths(raw: string): CalendarConfig['years'] {
 /** The policy from configuration values; throws PolicyError naming the variable. */
 export function policyFrom(c: {
   CONVERSATION_MINUTES?: number; APPROVAL_REMIND_WORKING_DAYS?: number; INSPECTION_MONTHS?: string; RISK_POLICY?: string;
-  MAX_TASKS_PER_OFFICER?: number; RESULT_DUE_WORKING_DAYS?: number;
+  MAX_TASKS_PER_OFFICER?: number; RESULT_DUE_WORKING_DAYS?: number; PUBLICATION_MODE?: 'auto' | 'manual';
 }): Policy {
   let riskPolicy = DEFAULT_RISK_POLICY;
   if (c.RISK_POLICY) {
@@ -85,5 +87,6 @@ export function policyFrom(c: {
     remindAfterWorkingDays: c.APPROVAL_REMIND_WORKING_DAYS ?? DEFAULT_POLICY.remindAfterWorkingDays,
     maxTasksPerOfficer: c.MAX_TASKS_PER_OFFICER ?? DEFAULT_POLICY.maxTasksPerOfficer,
     resultDueWorkingDays: c.RESULT_DUE_WORKING_DAYS ?? DEFAULT_POLICY.resultDueWorkingDays,
+    publicationMode: c.PUBLICATION_MODE ?? 'auto',
   };
 }

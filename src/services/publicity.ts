@@ -8,7 +8,7 @@
 import type { Repos } from '../../store/repos';
 import type { DrawDoc } from '../../store/repos/draws';
 import type { TaskDoc } from '../../store/repos/tasks';
-import type { DrawRecord } from '../domain/draw';
+import { publicRecordOf, type PublicDrawRecord } from '../domain/publicRecord';
 import { beijingDate, beijingTime } from '../domain/calendar';
 import { describeFilter, formatSampling } from '../domain/plan';
 import { itemKey } from '../domain/item';
@@ -144,8 +144,12 @@ export interface PublicResultNotice {
   taskNo: string;
   department: string;
   publishedOn: string;
+  /** R15: the last day it could be published (20 working days after the inspection's end); '' when the calendar lacks the year. */
+  deadline: string;
   rows: PublicResultRow[];
   corrections: PublicCorrection[];
+  /** A correction under review: its reason ('' when none); the published version stays shown meanwhile. */
+  correcting: string;
 }
 
 /**
@@ -291,9 +295,13 @@ export function publicityService(repos: Repos, opts: { results?: PublicResults }
     };
   }
 
-  /** The public record (docs/draw.md §5), exactly as `draw export` writes it. */
-  async function record(drawNo: string): Promise<DrawRecord | undefined> {
-    return (await repos.draws.get(drawNo))?.record;
+  /**
+   * The public record (docs/draw.md §5) as `draw export` writes it, but with declared conflicts
+   * withheld (their count kept): see src/domain/publicRecord.ts.
+   */
+  async function record(drawNo: string): Promise<PublicDrawRecord | undefined> {
+    const r = (await repos.draws.get(drawNo))?.record;
+    return r ? publicRecordOf(r) : undefined;
   }
 
   /** By credit code (exact) or part of the name, through the registry read model. */

@@ -553,6 +553,21 @@ const riskProposal = new Schema(
 );
 riskProposal.index({ status: 1 });
 
+/** Results the department published (`公示`, R15, manual publication), _id = task number. */
+const publication = new Schema(
+  {
+    _id: String,
+    department: { type: String, required: true },
+    creditCode: { type: String, required: true },
+    entityName: { type: String, default: '' },
+    round: { type: Number, required: true },
+    publishedAt: { type: Date, required: true },
+    publishedBy: { type: String, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
 export function createModels(conn: Connection) {
   return {
     Department: conn.model('Department', department, 'departments'),
@@ -587,6 +602,7 @@ export function createModels(conn: Connection) {
     RiskProposal: conn.model('RiskProposal', riskProposal, 'risk_proposals'),
     Complaint: conn.model('Complaint', complaintSchema, 'complaints'),
     ComplaintGate: conn.model('ComplaintGate', complaintGateSchema, 'complaint_gate'),
+    Publication: conn.model('Publication', publication, 'publications'),
   };
 }
 

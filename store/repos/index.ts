@@ -22,6 +22,7 @@ import { deptMappingRepo } from './deptMappings';
 import { inspectorLinkRepo } from './inspectorLinks';
 import { complaintRepo } from './complaints';
 import { circularRepo } from './circulars';
+import { publicationRepo } from './publications';
 import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo, riskProposalRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
@@ -58,6 +59,7 @@ export function createRepos(models: Models) {
     riskProposals: riskProposalRepo(models),
     complaints: complaintRepo(models),
     circulars: circularRepo(models),
+    publications: publicationRepo(models),
   };
 }
 

@@ -2,7 +2,7 @@
  * `npm run bench:public`: the public site under load (autocannon, c=50, 20 s by
  * default) side by side with a bare Koa route serving a static buffer of the same
  * size, in the same run and process: the draw page, the draws list and the
- * results list of a county with a drawn plan (test/helpers/publicCounty.ts) on
+ * results list (every task with a published result) of a county with a drawn plan (test/helpers/publicCounty.ts) on
  * the local database `npm start` would use (or MONGODB_URI). Goal: at least
  * 0.5 × the bare rate and p99 under 200 ms. A full run (BENCH_SECONDS ≥ 20)
  * writes the table into BENCHMARKS.md ("Public site").
@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import Koa from 'koa';
 import { createHttpApp } from '../../src/http/app';
 import { publicSite } from '../../src/http/public/site';
+import { publicResults } from '../../src/services/publicResults';
 import { publicCounty } from '../helpers/publicCounty';
 import { benchDatabase, fmt, machine, writeReport } from './common';
 
@@ -37,7 +38,17 @@ async function main(): Promise<void> {
   process.env.TEST_MONGODB_URI = db.uri;
   const now = () => new Date('2026-08-20T02:00:00Z');
   const county = await publicCounty(now);
-  const site = await listen(createHttpApp({ conn: undefined as never, engine: 'bench', routes: [publicSite({ repos: county.db.repos, now })] }));
+  // Every drawn task has an approved (published) result, one of them corrected: the results list is a real page.
+  for (const [i, t] of (await county.db.repos.tasks.forDraw(county.drawNo)).entries()) {
+    const at = new Date('2026-09-25T02:00:00Z');
+    const form = { start: '2026-09-10', end: '2026-09-11', methods: ['实地检查'], categories: [i % 3 ? '未发现问题' : '发现问题已责令改正'] };
+    await county.db.repos.results.create({
+      taskNo: t.taskNo, source: 'task', lead: t.lead, departments: t.departments, creditCode: t.creditCode, entityName: t.entityName, window: t.window,
+      status: 'approved', form, parts: {}, correctionReason: '', round: i === 0 ? 2 : 1, submittedBy: 'bench', approvedAt: at, openFollowUps: 0, createdAt: at, updatedAt: at, version: 1,
+      earlier: i === 0 ? [{ round: 1, parts: {}, form: { ...form, categories: ['未发现问题'] }, approvedAt: '2026-09-20T02:00:00.000Z', correctedBy: 'bench', correctedAt: '2026-09-24T02:00:00.000Z', reason: '企业提出异议，经核实原结果有误' }] : [],
+    });
+  }
+  const site = await listen(createHttpApp({ conn: undefined as never, engine: 'bench', routes: [publicSite({ repos: county.db.repos, now, results: publicResults(county.db.repos) })] }));
   const pages = [
     ['draw page', `/gongshi/draws/${county.drawNo}`],
     ['draws list', '/gongshi/draws?year=2026'],

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createHttpApp } from '../../src/http/app';
 import { publicSite } from '../../src/http/public/site';
+import { publicResults } from '../../src/services/publicResults';
 import { publicCounty, XSS_NAME, type PublicCounty } from '../helpers/publicCounty';
 
 const now = () => new Date('2026-08-20T02:00:00Z');
@@ -27,7 +28,15 @@ const dialogs: string[] = [];
 
 beforeAll(async () => {
   county = await publicCounty(now);
-  const app = createHttpApp({ conn: undefined as never, engine: 'test', routes: [publicSite({ repos: county.db.repos, now, freshMs: 0 })] });
+  // A published result (approved: published at once), for the entity whose name is markup.
+  const task = (await county.db.repos.tasks.forDraw(county.drawNo)).find((t) => t.creditCode === county.xssCode)!;
+  const at = new Date('2026-09-25T02:00:00Z');
+  await county.db.repos.results.create({
+    taskNo: task.taskNo, source: 'task', lead: task.lead, departments: task.departments, creditCode: task.creditCode, entityName: task.entityName, window: task.window,
+    status: 'approved', form: { start: '2026-09-10', end: '2026-09-10', methods: ['实地检查'], categories: ['未发现问题'] }, parts: {}, earlier: [], correctionReason: '',
+    round: 1, submittedBy: 'scj.official', submittedAt: at, approvedAt: at, openFollowUps: 0, createdAt: at, updatedAt: at, version: 1,
+  });
+  const app = createHttpApp({ conn: undefined as never, engine: 'test', routes: [publicSite({ repos: county.db.repos, now, freshMs: 0, results: publicResults(county.db.repos) })] });
   await new Promise<void>((resolve) => {
     server = app.listen(0, '127.0.0.1', () => resolve());
   });
@@ -67,7 +76,11 @@ it('the four tabs render on a phone-sized screen; a screenshot of each is saved'
   await page.goto(`${base}/gongshi/draws?year=2026`);
   await expect(page.locator('main').textContent()).resolves.toContain(county.drawNo);
   await page.goto(`${base}/gongshi/results?year=2026`);
-  await expect(page.locator('main').textContent()).resolves.toContain('暂无');
+  const results = await page.locator('main').textContent();
+  expect(results).toMatch(/县市管局2026年度第\d+号抽查任务检查结果公告/);
+  expect(results).toContain('公示日期：2026-09-25');
+  expect(results).toContain(`${XSS_NAME}检查`); // the markup name, as text
+  expect(await page.locator('img').count()).toBe(0);
 });
 
 it('the search box finds an entity by part of its name', async () => {
@@ -84,6 +97,9 @@ it('核验 says 一致 for the real draw, and 不一致 naming the seed commitme
   await page.waitForFunction(() => /^(一致|不一致)/.test(document.getElementById('verdict')?.textContent ?? ''), undefined, { timeout: 30_000 });
   const verdict = await page.locator('#verdict').textContent();
   expect(verdict).toMatch(/^一致：/);
+  // This draw's officer draw read two declared conflicts: withheld from the public record, so the teams are checked against the roster.
+  expect(verdict).toContain('抽中主体全部一致');
+  expect(verdict).toContain('2 项回避申报');
   await page.screenshot({ path: path.join(shots, 'draw-verified.png'), fullPage: true });
   await page.locator('#verdict').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(shots, 'verdict.png') });
@@ -96,6 +112,13 @@ it('核验 says 一致 for the real draw, and 不一致 naming the seed commitme
   await page.setInputFiles('#record-file', file);
   await page.waitForFunction(() => /^不一致/.test(document.getElementById('verdict')?.textContent ?? ''), undefined, { timeout: 30_000 });
   expect(await page.locator('#verdict').textContent()).toMatch(/^不一致：种子承诺值不一致：记录为[0-9a-f]{64}，重算为[0-9a-f]{64}/);
+
+  // The full record (draw export, for 联席办 and 司法局) recomputes every officer in the browser too.
+  const full = path.join(mkdtempSync(path.join(os.tmpdir(), 'gongshi-record-')), 'full.json');
+  writeFileSync(full, JSON.stringify((await county.services.draws.get(county.drawNo)).record));
+  await page.setInputFiles('#record-file', full);
+  await page.waitForFunction(() => /^一致/.test(document.getElementById('verdict')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  expect(await page.locator('#verdict').textContent()).toContain('抽中主体和检查人员全部一致');
 });
 
 it('an entity named <img src=x onerror=alert(1)> renders as text', async () => {

@@ -13,7 +13,8 @@ import { itemDoc } from '../helpers/fixtures';
 import { PHONE, publicCounty, XSS_NAME, type PublicCounty } from '../helpers/publicCounty';
 import { createApproval } from '../../src/domain/approval';
 import { PLAN_STEPS } from '../../src/services/plans';
-import type { DrawRecord } from '../../src/domain/draw';
+import { verifyDraw } from '../../src/domain/draw';
+import { publicRecordOf, verifyPublicRecord, type PublicDrawRecord } from '../../src/domain/publicRecord';
 
 const now = () => new Date('2026-08-20T02:00:00Z');
 let county: PublicCounty;
@@ -106,9 +107,32 @@ describe('the four tabs', () => {
     const voided = await get(`/gongshi/draws/${county.voidedDrawNo}`);
     expect(voided.text).toContain('此抽取已作废');
     expect(voided.text).toContain(county.voidReason);
-    // The record offered for 核验 is the one `draw export` writes.
-    const file = JSON.parse((await get(`/gongshi/draws/${county.drawNo}/record.json`)).text) as DrawRecord;
-    expect(file).toEqual(rec);
+    // The record offered for 核验 is the one `draw export` writes, declared conflicts withheld (their count kept).
+    const file = JSON.parse((await get(`/gongshi/draws/${county.drawNo}/record.json`)).text) as PublicDrawRecord;
+    expect(file).toEqual({ ...rec, assignmentInputs: { ...rec.assignmentInputs, conflicts: [] }, withheldConflicts: 2 });
+  });
+
+  it('R8a: the downloadable record withholds declared conflicts, and still verifies everything they do not decide', async () => {
+    const full = (await county.services.draws.get(county.drawNo)).record!;
+    expect(full.assignmentInputs.conflicts.map((c) => c.creditCode).sort()).toEqual([...county.conflictCodes].sort());
+    const served = JSON.parse((await get(`/gongshi/draws/${county.drawNo}/record.json`)).text) as PublicDrawRecord;
+    for (const c of county.conflictCodes) expect(JSON.stringify(served.assignmentInputs.conflicts)).not.toContain(c);
+    // The conflicts do decide the officer draw: without them the teams cannot be recomputed person by person...
+    expect(verifyDraw(served).ok).toBe(false);
+    // ...so the public check recomputes the rest exactly and checks the teams against the published roster.
+    expect(verifyPublicRecord(served, { announced: { announcementDigest: full.announcementDigest } })).toEqual({ ok: true, complete: false, withheld: 2 });
+    // The full record (draw export, for 联席办 and 司法局) verifies completely.
+    expect(verifyPublicRecord(full)).toEqual({ ok: true, complete: true });
+    // What the public check still catches: a changed seed, a changed selection, an officer not on the roster.
+    expect(verifyPublicRecord({ ...served, seed: (served.seed[0] === 'a' ? 'b' : 'a') + served.seed.slice(1) })).toMatchObject({ ok: false, first: expect.stringContaining('种子承诺值不一致') });
+    expect(verifyPublicRecord({ ...served, selection: [...served.selection].reverse() })).toMatchObject({ ok: false, first: expect.stringContaining('抽中主体不一致') });
+    const stranger = { ...served.assignment[0].officers[0], inspectorNo: 'XX-999', name: '赵某' };
+    const forged = { ...served, assignment: [{ ...served.assignment[0], officers: [stranger, ...served.assignment[0].officers.slice(1)] }, ...served.assignment.slice(1)] };
+    expect(verifyPublicRecord(forged)).toMatchObject({ ok: false, first: expect.stringContaining('赵某不在公布的人员名录中') });
+    // A draw with no conflict among its selected entities has nothing to withhold: the public record is the full one.
+    const voided = (await county.services.draws.get(county.voidedDrawNo)).record!;
+    if (voided.assignmentInputs.conflicts.length === 0) expect(publicRecordOf(voided)).toBe(voided);
+    expect(publicRecordOf({ ...full, assignmentInputs: { ...full.assignmentInputs, conflicts: [] } })).not.toHaveProperty('withheldConflicts');
   });
 
   it('抽查结果公告 shows 暂无 until results exist', async () => {
@@ -192,6 +216,23 @@ describe('safe to expose', () => {
   });
 });
 
+describe('load', () => {
+  it('requests that arrive while an answer is being read share that one read (no stampede when an answer expires)', async () => {
+    let reads = 0;
+    const slow = { list: async () => { reads++; await new Promise((r) => setTimeout(r, 200)); return []; }, forEntity: async () => [] };
+    const site = await listen(createHttpApp({ conn: undefined as never, engine: 'test', routes: [publicSite({ repos: county.db.repos, now, freshMs: 0, results: slow })] }));
+    try {
+      const pages = await Promise.all(Array.from({ length: 10 }, () => fetch(`${site.base}/gongshi/api/results?year=2026`).then((r) => r.status)));
+      expect(pages).toEqual(Array(10).fill(200));
+      expect(reads).toBe(1);
+      await fetch(`${site.base}/gongshi/api/results?year=2026`);
+      expect(reads).toBe(2); // once answered, the next request reads again (freshMs 0)
+    } finally {
+      site.server.close();
+    }
+  });
+});
+
 describe('抽查结果公告 from approved results (R15)', () => {
   let resultsServer: Server;
   let resultsBase: string;
@@ -220,7 +261,7 @@ describe('抽查结果公告 from approved results (R15)', () => {
       form: { start: '2026-09-10', end: '2026-09-10', methods: ['实地检查'], categories: ['未发现问题'] },
     });
     const page = await (await fetch(`${resultsBase}/gongshi/results?year=2026`)).text();
-    expect(page).toContain(`${task.taskNo}抽查任务检查结果公告`);
+    expect(page).toMatch(/县市管局2026年度第\d+号抽查任务检查结果公告/);
     expect(page).toContain('发现问题已责令改正');
     expect(page).toContain('复核发现漏记问题');
     expect(page).toContain('更正前：未发现问题');

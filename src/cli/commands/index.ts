@@ -8,6 +8,7 @@ import { backupCommand } from './backup';
 import { restoreCommand } from './restore';
 import { directoryCommand } from './directory';
 import { statsCommand } from './stats';
+import { exportCommand } from './export';
 
 export interface Io {
   out(s: string): void;
@@ -33,6 +34,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   restore: restoreCommand,
   directory: directoryCommand,
   stats: statsCommand,
+  export: exportCommand,
 };
 
 export function usage(): string {

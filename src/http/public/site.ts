@@ -76,6 +76,8 @@ interface Loaded<T> {
 /** The last good answer per key: reused while fresh, served (marked stale) when the database fails or is slow. */
 function answerCache(now: () => Date, timeoutMs: number, freshMs: number, size: number) {
   const entries = new Map<string, { at: number; value: unknown }>();
+  // One database read per key at a time: requests arriving while it runs share it (no stampede when an answer expires).
+  const inflight = new Map<string, Promise<unknown>>();
   const store = (key: string, value: unknown) => {
     entries.delete(key);
     entries.set(key, { at: now().getTime(), value });
@@ -84,10 +86,17 @@ function answerCache(now: () => Date, timeoutMs: number, freshMs: number, size: 
   return async function load<T>(key: string, fn: () => Promise<T>): Promise<Loaded<T>> {
     const hit = entries.get(key);
     if (hit && now().getTime() - hit.at < freshMs) return { value: hit.value as T };
-    const pending = fn().then((v) => {
-      store(key, v);
-      return v;
-    });
+    let pending = inflight.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      const started = fn().then((v) => {
+        store(key, v);
+        return v;
+      });
+      pending = started;
+      inflight.set(key, started);
+      const done = () => { if (inflight.get(key) === started) inflight.delete(key); };
+      started.then(done, done);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Unavailable('timeout')), timeoutMs);
@@ -96,6 +105,8 @@ function answerCache(now: () => Date, timeoutMs: number, freshMs: number, size: 
       return { value: await Promise.race([pending, timeout]) };
     } catch (err) {
       pending.catch(() => undefined);
+      // A read that did not answer in time is not waited for again: the next request asks anew.
+      if (inflight.get(key) === pending) inflight.delete(key);
       if (err instanceof NotFound) throw err;
       if (hit) return { value: hit.value as T, staleSince: new Date(hit.at) };
       throw new Unavailable(err instanceof Error ? err.message : String(err));
@@ -141,7 +152,8 @@ const jsonLink = (p: string, q: Record<string, string | number | undefined> = {}
 
 function resultNotices(notices: PublicResultNotice[]): Html {
   if (notices.length === 0) return html`<p>暂无</p>`;
-  return html`${notices.map((n) => html`<section><h3>${n.title}</h3><p class="muted">公示日期：${n.publishedOn}</p>
+  return html`${notices.map((n) => html`<section><h3>${n.title}</h3><p class="muted">公示日期：${n.publishedOn}${n.deadline ? `　公示期限：${n.deadline}（检查完成后20个工作日内）` : ''}</p>
+${n.correcting ? html`<p class="stale">更正中：${n.correcting}。更正后的内容经审核后公示，此前公示的内容如下。</p>` : ''}
 ${table(['抽查计划编号', '抽查计划名称', '抽查任务编号', '抽查任务名称', '抽查类型', '检查机关', '检查完成日期', '市场主体名称', '统一社会信用代码', '检查结果', '备注'],
     n.rows.map((r) => html`<tr><td>${r.planNo}</td><td>${r.planName}</td><td>${r.taskNo}</td><td>${r.taskName}</td><td>${r.kind}</td><td>${r.authority}</td><td>${r.completedOn}</td><td>${r.entityName}</td><td>${r.creditCode}</td><td>${r.result}</td><td>${r.remark}</td></tr>`))}
 ${n.corrections.map((c) => html`<p class="void">更正（${c.date}）：${c.reason}<br>更正前：${c.earlier}</p>`)}</section>`)}`;
@@ -220,19 +232,19 @@ export function publicSite(opts: PublicSiteOptions): Koa.Middleware {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = layout(o);
   };
-  // A page is rendered once per answer the cache holds (and per query string), not per request.
-  const renderedPages = new WeakMap<object, Map<string, string>>();
+  // A page is rendered (and encoded as UTF-8) once per answer the cache holds (and per query string), not per request.
+  const renderedPages = new WeakMap<object, Map<string, Buffer>>();
   const cachedPage = (ctx: Koa.Context, l: Loaded<object>, build: () => Parameters<typeof layout>[0]) => {
     let byQuery = renderedPages.get(l.value);
     if (!byQuery) renderedPages.set(l.value, (byQuery = new Map()));
     const key = `${ctx.querystring}|${l.staleSince?.getTime() ?? ''}`;
-    let text = byQuery.get(key);
-    if (text === undefined) {
-      text = layout(build());
-      if (byQuery.size < 50) byQuery.set(key, text);
+    let page = byQuery.get(key);
+    if (page === undefined) {
+      page = Buffer.from(layout(build()), 'utf8');
+      if (byQuery.size < 50) byQuery.set(key, page);
     }
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = text;
+    ctx.body = page;
   };
   const json = (ctx: Koa.Context, loaded: Loaded<unknown>, data: Record<string, unknown>) => {
     ctx.body = { ...data, ...(loaded.staleSince ? { stale: true, cachedAt: loaded.staleSince.toISOString() } : {}) };
