@@ -142,6 +142,12 @@ describe('the four tabs', () => {
     expect((await json('/gongshi/api/results?year=2026')).rows).toEqual([]);
   });
 
+  it('R22: every tab links the complaint form (投诉举报), so the public finds it from any notice', async () => {
+    for (const path of ['/gongshi/items', '/gongshi/plans?year=2026', '/gongshi/draws?year=2026', '/gongshi/results?year=2026']) {
+      expect((await get(path)).text).toContain('<a href="/gongshi/tousu">投诉举报</a>');
+    }
+  });
+
   it('search finds an entity by part of its name or its credit code and lists its tasks and draws', async () => {
     const byName = await get(`/gongshi/search?q=${encodeURIComponent('青云7号')}`);
     expect(byName.text).toContain('万年县青云7号食品有限公司');

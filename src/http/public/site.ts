@@ -34,6 +34,8 @@ const TABS = [
   ['plans', '抽查计划公告'],
   ['draws', '抽查任务公告'],
   ['results', '抽查结果公告'],
+  // The complaint form (./complaints.ts) is served beside the site; its tab is the fifth.
+  ['tousu', '投诉举报'],
 ] as const;
 type Tab = (typeof TABS)[number][0] | 'search' | 'verify' | 'docs' | '';
 
