@@ -153,15 +153,25 @@ export const reject = typedDecision(false);
 
 export const todo: Command = {
   names: ['待办', '待审批', '我的待办'],
-  usage: '待办 — 列出等我审批的事项（计划、备案、调库），以及等我抽取、开奖的计划',
+  usage: '待办 — 列出等我审批的事项（计划、备案、调库），等我抽取、开奖的计划，以及待受理、待分派的投诉举报',
   async run(_args, ctx) {
-    const [waiting, draws] = await Promise.all([ctx.services.approvals.waitingFor(ctx.caller), ctx.services.draws.waiting(ctx.caller)]);
+    const [waiting, draws, complaints] = await Promise.all([
+      ctx.services.approvals.waitingFor(ctx.caller), ctx.services.draws.waiting(ctx.caller), ctx.services.complaints.waitingFor(ctx.caller),
+    ]);
     // Draws are part of what waits for the user too: an approved plan not yet drawn, a commitment not yet revealed.
     const drawLines = [
       ...draws.toReveal.map((d) => `· 抽取 ${d.drawNo}（计划 ${d.planNo}）已公布承诺，${day(d.createdAt)}起待开奖：开奖 ${d.drawNo} <公开值>`),
       ...draws.toDraw.map((p) => `· 计划 ${p.planNo} 已通过审批，待抽取（检查期至 ${p.window.to}）：抽取 ${p.planNo}`),
     ];
-    const drawText = drawLines.length ? `等您抽取的计划：\n${drawLines.join('\n')}` : '';
+    // Complaints to acknowledge within 1 working day, or to route (R22).
+    const complaintLines = [
+      ...complaints.toAcknowledge.map((c) => `· 投诉举报 ${c.complaintNo}（${c.entityName || c.entityText}）${day(c.routedAt ?? c.receivedAt)}分派本单位，待受理：受理投诉 ${c.complaintNo}`),
+      ...complaints.toRoute.map((c) => `· 投诉举报 ${c.complaintNo}（${c.entityName || c.entityText}）待分派：分派投诉 ${c.complaintNo} <成员单位>`),
+    ];
+    const drawText = [
+      drawLines.length ? `等您抽取的计划：\n${drawLines.join('\n')}` : '',
+      complaintLines.length ? `等您办理的投诉举报（R22）：\n${complaintLines.join('\n')}` : '',
+    ].filter(Boolean).join('\n');
     if (waiting.length === 0) return [text(drawText ? `目前没有等您审批的事项。\n${drawText}` : '目前没有等您审批的事项。')];
     const lines = waiting.map((a, i) =>
       `${i + 1}. ${KIND_LABELS[a.kind]} ${a.subject}｜${a.title}｜${a.steps[a.current].label}｜${unitName(a.requesterDepartment)}提交，${day(a.waitingSince)}起等待`);

@@ -309,6 +309,21 @@ export function complaintService(deps: Deps) {
       return { department, rows };
     },
 
+    /**
+     * What waits for the caller (待办): complaints routed to their department and not yet
+     * acknowledged (officials and leaders), and for 联席办 those waiting to be routed (R22).
+     */
+    async waitingFor(caller: Caller): Promise<{ toAcknowledge: Complaint[]; toRoute: Complaint[] }> {
+      const handles = hasAny(caller, HANDLERS);
+      const routes = caller.roles.includes('office');
+      if (!handles && !routes) return { toAcknowledge: [], toRoute: [] };
+      const open = await repos.complaints.open();
+      return {
+        toAcknowledge: handles ? open.filter((c) => c.status === 'received' && c.department === caller.department) : [],
+        toRoute: routes ? open.filter((c) => c.status === 'unrouted') : [],
+      };
+    },
+
     /** The complainant's look-up: number and query code; undefined unless both match (which of them is not said). */
     async lookup(no: string, code: string): Promise<ComplaintStatusView | undefined> {
       const n = no.trim().toUpperCase();

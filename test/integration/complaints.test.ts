@@ -101,6 +101,8 @@ describe('R22: a complaint entered in chat is numbered and routed', () => {
     expect(all(o)).toContain('待联席办分派');
     expect(textsTo(o, 'lxb.office')).toContain('分派投诉 TS2026-0003');
     expect((await db.repos.complaints.get('TS2026-0003'))?.status).toBe('unrouted');
+    expect(all(await say('lxb.office', '待办'))).toContain('TS2026-0003（万年县');
+    expect(all(await say('lxb.office', '待办'))).toContain('待分派：分派投诉 TS2026-0003 <成员单位>');
 
     expect(all(await say('scj.official', '分派投诉 TS2026-0003 县住建局'))).toContain('只有联席办可以分派投诉举报');
     const routed = await say('lxb.office', '分派投诉 TS2026-0003 县住建局 属建筑施工问题');
@@ -113,6 +115,9 @@ describe('R22: a complaint entered in chat is numbered and routed', () => {
     const rerouted = await say('lxb.office', '改派投诉 TS2026-0003 县生态环境局 夜间噪声');
     expect(cardKeysTo(rerouted, 'hb.official')).toEqual(['cp.ack:TS2026-0003']);
     expect((await db.repos.complaints.get('TS2026-0003'))).toMatchObject({ department: 'STHJJ', status: 'received', ackDue: '2026-10-13' });
+    // 待办 lists it for the department until acknowledged; 联席办's list no longer has it.
+    expect(all(await say('hb.official', '待办'))).toContain('待受理：受理投诉 TS2026-0003');
+    expect(all(await say('lxb.office', '待办'))).not.toContain('TS2026-0003');
   });
 
   it('R20: only 投诉受理人员 (12345/12315) and 联席办 enter complaints in chat', async () => {
