@@ -29,6 +29,7 @@ import { directoryService } from './services/directory';
 import { inspectorLinkService } from './services/inspectorLinks';
 import { checklistService } from './services/checklist';
 import { userImportService } from './services/userImport';
+import { cJointService } from './services/cJoint';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -55,6 +56,7 @@ export function createServices(deps: Deps) {
     directory: directoryService(deps),
     inspectorLinks: inspectorLinkService(deps),
     results: resultService(deps, approvals),
+    cJoint: cJointService(deps, approvals),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,
