@@ -4,7 +4,7 @@
  * Pure: who leads by the documented rule, the confirmation steps, and how a C
  * draw's part joins the entity's task under an agreed arrangement.
  *
- * The lead rule (docs/rules.md, R4):
+ * The lead rule (docs/draw.md §7.4, R4):
  *   1. the unit that proposed the entity into C (its confirmed C placement), when it
  *      is one of the entity's supervising departments;
  *   2. else the supervising department with the most inspection items for the C pool;
@@ -88,7 +88,7 @@ export type LeadProposal =
 export function proposeLead(input: { departments: readonly string[]; proposingUnit?: string; itemCounts: Readonly<Record<string, number>> }): LeadProposal {
   const departments = [...new Set(input.departments)];
   if (departments.length < 2) {
-    return { ok: false, rule: 'R4', message: `依据规则 R4：联合检查安排适用于由两个及以上部门监管的C类主体，该主体的监管部门只有${departments.map(unitName).join('') || '0个'}，由其自行检查即可` };
+    return { ok: false, rule: 'R4', message: `依据规则 R4：联合检查安排适用于由两个及以上部门监管的C类主体，${departments.length ? `该主体的监管部门只有${unitName(departments[0])}，由其自行检查即可` : '该主体尚未登记监管部门，请先在主体名录中补充'}` };
   }
   if (input.proposingUnit && departments.includes(input.proposingUnit)) {
     const lead = input.proposingUnit;
