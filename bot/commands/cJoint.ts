@@ -23,9 +23,9 @@ export function arrangementLines(a: CJointArrangement): string[] {
     `  ${a.proposedByName}（${unitName(a.proposedDepartment)}）${day(a.proposedAt)}提出${a.round > 1 ? `（第${a.round}次）` : ''}`,
   ];
   if (a.disagreement) lines.push(`  不同意见：${unitName(a.disagreement.department)} ${a.disagreement.byName}${a.disagreement.comment ? `：${a.disagreement.comment}` : ''}`);
-  if (a.decidedBy && (a.status === 'decided' || a.status === 'dropped')) lines.push(`  联席办裁定：${a.status === 'decided' ? '维持该安排' : '不予采纳'}（${a.decidedByName}，${day(a.decidedAt)}）`);
+  if (a.decidedBy && (a.status === 'decided' || a.status === 'dropped')) lines.push(`  联席办裁定：${a.status === 'decided' ? `由${unitName(a.lead)}牵头联合检查` : '不予采纳'}（${a.decidedByName}，${day(a.decidedAt)}）`);
   if (a.status === 'confirming') lines.push(`  各部门领导在卡片上确认，或发送“同意 ${confirmationNo(a.creditCode)}”；不同意发送“退回 ${confirmationNo(a.creditCode)} <理由>”，由联席办裁定`);
-  if (a.status === 'disputed') lines.push(`  联席办在卡片上裁定，或发送“同意 ${rulingNo(a.creditCode)}”（维持）/“退回 ${rulingNo(a.creditCode)} <理由>”（不予采纳）`);
+  if (a.status === 'disputed') lines.push(`  联席办在卡片上裁定，或发送“同意 ${rulingNo(a.creditCode)}”（维持；加“牵头=<部门>”改定牵头部门）/“退回 ${rulingNo(a.creditCode)} <理由>”（不予采纳）`);
   if (a.status === 'dropped') lines.push(`  可发送“C类联合 ${a.creditCode}”重新提出`);
   return lines;
 }

@@ -11,9 +11,9 @@
  *   3. a tie goes to the department listed first in the entity's 监管部门.
  * Every other supervising department takes part.
  */
-import { JOINT_OFFICE_HOST, unitName } from './organisation';
+import { findUnit, JOINT_OFFICE_HOST, MEMBER_UNITS, unitName } from './organisation';
 import type { StepSpec } from './approval';
-import { windowsOverlap, type DateWindow, type TaskPart } from './task';
+import { shortName, windowsOverlap, type DateWindow, type TaskPart } from './task';
 
 /**
  * confirming: waiting for each department's leader; disputed: a department disagreed,
@@ -115,6 +115,22 @@ export function confirmationSteps(a: Pick<CJointArrangement, 'lead' | 'participa
 
 /** 联席办 rules where the departments disagree. */
 export const RULING_STEPS: StepSpec[] = [{ role: 'office', department: JOINT_OFFICE_HOST, label: '联席办裁定联合检查安排（部门意见不一致，R4）' }];
+
+/**
+ * 联席办's ruling may name another of the arrangement's departments as the lead, in its comment
+ * ("同意 LH-<代码>-CD 牵头=县消防大队"): the arrangement with that lead, or unchanged without one.
+ */
+export function withRulingLead<T extends Pick<CJointArrangement, 'lead' | 'participants'>>(a: T, comment: string):
+  { ok: true; arrangement: T } | { ok: false; message: string; rule: string } {
+  const named = /牵头\s*[=＝:：]\s*(\S+)/.exec(comment)?.[1];
+  if (!named) return { ok: true, arrangement: a };
+  const members = departmentsOf(a);
+  const unit = MEMBER_UNITS.find((u) => shortName(u.code) === named) ?? findUnit(named);
+  if (!unit || !members.includes(unit.code)) {
+    return { ok: false, rule: 'R4', message: `依据规则 R4：牵头部门须是该主体的监管部门之一（${members.map(unitName).join('、')}），“${named}”不是，请改写后再裁定` };
+  }
+  return { ok: true, arrangement: { ...a, lead: unit.code, participants: members.filter((d) => d !== unit.code) } };
+}
 
 /** What joining needs of a task. */
 export interface JoinableTask {

@@ -8,7 +8,7 @@
  */
 import { checkCreditCode } from '../domain/creditCode';
 import {
-  confirmationNo, confirmationSteps, creditCodeOfRequest, departmentsOf, isInForce, isOpen, proposeLead, rulingNo, RULING_STEPS,
+  CJOINT_STATUS_LABELS, withRulingLead, confirmationNo, confirmationSteps, creditCodeOfRequest, departmentsOf, isInForce, isOpen, proposeLead, rulingNo, RULING_STEPS,
   type CJointArrangement,
 } from '../domain/cJoint';
 import { unitName } from '../domain/organisation';
@@ -66,7 +66,10 @@ export function cJointService({ repos, now }: Deps, approvals: ApprovalService) 
     { label: '参加部门', value: a.participants.map(unitName).join('、') },
     { label: '牵头依据', value: a.basisNote },
     { label: '提出人', value: `${a.proposedByName}（${unitName(a.proposedDepartment)}）` },
-    ...(a.disagreement ? [{ label: '不同意见', value: `${unitName(a.disagreement.department)} ${a.disagreement.byName}：${a.disagreement.comment || '（未写理由）'}` }] : []),
+    ...(a.disagreement ? [
+      { label: '不同意见', value: `${unitName(a.disagreement.department)} ${a.disagreement.byName}：${a.disagreement.comment || '（未写理由）'}` },
+      { label: '改定牵头', value: `回复“同意 ${rulingNo(a.creditCode)} 牵头=<部门>”（须是上列部门之一）` },
+    ] : []),
   ];
 
   /** The proposer as the requester of a request opened on their behalf (the ruling). */
@@ -82,9 +85,12 @@ export function cJointService({ repos, now }: Deps, approvals: ApprovalService) 
     const at = now();
     const decided = { decidedBy: caller.userId, decidedByName: caller.name, decidedAt: at };
     if (which.ruling) {
-      if (before.status !== 'disputed') throw new Refusal(`该联合检查安排当前状态为“${before.status}”，无需联席办裁定`);
-      const after: CJointArrangement = { ...before, ...decided, status: approve ? 'decided' : 'dropped', version: before.version + 1, updatedAt: at };
-      await save(caller, before, after, approve ? 'cjoint.decide' : 'cjoint.drop', comment);
+      if (before.status !== 'disputed') throw new Refusal(`该联合检查安排当前为“${CJOINT_STATUS_LABELS[before.status]}”，无需联席办裁定`);
+      const ruled = approve ? withRulingLead(before, comment) : { ok: true as const, arrangement: before };
+      if (!ruled.ok) throw new Refusal(ruled.message, ruled.rule);
+      const after: CJointArrangement = { ...ruled.arrangement, ...decided, status: approve ? 'decided' : 'dropped', version: before.version + 1, updatedAt: at };
+      const lead = after.lead !== before.lead ? `；改由${unitName(after.lead)}牵头` : '';
+      await save(caller, before, after, approve ? 'cjoint.decide' : 'cjoint.drop', `${comment}${lead}`);
       return;
     }
     if (before.status !== 'confirming') throw new Refusal('该联合检查安排已不在确认中，请发送“C类联合 <代码>”查看');

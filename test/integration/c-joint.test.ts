@@ -171,7 +171,7 @@ describe('R4: a disagreement is ruled on by 联席办, never by the proposer (R2
     expect(all(await say('lxb.office', '待办'))).toContain(`LH-${DISPUTED}-CD`);
     expect(all(await say('lxb.office', `点 ap.yes:LH-${DISPUTED}-CD#0`))).toContain('已同意');
     expect(await db.repos.cJoints.get(DISPUTED)).toMatchObject({ status: 'decided', decidedBy: 'lxb.office' });
-    expect(all(await say('xf.leader', `查 ${DISPUTED}`))).toContain('联席办裁定：维持该安排（程丽华');
+    expect(all(await say('xf.leader', `查 ${DISPUTED}`))).toContain('联席办裁定：由县应急管理局牵头联合检查（程丽华');
   });
 
   it('R20: 联席办\'s proposer cannot rule on it; another 联席办 member does not adopt it, and it may be proposed again', async () => {
@@ -186,6 +186,17 @@ describe('R4: a disagreement is ruled on by 联席办, never by the proposer (R2
     expect(again).toContain('已提出');
     expect(await db.repos.cJoints.get(BY_OFFICE)).toMatchObject({ status: 'confirming', round: 2, proposedBy: 'xf.official' });
     expect((await db.repos.approvals.get(`LH-${BY_OFFICE}`))?.earlier?.length).toBeGreaterThan(0);
+  });
+
+  it('R4: 联席办 rules on the second round naming another of its departments as the lead', async () => {
+    expect(all(await say('yj.leader', `退回 LH-${BY_OFFICE} 仍建议由县消防牵头`))).toContain(`LH-${BY_OFFICE}-CD`);
+    const card = await say('lxb.office', '待办');
+    expect(all(card)).toContain(`改定牵头：回复“同意 LH-${BY_OFFICE}-CD 牵头=<部门>”`);
+    expect(all(await say('lxb.office', `同意 LH-${BY_OFFICE}-CD 牵头=县财政局`))).toContain('依据规则 R4：牵头部门须是该主体的监管部门之一（县应急管理局、县消防救援大队）');
+    expect((await db.repos.cJoints.get(BY_OFFICE))?.status).toBe('disputed');
+    expect(all(await say('lxb.office', `同意 LH-${BY_OFFICE}-CD 牵头=县消防大队`))).toContain('已同意');
+    expect(await db.repos.cJoints.get(BY_OFFICE)).toMatchObject({ status: 'decided', lead: 'XFJYDD', participants: ['YJGLJ'], round: 2 });
+    expect(all(await say('yj.official', `查 ${BY_OFFICE}`))).toContain('联席办裁定：由县消防救援大队牵头联合检查（程丽华');
   });
 });
 
@@ -213,9 +224,13 @@ describe('R4: two departments\' C plans drawn make one joint task for an arrange
     // The visit keeps the window of the task already there.
     expect(t.window).toEqual({ from: '2026-06-01', to: '2026-06-30' });
     expect(t.officers.some((o) => o.startsWith('XF-')) && t.officers.some((o) => o.startsWith('YJ-'))).toBe(true);
-    // Every arrangement in force joins; the one still being confirmed does not.
-    for (const c of [PROPOSED, DISPUTED]) expect(new Set([...xfTasks, ...yjTasks].filter((x) => x.creditCode === c).map((x) => x.taskNo)).size).toBe(1);
-    expect(new Set([...xfTasks, ...yjTasks].filter((x) => x.creditCode === BY_OFFICE).map((x) => x.taskNo)).size).toBe(2);
+    // Every arrangement in force joins, each led by its lead: agreed by the departments or ruled by 联席办.
+    const taskOf = (c: string) => {
+      const ts = [...xfTasks, ...yjTasks].filter((x) => x.creditCode === c);
+      expect(new Set(ts.map((x) => x.taskNo)).size).toBe(1);
+      return ts[0];
+    };
+    expect([PROPOSED, DISPUTED, BY_OFFICE].map((c) => taskOf(c).lead)).toEqual(['XFJYDD', 'YJGLJ', 'XFJYDD']);
   });
 
   it('R4: an overlapping entity without an arrangement gets a task per department when the windows do not overlap', async () => {
@@ -225,6 +240,6 @@ describe('R4: two departments\' C plans drawn make one joint task for an arrange
 
   it('R4: 联席办 counts the arranged entities among the joint inspections', async () => {
     const r = all(await say('lxb.office', '联合检查 2026'));
-    expect(r).toContain('联合检查 3 个');
+    expect(r).toContain('联合检查 4 个');
   });
 });

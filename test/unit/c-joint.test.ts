@@ -1,5 +1,5 @@
 /** The C joint arrangement's pure rules (R4) and its stored form. */
-import { arrangedParts, confirmationSteps, creditCodeOfRequest, proposeLead, type CJointArrangement } from '../../src/domain/cJoint';
+import { arrangedParts, confirmationSteps, creditCodeOfRequest, proposeLead, withRulingLead, type CJointArrangement } from '../../src/domain/cJoint';
 import type { TaskPart } from '../../src/domain/task';
 import { fromDoc, toDoc } from '../../store/repos/cJoint';
 
@@ -34,6 +34,15 @@ describe('R4: the lead by the documented rule', () => {
     expect(confirmationSteps({ lead: 'YJGLJ', participants: ['XFJYDD'] }).map((s) => [s.role, s.department])).toEqual([['leader', 'YJGLJ'], ['leader', 'XFJYDD']]);
     expect(creditCodeOfRequest('LH-91361129000000500F-CD')).toEqual({ creditCode: '91361129000000500F', ruling: true });
     expect(creditCodeOfRequest('TK-91361129000000500F')).toBeUndefined();
+  });
+});
+
+describe('R4: 联席办 naming the lead in its ruling', () => {
+  it('R4: one of the arrangement\'s departments, by short or full name; another unit is refused', () => {
+    expect(withRulingLead(arrangement(), '维持 牵头=县消防大队')).toMatchObject({ ok: true, arrangement: { lead: 'XFJYDD', participants: ['YJGLJ'] } });
+    expect(withRulingLead(arrangement(), '牵头：县消防救援大队')).toMatchObject({ ok: true, arrangement: { lead: 'XFJYDD' } });
+    expect(withRulingLead(arrangement(), '同意')).toMatchObject({ ok: true, arrangement: { lead: 'YJGLJ' } });
+    expect(withRulingLead(arrangement(), '牵头=县财政局')).toMatchObject({ ok: false, rule: 'R4' });
   });
 });
 
