@@ -37,10 +37,16 @@ export function cJointService({ repos, now }: Deps, approvals: ApprovalService) 
     return entity;
   }
 
-  /** The unit that proposed the entity into C: the requester of its confirmed C placement (TK-<代码>). */
-  async function proposingUnit(creditCode: string): Promise<string | undefined> {
-    const placement = await repos.approvals.get(`TK-${creditCode}`);
-    return placement?.kind === 'pool' && placement.status === 'approved' ? placement.requesterDepartment : undefined;
+  /**
+   * The unit that proposed the entity into C: the requester of its confirmed C placement
+   * (TK-<代码>); else the proposer a confirmed placement's reason names ("…（<账号>提出，联席办确认）",
+   * as the pool service and the demo write it), by that user's department.
+   */
+  async function proposingUnit(entity: { creditCode: string; poolReason: string }): Promise<string | undefined> {
+    const placement = await repos.approvals.get(`TK-${entity.creditCode}`);
+    if (placement?.kind === 'pool' && placement.status === 'approved') return placement.requesterDepartment;
+    const named = /（([^（）\s]+)提出，联席办确认/.exec(entity.poolReason ?? '')?.[1];
+    return named ? (await repos.org.user(named))?.department : undefined;
   }
 
   /** Each department's inspection items that apply to the C pool. */
@@ -90,6 +96,7 @@ export function cJointService({ repos, now }: Deps, approvals: ApprovalService) 
       if (!ruled.ok) throw new Refusal(ruled.message, ruled.rule);
       const after: CJointArrangement = { ...ruled.arrangement, ...decided, status: approve ? 'decided' : 'dropped', version: before.version + 1, updatedAt: at };
       const lead = after.lead !== before.lead ? `；改由${unitName(after.lead)}牵头` : '';
+      if (lead) after.basisNote = `联席办裁定由${unitName(after.lead)}牵头（按规则原建议${unitName(before.lead)}：${before.basisNote}）`;
       await save(caller, before, after, approve ? 'cjoint.decide' : 'cjoint.drop', `${comment}${lead}`);
       return;
     }
@@ -144,7 +151,7 @@ export function cJointService({ repos, now }: Deps, approvals: ApprovalService) 
       if (existing && (isOpen(existing) || isInForce(existing))) {
         throw new Refusal(`“${entity.name}”已有联合检查安排（${unitName(existing.lead)}牵头），发送“C类联合 ${entity.creditCode}”查看，无需重复提出`);
       }
-      const lead = proposeLead({ departments, proposingUnit: await proposingUnit(entity.creditCode), itemCounts: await cItemCounts(departments) });
+      const lead = proposeLead({ departments, proposingUnit: await proposingUnit(entity), itemCounts: await cItemCounts(departments) });
       if (!lead.ok) throw new Refusal(lead.message, lead.rule);
       const at = now();
       const arrangement: CJointArrangement = {

@@ -41,6 +41,7 @@ const B_POOL = code(503);
 const DISPUTED = code(504);
 const BY_OFFICE = code(505);
 const XY_NONE = code(506);
+const REASON_NAMES = code(507);
 
 let planSeq = 0;
 /** An approved C plan written straight through the repos (its reviews are not what is tested here). */
@@ -88,7 +89,10 @@ beforeAll(async () => {
     { n: 504, pool: 'C', departments: both },
     { n: 505, pool: 'C', departments: both },
     { n: 506, pool: 'C', departments: both, name: '万年县未安排联合有限公司' },
+    { n: 507, pool: 'C', departments: ['YJGLJ', 'XFJYDD'] },
   ]);
+  // A C placement recorded without a request (an earlier or batch placement): its reason names the proposer.
+  await db.models.Entity.collection.updateOne({ _id: REASON_NAMES as never }, { $set: { poolReason: '消防重点单位（xf.official提出，联席办确认）' } });
   // 县消防 proposes PROPOSED into C and 联席办 confirms it (R1): 县消防 is then its proposing unit.
   expect(all(await say('xf.official', `调库 ${PROPOSED} C类 储存烟花爆竹，消防重点单位`))).toContain('已提出');
   expect(all(await say('lxb.office', `同意 TK-${PROPOSED}`))).toContain('已同意');
@@ -102,7 +106,7 @@ afterAll(async () => {
 describe('R4: C entities supervised by two or more departments, and the lead proposed by the rule', () => {
   it('R4: C类联合 lists the caller department\'s overlapping C entities with what is arranged', async () => {
     const r = all(await say('xf.official', 'C类联合'));
-    expect(r).toContain('由两个及以上部门监管的C类主体 5 户');
+    expect(r).toContain('由两个及以上部门监管的C类主体 6 户');
     expect(r).toContain(`万年县华达化工有限公司（${XY_ITEMS}）｜县消防救援大队、县应急管理局｜未安排`);
     expect(r).not.toContain(ONE_DEPT); // one department: nothing to agree
     expect(r).not.toContain(B_POOL);
@@ -156,6 +160,11 @@ describe('R4: C entities supervised by two or more departments, and the lead pro
     expect(all(await say('yj.leader', `同意 LH-${PROPOSED}`))).toContain('审批全部完成');
     expect(await db.repos.cJoints.get(PROPOSED)).toMatchObject({ lead: 'XFJYDD', basis: 'proposer', status: 'agreed' });
   });
+
+  it('R4: a placement recorded without a request names its proposer in its reason: that unit leads', async () => {
+    expect(all(await say('yj.official', `C类联合 ${REASON_NAMES}`))).toContain('县消防救援大队牵头，县应急管理局参加');
+    expect(await db.repos.cJoints.get(REASON_NAMES)).toMatchObject({ lead: 'XFJYDD', basis: 'proposer', status: 'confirming' });
+  });
 });
 
 describe('R4: a disagreement is ruled on by 联席办, never by the proposer (R20)', () => {
@@ -196,7 +205,9 @@ describe('R4: a disagreement is ruled on by 联席办, never by the proposer (R2
     expect((await db.repos.cJoints.get(BY_OFFICE))?.status).toBe('disputed');
     expect(all(await say('lxb.office', `同意 LH-${BY_OFFICE}-CD 牵头=县消防大队`))).toContain('已同意');
     expect(await db.repos.cJoints.get(BY_OFFICE)).toMatchObject({ status: 'decided', lead: 'XFJYDD', participants: ['YJGLJ'], round: 2 });
-    expect(all(await say('yj.official', `查 ${BY_OFFICE}`))).toContain('联席办裁定：由县消防救援大队牵头联合检查（程丽华');
+    const shown = all(await say('yj.official', `查 ${BY_OFFICE}`));
+    expect(shown).toContain('联席办裁定：由县消防救援大队牵头联合检查（程丽华');
+    expect(shown).toContain('依据：联席办裁定由县消防救援大队牵头（按规则原建议县应急管理局');
   });
 });
 
