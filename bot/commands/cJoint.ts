@@ -60,7 +60,7 @@ export const cJointCommand: Command = {
     }
     const { arrangement: a, change } = await ctx.services.cJoint.propose(ctx.caller, code);
     announceChange(change, ctx);
-    const waiting = isOpen(a) ? `已送各部门领导确认（${change.deciders.length}人待确认第一步：${unitName(a.lead)}），全部确认后生效；有部门不同意时由联席办裁定。` : '';
+    const waiting = isOpen(a) ? `已送各部门领导依次确认（第一步：${unitName(a.lead)}部门领导，${change.deciders.length}人），全部确认后生效；有部门不同意时由联席办裁定。` : '';
     return [text([
       `已提出“${a.entityName}”的C类联合检查安排（${confirmationNo(a.creditCode)}）：${unitName(a.lead)}牵头，${a.participants.map(unitName).join('、')}参加。`,
       `牵头依据：${a.basisNote}。`,
