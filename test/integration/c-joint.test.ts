@@ -165,6 +165,14 @@ describe('R4: C entities supervised by two or more departments, and the lead pro
     expect(all(await say('yj.official', `C类联合 ${REASON_NAMES}`))).toContain('县消防救援大队牵头，县应急管理局参加');
     expect(await db.repos.cJoints.get(REASON_NAMES)).toMatchObject({ lead: 'XFJYDD', basis: 'proposer', status: 'confirming' });
   });
+
+  it('R4: tapping 退回 on the card is a disagreement too: 联席办 gets the ruling card', async () => {
+    const tapped = await say('xf.leader', `点 ap.no:LH-${REASON_NAMES}#0`);
+    expect(all(tapped)).toContain(`处理 LH-${REASON_NAMES}-CD`);
+    expect(cardKeys(tapped, 'lxb.office2')).toEqual([`ap.yes:LH-${REASON_NAMES}-CD#0`, `ap.no:LH-${REASON_NAMES}-CD#0`]);
+    expect(await db.repos.cJoints.get(REASON_NAMES)).toMatchObject({ status: 'disputed', disagreement: { department: 'XFJYDD', comment: '' } });
+    expect(all(await say('yj.official', `查 ${REASON_NAMES}`))).toContain('部门意见不一致，待联席办裁定');
+  });
 });
 
 describe('R4: a disagreement is ruled on by 联席办, never by the proposer (R20)', () => {
