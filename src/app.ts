@@ -34,6 +34,7 @@ import { auditTrailService } from './services/auditTrail';
 import { statsService } from './services/stats';
 import { circularService } from './services/circulars';
 import { publicationService } from './services/publication';
+import { cJointService } from './services/cJoint';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -70,6 +71,7 @@ export function createServices(deps: Deps) {
     stats,
     circulars: circularService(deps, approvals, stats),
     publication: publicationService(deps),
+    cJoint: cJointService(deps, approvals),
     policy: deps.policy ?? DEFAULT_POLICY,
     /** The clock every use case reads (tests pass a fixed one). */
     clock: deps.now,

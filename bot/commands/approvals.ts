@@ -14,7 +14,7 @@ import { day, longList } from './format';
 import type { CardAction, Command, CommandContext } from './types';
 import { DECISION_WORDS, STATUS_WORDS, STEP_WORDS } from '../../src/domain/status';
 
-export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果', circular: '督查通报' } as const;
+export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果', circular: '督查通报', cjoint: 'C类联合检查安排' } as const;
 
 const OUTCOME_LABELS = STEP_WORDS;
 
@@ -68,6 +68,7 @@ export function approvalHistory(a: ApprovalDoc): string[] {
 
 /** Tells the deciders of the current step (a card each) and the requester what happened. */
 export function announceChange(change: ApprovalChange, ctx: CommandContext): void {
+  if (change.followUp) announceChange(change.followUp, ctx);
   const a = change.approval;
   for (const u of change.deciders) ctx.notify(u.userId, { kind: 'card', card: approvalCard(a, u.userId) });
   const label = `${KIND_LABELS[a.kind]} ${a.subject}`;
@@ -79,7 +80,7 @@ export function announceChange(change: ApprovalChange, ctx: CommandContext): voi
     ctx.notify(a.requestedBy, text(`您的${label} 已全部审批通过（最后一步：${ctx.caller.name}）。`));
   } else {
     const rejected = a.steps.find((s) => s.outcome === 'rejected');
-    ctx.notify(a.requestedBy, text(`您的${label} 在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。${a.kind === 'plan' ? `发送“修改计划 ${a.subject}”修改后重新提交。` : a.kind === 'filing' ? `发送“修改备案 ${a.subject}”修改后重新提交。` : a.kind === 'circular' ? `发送“修改通报 ${a.subject}”修改后重新提交。` : '可修改后重新提交。'}`));
+    ctx.notify(a.requestedBy, text(`您的${label} 在“${rejected?.label}”被退回（${ctx.caller.name}）${rejected?.comment ? `，理由：${rejected.comment}` : ''}。${a.kind === 'plan' ? `发送“修改计划 ${a.subject}”修改后重新提交。` : a.kind === 'filing' ? `发送“修改备案 ${a.subject}”修改后重新提交。` : a.kind === 'circular' ? `发送“修改通报 ${a.subject}”修改后重新提交。` : a.kind === 'cjoint' ? (change.followUp ? '部门意见不一致，已送联席办裁定。' : '该安排未生效，可重新提出。') : '可修改后重新提交。'}`));
   }
   if (change.deciders.length === 0 && a.status === 'pending') {
     ctx.notify(a.requestedBy, text(`提醒：${currentDecider(a)}暂无已登记用户，${label}无人可审批，请联系系统管理员登记。`));
@@ -94,7 +95,8 @@ function decisionReply(change: ApprovalChange | AlreadyDecided, approve: boolean
     return { replies: [text(`${KIND_LABELS[a.kind]} ${a.subject} ${done}，无需重复操作。`)], outcome: `已处理（${done}）` };
   }
   const verb = DECISION_WORDS[approve ? 'approved' : 'rejected'];
-  const next = change.event === 'advanced' ? `，已送${currentDecider(a)}（${change.deciders.length}人）` : change.event === 'approved' ? '，审批全部完成' : '，已告知提交人';
+  const next = change.event === 'advanced' ? `，已送${currentDecider(a)}（${change.deciders.length}人）` : change.event === 'approved' ? '，审批全部完成'
+    : change.followUp ? `，已告知提交人，并送${currentDecider(change.followUp.approval)}（${change.followUp.deciders.length}人）处理 ${change.followUp.approval.subject}` : '，已告知提交人';
   return { replies: [text(`${verb}：${KIND_LABELS[a.kind]} ${a.subject}${next}。`)], outcome: verb };
 }
 

@@ -9,6 +9,7 @@ import type { EntityFilter } from '../../store/repos/entities';
 import { keyValues } from './args';
 import { entityCard, entityLine, inspectorLine, itemLine, LIST_FILE_ROWS, longList } from './format';
 import { historyLines } from './results';
+import { arrangementOf } from './cJoint';
 import type { Command } from './types';
 import { text } from '../types';
 
@@ -86,7 +87,7 @@ export const lookupEntity: Command = {
   async run(args, ctx) {
     const r = await ctx.services.registry.lookup(ctx.caller, args, ctx.pageSize);
     if (r.kind === 'none') return [text(`没有找到“${args.trim()}”。请核对信用代码，或换个名称关键词再查。`)];
-    if (r.kind === 'one') return [text([entityCard(r.entity), ...(await historyLines(r.entity.creditCode, ctx))].join('\n'))];
+    if (r.kind === 'one') return [text([entityCard(r.entity), ...(await historyLines(r.entity.creditCode, ctx)), ...(await arrangementOf(ctx.services, r.entity.creditCode))].join('\n'))];
     const more = r.total > r.rows.length ? `\n…共 ${r.total} 户，仅显示前 ${r.rows.length} 户，请输入更完整的名称` : '';
     return [text(`名称含“${args.trim()}”的有 ${r.total} 户，请用信用代码查看详情：\n${r.rows.map(entityLine).join('\n')}${more}`)];
   },

@@ -31,6 +31,8 @@ export interface ApprovalChange {
   approval: ApprovalDoc;
   event: 'submitted' | 'advanced' | 'approved' | 'rejected';
   deciders: UserDoc[];
+  /** A request the decision opened (a disagreement sent on to 联席办), announced like this one. */
+  followUp?: ApprovalChange;
 }
 
 /** A tap on a card that was already decided: nothing changed; show the result. */
@@ -42,8 +44,9 @@ export interface AlreadyDecided {
 /**
  * What a kind of request does when its last step is decided (a pool placement moves the
  * entity). It runs before the decision is written and may refuse; then nothing is written.
+ * It may return a request it opened (the decision's follow-up).
  */
-export type DecisionEffect = (caller: Caller, approval: ApprovalDoc, approve: boolean, comment: string) => Promise<void>;
+export type DecisionEffect = (caller: Caller, approval: ApprovalDoc, approve: boolean, comment: string) => Promise<void | ApprovalChange>;
 
 export function approvalService({ repos, now }: Deps) {
   const effects = new Map<ApprovalKind, DecisionEffect>();
@@ -163,7 +166,7 @@ export function approvalService({ repos, now }: Deps) {
         const d = decide(a, caller, approve, note, at);
         if (!d.ok) throw new Refusal(d.message, d.rule);
         const effect = effects.get(a.kind);
-        if (effect && d.event !== 'advanced') await effect(caller, a, approve, note);
+        const followUp = effect && d.event !== 'advanced' ? (await effect(caller, a, approve, note)) ?? undefined : undefined;
         const next: ApprovalDoc = { ...a, ...d.approval, remindedAt: undefined };
         if (!(await repos.approvals.replace(next, a.version))) {
           // Changed meanwhile: a colleague decided (then the next read shows it), or a comment was added (then decide again).
@@ -177,7 +180,7 @@ export function approvalService({ repos, now }: Deps) {
           changes: [{ field: `steps.${a.current}`, from: '"pending"', to: JSON.stringify(decided.outcome) }, { field: 'status', from: JSON.stringify(a.status), to: JSON.stringify(next.status) }],
           note: `${decided.label}${note ? `：${note}` : ''}`,
         });
-        return { approval: next, event: d.event, deciders: await deciders(next) };
+        return { approval: next, event: d.event, deciders: await deciders(next), ...(followUp ? { followUp } : {}) };
       }
     },
 

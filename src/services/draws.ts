@@ -15,6 +15,7 @@ import {
   announcementOf, commitDraw, teamOutlook, type TeamOutlook, effectiveSeed, isSeed, requiredSpecialtiesOf, runDraw, seedCommitment, verifyDraw,
   type AssignmentParams, type DrawAnnouncement, type DrawRecord, type VerifyResult,
 } from '../domain/draw';
+import { arrangedParts } from '../domain/cJoint';
 import { itemKey, type ItemRecord } from '../domain/item';
 import { unitName } from '../domain/organisation';
 import { describeFilter, mayPlanPool } from '../domain/plan';
@@ -132,6 +133,8 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
     const open = await repos.tasks.openFor(selection);
     const byCode = new Map<string, TaskDoc[]>();
     for (const t of open) byCode.set(t.creditCode, [...(byCode.get(t.creditCode) ?? []), t]);
+    // C plans: an entity under a joint arrangement in force is one visit for its departments (R4, src/domain/cJoint.ts).
+    const arranged = new Map(plan.pool === 'C' ? (await repos.cJoints.inForce()).map((a) => [a.creditCode, a]) : []);
     const out: (DrawTask | { pending: NewTask })[] = [];
     for (const team of draw.record.assignment) {
       const part: TaskPart = {
@@ -142,8 +145,10 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       for (const candidate of byCode.get(team.creditCode) ?? []) {
         let t: TaskDoc | undefined = candidate;
         // Guarded by the version read; a concurrent change means: read again and decide again.
-        for (let attempt = 0; t && t.status === 'open' && mayJoin(t, part) && attempt < 5; attempt++) {
-          if (await repos.tasks.setParts(t, [...t.parts, part], at)) {
+        for (let attempt = 0; t && t.status === 'open' && attempt < 5; attempt++) {
+          const parts = arrangedParts(arranged.get(team.creditCode), t, part, plan.year) ?? (mayJoin(t, part) ? [...t.parts, part] : undefined);
+          if (!parts) break;
+          if (await repos.tasks.setParts(t, parts, at)) {
             joined = await repos.tasks.get(t.taskNo);
             break;
           }

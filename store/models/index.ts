@@ -5,6 +5,7 @@
  */
 import { Schema, type Connection } from 'mongoose';
 import { complaintGateSchema, complaintSchema } from './complaints';
+import { cJointSchema } from './cJoint';
 
 const opts = { versionKey: false as const, strict: 'throw' as const };
 
@@ -603,6 +604,7 @@ export function createModels(conn: Connection) {
     Complaint: conn.model('Complaint', complaintSchema, 'complaints'),
     ComplaintGate: conn.model('ComplaintGate', complaintGateSchema, 'complaint_gate'),
     Publication: conn.model('Publication', publication, 'publications'),
+    CJoint: conn.model('CJoint', cJointSchema, 'c_joints'),
   };
 }
 

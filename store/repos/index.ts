@@ -23,6 +23,7 @@ import { inspectorLinkRepo } from './inspectorLinks';
 import { complaintRepo } from './complaints';
 import { circularRepo } from './circulars';
 import { publicationRepo } from './publications';
+import { cJointRepo } from './cJoint';
 import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo, riskProposalRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
@@ -60,6 +61,7 @@ export function createRepos(models: Models) {
     complaints: complaintRepo(models),
     circulars: circularRepo(models),
     publications: publicationRepo(models),
+    cJoints: cJointRepo(models),
   };
 }
 
