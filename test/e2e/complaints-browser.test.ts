@@ -8,22 +8,22 @@ import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createHttpApp } from '../../src/http/app';
+import { phoneBrowser } from '../helpers/browser';
 import { complaintPages } from '../../src/http/public/complaints';
 import { publicSite } from '../../src/http/public/site';
 import { testCounty, type TestCounty } from '../helpers/county';
 import { addEntities, code, saveUsers } from '../helpers/fixtures';
 
 const now = () => new Date('2026-10-12T02:00:00Z');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const shots = mkdtempSync(path.join(os.tmpdir(), 'tousu-shots-'));
 let county: TestCounty;
 let server: Server;
 let base: string;
 let browser: BrowserContext;
 let page: Page;
-const dialogs: string[] = [];
+let dialogs: string[];
 
 beforeAll(async () => {
   county = await testCounty(now);
@@ -35,17 +35,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => { server = app.listen(0, '127.0.0.1', () => resolve()); });
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  browser = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'tousu-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 390, height: 844 }, // a phone
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
+  ({ browser, page, dialogs } = await phoneBrowser('tousu'));
 }, 120_000);
 
 afterAll(async () => {

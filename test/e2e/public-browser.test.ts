@@ -9,14 +9,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createHttpApp } from '../../src/http/app';
+import { phoneBrowser } from '../helpers/browser';
 import { publicSite } from '../../src/http/public/site';
 import { publicResults } from '../../src/services/publicResults';
 import { publicCounty, XSS_NAME, type PublicCounty } from '../helpers/publicCounty';
 
 const now = () => new Date('2026-08-20T02:00:00Z');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the screenshots go (printed at the end). */
 const shots = mkdtempSync(path.join(os.tmpdir(), 'gongshi-shots-'));
 let county: PublicCounty;
@@ -24,7 +24,7 @@ let server: Server;
 let base: string;
 let browser: BrowserContext;
 let page: Page;
-const dialogs: string[] = [];
+let dialogs: string[];
 
 beforeAll(async () => {
   county = await publicCounty(now);
@@ -41,17 +41,7 @@ beforeAll(async () => {
     server = app.listen(0, '127.0.0.1', () => resolve());
   });
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  browser = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'gongshi-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 390, height: 844 }, // a phone
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
+  ({ browser, page, dialogs } = await phoneBrowser('gongshi'));
 }, 120_000);
 
 afterAll(async () => {
