@@ -29,6 +29,7 @@ import { directoryService } from './services/directory';
 import { inspectorLinkService } from './services/inspectorLinks';
 import { checklistService } from './services/checklist';
 import { userImportService } from './services/userImport';
+import { cCoverageService } from './services/cCoverage';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -46,6 +47,7 @@ export function createServices(deps: Deps) {
     plans: planService(deps, approvals),
     filings: filingService(deps, approvals),
     coverage: coverageService(deps, approvals),
+    cCoverage: cCoverageService(deps),
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     lists: listService(deps),

@@ -29,6 +29,7 @@ import { startLoop, type Loop } from '../bot/delivery/loop';
 import { createAnnouncer } from '../bot/delivery/announcer';
 import { createNotifier } from '../bot/delivery/notices';
 import { reminderJobs } from '../bot/delivery/reminders';
+import { yearReminderJobs } from '../bot/delivery/yearReminders';
 import { createMetrics } from './metrics';
 import { statsRepo } from '../store/repos/stats';
 import { directorySources, directorySyncJob } from '../bot/channels/directory';
@@ -120,6 +121,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       { name: 'results.snapshot', everyMs: 10 * 60_000, run: async () => ((await repos.results.compactIndex()) ? 'snapshot written' : 'not needed') },
       // Overdue approval steps, the March coverage reminder (R12), expired conversations.
       ...reminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
+      ...yearReminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
       // People from the platforms' directories (通讯录): created, updated, deactivated when they left.
       { name: 'directory.sync', everyMs: DAY, run: directorySyncJob(app.services.directory, directorySources({ config, repos, now, log })) },
     ]),
