@@ -30,6 +30,7 @@ import { inspectorLinkService } from './services/inspectorLinks';
 import { checklistService } from './services/checklist';
 import { userImportService } from './services/userImport';
 import { cCoverageService } from './services/cCoverage';
+import { adjustmentService } from './services/adjustment';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -48,6 +49,7 @@ export function createServices(deps: Deps) {
     filings: filingService(deps, approvals),
     coverage: coverageService(deps, approvals),
     cCoverage: cCoverageService(deps),
+    adjustment: adjustmentService(deps),
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     lists: listService(deps),

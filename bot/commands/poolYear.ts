@@ -6,9 +6,13 @@
  */
 import ExcelJS from 'exceljs';
 import { beijingDate } from '../../src/domain/calendar';
-import { unitName } from '../../src/domain/organisation';
+import { MEMBER_UNITS, unitName } from '../../src/domain/organisation';
 import type { CCoverageRow } from '../../src/domain/cCoverage';
+import { poolWord, SOURCE_LABELS, type AdjustLine, type AdjustSource } from '../../src/domain/adjustment';
+import type { AdjustmentHeader } from '../../src/domain/poolYear';
+import { normaliseCreditCode } from '../../src/domain/creditCode';
 import { text, type Reply } from '../types';
+import { longList } from './format';
 import type { Command, CommandContext } from './types';
 
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -73,4 +77,128 @@ const cCoverage: Command = {
   },
 };
 
-export const poolYearCommands: Command[] = [cCoverage];
+/** The year typed in the arguments, else this year. */
+function yearOf(args: string, ctx: CommandContext): number {
+  const m = /(\d{4})\s*年?/.exec(args);
+  return m ? Number(m[1]) : thisYear(ctx);
+}
+
+const lineText = (l: AdjustLine) => `${l.n}. ${l.name}（${l.code}）｜${poolWord(l.from)}→${poolWord(l.to)}｜${l.reason}｜${l.evidence}`;
+const LINE_COLUMNS = ['名称（代码）', '调整', '理由', '依据'];
+
+function countsText(h: AdjustmentHeader): string {
+  return (Object.keys(SOURCE_LABELS) as AdjustSource[]).filter((k) => h.counts[k]).map((k) => `${SOURCE_LABELS[k]} ${h.counts[k]}`).join('、') || '无';
+}
+
+async function showAdjustment(ctx: CommandContext, h: AdjustmentHeader, lines: AdjustLine[], built: boolean): Promise<Reply[]> {
+  const rejected = h.rejected.length ? `已不予调整 ${h.rejected.length} 条（序号 ${h.rejected.join('、')}）。` : '';
+  const head = `依据规则 R5：${h.year}年度调库方案 ${h.id}${built ? '已生成' : ''}，共 ${h.total} 条（${countsText(h)}）。${rejected}`;
+  if (h.total === 0) return [text(`${head}\n本年度没有需要调整的主体。`)];
+  const foot = h.status === 'draft'
+    ? `审核：不予调整的发送“不予调整 ${h.year} <序号，如 3,5> <理由>”；其余全部采纳的，由联席办其他人员发送“确认调库 ${h.year}”执行（R20：不能确认自己生成的方案）。`
+    : `该方案已执行：调整 ${h.applied} 户。`;
+  return longList(ctx, { title: `${h.id}调库方案`, head, lines: lines.map(lineText), columns: LINE_COLUMNS, foot });
+}
+
+const adjustmentPlan: Command = {
+  names: ['调库方案'],
+  usage: '调库方案 <年度> [重新生成] — 联席办：年度库调整方案（R5），每条写明理由和依据',
+  roles: ['office', 'justice', 'admin'],
+  async run(args, ctx) {
+    const year = yearOf(args, ctx);
+    const existing = await ctx.services.adjustment.show(ctx.caller, year).catch(() => undefined);
+    if (existing && !/重新生成|重新/.test(args)) return showAdjustment(ctx, existing.header, existing.lines, false);
+    const { header, lines } = await ctx.services.adjustment.build(ctx.caller, year);
+    return showAdjustment(ctx, header, lines, true);
+  },
+};
+
+const rejectLines: Command = {
+  names: ['不予调整'],
+  usage: '不予调整 <年度> <序号，如 3,5> <理由> — 联席办：调库方案中不采纳的条目（R5）',
+  roles: ['office'],
+  async run(args, ctx) {
+    const m = /^(\d{4})\s*年?\s+([\d,，、\s]+?)(?:\s+(\D.*))?$/.exec(args.trim());
+    if (!m) return [text('请按格式输入：不予调整 <年度> <序号> <理由>，例如：不予调整 2026 3,5 需补充核查材料')];
+    const numbers = m[2].split(/[,，、\s]+/).filter(Boolean).map(Number);
+    const h = await ctx.services.adjustment.reject(ctx.caller, Number(m[1]), numbers, m[3] ?? '');
+    return [text(`已记录：${h.id} 第 ${numbers.join('、')} 条不予调整（共不予调整 ${h.rejected.length} 条）。其余 ${h.total - h.rejected.length} 条待联席办其他人员发送“确认调库 ${h.year}”执行。`)];
+  },
+};
+
+/** The applied adjustment as a workbook for the member units' group chats. */
+async function adjustmentBook(h: AdjustmentHeader, applied: AdjustLine[]): Promise<Buffer> {
+  return workbook(`${h.id}调库结果`, ['序号', '统一社会信用代码', '名称', '原库', '调整为', '来源', '理由', '依据'],
+    applied.map((l) => [l.n, l.code, l.name, poolWord(l.from), poolWord(l.to), SOURCE_LABELS[l.source], l.reason, l.evidence]));
+}
+
+const applyAdjustment: Command = {
+  names: ['确认调库'],
+  usage: '确认调库 <年度> — 联席办：执行调库方案中未被“不予调整”的条目（R5），不能确认自己生成的方案（R20）',
+  roles: ['office'],
+  async run(args, ctx) {
+    const year = yearOf(args, ctx);
+    const r = await ctx.services.adjustment.apply(ctx.caller, year);
+    const counts: Record<string, number> = {};
+    for (const l of r.applied) counts[`${poolWord(l.from)}→${poolWord(l.to)}`] = (counts[`${poolWord(l.from)}→${poolWord(l.to)}`] ?? 0) + 1;
+    const summary = Object.entries(counts).map(([k, n]) => `${k} ${n}户`).join('、') || '无';
+    const lines = [
+      `依据规则 R5：${r.header.id} 已执行，调整 ${r.applied.length} 户（${summary}），不予调整 ${r.rejected.length} 条。每户的调整记录了执行人、时间、理由和方案编号，发送“调库记录 <代码>”可查看。`,
+    ];
+    if (r.skipped.length) lines.push(`另有 ${r.skipped.length} 户在方案生成后已被调整，未按方案执行：${r.skipped.slice(0, 10).map((l) => `${l.n}. ${l.name}`).join('；')}`);
+    const name = `${r.header.id}调库结果.xlsx`;
+    const file = { name, contentType: XLSX, data: await adjustmentBook(r.header, r.applied) };
+    const markdown = `**${r.header.id} 年度调库结果（R5）**\n调整 ${r.applied.length} 户：${summary}。明细见附件 ${name}。`;
+    if (!ctx.announcer) lines.push('本环境没有配置群机器人，调库结果未发到工作群，请转发。');
+    else {
+      const reached: string[] = [];
+      for (const u of MEMBER_UNITS) {
+        const ch = await ctx.announcer.channelsOf(u.code);
+        if (ch.wecom || ch.dingtalk) {
+          await ctx.announcer.announce(u.code, { title: `${r.header.id}调库结果`, markdown, file });
+          reached.push(u.code);
+        }
+      }
+      const missing = MEMBER_UNITS.filter((u) => !reached.includes(u.code));
+      lines.push(`调库结果及 xlsx 已发到 ${reached.length} 个成员单位的工作群${missing.length ? `；${missing.length} 个单位未配置群机器人（${missing.slice(0, 5).map((u) => u.name).join('、')}${missing.length > 5 ? '等' : ''}），请转发` : ''}。`);
+    }
+    return [text(lines.join('\n'))];
+  },
+};
+
+function putForward(kind: 'apply' | 'recommend'): Command {
+  const word = kind === 'apply' ? '申请入A' : '推荐入A';
+  return {
+    names: [word],
+    usage: kind === 'apply'
+      ? '申请入A <代码> <理由> — 主体的监管部门为B类主体申请调入A类，年度调库时经联席办核实（R5）'
+      : '推荐入A <代码> <理由> — 成员单位推荐B类主体调入A类，年度调库时经联席办核实（R5）',
+    async run(args, ctx) {
+      const words = args.split(/\s+/).filter(Boolean);
+      // The code may be typed with spaces or full-width digits: the longest beginning that is 18 characters.
+      let cut = 1;
+      for (let i = 1; i <= words.length; i++) if (normaliseCreditCode(words.slice(0, i).join('')).length === 18) { cut = i; break; }
+      const code = normaliseCreditCode(words.slice(0, cut).join(''));
+      const reason = words.slice(cut).join(' ');
+      if (!code) return [text(`请按格式输入：${word} <统一社会信用代码> <理由>`)];
+      const { name } = await ctx.services.adjustment.putForward(ctx.caller, code, reason, kind);
+      return [text(`已记录：${unitName(ctx.caller.department)}${kind === 'apply' ? '申请' : '推荐'}“${name}”（${code}）调入A类。年度调库时（调库方案）列入，经联席办核实后生效（R5）。`)];
+    },
+  };
+}
+
+const poolHistory: Command = {
+  names: ['调库记录'],
+  usage: '调库记录 <代码> — 主体历次调库：时间、执行人、原库、新库、理由和方案编号（R5）',
+  async run(args, ctx) {
+    const code = normaliseCreditCode(args.replace(/\s+/g, ''));
+    if (!code) return [text('请按格式输入：调库记录 <统一社会信用代码>')];
+    const h = await ctx.services.adjustment.history(code);
+    const lines = [`${h.name}（${code}）现属${h.pool}类；最近一次：${h.placed}`];
+    if (h.moves.length === 0) lines.push('尚无年度调库记录。');
+    h.moves.forEach((m, i) => lines.push(`${i + 1}. ${beijingDate(new Date(m.at))} ${m.adjustment}：${poolWord(m.from as never)}→${poolWord(m.to as never)}，${m.reason}（执行人 ${m.by}）`));
+    return [text(lines.join('\n'))];
+  },
+};
+
+export const poolYearCommands: Command[] = [cCoverage, adjustmentPlan, rejectLines, applyAdjustment, putForward('apply'), putForward('recommend'), poolHistory];

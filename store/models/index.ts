@@ -4,6 +4,7 @@
  * idempotent write without transactions.
  */
 import { Schema, type Connection } from 'mongoose';
+import { poolYearModels } from './poolYear';
 
 const opts = { versionKey: false as const, strict: 'throw' as const };
 
@@ -582,6 +583,7 @@ export function createModels(conn: Connection) {
     EntityResults: conn.model('EntityResults', entityResults, 'entity_results'),
     Lenient: conn.model('Lenient', lenient, 'lenient'),
     RiskProposal: conn.model('RiskProposal', riskProposal, 'risk_proposals'),
+    ...poolYearModels(conn),
   };
 }
 

@@ -17,10 +17,37 @@ export interface EntityDoc extends EntityRecord {
   pendingAt?: Date;
   pendingReason: string;
   lastInspectedAt?: Date;
+  /** The yearly adjustments' moves of this entity (R5), oldest first: JSON lines. */
+  poolHistory?: string[];
+  /** Closed and archived by an adjustment: kept, never drawn. */
+  archived?: boolean;
+  archivedReason?: string;
   rowHash: string;
   createdAt: Date;
   updatedAt: Date;
   updatedBy: string;
+}
+
+/** What the yearly pool adjustment (R5) reads of an entity. */
+export interface AdjustmentRow {
+  creditCode: string;
+  name: string;
+  pool: Pool;
+  riskClass: RiskClass;
+  departments: readonly string[];
+  /** Milliseconds since 1970 of the first import; 0 when unknown. */
+  createdAt: number;
+  archived: boolean;
+}
+
+/** One move of an adjustment: from the pool it was seen in, with why; `archive` for a closed entity. */
+export interface PoolMove {
+  creditCode: string;
+  from: Pool;
+  to: Pool;
+  reason: string;
+  adjustment: string;
+  archive?: boolean;
 }
 
 export interface EntityFilter {
@@ -37,7 +64,8 @@ export interface EntityFilter {
 
 /** Whether an entity of the read model matches a query's filter (a keyword is part of the name, folded). */
 function matchesFilter(e: IndexedEntity, f: EntityFilter, keyword: string): boolean {
-  return (!f.pool || e.pool === f.pool)
+  return !e.archived
+    && (!f.pool || e.pool === f.pool)
     && (!f.industry || e.industry === f.industry)
     && (!f.township || e.township === f.township)
     && (!f.riskClass || e.riskClass === f.riskClass)
@@ -60,7 +88,8 @@ const overlaps = (have: readonly string[], want: readonly string[]) => want.some
 
 /** Whether an entity of the read model is one of a plan's targets. */
 function matchesTargets(e: IndexedEntity, t: PlanTargets, since: number): boolean {
-  return e.pool === t.pool
+  return !e.archived
+    && e.pool === t.pool
     && (t.filter.industries.length === 0 || t.filter.industries.includes(e.industry))
     && (t.filter.townships.length === 0 || t.filter.townships.includes(e.township))
     && (t.filter.riskClasses.length === 0 || t.filter.riskClasses.includes(e.riskClass))
@@ -328,6 +357,51 @@ export function entityRepo(models: Models) {
         { $set: { ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
       return logged(r.modifiedCount === 1, creditCode);
+    },
+
+    /** What the yearly pool adjustment (R5) reads of every entity, archived ones included: from the read model. */
+    async adjustmentRows(): Promise<AdjustmentRow[]> {
+      await index.fresh();
+      return index.all().map((e) => ({
+        creditCode: e.code, name: e.name, pool: e.pool, riskClass: e.riskClass, departments: e.departments,
+        createdAt: e.createdAt ?? 0, archived: e.archived === true,
+      }));
+    },
+
+    /**
+     * Applies an adjustment's moves (R5) in batches of bulk updates by `_id`, each guarded by
+     * the pool the adjustment saw; returns the codes moved. A move whose entity changed pool
+     * meanwhile is left out. Every move is logged for the read model.
+     */
+    async applyMoves(moves: readonly PoolMove[], by: string, at: Date, batch = 1000): Promise<string[]> {
+      await index.loaded();
+      const moved: string[] = [];
+      for (let i = 0; i < moves.length; i += batch) {
+        const part = moves.slice(i, i + batch);
+        const r = await col.bulkWrite(part.map((m) => ({
+          updateOne: {
+            filter: { _id: m.creditCode as never, pool: m.from, archived: { $ne: true } },
+            update: {
+              $set: {
+                pool: m.to, poolPlacedBy: by, poolPlacedAt: at, poolReason: m.reason, poolAdjustment: m.adjustment, updatedAt: at, updatedBy: by,
+                ...(m.archive ? { archived: true, archivedAt: at, archivedReason: m.reason } : {}),
+              },
+              $push: { poolHistory: JSON.stringify({ at: at.toISOString(), by, from: m.from, to: m.archive ? 'archived' : m.to, reason: m.reason, adjustment: m.adjustment }) },
+            } as never,
+          },
+        })), { ordered: false });
+        if (r.matchedCount === part.length) {
+          await index.log(part.map((m) => ({ code: m.creditCode, pool: m.to, ...(m.archive ? { archived: true } : {}) })));
+          moved.push(...part.map((m) => m.creditCode));
+        } else {
+          // Some entity changed meanwhile: read the batch back, log it as it is, and keep what moved.
+          const after = await col.find({ _id: { $in: part.map((m) => m.creditCode) as never[] } }, { projection: { _id: 1, poolAdjustment: 1, poolPlacedAt: 1 } }).toArray();
+          const done = new Set(after.filter((d) => d.poolAdjustment === part[0].adjustment && (d.poolPlacedAt as Date | undefined)?.getTime() === at.getTime()).map((d) => String(d._id)));
+          await index.logCurrent(part.map((m) => m.creditCode));
+          moved.push(...part.filter((m) => done.has(m.creditCode)).map((m) => m.creditCode));
+        }
+      }
+      return moved;
     },
 
     /** Entities with an open pool proposal, oldest proposal first. */

@@ -20,6 +20,7 @@ import { listPageRepo } from './listPages';
 import { robotRepo } from './robots';
 import { deptMappingRepo } from './deptMappings';
 import { inspectorLinkRepo } from './inspectorLinks';
+import { adjustmentRepo, poolApplicationRepo, riskClassRepo } from './poolYear';
 import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo, riskProposalRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
@@ -54,6 +55,9 @@ export function createRepos(models: Models) {
     history: historyRepo(models),
     lenient: lenientRepo(models),
     riskProposals: riskProposalRepo(models),
+    adjustments: adjustmentRepo(models),
+    poolApplications: poolApplicationRepo(models),
+    riskClasses: riskClassRepo(models),
   };
 }
 
