@@ -31,6 +31,7 @@ import { checklistService } from './services/checklist';
 import { userImportService } from './services/userImport';
 import { cCoverageService } from './services/cCoverage';
 import { adjustmentService } from './services/adjustment';
+import { riskImportService } from './services/riskImport';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -50,6 +51,7 @@ export function createServices(deps: Deps) {
     coverage: coverageService(deps, approvals),
     cCoverage: cCoverageService(deps),
     adjustment: adjustmentService(deps),
+    riskImport: riskImportService(deps),
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     lists: listService(deps),

@@ -210,7 +210,10 @@ export function adjustmentService(deps: Deps) {
       if (!check.ok) throw new Refusal(check.reason);
       const e = await repos.entities.get(check.code);
       if (!e) throw new Refusal(`未找到统一社会信用代码为 ${check.code} 的市场主体`);
-      const moves = (e.poolHistory ?? []).map((l) => JSON.parse(l) as { at: string; by: string; from: string; to: string; reason: string; adjustment: string });
+      const moves = Object.entries(e as unknown as Record<string, unknown>)
+        .filter(([k]) => k.startsWith('poolMove_'))
+        .map(([, v]) => JSON.parse(String(v)) as { at: string; by: string; from: string; to: string; reason: string; adjustment: string })
+        .sort((a, b) => (a.at < b.at ? -1 : 1));
       return { name: e.name, pool: e.archived ? `${e.pool}（已归档）` : e.pool, placed: `${beijingDate(e.poolPlacedAt)} ${e.poolPlacedBy}：${e.poolReason}`, moves };
     },
 

@@ -17,8 +17,6 @@ export interface EntityDoc extends EntityRecord {
   pendingAt?: Date;
   pendingReason: string;
   lastInspectedAt?: Date;
-  /** The yearly adjustments' moves of this entity (R5), oldest first: JSON lines. */
-  poolHistory?: string[];
   /** Closed and archived by an adjustment: kept, never drawn. */
   archived?: boolean;
   archivedReason?: string;
@@ -157,6 +155,9 @@ export type EntitySummary = Pick<EntityDoc, 'creditCode' | 'name' | 'township' |
 const SUMMARY = { _id: 1, name: 1, township: 1, address: 1 };
 const toSummary = (d: Record<string, unknown>): EntitySummary =>
   ({ creditCode: String(d._id), name: String(d.name ?? ''), township: String(d.township ?? ''), address: String(d.address ?? '') });
+
+/** Updates per bulk write of an adjustment: FerretDB 1.24 stalls on a bulk write of more than about 100. */
+const APPLY_BATCH = 80;
 
 const NO_PENDING = { pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '' } as const;
 
@@ -369,37 +370,39 @@ export function entityRepo(models: Models) {
     },
 
     /**
-     * Applies an adjustment's moves (R5) in batches of bulk updates by `_id`, each guarded by
-     * the pool the adjustment saw; returns the codes moved. A move whose entity changed pool
-     * meanwhile is left out. Every move is logged for the read model.
+     * Applies an adjustment's moves (R5) in batches of bulk updates by `_id`; returns the codes
+     * moved. Each batch is checked against the read model just before it is written (freshly
+     * caught up with every process's writes): a move whose entity is no longer in the pool the
+     * adjustment saw, or is archived, is left out. The filter is the `_id` alone because on
+     * FerretDB 1.24 any second condition makes each update several times slower, and a batch
+     * over ~100 updates stalls it; the window this leaves is one batch's write. The move is kept
+     * on the entity under its own field (`poolMove_<方案编号>`, a `$set`, not a `$push`, for the
+     * same reason) and logged for the read model.
      */
-    async applyMoves(moves: readonly PoolMove[], by: string, at: Date, batch = 1000): Promise<string[]> {
+    async applyMoves(moves: readonly PoolMove[], by: string, at: Date, batch = APPLY_BATCH): Promise<string[]> {
       await index.loaded();
       const moved: string[] = [];
       for (let i = 0; i < moves.length; i += batch) {
-        const part = moves.slice(i, i + batch);
-        const r = await col.bulkWrite(part.map((m) => ({
+        await index.fresh();
+        const part = moves.slice(i, i + batch).filter((m) => {
+          const e = index.get(m.creditCode);
+          return e && e.pool === m.from && !e.archived;
+        });
+        if (part.length === 0) continue;
+        await col.bulkWrite(part.map((m) => ({
           updateOne: {
-            filter: { _id: m.creditCode as never, pool: m.from, archived: { $ne: true } },
+            filter: { _id: m.creditCode as never },
             update: {
               $set: {
                 pool: m.to, poolPlacedBy: by, poolPlacedAt: at, poolReason: m.reason, poolAdjustment: m.adjustment, updatedAt: at, updatedBy: by,
+                [`poolMove_${m.adjustment}`]: JSON.stringify({ at: at.toISOString(), by, from: m.from, to: m.archive ? 'archived' : m.to, reason: m.reason, adjustment: m.adjustment }),
                 ...(m.archive ? { archived: true, archivedAt: at, archivedReason: m.reason } : {}),
               },
-              $push: { poolHistory: JSON.stringify({ at: at.toISOString(), by, from: m.from, to: m.archive ? 'archived' : m.to, reason: m.reason, adjustment: m.adjustment }) },
-            } as never,
+            },
           },
         })), { ordered: false });
-        if (r.matchedCount === part.length) {
-          await index.log(part.map((m) => ({ code: m.creditCode, pool: m.to, ...(m.archive ? { archived: true } : {}) })));
-          moved.push(...part.map((m) => m.creditCode));
-        } else {
-          // Some entity changed meanwhile: read the batch back, log it as it is, and keep what moved.
-          const after = await col.find({ _id: { $in: part.map((m) => m.creditCode) as never[] } }, { projection: { _id: 1, poolAdjustment: 1, poolPlacedAt: 1 } }).toArray();
-          const done = new Set(after.filter((d) => d.poolAdjustment === part[0].adjustment && (d.poolPlacedAt as Date | undefined)?.getTime() === at.getTime()).map((d) => String(d._id)));
-          await index.logCurrent(part.map((m) => m.creditCode));
-          moved.push(...part.filter((m) => done.has(m.creditCode)).map((m) => m.creditCode));
-        }
+        await index.log(part.map((m) => ({ code: m.creditCode, pool: m.to, ...(m.archive ? { archived: true } : {}) })));
+        moved.push(...part.map((m) => m.creditCode));
       }
       return moved;
     },
