@@ -209,7 +209,7 @@ A generated ${fmt(n)}-entity county (3% A, 1% C, 10% new since the last adjustme
 with findings and closures, credit-risk class changes and applications for A) is adjusted by
 \`adjustmentService\`: \`build\` (调库方案: the entities from the registry's read model, inspections from the tasks'
 read model and each inspected entity's history by \`_id\`, ${fmt(a.lines)} lines stored in chunks) and \`apply\`
-(确认调库 by another 联席办 member: \`bulkWrite\` of guarded \`updateOne\` by \`_id\` in batches of 80, the
+(确认调库 by another 联席办 member: \`bulkWrite\` of \`updateOne\` by \`_id\` in batches of 80, each batch checked against the read model first, the
 entity's provenance and pool history, one change-log entry per batch for the read models). The read
 models load from their snapshot first (${fmt(a.loadSeconds, 1)} s, not counted: a running server has them). The
 baseline sets the same fields on the same documents with one bare \`updateOne\` by \`_id\` at a time. Each is its
