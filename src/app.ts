@@ -32,6 +32,7 @@ import { userImportService } from './services/userImport';
 import { cCoverageService } from './services/cCoverage';
 import { adjustmentService } from './services/adjustment';
 import { riskImportService } from './services/riskImport';
+import { marchService } from './services/marchDeadlines';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -52,6 +53,7 @@ export function createServices(deps: Deps) {
     cCoverage: cCoverageService(deps),
     adjustment: adjustmentService(deps),
     riskImport: riskImportService(deps),
+    march: marchService(deps, approvals),
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     lists: listService(deps),

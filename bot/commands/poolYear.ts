@@ -11,8 +11,12 @@ import type { CCoverageRow } from '../../src/domain/cCoverage';
 import { poolWord, SOURCE_LABELS, type AdjustLine, type AdjustSource } from '../../src/domain/adjustment';
 import type { AdjustmentHeader } from '../../src/domain/poolYear';
 import { normaliseCreditCode } from '../../src/domain/creditCode';
+import { Refusal } from '../../src/services/context';
 import { text, type Reply } from '../types';
 import { longList } from './format';
+import { announceChange } from './approvals';
+import { marchDeadline, MARCH_STATE_WORDS } from '../../src/domain/marchDeadlines';
+import type { MarchChecklist } from '../../src/services/marchDeadlines';
 import type { Command, CommandContext } from './types';
 
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -201,4 +205,59 @@ const poolHistory: Command = {
   },
 };
 
-export const poolYearCommands: Command[] = [cCoverage, adjustmentPlan, rejectLines, applyAdjustment, putForward('apply'), putForward('recommend'), poolHistory];
+const confirmJointPool: Command = {
+  names: ['联合人员库确认'],
+  usage: '联合人员库确认 [年度] — 联席办：审核后确认本年度联合检查人员库（R8，3月31日前）',
+  roles: ['office'],
+  async run(args, ctx) {
+    const year = yearOf(args, ctx);
+    const r = await ctx.services.march.confirmJointPool(ctx.caller, year);
+    const total = r.perDepartment.reduce((n, p) => n + p.n, 0);
+    return [text(`依据规则 R8：已确认${year}年度联合检查人员库（${beijingDate(r.at)}），共 ${total} 人：${r.perDepartment.map((p) => `${unitName(p.department)} ${p.n}人`).join('、')}。`)];
+  },
+};
+
+const fileJointList: Command = {
+  names: ['报送联合清单'],
+  usage: '报送联合清单 [年度] — 成员单位：向联席办和司法局报送本单位A类联合检查事项清单（R9，3月31日前），由联席办、司法局签收',
+  roles: ['official', 'leader'],
+  async run(args, ctx) {
+    const year = yearOf(args, ctx);
+    const change = await ctx.services.march.submitJointList(ctx.caller, year);
+    announceChange(change, ctx);
+    return [text(`依据规则 R9：已报送 ${change.approval.subject}（${change.approval.title}），送联席办签收（${change.deciders.length}人），再送司法局签收；签收后会告知您。`)];
+  },
+};
+
+/** 联席办's one checklist of the March deadlines. */
+export function marchLines(c: MarchChecklist, r12: { department: string; missing: number }[]): string[] {
+  const due = marchDeadline(c.year);
+  const lines = [`${c.year}年度3月任务（截止 ${due}）：`];
+  lines.push(`R8 联合检查人员库确认：${MARCH_STATE_WORDS[c.jointPool.state]}${c.jointPool.at ? `（${beijingDate(c.jointPool.at)}，${c.jointPool.by}）` : ''}`);
+  const lists = c.jointLists.filter((l) => l.state !== 'done');
+  lines.push(`R9 A类联合检查事项清单报送：${c.jointLists.length - lists.length}/${c.jointLists.length} 个单位已签收${lists.length ? '；未完成：' : ''}`);
+  for (const l of lists) lines.push(`  ${unitName(l.department)}：${l.status === 'none' ? '未报送' : l.status === 'pending' ? '已报送，待签收' : '被退回'}（${MARCH_STATE_WORDS[l.state]}）`);
+  const missing = r12.filter((r) => r.missing > 0);
+  lines.push(`R12 年度抽查计划覆盖全部事项：${missing.length ? `${missing.length} 个单位未完成` : '已完成'}`);
+  for (const r of missing) lines.push(`  ${unitName(r.department)}：${r.missing} 个事项无计划`);
+  return lines;
+}
+
+const marchChecklist: Command = {
+  names: ['三月清单', '年初任务'],
+  usage: '三月清单 [年度] — 联席办：联合人员库确认（R8）、联合清单报送（R9）、计划覆盖（R12）谁已完成、谁逾期',
+  roles: ['office', 'justice', 'admin'],
+  async run(args, ctx) {
+    requireOffice(ctx);
+    const year = yearOf(args, ctx);
+    const c = await ctx.services.march.checklist(year);
+    const r12 = (await ctx.services.coverage.table(year)).map((r) => ({ department: r.department, missing: r.missing.length }));
+    return [text(marchLines(c, r12).join('\n'))];
+  },
+};
+
+function requireOffice(ctx: CommandContext): void {
+  if (!ctx.caller.roles.some((r) => r === 'office' || r === 'justice' || r === 'admin')) throw new Refusal('只有联席办、司法局或系统管理员可以查看三月任务清单', 'R20');
+}
+
+export const poolYearCommands: Command[] = [cCoverage, adjustmentPlan, rejectLines, applyAdjustment, putForward('apply'), putForward('recommend'), poolHistory, confirmJointPool, fileJointList, marchChecklist];

@@ -2,11 +2,15 @@
  * Reminders of the pools' year: C-pool coverage (R4) — at the start of each
  * quarter to each unit with uncovered C entities, every week from 1 November
  * with the remaining list (and its xlsx), and a year-end summary to 联席办.
+ * The March deadlines (R8, R9): from 1 March, weekly until done, 联席办 until the
+ * joint inspector pool is confirmed and each member unit until its A-pool joint
+ * items are filed and acknowledged (R12's plan reminder is in reminders.ts).
  * Each reminder period is claimed once across all processes (a counter keyed
  * by the period), and each message has its own outbox key as well.
  */
 import type { Services } from '../../src/app';
 import { beijingDate } from '../../src/domain/calendar';
+import { marchDeadline, marchReminderWeek } from '../../src/domain/marchDeadlines';
 import { coverageRemindersDue, type CCoverageRow, type CoverageReminder } from '../../src/domain/cCoverage';
 import { JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisation';
 import { C_COVERAGE_HEADERS, cCoverageLine, cCoverageRows, workbook, XLSX } from '../commands/poolYear';
@@ -65,6 +69,27 @@ export function yearReminderJobs(services: Services, notify: Notifier): Job[] {
           }
         }
         return `c-coverage ${sent}`;
+      },
+    },
+    {
+      name: 'march.deadlines',
+      everyMs: 6 * HOUR,
+      async run(at) {
+        const week = marchReminderWeek(beijingDate(at));
+        if (!week || !(await services.march.claimReminder(week.key))) return 'not due';
+        const c = await services.march.checklist(week.year);
+        const due = marchDeadline(week.year);
+        let sent = 0;
+        if (c.jointPool.state !== 'done') {
+          const message = text(`依据规则 R8：联席办应于${due}前更新并确认${week.year}年度联合检查人员库${c.jointPool.state === 'late' ? '，现已逾期' : ''}。请审核人员名录后发送“联合人员库确认 ${week.year}”。`);
+          for (const u of await services.users.inDepartment(JOINT_OFFICE_HOST, ['office'])) if (await notify(u.userId, message, `${week.key}:r8:${u.userId}`)) sent++;
+        }
+        for (const l of c.jointLists) {
+          if (l.state === 'done' || l.status === 'pending') continue;
+          const message = text(`依据规则 R9：${unitName(l.department)}应于${due}前向联席办和司法局报送${week.year}年度A类联合检查事项清单（${l.items}项）${l.state === 'late' ? '，现已逾期' : ''}${l.status === 'rejected' ? '（上次报送被退回）' : ''}。请发送“报送联合清单 ${week.year}”。`);
+          for (const u of await services.users.inDepartment(l.department, ['official', 'leader'])) if (await notify(u.userId, message, `${week.key}:r9:${u.userId}`)) sent++;
+        }
+        return `march ${sent}`;
       },
     },
   ];

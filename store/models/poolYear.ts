@@ -63,8 +63,12 @@ const riskChange = new Schema(
 );
 riskChange.index({ at: 1 });
 
+/** A yearly milestone done once (the joint inspector pool confirmed, R8): `_id` '<what>:<年度>'. */
+const yearMilestone = new Schema({ _id: String, at: { type: Date, required: true }, by: { type: String, required: true }, note: { type: String, default: '' } }, opts);
+
 export function poolYearModels(conn: Connection) {
   return {
+    YearMilestone: conn.model('YearMilestone', yearMilestone, 'year_milestones'),
     PoolAdjustment: conn.model('PoolAdjustment', poolAdjustment, 'pool_adjustments'),
     PoolAdjustmentLines: conn.model('PoolAdjustmentLines', poolAdjustmentLines, 'pool_adjustment_lines'),
     PoolApplication: conn.model('PoolApplication', poolApplication, 'pool_applications'),

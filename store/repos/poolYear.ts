@@ -183,3 +183,26 @@ export function riskClassRepo(models: Models) {
 export type AdjustmentRepo = ReturnType<typeof adjustmentRepo>;
 export type PoolApplicationRepo = ReturnType<typeof poolApplicationRepo>;
 export type RiskClassRepo = ReturnType<typeof riskClassRepo>;
+
+/** Yearly milestones done once (R8: the joint inspector pool confirmed), by `_id`. */
+export function milestoneRepo(models: Models) {
+  const col = models.YearMilestone.collection;
+  return {
+    async get(id: string): Promise<{ at: Date; by: string; note: string } | undefined> {
+      const d = await col.findOne({ _id: id as never });
+      return d ? { at: d.at as Date, by: String(d.by), note: String(d.note ?? '') } : undefined;
+    },
+    /** Records it once; false when it was already recorded. */
+    async record(id: string, at: Date, by: string, note: string): Promise<boolean> {
+      try {
+        await col.insertOne({ _id: id as never, at, by, note });
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) return false;
+        throw err;
+      }
+    },
+  };
+}
+
+export type MilestoneRepo = ReturnType<typeof milestoneRepo>;
