@@ -33,6 +33,7 @@ import { cCoverageService } from './services/cCoverage';
 import { adjustmentService } from './services/adjustment';
 import { riskImportService } from './services/riskImport';
 import { marchService } from './services/marchDeadlines';
+import { cJointService } from './services/cJoint';
 
 export function createServices(deps: Deps) {
   const approvals = approvalService(deps);
@@ -54,6 +55,7 @@ export function createServices(deps: Deps) {
     adjustment: adjustmentService(deps),
     riskImport: riskImportService(deps),
     march: marchService(deps, approvals),
+    cJoint: cJointService(deps, approvals),
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     lists: listService(deps),

@@ -13,7 +13,7 @@ import { text, type Reply } from '../types';
 import { day, longList } from './format';
 import type { CardAction, Command, CommandContext } from './types';
 
-export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果', jointList: 'A类联合检查事项清单报送' } as const;
+export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果', jointList: 'A类联合检查事项清单报送', cJoint: 'C类联合检查安排' } as const;
 
 const OUTCOME_LABELS = { waiting: '待前序', pending: '待审批', approved: '已同意', rejected: '已退回' } as const;
 

@@ -260,4 +260,35 @@ function requireOffice(ctx: CommandContext): void {
   if (!ctx.caller.roles.some((r) => r === 'office' || r === 'justice' || r === 'admin')) throw new Refusal('只有联席办、司法局或系统管理员可以查看三月任务清单', 'R20');
 }
 
-export const poolYearCommands: Command[] = [cCoverage, adjustmentPlan, rejectLines, applyAdjustment, putForward('apply'), putForward('recommend'), poolHistory, confirmJointPool, fileJointList, marchChecklist];
+const JOINT_STATUS = { proposed: '待各部门确认', agreed: '各部门已确认', disputed: '有部门不同意，待联席办决定', decided: '联席办已决定' } as const;
+
+const cJointArrangements: Command = {
+  names: ['C类联合安排'],
+  usage: 'C类联合安排 — 联席办：为多个部门监管的C类主体提出牵头和参与部门（R4），各部门领导按卡片确认，有分歧由联席办“指定牵头”',
+  roles: ['office'],
+  async run(_args, ctx) {
+    const { opened, skipped } = await ctx.services.cJoint.proposeAll(ctx.caller);
+    for (const o of opened) announceChange(o.change, ctx);
+    const all = await ctx.services.cJoint.list();
+    const head = [
+      `依据规则 R4：多个部门监管的C类主体须商定牵头和参与部门，联合检查。本次新提出 ${opened.length} 户${skipped.length ? `，${skipped.length} 户无法提出（${skipped.slice(0, 3).map((s) => `${s.name}：${s.reason}`).join('；')}）` : ''}，共 ${all.length} 户：`,
+    ].join('\n');
+    const lines = all.map((a, i) => `${i + 1}. ${a.name}（${a.creditCode}）｜牵头：${unitName(a.lead)}｜参与：${a.participants.map(unitName).join('、')}｜${JOINT_STATUS[a.status]}｜${a.rule}`);
+    return longList(ctx, { title: 'C类联合检查安排', head, lines, columns: ['主体', '牵头部门', '参与部门', '状态', '依据'], foot: '有分歧的，发送“指定牵头 <代码> <牵头部门> [参与部门、…]”决定。' });
+  },
+};
+
+const decideLead: Command = {
+  names: ['指定牵头'],
+  usage: '指定牵头 <代码> <牵头部门> [参与部门、…] — 联席办：决定C类主体联合检查的牵头部门（R4）',
+  roles: ['office'],
+  async run(args, ctx) {
+    const [codeWord, leadWord, ...rest] = args.split(/\s+/).filter(Boolean);
+    const code = normaliseCreditCode(codeWord ?? '');
+    if (!code || !leadWord) return [text('请按格式输入：指定牵头 <统一社会信用代码> <牵头部门> [参与部门、…]')];
+    const a = await ctx.services.cJoint.decide(ctx.caller, code, leadWord, rest.join('、').split(/[、,，]/).filter(Boolean));
+    return [text(`依据规则 R4：${a.name}（${a.creditCode}）由${unitName(a.lead)}牵头${a.participants.length ? `，${a.participants.map(unitName).join('、')}参与` : ''}，联合检查。`)];
+  },
+};
+
+export const poolYearCommands: Command[] = [cJointArrangements, decideLead, cCoverage, adjustmentPlan, rejectLines, applyAdjustment, putForward('apply'), putForward('recommend'), poolHistory, confirmJointPool, fileJointList, marchChecklist];

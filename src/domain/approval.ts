@@ -7,7 +7,7 @@
 import { ROLE_LABELS, unitName, type Role } from './organisation';
 import type { Actor } from './pools';
 
-export type ApprovalKind = 'plan' | 'filing' | 'pool' | 'result' | 'jointList';
+export type ApprovalKind = 'plan' | 'filing' | 'pool' | 'result' | 'jointList' | 'cJoint';
 
 export interface StepSpec {
   role: Role;

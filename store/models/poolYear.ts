@@ -66,8 +66,25 @@ riskChange.index({ at: 1 });
 /** A yearly milestone done once (the joint inspector pool confirmed, R8): `_id` '<what>:<年度>'. */
 const yearMilestone = new Schema({ _id: String, at: { type: Date, required: true }, by: { type: String, required: true }, note: { type: String, default: '' } }, opts);
 
+/** A joint arrangement for an overlapping C entity (R4): `_id` the credit code. */
+const cJoint = new Schema(
+  {
+    _id: String,
+    name: { type: String, required: true },
+    lead: { type: String, required: true },
+    participants: { type: [String], default: [] },
+    rule: { type: String, required: true },
+    status: { type: String, required: true, enum: ['proposed', 'agreed', 'disputed', 'decided'] },
+    by: { type: String, required: true },
+    at: { type: Date, required: true },
+    version: { type: Number, required: true },
+  },
+  opts,
+);
+
 export function poolYearModels(conn: Connection) {
   return {
+    CJoint: conn.model('CJoint', cJoint, 'c_joint'),
     YearMilestone: conn.model('YearMilestone', yearMilestone, 'year_milestones'),
     PoolAdjustment: conn.model('PoolAdjustment', poolAdjustment, 'pool_adjustments'),
     PoolAdjustmentLines: conn.model('PoolAdjustmentLines', poolAdjustmentLines, 'pool_adjustment_lines'),

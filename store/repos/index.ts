@@ -20,7 +20,7 @@ import { listPageRepo } from './listPages';
 import { robotRepo } from './robots';
 import { deptMappingRepo } from './deptMappings';
 import { inspectorLinkRepo } from './inspectorLinks';
-import { adjustmentRepo, milestoneRepo, poolApplicationRepo, riskClassRepo } from './poolYear';
+import { adjustmentRepo, cJointRepo, milestoneRepo, poolApplicationRepo, riskClassRepo } from './poolYear';
 import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo, riskProposalRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
@@ -59,6 +59,7 @@ export function createRepos(models: Models) {
     poolApplications: poolApplicationRepo(models),
     riskClasses: riskClassRepo(models),
     milestones: milestoneRepo(models),
+    cJoint: cJointRepo(models),
   };
 }
 

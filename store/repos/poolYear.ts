@@ -206,3 +206,51 @@ export function milestoneRepo(models: Models) {
 }
 
 export type MilestoneRepo = ReturnType<typeof milestoneRepo>;
+
+/** A joint arrangement for an overlapping C entity (R4), as the services see it. */
+export interface CJointDoc {
+  creditCode: string;
+  name: string;
+  lead: string;
+  participants: string[];
+  rule: string;
+  status: 'proposed' | 'agreed' | 'disputed' | 'decided';
+  by: string;
+  at: Date;
+  version: number;
+}
+
+export function cJointFromDoc(d: Record<string, unknown>): CJointDoc {
+  const { _id, ...rest } = d;
+  return { creditCode: String(_id), ...(rest as Omit<CJointDoc, 'creditCode'>), participants: Array.isArray(d.participants) ? d.participants.map(String) : [] };
+}
+
+/** Joint arrangements of overlapping C entities: one per entity, changed over the version read. */
+export function cJointRepo(models: Models) {
+  const col = models.CJoint.collection;
+  return {
+    async get(code: string): Promise<CJointDoc | undefined> {
+      const d = await col.findOne({ _id: code as never });
+      return d ? cJointFromDoc(d) : undefined;
+    },
+    /** Every arrangement (one per overlapping C entity: a small collection). */
+    async all(): Promise<CJointDoc[]> {
+      return (await col.find({}).toArray()).map(cJointFromDoc);
+    },
+    /** Stores a new arrangement; false when the entity has one already. */
+    async create(a: CJointDoc): Promise<boolean> {
+      const { creditCode, ...rest } = a;
+      try {
+        await col.insertOne({ _id: creditCode as never, ...rest });
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) return false;
+        throw err;
+      }
+    },
+    async update(a: CJointDoc, set: Partial<Omit<CJointDoc, 'creditCode' | 'version'>>): Promise<boolean> {
+      const r = await col.updateOne({ _id: a.creditCode as never, version: a.version }, { $set: { ...set, version: a.version + 1 } });
+      return r.modifiedCount === 1;
+    },
+  };
+}
