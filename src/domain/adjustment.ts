@@ -70,7 +70,7 @@ export interface AdjustApplication {
 }
 
 export interface AdjustInput {
-  /** Milliseconds since 1970 of the last applied adjustment; 0 when there was none. */
+  /** Milliseconds since 1970 after which an entity counts as new (the last applied adjustment, or the registry's first load). */
   since: number;
   entities: readonly AdjustEntity[];
   inspections: readonly AdjustInspection[];

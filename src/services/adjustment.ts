@@ -104,13 +104,20 @@ export function adjustmentService(deps: Deps) {
       const sinceDay = beijingDate(new Date(since.getTime() - 1));
       const rows = await repos.entities.adjustmentRows();
       const poolOf = new Map(rows.map((r) => [r.creditCode, r.pool]));
+      // The first adjustment takes the registry's first load (the day of the earliest entity) as its baseline:
+      // entities imported when the county was set up are not "new".
+      let newSince = since.getTime();
+      if (!last) {
+        const earliest = rows.reduce((m, r) => (r.createdAt > 0 && r.createdAt < m ? r.createdAt : m), Number.MAX_SAFE_INTEGER);
+        if (earliest < Number.MAX_SAFE_INTEGER) newSince = Math.max(newSince, Date.parse(`${beijingDate(new Date(earliest))}T23:59:59.999+08:00`));
+      }
       const [inspections, creditChanges, applications] = await Promise.all([
         inspectionsSince(sinceDay, beijingDate(at), poolOf),
         repos.riskClasses.changesSince(since),
         repos.poolApplications.open(),
       ]);
       const lines = proposeAdjustment({
-        since: since.getTime(),
+        since: newSince,
         entities: rows.map((r) => ({ code: r.creditCode, name: r.name, pool: r.pool, createdAt: r.createdAt, archived: r.archived })),
         inspections,
         creditChanges: creditChanges.map((c) => ({ code: c.creditCode, from: c.from, to: c.to, date: c.date, source: c.source })),

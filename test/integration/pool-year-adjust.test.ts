@@ -194,6 +194,20 @@ describe('the yearly adjustment (R5)', () => {
     expect(next).not.toContain(code(11));
   });
 
+  it('R5: the first adjustment of a county set up this year does not list its first load as new', async () => {
+    const fresh = await testCounty(() => new Date('2026-12-20T02:00:00Z'));
+    try {
+      await saveUsers(fresh.services, [{ userId: 'lxb.a', name: '程丽华', department: '县市管局', roles: ['office'] }]);
+      await addEntities(fresh.db.repos, [{ n: 1 }, { n: 2 }], new Date('2026-02-01T02:00:00Z'));
+      await addEntities(fresh.db.repos, [{ n: 3 }], new Date('2026-06-01T02:00:00Z'));
+      const out = all(await fresh.router.respond({ channel: 'shell', senderId: 'lxb.a', text: '调库方案 2026' }));
+      expect(out).toContain('共 1 条');
+      expect(out).toContain(code(3));
+    } finally {
+      await fresh.db.close();
+    }
+  });
+
   it('R5: one line per entity, the first source that applies (pure rule)', () => {
     const lines = proposeAdjustment({
       since: 0, unitName: (c) => c,
