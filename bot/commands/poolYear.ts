@@ -260,6 +260,9 @@ function requireOffice(ctx: CommandContext): void {
   if (!ctx.caller.roles.some((r) => r === 'office' || r === 'justice' || r === 'admin')) throw new Refusal('只有联席办、司法局或系统管理员可以查看三月任务清单', 'R20');
 }
 
+/** Cards sent at once by C类联合安排; beyond this each leader gets one message pointing to 待办. */
+const MAX_CARDS = 20;
+
 const JOINT_STATUS = { proposed: '待各部门确认', agreed: '各部门已确认', disputed: '有部门不同意，待联席办决定', decided: '联席办已决定' } as const;
 
 const cJointArrangements: Command = {
@@ -268,7 +271,13 @@ const cJointArrangements: Command = {
   roles: ['office'],
   async run(_args, ctx) {
     const { opened, skipped } = await ctx.services.cJoint.proposeAll(ctx.caller);
-    for (const o of opened) announceChange(o.change, ctx);
+    // A few: one card each. Many (a county's first run): one message per leader pointing to 待办, not hundreds of cards.
+    if (opened.length <= MAX_CARDS) for (const o of opened) announceChange(o.change, ctx);
+    else {
+      const waiting = new Map<string, number>();
+      for (const o of opened) for (const u of o.change.deciders) waiting.set(u.userId, (waiting.get(u.userId) ?? 0) + 1);
+      for (const [userId, n] of waiting) ctx.notify(userId, text(`依据规则 R4：联席办提出了 ${n} 户C类主体的联合检查安排，待您确认。请发送“待办”逐项确认（同意或退回并写明理由）。`));
+    }
     const all = await ctx.services.cJoint.list();
     const head = [
       `依据规则 R4：多个部门监管的C类主体须商定牵头和参与部门，联合检查。本次新提出 ${opened.length} 户${skipped.length ? `，${skipped.length} 户无法提出（${skipped.slice(0, 3).map((s) => `${s.name}：${s.reason}`).join('；')}）` : ''}，共 ${all.length} 户：`,

@@ -77,3 +77,15 @@ describe('joint arrangements for overlapping C entities (R4)', () => {
     expect((await services.cJoint.list()).find((a) => a.creditCode === code(2))).toMatchObject({ status: 'decided', lead: 'YJGLJ', participants: ['XFJYDD'] });
   });
 });
+
+describe('many arrangements at once (R4)', () => {
+  it('R4: beyond 20, each leader gets one message pointing to 待办 instead of a card per entity', async () => {
+    await addEntities(db.repos, Array.from({ length: 21 }, (_, i) => ({ n: 100 + i, pool: 'C' as const, departments: ['XFJYDD', 'YJGLJ'] })));
+    const out = await say('lxb.a', 'C类联合安排');
+    expect(all(out)).toContain('本次新提出 21 户');
+    expect(out.notices).toHaveLength(1);
+    expect(out.notices[0].userId).toBe('xf.leader');
+    expect(replyText(out.notices[0].reply)).toContain('21 户C类主体的联合检查安排');
+    expect(all(await say('xf.leader', '待办'))).toContain(`LH-${code(100)}`);
+  });
+});
