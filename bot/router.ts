@@ -20,7 +20,7 @@ import { drawCommands } from './commands/draws';
 import { filingCommands, filingFlow } from './commands/filings';
 import { setupCommands } from './commands/setup';
 import { followUpActions, resultCommands, resultFlow, riskActions } from './commands/results';
-import { poolYearCommands } from './commands/poolYear';
+import { poolYearActions, poolYearCommands } from './commands/poolYear';
 import type { CardAction, Command, CommandContext, Flow } from './commands/types';
 import type { FlowState } from '../src/services/conversations';
 import { text, type BotEvent, type Reply } from './types';
@@ -63,7 +63,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
   const commands: Command[] = [];
   commands.push(helpCommand(() => commands), whoami, queryPool, listValues, lookupEntity, listInspectors, listItems, placeInPool,
     todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...setupCommands, ...resultCommands, ...poolYearCommands, ...extraCommands, moreCommand, announce, deadLetters, resend);
-  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...followUpActions, ...riskActions, ...extraActions].map((a) => [a.action, a]));
+  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...followUpActions, ...riskActions, ...poolYearActions, ...extraActions].map((a) => [a.action, a]));
   const flowsByName = new Map([planFlow, filingFlow, resultFlow, ...flows].map((f) => [f.name, f]));
   // Longest names first, so "查询" wins over "查".
   const byName = commands

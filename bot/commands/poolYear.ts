@@ -6,7 +6,8 @@
  */
 import ExcelJS from 'exceljs';
 import { beijingDate } from '../../src/domain/calendar';
-import { MEMBER_UNITS, unitName } from '../../src/domain/organisation';
+import { JOINT_OFFICE_HOST, MEMBER_UNITS, unitName } from '../../src/domain/organisation';
+import type { Card } from '../cards/card';
 import type { CCoverageRow } from '../../src/domain/cCoverage';
 import { poolWord, SOURCE_LABELS, type AdjustLine, type AdjustSource } from '../../src/domain/adjustment';
 import type { AdjustmentHeader } from '../../src/domain/poolYear';
@@ -17,7 +18,7 @@ import { longList } from './format';
 import { announceChange } from './approvals';
 import { marchDeadline, MARCH_STATE_WORDS } from '../../src/domain/marchDeadlines';
 import type { MarchChecklist } from '../../src/services/marchDeadlines';
-import type { Command, CommandContext } from './types';
+import type { CardAction, Command, CommandContext } from './types';
 
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -104,6 +105,66 @@ async function showAdjustment(ctx: CommandContext, h: AdjustmentHeader, lines: A
   return longList(ctx, { title: `${h.id}调库方案`, head, lines: lines.map(lineText), columns: LINE_COLUMNS, foot });
 }
 
+/** Lines per review card, and the most cards sent to one reviewer (beyond: the list, 更多 and the xlsx). */
+const CARD_BATCH = 50;
+const MAX_BATCH_CARDS = 10;
+
+function batchCard(h: AdjustmentHeader, lines: AdjustLine[], b: number, userId: string): Card {
+  const part = lines.slice(b * CARD_BATCH, (b + 1) * CARD_BATCH);
+  const n = Math.ceil(lines.length / CARD_BATCH);
+  return {
+    cardId: `adj_${h.id}_${b}_${userId}_${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_@-]/g, '_').slice(0, 128),
+    title: `调库方案 ${h.id} 第${b + 1}/${n}批（R5）`,
+    description: `第${part[0].n}–${part[part.length - 1].n}条，共 ${part.length} 条：核对后本批采纳，或本批不予调整；个别条目发送“不予调整 ${h.year} <序号> <理由>”`,
+    fields: [
+      ...part.slice(0, 5).map((l) => ({ label: `${l.n}`, value: `${l.name} ${poolWord(l.from)}→${poolWord(l.to)}：${l.reason}` })),
+      ...(part.length > 5 ? [{ label: '其余', value: `发送“调库方案 ${h.year}”查看全部 ${lines.length} 条（含依据）` }] : []),
+    ],
+    buttons: [
+      { key: `adj.ok:${h.year}#${b}`, label: '本批采纳', style: 'primary' },
+      { key: `adj.no:${h.year}#${b}`, label: '本批不予调整', style: 'danger' },
+    ],
+  };
+}
+
+/** A freshly built proposal: one card per batch of 50 lines to every other 联席办 member (R20: not the builder). */
+async function sendBatchCards(ctx: CommandContext, h: AdjustmentHeader, lines: AdjustLine[]): Promise<string> {
+  const n = Math.ceil(lines.length / CARD_BATCH);
+  const reviewers = (await ctx.services.users.inDepartment(JOINT_OFFICE_HOST, ['office'])).filter((u) => u.userId !== ctx.caller.userId);
+  if (n === 0 || reviewers.length === 0) return reviewers.length ? '' : '联席办暂无其他人员可审核确认（R20），请先登记。';
+  if (n > MAX_BATCH_CARDS) {
+    for (const u of reviewers) ctx.notify(u.userId, text(`依据规则 R5：${h.id} 调库方案已生成，共 ${lines.length} 条，请发送“调库方案 ${h.year}”审核（含 xlsx）。`));
+    return `已通知联席办其他 ${reviewers.length} 人审核。`;
+  }
+  for (const u of reviewers) for (let b = 0; b < n; b++) ctx.notify(u.userId, { kind: 'card', card: batchCard(h, lines, b, u.userId) });
+  return `已按每批 ${CARD_BATCH} 条发卡片给联席办其他 ${reviewers.length} 人审核。`;
+}
+
+function batchAction(accept: boolean): CardAction {
+  return {
+    action: accept ? 'adj.ok' : 'adj.no',
+    async run(subject, ctx) {
+      const m = /^(\d{4})#(\d+)$/.exec(subject);
+      if (!m) return { replies: [text('这个按钮已失效，请发送“调库方案”重新查看。')], outcome: '已失效' };
+      const year = Number(m[1]);
+      const b = Number(m[2]);
+      const { header: h, lines } = await ctx.services.adjustment.show(ctx.caller, year);
+      if (h.createdBy === ctx.caller.userId) throw new Refusal('依据规则 R20：不能审核自己生成的调库方案，请由联席办其他人员审核', 'R20');
+      if (h.status !== 'draft') return { replies: [text(`${h.id} 已执行，无需再审核。`)], outcome: '已执行' };
+      const part = lines.slice(b * CARD_BATCH, (b + 1) * CARD_BATCH);
+      if (part.length === 0) return { replies: [text('该批次已不在方案中（方案已重新生成），请发送“调库方案”重新查看。')], outcome: '已失效' };
+      const range = `第${part[0].n}–${part[part.length - 1].n}条`;
+      if (accept) {
+        return { replies: [text(`已采纳 ${h.id} ${range}。全部审核后发送“确认调库 ${year}”执行。`)], outcome: `本批采纳（${ctx.caller.name}）` };
+      }
+      const after = await ctx.services.adjustment.reject(ctx.caller, year, part.map((l) => l.n), `按批不予调整（${ctx.caller.name}）`);
+      return { replies: [text(`已记录：${h.id} ${range}不予调整（共不予调整 ${after.rejected.length} 条）。`)], outcome: `本批不予调整（${ctx.caller.name}）` };
+    },
+  };
+}
+
+export const poolYearActions: CardAction[] = [batchAction(true), batchAction(false)];
+
 const adjustmentPlan: Command = {
   names: ['调库方案'],
   usage: '调库方案 <年度> [重新生成] — 联席办：年度库调整方案（R5），每条写明理由和依据',
@@ -113,7 +174,9 @@ const adjustmentPlan: Command = {
     const existing = await ctx.services.adjustment.show(ctx.caller, year).catch(() => undefined);
     if (existing && !/重新生成|重新/.test(args)) return showAdjustment(ctx, existing.header, existing.lines, false);
     const { header, lines } = await ctx.services.adjustment.build(ctx.caller, year);
-    return showAdjustment(ctx, header, lines, true);
+    const sent = await sendBatchCards(ctx, header, lines);
+    const shown = await showAdjustment(ctx, header, lines, true);
+    return sent ? [...shown, text(sent)] : shown;
   },
 };
 

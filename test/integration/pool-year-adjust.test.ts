@@ -133,6 +133,7 @@ describe('the yearly adjustment (R5)', () => {
   it('R5: 联席办 rejects lines by number; another member applies the rest, with provenance and the xlsx to the group chats', async () => {
     const n16 = Number(/^(\d+)\./.exec(lineOf(16))![1]);
     const n21 = Number(/^(\d+)\./.exec(lineOf(21))![1]);
+    expect((await router.tap({ channel: 'shell', senderId: 'lxb.b' }, 'adj.ok:2026#0')).cardOutcome).toBe('本批采纳（王建国）');
     expect(all(await say('lxb.b', `不予调整 2026 ${n16},${n21} 信用分类待复核`))).toContain('不予调整 2 条');
     expect(all(await say('lxb.b', '不予调整 2026 99 x'))).toContain('不在方案中');
     // Meanwhile another placement moved 18 out of A: its line is not applied over it.
@@ -197,12 +198,26 @@ describe('the yearly adjustment (R5)', () => {
   it('R5: the first adjustment of a county set up this year does not list its first load as new', async () => {
     const fresh = await testCounty(() => new Date('2026-12-20T02:00:00Z'));
     try {
-      await saveUsers(fresh.services, [{ userId: 'lxb.a', name: '程丽华', department: '县市管局', roles: ['office'] }]);
+      await saveUsers(fresh.services, [
+        { userId: 'lxb.a', name: '程丽华', department: '县市管局', roles: ['office'] },
+        { userId: 'lxb.b', name: '王建国', department: '县市管局', roles: ['office'] },
+      ]);
       await addEntities(fresh.db.repos, [{ n: 1 }, { n: 2 }], new Date('2026-02-01T02:00:00Z'));
       await addEntities(fresh.db.repos, [{ n: 3 }], new Date('2026-06-01T02:00:00Z'));
-      const out = all(await fresh.router.respond({ channel: 'shell', senderId: 'lxb.a', text: '调库方案 2026' }));
+      const built = await fresh.router.respond({ channel: 'shell', senderId: 'lxb.a', text: '调库方案 2026' });
+      const out = all(built);
       expect(out).toContain('共 1 条');
       expect(out).toContain(code(3));
+      // R5, R20: one card per batch of 50 lines to the other 联席办 member; the builder cannot review by card.
+      expect(built.notices.map((n) => [n.userId, n.reply.kind])).toEqual([['lxb.b', 'card']]);
+      expect(replyText(built.notices[0].reply)).toContain('第1/1批');
+      const tap = (userId: string, key: string) => fresh.router.tap({ channel: 'shell', senderId: userId }, key);
+      expect(all(await tap('lxb.a', 'adj.no:2026#0'))).toContain('R20');
+      const rejected = await tap('lxb.b', 'adj.no:2026#0');
+      expect(rejected.cardOutcome).toBe('本批不予调整（王建国）');
+      const applied = all(await fresh.router.respond({ channel: 'shell', senderId: 'lxb.b', text: '确认调库 2026' }));
+      expect(applied).toContain('调整 0 户');
+      expect(applied).toContain('不予调整 1 条');
     } finally {
       await fresh.db.close();
     }
