@@ -129,8 +129,8 @@ describe('C-pool coverage reminders (R4)', () => {
       const one = createServices({ repos: db.repos, now, policy: DEFAULT_POLICY });
       const two = createServices({ repos: createRepos(second.models), now, policy: DEFAULT_POLICY });
       const schedulers = [
-        createScheduler({ repos: db.repos, jobs: yearReminderJobs(one, notify), now, owner: 'p1', log }),
-        createScheduler({ repos: createRepos(second.models), jobs: yearReminderJobs(two, notify), now, owner: 'p2', log }),
+        createScheduler({ repos: db.repos, jobs: yearReminderJobs(one, notify).filter((j) => j.name === 'c-coverage.remind'), now, owner: 'p1', log }),
+        createScheduler({ repos: createRepos(second.models), jobs: yearReminderJobs(two, notify).filter((j) => j.name === 'c-coverage.remind'), now, owner: 'p2', log }),
       ];
       const stepBoth = () => Promise.all(schedulers.map((s) => s.step()));
       const hours = (h: number) => { clock.t += h * 3600_000; };
