@@ -25,6 +25,7 @@ import { auditCommands } from './commands/audit';
 import { circularFlow, oversightCommands } from './commands/oversight';
 import { publicityCommands } from './commands/publicity';
 import { cJointCommand } from './commands/cJoint';
+import { poolYearActions, poolYearCommands } from './commands/poolYear';
 import type { CardAction, Command, CommandContext, Flow } from './commands/types';
 import type { MediaFetcher } from './channels/contracts';
 import { CANCEL_WORDS } from './commands/flow';
@@ -71,8 +72,8 @@ const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
 export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [], media = {} }: RouterOptions) {
   const commands: Command[] = [];
   commands.push(helpCommand(() => commands), whoami, queryPool, listValues, lookupEntity, listInspectors, listItems, placeInPool,
-    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...setupCommands, ...resultCommands, ...publicityCommands, ...complaintCommands, ...auditCommands, ...oversightCommands, cJointCommand, ...extraCommands, moreCommand, announce, deadLetters, resend);
-  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...followUpActions, ...riskActions, ...complaintActions, ...extraActions].map((a) => [a.action, a]));
+    todo, approve, reject, ...planCommands, ...drawCommands, ...filingCommands, ...setupCommands, ...resultCommands, ...publicityCommands, ...complaintCommands, ...auditCommands, ...oversightCommands, cJointCommand, ...poolYearCommands, ...extraCommands, moreCommand, announce, deadLetters, resend);
+  const actions = new Map<string, CardAction>([...poolCardActions, ...approvalCardActions, ...followUpActions, ...riskActions, ...complaintActions, ...poolYearActions, ...extraActions].map((a) => [a.action, a]));
   const flowsByName = new Map([planFlow, filingFlow, resultFlow, circularFlow, ...flows].map((f) => [f.name, f]));
   // Longest names first, so "查询" wins over "查".
   const byName = commands

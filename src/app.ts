@@ -34,6 +34,10 @@ import { auditTrailService } from './services/auditTrail';
 import { statsService } from './services/stats';
 import { circularService } from './services/circulars';
 import { publicationService } from './services/publication';
+import { cCoverageService } from './services/cCoverage';
+import { adjustmentService } from './services/adjustment';
+import { riskImportService } from './services/riskImport';
+import { marchService } from './services/marchDeadlines';
 import { cJointService } from './services/cJoint';
 
 export function createServices(deps: Deps) {
@@ -57,6 +61,10 @@ export function createServices(deps: Deps) {
     plans: planService(deps, approvals),
     filings: filingService(deps, approvals),
     coverage: coverageService(deps, approvals),
+    cCoverage: cCoverageService(deps),
+    adjustment: adjustmentService(deps),
+    riskImport: riskImportService(deps),
+    march: marchService(deps, approvals),
     draws: drawService(deps, approvals),
     conversations: conversationService(deps),
     lists: listService(deps),

@@ -33,6 +33,7 @@ import { announceComplaint, complaintJobs } from '../bot/delivery/complaints';
 import { complaintPages } from './http/public/complaints';
 import { oversightJobs } from '../bot/delivery/oversight';
 import { publicationReminderJob } from '../bot/delivery/publicationReminders';
+import { yearReminderJobs } from '../bot/delivery/yearReminders';
 import { createMetrics } from './metrics';
 import { statsRepo } from '../store/repos/stats';
 import { directorySources, directorySyncJob } from '../bot/channels/directory';
@@ -131,6 +132,8 @@ export async function startRuntime(config: Config, log: Logger, opts: { now?: ()
       ...oversightJobs(app.services, announcer, createNotifier({ repos, platforms, now, log })),
       // R15: publication deadlines (warnings to the department, the late ones to 联席办).
       publicationReminderJob(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
+      // R4, R8, R9, R12: C-pool coverage and the March deadlines, once per period.
+      ...yearReminderJobs(app.services, metrics.reminders(createNotifier({ repos, platforms, now, log }))),
       // People from the platforms' directories (通讯录): created, updated, deactivated when they left.
       { name: 'directory.sync', everyMs: DAY, run: directorySyncJob(app.services.directory, directorySources({ config, repos, now, log })) },
     ]),

@@ -14,7 +14,7 @@ import { day, longList } from './format';
 import type { CardAction, Command, CommandContext } from './types';
 import { DECISION_WORDS, STATUS_WORDS, STEP_WORDS } from '../../src/domain/status';
 
-export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果', circular: '督查通报', cjoint: 'C类联合检查安排' } as const;
+export const KIND_LABELS = { plan: '抽查计划', filing: '备案', pool: '调库', result: '检查结果', circular: '督查通报', cjoint: 'C类联合检查安排', jointList: 'A类联合检查事项清单报送' } as const;
 
 const OUTCOME_LABELS = STEP_WORDS;
 

@@ -16,7 +16,7 @@ const USAGE = '调库 <统一社会信用代码> <A类|B类|C类> <理由>';
 
 export const placeInPool: Command = {
   names: ['调库', '调整库'],
-  usage: `${USAGE} — A、B类由联席办调整；C类由成员单位提出、联席办确认（R1）`,
+  usage: `${USAGE} — A、B类由联席办提出，C类由成员单位提出；均由联席办其他人员确认后生效（R1、R5、R20）`,
   async run(args, ctx) {
     // The code may be typed with spaces or full-width digits: everything before the pool word is the code.
     const words = args.split(/\s+/).filter(Boolean);

@@ -10,7 +10,7 @@ import type { RuleId } from './rules';
 import { addDays, beijingDate } from './calendar';
 import { DECISION_WORDS } from './status';
 
-export type ApprovalKind = 'plan' | 'filing' | 'pool' | 'result' | 'circular' | 'cjoint';
+export type ApprovalKind = 'plan' | 'filing' | 'pool' | 'result' | 'circular' | 'cjoint' | 'jointList';
 
 export interface StepSpec {
   role: Role;

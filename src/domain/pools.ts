@@ -57,7 +57,7 @@ export interface Actor {
 
 export type PlacementDecision =
   | { ok: true; effective: true }
-  | { ok: true; effective: false; pending: 'C' }
+  | { ok: true; effective: false; pending: Pool }
   | { ok: false; rule: RuleId; message: string };
 
 /**
@@ -66,6 +66,7 @@ export type PlacementDecision =
  * - C: a member unit proposes (official or leader), and it takes effect only when 联席办 confirms;
  *   a proposal by 联席办 itself is still a proposal that another 联席办 step confirms;
  * - B: the default; moving back to B is a pool adjustment led by 联席办.
+ * Every placement is a proposal another 联席办 member confirms (R20: nobody confirms their own).
  */
 export function decidePlacement(actor: Actor, target: Pool, current: Pool): PlacementDecision {
   if (target === current) {
@@ -80,7 +81,7 @@ export function decidePlacement(actor: Actor, target: Pool, current: Pool): Plac
         message: `依据规则${target === 'A' ? 'R1：A类联合监管库名单由联席办确定' : 'R5：库的调整由联席办牵头'}，您无权直接调整；请向联席办提出建议`,
       };
     }
-    return { ok: true, effective: true };
+    return { ok: true, effective: false, pending: target };
   }
   if (!actor.roles.some((r) => r === 'official' || r === 'leader' || r === 'office')) {
     return { ok: false, rule: 'R1', message: '依据规则R1：C类重点监管库由成员单位根据监管职责提出，请由本单位经办人或领导提出' };

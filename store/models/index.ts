@@ -6,6 +6,7 @@
 import { Schema, type Connection } from 'mongoose';
 import { complaintGateSchema, complaintSchema } from './complaints';
 import { cJointSchema } from './cJoint';
+import { poolYearModels } from './poolYear';
 
 const opts = { versionKey: false as const, strict: 'throw' as const };
 
@@ -605,6 +606,7 @@ export function createModels(conn: Connection) {
     ComplaintGate: conn.model('ComplaintGate', complaintGateSchema, 'complaint_gate'),
     Publication: conn.model('Publication', publication, 'publications'),
     CJoint: conn.model('CJoint', cJointSchema, 'c_joints'),
+    ...poolYearModels(conn),
   };
 }
 

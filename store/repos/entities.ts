@@ -17,10 +17,35 @@ export interface EntityDoc extends EntityRecord {
   pendingAt?: Date;
   pendingReason: string;
   lastInspectedAt?: Date;
+  /** Closed and archived by an adjustment: kept, never drawn. */
+  archived?: boolean;
+  archivedReason?: string;
   rowHash: string;
   createdAt: Date;
   updatedAt: Date;
   updatedBy: string;
+}
+
+/** What the yearly pool adjustment (R5) reads of an entity. */
+export interface AdjustmentRow {
+  creditCode: string;
+  name: string;
+  pool: Pool;
+  riskClass: RiskClass;
+  departments: readonly string[];
+  /** Milliseconds since 1970 of the first import; 0 when unknown. */
+  createdAt: number;
+  archived: boolean;
+}
+
+/** One move of an adjustment: from the pool it was seen in, with why; `archive` for a closed entity. */
+export interface PoolMove {
+  creditCode: string;
+  from: Pool;
+  to: Pool;
+  reason: string;
+  adjustment: string;
+  archive?: boolean;
 }
 
 export interface EntityFilter {
@@ -37,7 +62,8 @@ export interface EntityFilter {
 
 /** Whether an entity of the read model matches a query's filter (a keyword is part of the name, folded). */
 function matchesFilter(e: IndexedEntity, f: EntityFilter, keyword: string): boolean {
-  return (!f.pool || e.pool === f.pool)
+  return !e.archived
+    && (!f.pool || e.pool === f.pool)
     && (!f.industry || e.industry === f.industry)
     && (!f.township || e.township === f.township)
     && (!f.riskClass || e.riskClass === f.riskClass)
@@ -60,7 +86,8 @@ const overlaps = (have: readonly string[], want: readonly string[]) => want.some
 
 /** Whether an entity of the read model is one of a plan's targets. */
 function matchesTargets(e: IndexedEntity, t: PlanTargets, since: number): boolean {
-  return e.pool === t.pool
+  return !e.archived
+    && e.pool === t.pool
     && (t.filter.industries.length === 0 || t.filter.industries.includes(e.industry))
     && (t.filter.townships.length === 0 || t.filter.townships.includes(e.township))
     && (t.filter.riskClasses.length === 0 || t.filter.riskClasses.includes(e.riskClass))
@@ -128,6 +155,9 @@ export type EntitySummary = Pick<EntityDoc, 'creditCode' | 'name' | 'township' |
 const SUMMARY = { _id: 1, name: 1, township: 1, address: 1 };
 const toSummary = (d: Record<string, unknown>): EntitySummary =>
   ({ creditCode: String(d._id), name: String(d.name ?? ''), township: String(d.township ?? ''), address: String(d.address ?? '') });
+
+/** Updates per bulk write of an adjustment: FerretDB 1.24 stalls on a bulk write of more than about 100. */
+const APPLY_BATCH = 80;
 
 const NO_PENDING = { pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '' } as const;
 
@@ -328,6 +358,53 @@ export function entityRepo(models: Models) {
         { $set: { ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
       return logged(r.modifiedCount === 1, creditCode);
+    },
+
+    /** What the yearly pool adjustment (R5) reads of every entity, archived ones included: from the read model. */
+    async adjustmentRows(): Promise<AdjustmentRow[]> {
+      await index.fresh();
+      return index.all().map((e) => ({
+        creditCode: e.code, name: e.name, pool: e.pool, riskClass: e.riskClass, departments: e.departments,
+        createdAt: e.createdAt ?? 0, archived: e.archived === true,
+      }));
+    },
+
+    /**
+     * Applies an adjustment's moves (R5) in batches of bulk updates by `_id`; returns the codes
+     * moved. Each batch is checked against the read model just before it is written (freshly
+     * caught up with every process's writes): a move whose entity is no longer in the pool the
+     * adjustment saw, or is archived, is left out. The filter is the `_id` alone because on
+     * FerretDB 1.24 any second condition makes each update several times slower, and a batch
+     * over ~100 updates stalls it; the window this leaves is one batch's write. The move is kept
+     * on the entity under its own field (`poolMove_<方案编号>`, a `$set`, not a `$push`, for the
+     * same reason) and logged for the read model.
+     */
+    async applyMoves(moves: readonly PoolMove[], by: string, at: Date, batch = APPLY_BATCH): Promise<string[]> {
+      await index.loaded();
+      const moved: string[] = [];
+      for (let i = 0; i < moves.length; i += batch) {
+        await index.fresh();
+        const part = moves.slice(i, i + batch).filter((m) => {
+          const e = index.get(m.creditCode);
+          return e && e.pool === m.from && !e.archived;
+        });
+        if (part.length === 0) continue;
+        await col.bulkWrite(part.map((m) => ({
+          updateOne: {
+            filter: { _id: m.creditCode as never },
+            update: {
+              $set: {
+                pool: m.to, poolPlacedBy: by, poolPlacedAt: at, poolReason: m.reason, poolAdjustment: m.adjustment, updatedAt: at, updatedBy: by,
+                [`poolMove_${m.adjustment}`]: JSON.stringify({ at: at.toISOString(), by, from: m.from, to: m.archive ? 'archived' : m.to, reason: m.reason, adjustment: m.adjustment }),
+                ...(m.archive ? { archived: true, archivedAt: at, archivedReason: m.reason } : {}),
+              },
+            },
+          },
+        })), { ordered: false });
+        await index.log(part.map((m) => ({ code: m.creditCode, pool: m.to, ...(m.archive ? { archived: true } : {}) })));
+        moved.push(...part.map((m) => m.creditCode));
+      }
+      return moved;
     },
 
     /** Entities with an open pool proposal, oldest proposal first. */

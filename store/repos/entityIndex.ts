@@ -33,6 +33,10 @@ export interface IndexedEntity {
   lastInspectedAt: number;
   /** The start of the digest of the imported row (store/repos/registry.ts), to see what an interrupted write left out. */
   rowHash: string;
+  /** Milliseconds since 1970 of the entity's first import; 0 when unknown. */
+  createdAt?: number;
+  /** Closed (注销, 吊销, 撤销) and archived by a pool adjustment: kept, never drawn. */
+  archived?: boolean;
 }
 
 /** What a log entry or snapshot row says of one entity: its code and the fields written (all of them for a full row). */
@@ -61,12 +65,14 @@ export function rowOf(d: Record<string, unknown>): IndexRow {
     pendingPool: ((d.pendingPool as string) || '') as '' | Pool,
     lastInspectedAt: d.lastInspectedAt instanceof Date ? d.lastInspectedAt.getTime() : 0,
     rowHash: hashKey(String(d.rowHash ?? '')),
+    createdAt: d.createdAt instanceof Date ? d.createdAt.getTime() : 0,
+    archived: d.archived === true,
   };
 }
 
 /** The projection that `rowOf` needs. */
 export const ROW_FIELDS = {
-  _id: 1, name: 1, pool: 1, industry: 1, township: 1, riskClass: 1, departments: 1, sectorTags: 1, address: 1, pendingPool: 1, lastInspectedAt: 1, rowHash: 1,
+  _id: 1, name: 1, pool: 1, industry: 1, township: 1, riskClass: 1, departments: 1, sectorTags: 1, address: 1, pendingPool: 1, lastInspectedAt: 1, rowHash: 1, createdAt: 1, archived: 1,
 } as const;
 
 export function createEntityIndex(models: FeedModels) {
@@ -113,6 +119,8 @@ export function createEntityIndex(models: FeedModels) {
     if (row.pendingPool !== undefined) e.pendingPool = row.pendingPool;
     if (row.lastInspectedAt !== undefined) e.lastInspectedAt = row.lastInspectedAt;
     if (row.rowHash !== undefined) e.rowHash = hashKey(row.rowHash);
+    if (row.createdAt !== undefined) e.createdAt = row.createdAt;
+    if (row.archived !== undefined) e.archived = row.archived;
     if (!had) {
       byCode.set(e.code, e);
       sortedStale = true;

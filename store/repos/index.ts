@@ -24,6 +24,7 @@ import { complaintRepo } from './complaints';
 import { circularRepo } from './circulars';
 import { publicationRepo } from './publications';
 import { cJointRepo } from './cJoint';
+import { adjustmentRepo, milestoneRepo, poolApplicationRepo, riskClassRepo } from './poolYear';
 import { evidenceRepo, followUpRepo, historyRepo, lenientRepo, resultRepo, riskProposalRepo } from './results';
 
 /** Every repo over one database; services receive these, never models. */
@@ -62,6 +63,10 @@ export function createRepos(models: Models) {
     circulars: circularRepo(models),
     publications: publicationRepo(models),
     cJoints: cJointRepo(models),
+    adjustments: adjustmentRepo(models),
+    poolApplications: poolApplicationRepo(models),
+    riskClasses: riskClassRepo(models),
+    milestones: milestoneRepo(models),
   };
 }
 

@@ -3,6 +3,7 @@
  * shell channel as a person runs it (`npm run chat -- --as <userid>`, piped).
  */
 import { runTsx } from '../helpers/run';
+import { userService } from '../../src/services/users';
 import { createServices } from '../../src/app';
 import { cliCaller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
@@ -157,9 +158,16 @@ describe('pool placement with a one-tap card (R1)', () => {
     expect((await db.repos.audit.forTarget(`entity:${c}`)).filter((a) => a.action === 'pool.confirm')).toHaveLength(1);
   });
 
-  it('A placements by anyone but 联席办 are refused (R1)', async () => {
+  it('A placements by anyone but 联席办 are refused (R1); 联席办\'s own is confirmed by another member (R20)', async () => {
     expect(await say('li.official', `调库 ${code(100)} A类 信用良好`)).toContain('R1');
-    expect(await say('zhao.office', `调库 ${code(100)} A类 信用良好`)).toContain('A类联合监管库');
+    // With no other 联席办 member, nobody could confirm it: refused at once.
+    expect(await say('zhao.office', `调库 ${code(100)} A类 信用良好`)).toContain('R20');
+    await userService({ repos: db.repos, now: () => new Date('2026-03-02T02:00:00Z') }).save(cliCaller('test'), { userId: 'qian.office', name: '钱联席', department: '县市管局', roles: ['office'] });
+    expect(await say('zhao.office', `调库 ${code(100)} A类 信用良好`)).toContain(`TK-${code(100)}`);
+    expect(await say('zhao.office', `同意 TK-${code(100)}`)).toContain('R20');
+    expect(await say('qian.office', '待办')).toContain(`TK-${code(100)}`);
+    expect(await say('qian.office', `同意 TK-${code(100)}`)).toContain('同意');
+    expect((await db.repos.entities.get(code(100)))?.pool).toBe('A');
   });
 
   it('an unknown button key is answered, not crashed on', async () => {

@@ -178,16 +178,18 @@ describe('poolService (R1, R5, R20)', () => {
     ]);
   });
 
-  it('R1: 联席办 puts an entity into A at once, with who, when and why recorded', async () => {
+  it('R1, R20: 联席办 proposes A; another 联席办 member confirms it (never the proposer), with who, when and why recorded', async () => {
+    if (!(await db.repos.org.user('qian.office'))) await userService(deps()).save(admin, { userId: 'qian.office', name: '钱联席', department: '县市管局', roles: ['office'] });
     const r = await pools().place(office, code(1).toLowerCase(), 'A', ' 纳税大户，信用良好 ');
+    expect(r).toMatchObject({ effective: false, pending: 'A', name: '万年县测试1有限公司' });
+    expect(await entity(1)).toMatchObject({ pool: 'B', pendingPool: 'A', pendingBy: 'zhao.office' });
+    expect((await refusal(pools().decide(office, code(1), true, ''))).rule).toBe('R20');
+    expect(await pools().decide(office2, code(1), true, '')).toBe('A');
     const at = clock.last;
-    expect(r).toEqual({ effective: true, pool: 'A', name: '万年县测试1有限公司' });
-    expect(await entity(1)).toMatchObject({ pool: 'A', poolPlacedBy: 'zhao.office', poolPlacedAt: at, poolReason: '纳税大户，信用良好', updatedBy: 'zhao.office' });
+    expect(await entity(1)).toMatchObject({ pool: 'A', poolPlacedBy: 'qian.office', poolPlacedAt: at, updatedBy: 'qian.office', pendingPool: '' });
+    expect((await entity(1))?.poolReason).toContain('纳税大户，信用良好');
     const [a] = await audits(1);
-    expect(a).toMatchObject({
-      actor: 'zhao.office', channel: 'wecom', action: 'pool.place', at, note: '纳税大户，信用良好',
-      changes: [{ field: 'pool', from: '"B"', to: '"A"' }],
-    });
+    expect(a).toMatchObject({ actor: 'qian.office', action: 'pool.confirm', at, changes: [{ field: 'pool', from: '"B"', to: '"A"' }] });
   });
 
   it('R1: a member unit cannot put an entity into A; nothing changes, nothing is logged', async () => {
@@ -203,7 +205,9 @@ describe('poolService (R1, R5, R20)', () => {
   it('R5: only 联席办 moves an entity back to B', async () => {
     const r = await refusal(pools().place(fireOfficial, code(4), 'B', '发现一般违法'));
     expect(r.rule).toBe('R5');
-    expect(await pools().place(office, code(4), 'B', '检查发现一般违法行为（R5）')).toMatchObject({ effective: true, pool: 'B' });
+    expect(await pools().place(office, code(4), 'B', '检查发现一般违法行为（R5）')).toMatchObject({ effective: false, pending: 'B' });
+    expect((await entity(4))?.pool).toBe('A');
+    expect(await pools().decide(office2, code(4), true, '')).toBe('B');
     expect((await entity(4))?.pool).toBe('B');
   });
 
@@ -264,9 +268,10 @@ describe('poolService (R1, R5, R20)', () => {
       return poolService({ repos, now });
     };
 
-    // A direct placement against an entity that another 联席办 user just moved.
-    const moved = await refusal(racing((c) => db.repos.entities.place(c, 'B', 'C', 'someone.else', new Date(), '同时调整')).place(office, code(8), 'A', '纳入联合库'));
-    expect(moved.message).toContain('刚被他人调整');
+    // A confirmation of an A proposal for an entity that another 联席办 user just moved.
+    await pools().place(office, code(8), 'A', '纳入联合库');
+    const moved = await refusal(racing((c) => db.repos.entities.place(c, 'B', 'C', 'someone.else', new Date(), '同时调整')).decide(office2, code(8), true, '同意'));
+    expect(moved.message).toMatch(/刚被他人|没有待确认/);
     expect(await entity(8)).toMatchObject({ pool: 'C', poolPlacedBy: 'someone.else' });
 
     // A proposal against an entity that another unit just proposed.
@@ -280,7 +285,7 @@ describe('poolService (R1, R5, R20)', () => {
     expect(await entity(7)).toMatchObject({ pool: 'B', pendingPool: '' });
 
     expect(await audits(7)).toEqual([]);
-    expect(await audits(8)).toEqual([]);
+    expect((await audits(8)).map((a) => a.action)).toEqual(['pool.propose']); // the proposal only: the failed confirmation logs nothing
   });
 
   it('R1: two 联席办 users confirming at once: exactly one succeeds', async () => {
@@ -299,7 +304,7 @@ describe('poolService (R1, R5, R20)', () => {
       pools().place(safetyLeader, code(4), 'C', '安全生产'),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect((await audits(4)).filter((a) => a.action === 'pool.propose')).toHaveLength(1);
+    expect((await audits(4)).filter((a) => a.action === 'pool.propose' && a.changes[0].to === '"C"')).toHaveLength(1);
   });
 
   it('R20: refuses a bad credit code with the check-character message (the code format, not R1), an unknown entity, and no reason', async () => {

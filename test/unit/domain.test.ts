@@ -362,9 +362,9 @@ const actor = (roles: Role[], department = 'YJGLJ'): Actor => ({ userId: `u-${ro
 describe('decidePlacement / decideConfirmation (R1, R5)', () => {
   const office = actor(['office'], 'SCJGJ');
 
-  it('R1: only 联席办 places an entity into pool A, and it takes effect at once', () => {
-    expect(decidePlacement(office, 'A', 'B')).toEqual({ ok: true, effective: true });
-    expect(decidePlacement(office, 'A', 'C')).toEqual({ ok: true, effective: true });
+  it('R1, R20: only 联席办 proposes pool A; another 联席办 member confirms it', () => {
+    expect(decidePlacement(office, 'A', 'B')).toEqual({ ok: true, effective: false, pending: 'A' });
+    expect(decidePlacement(office, 'A', 'C')).toEqual({ ok: true, effective: false, pending: 'A' });
     for (const roles of [['official'], ['leader'], ['justice'], ['admin'], ['inspector'], ['official', 'leader', 'admin']] as Role[][]) {
       const d = decidePlacement(actor(roles, roles.includes('justice') ? 'SFJ' : 'SCJGJ'), 'A', 'B');
       expect(d).toMatchObject({ ok: false, rule: 'R1' });
@@ -384,9 +384,9 @@ describe('decidePlacement / decideConfirmation (R1, R5)', () => {
     }
   });
 
-  it('R5: moving to B is a pool adjustment that only 联席办 makes', () => {
-    expect(decidePlacement(office, 'B', 'A')).toEqual({ ok: true, effective: true });
-    expect(decidePlacement(office, 'B', 'C')).toEqual({ ok: true, effective: true });
+  it('R5, R20: moving to B is a pool adjustment that only 联席办 proposes (another member confirms)', () => {
+    expect(decidePlacement(office, 'B', 'A')).toEqual({ ok: true, effective: false, pending: 'B' });
+    expect(decidePlacement(office, 'B', 'C')).toEqual({ ok: true, effective: false, pending: 'B' });
     for (const roles of [['official'], ['leader'], ['admin']] as Role[][]) {
       const d = decidePlacement(actor(roles), 'B', 'C');
       expect(d).toMatchObject({ ok: false, rule: 'R5' });

@@ -25,6 +25,9 @@ const HELP = `usage:
   --json        print {"imported","updated","unchanged","rejected":[{"row","reason"}],"runId"} on stdout
   --from-row N  resume at spreadsheet row N (header = row 1) after an interrupted import
   --as <userid> act as this registered user (default: the operator, as admin)
+  npm run cli -- import risk <file.xlsx|file.csv> [--json] [--as <userid>]
+    risk        credit-risk classification results (R6): 统一社会信用代码, 信用风险分类 (低/一般/较高/高 or A/B/C/D),
+                分类日期, 来源; the class history is kept, the newest sets the class
   npm run cli -- import users <file.xlsx|file.csv>
     users       people: 账号, 姓名, 部门, 角色 (、-separated), 企业微信账号, 钉钉账号, 手机号
 `;
@@ -53,6 +56,14 @@ export const importCommand: CliCommand = {
       const r = await app.services.results.importLenient(cliCaller(), file);
       if (values.json) io.out(`${JSON.stringify(r)}\n`);
       else io.out(`免罚清单：导入 ${r.imported} 条，拒绝 ${r.rejected.length} 条${r.rejected.slice(0, SHOWN_REJECTS).map((x) => `\n  第${x.row}行：${x.reason}`).join('')}\n`);
+      return 0;
+    }
+    if (kind === 'risk' && file && extra.length === 0) {
+      const user = values.as ? await app.services.users.identify('shell', values.as) : undefined;
+      if (values.as && !user) throw new Refusal(`用户“${values.as}”未登记或已停用，请先用 user add 登记`);
+      const r = await app.services.riskImport.importFile(user ? { ...user, channel: 'cli' } : cliCaller(), file);
+      if (values.json) io.out(`${JSON.stringify(r)}\n`);
+      else io.out(`信用风险分类：变更 ${r.changed} 户，未变 ${r.unchanged} 条，已导入过 ${r.repeated} 条，拒绝 ${r.rejected.length} 行${r.rejected.slice(0, SHOWN_REJECTS).map((x) => `\n  第${x.row}行：${x.reason}`).join('')}\n`);
       return 0;
     }
     if (values.help || !kind || !file || extra.length || !Object.hasOwn(KINDS, kind)) {
