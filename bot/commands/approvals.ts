@@ -6,7 +6,7 @@
 import { unitName } from '../../src/domain/organisation';
 import { currentDecider, roundOf, type Step } from '../../src/domain/approval';
 import type { ApprovalChange, AlreadyDecided } from '../../src/services/approvals';
-import type { ApprovalDoc } from '../../store/repos/approvals';
+import type { ApprovalDoc } from '../../src/domain/records/approval';
 import type { Card } from '../cards/card';
 import { Refusal } from '../../src/services/context';
 import { text, type Reply } from '../types';

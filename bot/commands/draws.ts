@@ -12,7 +12,7 @@ import { formatSampling } from '../../src/domain/plan';
 import { compareTaskNumbers, parseTaskNumber } from '../../src/domain/task';
 import { POOL_LABELS } from '../../src/domain/pools';
 import type { DrawOutcome, RevealOutcome } from '../../src/services/draws';
-import type { TaskDoc } from '../../store/repos/tasks';
+import type { TaskDoc } from '../../src/domain/records/task';
 import type { Announcement } from '../delivery/announcer';
 import { markdownSafe, text } from '../types';
 import { longList } from './format';

@@ -3,7 +3,7 @@ import { beijingDate } from '../../src/domain/calendar';
 import { findUnit, unitName } from '../../src/domain/organisation';
 import { POOL_ALIASES, POOL_LABELS, type RiskClass } from '../../src/domain/pools';
 import { MAX_FILE_ROWS, VALUE_FIELD_LABELS, type ValueField } from '../../src/services/registry';
-import type { EntityFilter } from '../../store/repos/entities';
+import type { EntityFilter } from '../../src/domain/records/entity';
 import { keyValues } from './args';
 import { entityCard, entityLine, inspectorLine, itemLine, LIST_FILE_ROWS, longList } from './format';
 import { historyLines } from './results';

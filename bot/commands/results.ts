@@ -15,7 +15,7 @@ import { findUnit, unitName } from '../../src/domain/organisation';
 import { checkConsistency, HANDLING_HELP, MAX_EVIDENCE_BYTES, handlingText, METHODS, parseCategories, parseFinding, parseHandling, parseMethods, type ItemFinding } from '../../src/domain/result';
 import type { FlowState } from '../../src/services/conversations';
 import { FILING_ITEM, FILING_ITEM_NAME, type PlanProgress, type SaveOutcome, type TaskStatus } from '../../src/services/results';
-import type { ResultDoc, ResultPart } from '../../store/repos/results';
+import type { ResultDoc, ResultPart } from '../../src/domain/records/result';
 import { text, type Reply } from '../types';
 import { announceChange, approvalHistory } from './approvals';
 import type { CardAction, Command, CommandContext, Flow } from './types';
@@ -25,7 +25,7 @@ import path from 'node:path';
 import { Refusal } from '../../src/services/context';
 import ExcelJS from 'exceljs';
 import type { Card } from '../cards/card';
-import type { FollowUpDoc, RiskProposalDoc } from '../../store/repos/results';
+import type { FollowUpDoc, RiskProposalDoc } from '../../src/domain/records/result';
 
 type Step = 'dates' | 'methods' | 'item' | 'handling' | 'categories' | 'confirm';
 

@@ -10,9 +10,9 @@ import { JOINT_OFFICE_HOST, JUSTICE_DEPT, unitName } from '../domain/organisatio
 import { checkPlan, describePlan, findDuplicates, type PlanCheck, type PlanDraft, type PlanSummary } from '../domain/plan';
 import type { StepSpec } from '../domain/approval';
 import { assignmentBasis, drawSize, requiredSpecialtiesOf, teamOutlook, type TeamOutlook } from '../domain/draw';
-import type { ApprovalDoc } from '../../store/repos/approvals';
-import type { PlanDoc } from '../../store/repos/plans';
-import type { PlanTargets } from '../../store/repos/entities';
+import type { ApprovalDoc } from '../domain/records/approval';
+import type { PlanDoc } from '../domain/records/plan';
+import type { PlanTargets } from '../domain/records/entity';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { DEFAULT_POLICY } from './policy';
 import { hasAny, Refusal, type Caller, type Deps } from './context';

@@ -6,7 +6,7 @@
 import { beijingDate } from '../domain/calendar';
 import { unitName } from '../domain/organisation';
 import type { Repos } from '../../store/repos';
-import type { ResultDoc } from '../../store/repos/results';
+import type { ResultDoc } from '../domain/records/result';
 import type { PublicResultNotice, PublicResults } from './publicity';
 
 const categories = (r: Pick<ResultDoc, 'form'>) => (r.form?.categories ?? []).join('、') || '—';

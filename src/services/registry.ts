@@ -3,8 +3,8 @@ import { checkCreditCode, looksLikeCreditCode } from '../domain/creditCode';
 import { matchValue } from '../domain/fields';
 import { findUnit, unitName } from '../domain/organisation';
 import { RISK_ALIASES, RISK_CLASSES, type Pool } from '../domain/pools';
-import type { EntityDoc, EntityFilter, EntityListing } from '../../store/repos/entities';
-import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
+import type { EntityDoc, EntityFilter, EntityListing } from '../domain/records/entity';
+import type { InspectorDoc, ItemDoc } from '../domain/records/directory';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
 export interface PoolQueryResult {

@@ -19,9 +19,9 @@ import {
 } from '../domain/result';
 import { addWorkingDays, isWorkingDay, MissingHolidayYear, type HolidayCalendar } from '../domain/workdays';
 import type { StepSpec } from '../domain/approval';
-import type { TaskDoc } from '../../store/repos/tasks';
-import type { ApprovalDoc } from '../../store/repos/approvals';
-import type { EarlierResult, FollowUpDoc, HistoryEntry, ResultDoc, ResultPart, RiskProposalDoc } from '../../store/repos/results';
+import type { TaskDoc } from '../domain/records/task';
+import type { ApprovalDoc } from '../domain/records/approval';
+import type { EarlierResult, FollowUpDoc, HistoryEntry, ResultDoc, ResultPart, RiskProposalDoc } from '../domain/records/result';
 import { RISK_CLASSES } from '../domain/pools';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';

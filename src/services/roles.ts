@@ -4,7 +4,7 @@
  */
 import { diff } from '../domain/audit';
 import { findUnit, roleHomeDepartment, ROLE_LABELS, ROLES, unitName, type Role } from '../domain/organisation';
-import type { UserDoc } from '../../store/repos/org';
+import type { UserDoc } from '../domain/records/org';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
 /** Refuses unless the caller holds one of the roles; `what` says what they tried, in Chinese. */

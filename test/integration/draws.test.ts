@@ -14,7 +14,7 @@ import { createApproval } from '../../src/domain/approval';
 import { announcementDigest, verifyDraw, type DrawRecord } from '../../src/domain/draw';
 import type { Pool } from '../../src/domain/pools';
 import { PLAN_STEPS } from '../../src/services/plans';
-import type { PlanDoc } from '../../store/repos/plans';
+import type { PlanDoc } from '../../src/domain/records/plan';
 import type { Announcer, Announcement } from '../../bot/delivery/announcer';
 import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
