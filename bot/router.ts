@@ -5,7 +5,7 @@
  * the sender, notices to other users, and the outcome to show on a tapped card.
  */
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../src/app';
+import type { Services } from '../src/services';
 import type { Logger } from '../src/logger';
 import { Refusal, type Caller } from '../src/services/context';
 import { announce, deadLetters, resend } from './commands/admin';

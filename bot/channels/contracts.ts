@@ -94,3 +94,13 @@ export function recipientKey(p: OutboundPayload): string {
   const q = p as { toUser?: string; robot?: string };
   return `${p.platform}:${q.toUser ?? q.robot ?? ''}`;
 }
+
+/** A payload as the outbox queues it: with its rate bucket ('' = none) and its recipient (sent in queue order). */
+export interface Outgoing {
+  payload: OutboundPayload;
+  rateKey: string;
+  to: string;
+}
+
+/** The delivery policy of a payload, decided here so the outbox only stores it. */
+export const outgoing = (payload: OutboundPayload): Outgoing => ({ payload, rateKey: rateKey(payload) ?? '', to: recipientKey(payload) });

@@ -12,7 +12,7 @@ import { parseRobotList, type Config } from '../../src/config';
 import { findUnit } from '../../src/domain/organisation';
 import type { Repos } from '../../store/repos';
 import type { RobotProbe, RobotService } from '../../src/services/robots';
-import type { Sender } from '../channels/contracts';
+import { outgoing, type Sender } from '../channels/contracts';
 import { splitMarkdown } from '../channels/wecom/api';
 import { downloadLink } from '../channels/dingtalk/api';
 
@@ -82,11 +82,11 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
       const w = wecom.get(department) ?? (await chatBound('wecom', department));
       if (w) {
         for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_markdown', robot: w.listed, markdown: part }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'robot_markdown', robot: w.listed, markdown: part }), at);
           queued++;
         }
         if (fileId) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_file', robot: w.listed, fileId }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'robot_file', robot: w.listed, fileId }), at);
           queued++;
         }
       }
@@ -94,7 +94,7 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
       if (chat) {
         // The app's own group chat (建群), where the department has no WeCom robot (text only; files go to robots).
         for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'appchat_markdown', chatId: chat.chatId, markdown: part }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'appchat_markdown', chatId: chat.chatId, markdown: part }), at);
           queued++;
         }
       }
@@ -103,7 +103,7 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
         const link = fileId && a.file ? `\n\n[${a.file.name.replace(/[[\]]/g, '')}](${downloadLink(config, fileId, at)})（${config.DOWNLOAD_TTL_HOURS}小时内有效）` : '';
         // DingTalk's markdown limit is about 5,000 characters: split the same way.
         for (const part of splitMarkdown(`${a.markdown}${link}`, 4000)) {
-          await repos.outbox.enqueue({ platform: 'dingtalk', kind: 'group_markdown', robot: d.listed, title: a.title, markdown: part }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'dingtalk', kind: 'group_markdown', robot: d.listed, title: a.title, markdown: part }), at);
           queued++;
         }
       }

@@ -3,7 +3,7 @@
  * configured working days (its deciders get the card again), and in March each
  * department whose items still lack a plan this year (R12).
  */
-import type { Services } from '../../src/app';
+import type { Services } from '../../src/services';
 import { beijingDate } from '../../src/domain/calendar';
 import { approvalCard, KIND_LABELS } from '../commands/approvals';
 import { coverageLines } from '../commands/plans';

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { isDuplicate } from './keys';
-import { rateKey, recipientKey, type OutboundPayload } from '../../bot/channels/contracts';
+import type { OutboundPayload, Outgoing } from '../../bot/channels/contracts';
 import type { Models } from '../models';
 import { deleteByIds, insertManyUnordered, type Claim } from './inbound';
 
@@ -20,6 +20,8 @@ export interface OutboxEntry {
   payload: OutboundPayload;
   attempts: number;
   rateKey: string;
+  /** The recipient whose messages go in queue order. */
+  to: string;
   status: 'pending' | 'sending' | 'sent' | 'dead';
   lastError: string;
   createdAt: Date;
@@ -44,6 +46,7 @@ function fromDoc(d: Record<string, unknown>): OutboxEntry {
     payload: JSON.parse(String(d.payload)) as OutboundPayload,
     attempts: Number(d.attempts),
     rateKey: String(d.rateKey ?? ''),
+    to: String(d.to ?? ''),
     status: d.status as OutboxEntry['status'],
     lastError: String(d.lastError ?? ''),
     createdAt: d.createdAt as Date,
@@ -53,10 +56,10 @@ function fromDoc(d: Record<string, unknown>): OutboxEntry {
   };
 }
 
-function toDoc(payload: OutboundPayload, id: string, now: Date, claim?: Claim): Record<string, unknown> {
+function toDoc({ payload, rateKey, to }: Outgoing, id: string, now: Date, claim?: Claim): Record<string, unknown> {
   return {
     _id: id, payload: JSON.stringify(payload), platform: payload.platform, kind: payload.kind,
-    rateKey: rateKey(payload) ?? '', to: recipientKey(payload), seq: nextSeq(now), status: claim ? 'sending' : 'pending', attempts: claim ? 1 : 0, nextAttemptAt: now,
+    rateKey, to, seq: nextSeq(now), status: claim ? 'sending' : 'pending', attempts: claim ? 1 : 0, nextAttemptAt: now,
     leaseOwner: claim?.owner ?? '', leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, lastError: '', createdAt: now,
   };
 }
@@ -74,8 +77,8 @@ export function outboxRepo(models: Models) {
      * the ones without a rate limit are queued as claimed by that owner and
      * returned, for it to send from memory; the others wait for a worker's claim.
      */
-    async enqueueMany(items: { payload: OutboundPayload; key: string }[], now: Date, claim?: Claim): Promise<OutboxEntry[]> {
-      const docs = items.map((it) => toDoc(it.payload, it.key, now, claim && !rateKey(it.payload) ? claim : undefined));
+    async enqueueMany(items: (Outgoing & { key: string })[], now: Date, claim?: Claim): Promise<OutboxEntry[]> {
+      const docs = items.map((it) => toDoc(it, it.key, now, claim && !it.rateKey ? claim : undefined));
       const dupDocs = await insertManyUnordered(raw(col), docs);
       const fresh = docs.filter((_, k) => !dupDocs.has(k)); // a duplicate is still queued
       const dupKeys = await insertManyUnordered(raw(keys), fresh.map((d) => ({ _id: d._id, at: now })));
@@ -92,10 +95,10 @@ export function outboxRepo(models: Models) {
      * Queues a message. With a key, queuing the same key again is a no-op
      * (a re-processed inbound message never sends its replies twice).
      */
-    async enqueue(payload: OutboundPayload, now: Date, key?: string): Promise<string> {
+    async enqueue(out: Outgoing, now: Date, key?: string): Promise<string> {
       const id = key ?? randomBytes(12).toString('hex');
       try {
-        await col.insertOne(toDoc(payload, id, now) as never);
+        await col.insertOne(toDoc(out, id, now) as never);
       } catch (err) {
         if (!isDuplicate(err)) throw err;
         return id; // still queued
@@ -170,7 +173,7 @@ export function outboxRepo(models: Models) {
     async markSentMany(entries: OutboxEntry[], now: Date): Promise<void> {
       if (entries.length === 0) return;
       await insertManyUnordered(raw(sentCol), entries.map((e) => ({
-        ...toDoc(e.payload, e.id, e.createdAt), seq: e.seq, status: 'sent', attempts: e.attempts, nextAttemptAt: e.nextAttemptAt,
+        ...toDoc(e, e.id, e.createdAt), seq: e.seq, status: 'sent', attempts: e.attempts, nextAttemptAt: e.nextAttemptAt,
         leaseUntil: now, sentAt: now,
       })));
       await deleteByIds(raw(col), entries.map((e) => e.id));
