@@ -12,7 +12,7 @@ import { outlookLines } from '../../src/domain/draw';
 import { POOL_ALIASES, POOL_LABELS, RISK_ALIASES, type Pool, type RiskClass } from '../../src/domain/pools';
 import { hasAny, Refusal } from '../../src/services/context';
 import { EditConflict } from '../../src/services/plans';
-import type { CoverageRow } from '../../src/services/coverage';
+import { coverageLines } from '../views/coverage';
 import { text, type Reply } from '../types';
 import { approvalHistory, announceChange } from './approvals';
 import { keyValues } from './args';
@@ -422,14 +422,6 @@ export const showPlan: Command = {
   },
 };
 
-
-/** Chinese lines for one department's coverage (R12). */
-export function coverageLines(row: CoverageRow, year: number): string {
-  const head = `${unitName(row.department)}：${row.covered}/${row.total} 项已有${year}年计划`;
-  if (row.missing.length === 0) return `${head}，已全覆盖`;
-  const names = row.missing.slice(0, 8).map((it) => `${it.name}（${it.itemCode}）`).join('、');
-  return `${head}；未覆盖：${names}${row.missing.length > 8 ? ` 等${row.missing.length}项` : ''}`;
-}
 
 export const coverage: Command = {
   names: ['覆盖情况', '事项覆盖'],

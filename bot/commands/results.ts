@@ -364,21 +364,6 @@ export function followUpLine(f: FollowUpDoc, i: number): string {
   return `${i + 1}. ${f.taskNo} 第${f.n}项｜${f.entityName}｜${f.problem}｜${handlingText(f.handling, unitName)}${from}${due}｜${FU_STATUS[f.status]}`;
 }
 
-/** The card a receiving department taps to accept a transfer (R14). */
-export function transferCard(f: FollowUpDoc): Card {
-  return {
-    cardId: `fu-${createHash('sha256').update(f.id).digest('hex').slice(0, 24)}`,
-    title: `移送待接收：${f.entityName}`,
-    description: `${unitName(f.department)}在检查中发现属贵单位职责的问题，依据规则 R14 移送贵单位处理。`,
-    fields: [
-      { label: '任务', value: `${f.taskNo} 第${f.n}项` },
-      { label: '主体', value: `${f.entityName}（${f.creditCode}）` },
-      { label: '问题', value: f.problem },
-    ],
-    buttons: [{ key: `fu.accept:${f.id}`, label: '接收', style: 'primary' }],
-  };
-}
-
 /** "<任务编号> <序号> [其余]". */
 function taskAndNo(args: string): { taskNo: string; n: string; rest: string } | undefined {
   const m = /^(\S+)\s+(\d+)\s*(.*)$/.exec(args.trim());

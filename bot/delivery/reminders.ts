@@ -5,9 +5,9 @@
  */
 import type { Services } from '../../src/services';
 import { beijingDate } from '../../src/domain/calendar';
-import { approvalCard, KIND_LABELS } from '../commands/approvals';
-import { coverageLines } from '../commands/plans';
-import { transferCard } from '../commands/results';
+import { approvalCard, KIND_LABELS } from '../cards/approval';
+import { transferCard } from '../cards/transfer';
+import { coverageLines } from '../views/coverage';
 import { text } from '../types';
 import { JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisation';
 import type { Notifier } from './notices';
