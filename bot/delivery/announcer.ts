@@ -13,8 +13,8 @@ import { findUnit } from '../../src/domain/organisation';
 import type { Repos } from '../../store/repos';
 import type { RobotProbe, RobotService } from '../../src/services/robots';
 import { outgoing, type Sender } from '../channels/contracts';
-import { splitMarkdown } from '../channels/wecom/api';
-import { downloadLink } from '../channels/dingtalk/api';
+import { splitMarkdown } from '../channels/markdown';
+import { downloadLink } from '../channels/downloadLinks';
 
 export interface Announcement {
   title: string;
