@@ -13,7 +13,7 @@ import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
 import { moreCommand } from './commands/format';
 import { placeInPool, poolCardActions } from './commands/pools';
-import { listInspectors, listItems, listValues, lookupEntity, queryPool } from './commands/registry';
+import { listInspectors, listItems, listValues, lookupEntity, queryPool } from './commands/lookup';
 import { approvalCardActions, approve, reject, todo } from './commands/approvals';
 import { planCommands, planFlow } from './commands/plans';
 import { drawCommands } from './commands/draws';

@@ -29,7 +29,7 @@ import { cleanText, type Parsed } from '../domain/fields';
 import { INSPECTOR_HEADERS, INSPECTOR_REQUIRED, parseInspectorRow } from '../domain/inspector';
 import { ITEM_HEADERS, ITEM_REQUIRED, itemKey, parseItemRow } from '../domain/item';
 import { unitName } from '../domain/organisation';
-import type { RegistryWriter, StoredDoc } from '../../store/repos/registry';
+import type { RegistryWriter, StoredDoc } from '../../store/repos/registryWriter';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
 export type RegistryKind = 'entities' | 'inspectors' | 'items';

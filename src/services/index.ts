@@ -5,7 +5,7 @@
  */
 import type { Deps } from './context';
 import { userService } from './users';
-import { registryService } from './registry';
+import { lookupService } from './lookup';
 import { poolService } from './pools';
 import { deliveryService } from './deliveries';
 import { importService } from './importer';
@@ -33,7 +33,7 @@ export function createServices(deps: Deps) {
   return {
     users,
     userImport: userImportService(deps, users),
-    registry: registryService(deps),
+    registry: lookupService(deps),
     pools: poolService(deps, approvals),
     deliveries: deliveryService(deps),
     importer: importService(deps),

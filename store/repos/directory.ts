@@ -4,7 +4,7 @@ import { POOLS } from '../../src/domain/pools';
 import type { InspectorDoc, ItemDoc } from '../../src/domain/records/directory';
 import type { Models } from '../models';
 import { bool, date, keyed, oneOf, opt, str, strs, type Stored } from './read';
-import { registryWriter } from './registry';
+import { registryWriter } from './registryWriter';
 
 /** The inspectors repo's one mapper: a stored inspector document → the domain's inspector record. */
 export function inspectorFromDoc(d: Stored): InspectorDoc {

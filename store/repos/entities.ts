@@ -3,7 +3,7 @@ import type { Models } from '../models';
 import { ENTITY_KINDS, POOLS, RISK_CLASSES, type Pool } from '../../src/domain/pools';
 import type { EntityDoc, EntityFilter, EntityListing, EntitySummary, PlanTargets } from '../../src/domain/records/entity';
 import { date, keyed, oneOf, optDate, str, strs, type Stored } from './read';
-import { registryWriter, type RegistryWriter } from './registry';
+import { registryWriter, type RegistryWriter } from './registryWriter';
 import { createEntityIndex, foldText, hashKey, rowOf, type EntityIndex, type IndexedEntity, type IndexRow } from './entityIndex';
 
 /** Whether an entity of the read model matches a query's filter (a keyword is part of the name, folded). */

@@ -32,7 +32,7 @@ const MAX_ROWS = 200;
 export const MAX_FILE_ROWS = 5000;
 const rowLimit = (limit: number, max = MAX_ROWS) => Math.min(Math.max(Math.trunc(limit) || 1, 1), max);
 
-export function registryService({ repos }: Deps) {
+export function lookupService({ repos }: Deps) {
   function mayQuery(caller: Caller) {
     if (!hasAny(caller, QUERY_ROLES)) throw new Refusal('您没有查询检查对象库的权限，请联系系统管理员分配角色');
   }
@@ -135,4 +135,4 @@ export function registryService({ repos }: Deps) {
   };
 }
 
-export type RegistryService = ReturnType<typeof registryService>;
+export type LookupService = ReturnType<typeof lookupService>;
