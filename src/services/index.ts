@@ -15,6 +15,7 @@ import { planService } from './plans';
 import { filingService } from './filings';
 import { coverageService } from './coverage';
 import { drawService } from './draws';
+import { taskService } from './tasks';
 import { conversationService } from './conversations';
 import { listService } from './lists';
 import { resultService } from './results';
@@ -43,6 +44,7 @@ export function createServices(deps: Deps) {
     filings: filingService(deps, approvals),
     coverage: coverageService(deps, approvals),
     draws: drawService(deps, approvals),
+    tasks: taskService(deps),
     conversations: conversationService(deps),
     lists: listService(deps),
     roles: roleService(deps),
