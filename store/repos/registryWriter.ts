@@ -4,28 +4,9 @@
  * import is idempotent and a concurrent change is never overwritten silently.
  */
 import type { Model } from 'mongoose';
+import type { RegistryWriter, StoredDoc } from '../../src/domain/records/registry';
 
-export interface Stamp {
-  rowHash: string;
-  createdAt: Date;
-  updatedAt: Date;
-  updatedBy: string;
-}
-
-export type StoredDoc = { _id: string } & Stamp & Record<string, unknown>;
-
-export interface RegistryWriter {
-  /** Every stored key with the digest of the row it came from (one scan, then memory). */
-  digests(): Promise<Map<string, string>>;
-  /** Inserts new documents; keys that already exist are returned, not overwritten. */
-  insertNew(docs: StoredDoc[]): Promise<{ inserted: number; existing: string[] }>;
-  getMany(ids: string[]): Promise<StoredDoc[]>;
-  /**
-   * Sets (and unsets) fields only if the stored digest is still `expectedHash`;
-   * false if someone changed it meanwhile.
-   */
-  updateIfUnchanged(id: string, expectedHash: string, set: Record<string, unknown>, unset?: string[]): Promise<boolean>;
-}
+export type { RegistryWriter, Stamp, StoredDoc } from '../../src/domain/records/registry';
 
 export function registryWriter(model: Model<any>): RegistryWriter { // eslint-disable-line @typescript-eslint/no-explicit-any
   const col = model.collection;

@@ -11,6 +11,7 @@ export type * from './filing';
 export type * from './importRun';
 export type * from './org';
 export type * from './plan';
+export type * from './registry';
 export type * from './result';
 export type * from './session';
 export type * from './task';
