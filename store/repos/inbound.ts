@@ -25,62 +25,18 @@
  * those avoid a pass over the whole queue (see BENCHMARKS.md).
  */
 import { randomBytes } from 'node:crypto';
-import type { mongo } from 'mongoose';
-import { DUPLICATE_KEY, isDuplicate } from './keys';
+import { claimFirst, deleteByIds, insertManyUnordered, lease, unheld, type Claim, type QueueDoc } from './leasedQueue';
+import { keyed } from './read';
 import type { InboundMessage } from '../../bot/channels/contracts';
 import type { Models } from '../models';
+
+export type { Claim } from './leasedQueue';
 
 export interface InboundRecord extends InboundMessage {
   id: string;
   attempts: number;
   /** This entry's token, copied into its key by `begin` ('' for entries older than tokens). */
   tok: string;
-}
-
-export interface Claim {
-  owner: string;
-  leaseMs: number;
-}
-
-
-interface WriteErrorLike { index: number; code: number; errmsg?: string }
-
-/**
- * Runs an unordered insertMany and returns the indexes refused as duplicate
- * keys; any other failure is thrown (the caller cannot know what was stored).
- */
-export async function insertManyUnordered(col: mongo.Collection, docs: Record<string, unknown>[]): Promise<Set<number>> {
-  const dups = new Set<number>();
-  if (docs.length === 0) return dups;
-  try {
-    await col.insertMany(docs as never[], { ordered: false });
-  } catch (err) {
-    const e = err as { writeErrors?: WriteErrorLike[] | WriteErrorLike; code?: number };
-    const list = e.writeErrors === undefined ? undefined : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
-    if (!list || list.length === 0) {
-      if (docs.length === 1 && isDuplicate(err)) return new Set([0]);
-      throw err;
-    }
-    for (const w of list) {
-      if (w.code !== DUPLICATE_KEY) throw err;
-      dups.add(w.index);
-    }
-  }
-  return dups;
-}
-
-/**
- * Deletes documents by exact _id, a few per round trip: FerretDB runs each as
- * its own transaction while holding up every other write (including the
- * webhooks'), so a round trip is kept short.
- */
-export async function deleteByIds(col: mongo.Collection, ids: string[], perTrip = 8): Promise<number> {
-  let n = 0;
-  for (let i = 0; i < ids.length; i += perTrip) {
-    const r = await col.bulkWrite(ids.slice(i, i + perTrip).map((id) => ({ deleteOne: { filter: { _id: id as never } } })), { ordered: false });
-    n += r.deletedCount;
-  }
-  return n;
 }
 
 function fromDoc(d: Record<string, unknown>): InboundRecord {
@@ -98,10 +54,10 @@ function fromDoc(d: Record<string, unknown>): InboundRecord {
 }
 
 export function inboundRepo(models: Models) {
-  const col = models.Inbound.collection as unknown as mongo.Collection;
-  const keys = models.InboundKey.collection as unknown as mongo.Collection;
+  const col = keyed<QueueDoc>(models.Inbound);
+  const keys = keyed<QueueDoc>(models.InboundKey);
   /** Which processes are alive (renewed lately): their claims are not taken from them. */
-  const owners = () => models.Inbound.db.db!.collection('delivery_owners');
+  const owners = () => models.Inbound.db.db!.collection<QueueDoc>('delivery_owners');
 
   /**
    * Records a batch of platform messages with one insert into the queue. Each
@@ -114,7 +70,7 @@ export function inboundRepo(models: Models) {
   async function recordMany(msgs: InboundMessage[], now: Date, claim?: Claim): Promise<{ results: ('new' | 'duplicate')[]; claimed: InboundRecord[] }> {
     const results: ('new' | 'duplicate')[] = msgs.map(() => 'duplicate');
     const seen = new Set<string>();
-    const docs: Record<string, unknown>[] = [];
+    const docs: QueueDoc[] = [];
     const at: number[] = []; // docs[k] is msgs[at[k]]
     const toks = randomBytes(6 * msgs.length).toString('base64url');
     msgs.forEach((msg, i) => {
@@ -131,8 +87,8 @@ export function inboundRepo(models: Models) {
         _id: id,
         platform: msg.platform, senderId: msg.senderId, kind: msg.kind, text: msg.text,
         ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)),
-        status: claim ? 'working' : 'new', attempts: claim ? 1 : 0, leaseOwner: claim?.owner ?? '',
-        leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, receivedAt: now,
+        status: claim ? 'working' : 'new', attempts: claim ? 1 : 0,
+        ...(claim ? lease(claim.owner, now, claim.leaseMs) : { leaseOwner: '', leaseUntil: now }), receivedAt: now,
         tok: toks.slice(8 * i, 8 * i + 8),
       });
       at.push(i);
@@ -161,7 +117,7 @@ export function inboundRepo(models: Models) {
     const gone: string[] = [];
     for (const [i, m] of msgs.entries()) {
       if (!dupKeys.has(i)) { go.push(m); continue; }
-      const k = await keys.findOne({ _id: m.id as never });
+      const k = await keys.findOne({ _id: m.id });
       if (k && String(k.tok ?? '') === m.tok) go.push(m);
       else gone.push(m.id);
     }
@@ -180,7 +136,7 @@ export function inboundRepo(models: Models) {
 
     /** Whether a platform message was ever recorded (it waits, is in work, or its key is kept). */
     async seen(platform: string, msgId: string): Promise<boolean> {
-      const id = `${platform}:${msgId}` as never;
+      const id = `${platform}:${msgId}`;
       return (await col.countDocuments({ _id: id })) > 0 || (await keys.countDocuments({ _id: id })) > 0;
     },
 
@@ -189,15 +145,8 @@ export function inboundRepo(models: Models) {
      * whose owner is not among `alive` (processes that renewed their heartbeat).
      */
     async claim(owner: string, now: Date, leaseMs: number, alive: string[] = []): Promise<InboundRecord | undefined> {
-      const filter = { status: { $in: ['new', 'working'] }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) };
-      // Looked for with a read first: on FerretDB both are a pass over the queue, but only a write
-      // holds up the others (the webhooks' inserts among them), and mostly there is nothing to take.
-      if (!(await col.findOne(filter, { projection: { _id: 1 } }))) return undefined;
-      const d = await col.findOneAndUpdate(
-        filter,
-        { $set: { status: 'working', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        { sort: { receivedAt: 1 }, returnDocument: 'after' },
-      );
+      const filter = { status: { $in: ['new', 'working'] }, ...unheld(now, alive) };
+      const d = await claimFirst(col, filter, { status: 'working', ...lease(owner, now, leaseMs) }, { receivedAt: 1 });
       return d ? fromDoc(d) : undefined;
     },
 
@@ -210,7 +159,7 @@ export function inboundRepo(models: Models) {
     async finish(id: string, owner: string, status: 'done' | 'failed', now: Date, error = ''): Promise<boolean> {
       if (status === 'done') return (await this.finishDone([id], now, false)) === 1;
       const r = await col.updateOne(
-        { _id: id as never, status: 'working', leaseOwner: owner },
+        { _id: id, status: 'working', leaseOwner: owner },
         { $set: { status, doneAt: now, error, leaseOwner: '' } },
       );
       return r.modifiedCount === 1;
@@ -232,12 +181,12 @@ export function inboundRepo(models: Models) {
      * guard may cost a pass over the queue on FerretDB.
      */
     async release(id: string, owner: string, at: Date): Promise<void> {
-      await col.updateOne({ _id: id as never, leaseOwner: owner }, { $set: { leaseOwner: '', leaseUntil: at } });
+      await col.updateOne({ _id: id, leaseOwner: owner }, { $set: { leaseOwner: '', leaseUntil: at } });
     },
 
     /** Renews this process's heartbeat: its claims stay its own until `until`. */
     async heartbeat(owner: string, until: Date): Promise<void> {
-      await owners().updateOne({ _id: owner as never }, { $set: { until } }, { upsert: true });
+      await owners().updateOne({ _id: owner }, { $set: { until } }, { upsert: true });
     },
 
     /** The processes alive at `now`; forgets those dead for a day. */
@@ -249,7 +198,7 @@ export function inboundRepo(models: Models) {
     },
 
     async get(platform: string, msgId: string) {
-      return col.findOne({ _id: `${platform}:${msgId}` as never });
+      return col.findOne({ _id: `${platform}:${msgId}` });
     },
 
     /** Forgets message ids and failed messages older than `before`: platforms retry within minutes, not days. */
