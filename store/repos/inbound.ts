@@ -26,8 +26,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { claimFirst, deleteByIds, insertManyUnordered, lease, unheld, type Claim, type QueueDoc } from './leasedQueue';
-import { keyed } from './read';
-import type { InboundMessage } from '../../bot/channels/contracts';
+import { date, keyed, num, oneOf, str, type Stored } from './read';
+import type { InboundMessage, Platform } from '../../bot/channels/contracts';
 import type { Models } from '../models';
 
 export type { Claim } from './leasedQueue';
@@ -39,17 +39,25 @@ export interface InboundRecord extends InboundMessage {
   tok: string;
 }
 
-function fromDoc(d: Record<string, unknown>): InboundRecord {
-  const id = String(d._id);
+const PLATFORMS: readonly Platform[] = ['wecom', 'dingtalk'];
+const KINDS: readonly InboundMessage['kind'][] = ['text', 'card_action'];
+const ATTACHMENTS: readonly NonNullable<InboundMessage['attachment']>[] = ['image', 'file'];
+const CONVERSATION_TYPES: readonly NonNullable<InboundMessage['conversationType']>[] = ['1', '2'];
+/** An optional field: stored only when the message has it. */
+const given = (v: unknown): string | undefined => (v ? str(v) : undefined);
+
+/** The inbound repo's one mapper: a queued document → the message as the dispatcher works on it. */
+export function fromDoc(d: Stored): InboundRecord {
+  const id = str(d._id);
   return {
-    id, msgId: id.slice(id.indexOf(':') + 1), platform: d.platform as InboundRecord['platform'], senderId: String(d.senderId),
-    kind: d.kind as InboundRecord['kind'], text: String(d.text ?? ''),
-    actionKey: (d.actionKey as string) || undefined, cardId: (d.cardId as string) || undefined, responseCode: (d.responseCode as string) || undefined,
-    sessionWebhook: (d.sessionWebhook as string) || undefined, sessionWebhookExpiresAt: (d.sessionWebhookExpiresAt as number) || undefined,
-    conversationId: (d.conversationId as string) || undefined,
-    conversationType: (d.conversationType as InboundRecord['conversationType']) || undefined,
-    attachment: (d.attachment as InboundRecord['attachment']) || undefined, attempts: Number(d.attempts ?? 0),
-    tok: String(d.tok ?? ''),
+    id, msgId: id.slice(id.indexOf(':') + 1), platform: oneOf(PLATFORMS, d.platform), senderId: str(d.senderId),
+    kind: oneOf(KINDS, d.kind), text: str(d.text),
+    actionKey: given(d.actionKey), cardId: given(d.cardId), responseCode: given(d.responseCode),
+    sessionWebhook: given(d.sessionWebhook), sessionWebhookExpiresAt: d.sessionWebhookExpiresAt ? num(d.sessionWebhookExpiresAt) : undefined,
+    conversationId: given(d.conversationId),
+    conversationType: d.conversationType ? oneOf(CONVERSATION_TYPES, d.conversationType) : undefined,
+    attachment: d.attachment ? oneOf(ATTACHMENTS, d.attachment) : undefined, attempts: num(d.attempts),
+    tok: str(d.tok),
   };
 }
 
@@ -192,9 +200,9 @@ export function inboundRepo(models: Models) {
     /** The processes alive at `now`; forgets those dead for a day. */
     async aliveOwners(now: Date): Promise<string[]> {
       const all = await owners().find({}).toArray();
-      const stale = all.filter((d) => (d.until as Date).getTime() < now.getTime() - 86_400_000).map((d) => String(d._id));
+      const stale = all.filter((d) => date(d.until).getTime() < now.getTime() - 86_400_000).map((d) => String(d._id));
       if (stale.length) await deleteByIds(owners(), stale);
-      return all.filter((d) => (d.until as Date).getTime() > now.getTime()).map((d) => String(d._id));
+      return all.filter((d) => date(d.until).getTime() > now.getTime()).map((d) => String(d._id));
     },
 
     async get(platform: string, msgId: string) {

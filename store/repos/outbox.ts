@@ -13,7 +13,7 @@ import { isDuplicate } from './keys';
 import type { OutboundPayload, Outgoing } from '../../bot/channels/contracts';
 import type { Models } from '../models';
 import { claimFirst, deleteByIds, insertManyUnordered, lease, setCounting, unheld, type Claim, type QueueDoc } from './leasedQueue';
-import { keyed } from './read';
+import { date, json, keyed, num, oneOf, str, type Stored } from './read';
 
 export interface OutboxEntry {
   id: string;
@@ -40,19 +40,22 @@ function nextSeq(now: Date): number {
 }
 
 
-function fromDoc(d: Record<string, unknown>): OutboxEntry {
+const STATUSES: readonly OutboxEntry['status'][] = ['pending', 'sending', 'sent', 'dead'];
+
+/** The outbox repo's one mapper: a queued (or sent) document → the entry the worker sends. */
+export function fromDoc(d: Stored): OutboxEntry {
   return {
-    id: String(d._id),
-    payload: JSON.parse(String(d.payload)) as OutboundPayload,
-    attempts: Number(d.attempts),
-    rateKey: String(d.rateKey ?? ''),
-    to: String(d.to ?? ''),
-    status: d.status as OutboxEntry['status'],
-    lastError: String(d.lastError ?? ''),
-    createdAt: d.createdAt as Date,
-    nextAttemptAt: d.nextAttemptAt as Date,
-    seq: Number(d.seq ?? 0),
-    leaseOwner: String(d.leaseOwner ?? ''),
+    id: str(d._id),
+    payload: json<OutboundPayload>(d.payload),
+    attempts: num(d.attempts),
+    rateKey: str(d.rateKey),
+    to: str(d.to),
+    status: oneOf(STATUSES, d.status),
+    lastError: str(d.lastError),
+    createdAt: date(d.createdAt),
+    nextAttemptAt: date(d.nextAttemptAt),
+    seq: num(d.seq),
+    leaseOwner: str(d.leaseOwner),
   };
 }
 
@@ -244,10 +247,10 @@ export function outboxRepo(models: Models) {
     async takeSlot(key: string, limit: number, now: Date): Promise<number> {
       for (let tries = 0; tries < 20; tries++) {
         const doc = await windows.findOne({ _id: key });
-        const paused = (doc?.pausedUntil as Date | undefined)?.getTime() ?? 0;
+        const paused = doc?.pausedUntil?.getTime() ?? 0;
         if (paused > now.getTime()) return paused - now.getTime();
         const since = now.getTime() - 60_000;
-        const recent = ((doc?.sent ?? []) as Date[]).filter((t) => t.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
+        const recent = (doc?.sent ?? []).filter((t) => t.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
         if (recent.length >= limit) return recent[recent.length - limit].getTime() + 60_000 - now.getTime();
         const v = Number(doc?.v ?? 0);
         if (!doc) {

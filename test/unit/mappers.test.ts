@@ -11,8 +11,10 @@ import { inspectorFromDoc, itemFromDoc } from '../../store/repos/directory';
 import { fromDoc as drawFromDoc } from '../../store/repos/draws';
 import { fromDoc as entityFromDoc } from '../../store/repos/entities';
 import { fromDoc as filingFromDoc } from '../../store/repos/filings';
+import { fromDoc as inboundFromDoc } from '../../store/repos/inbound';
 import { fromDoc as listPageFromDoc } from '../../store/repos/listPages';
 import { fromDoc as userFromDoc } from '../../store/repos/org';
+import { fromDoc as outboxFromDoc } from '../../store/repos/outbox';
 import { fromDoc as planFromDoc } from '../../store/repos/plans';
 import { bytes, date, json, oneOf, opt } from '../../store/repos/read';
 import { fromDoc as resultFromDoc, followUpFromDoc, lenientFromDoc, riskProposalFromDoc } from '../../store/repos/results';
@@ -208,5 +210,17 @@ describe('repo mappers', () => {
     expect(mappingFromDoc({ _id: '市场监管局', unit: 'SCJGJ', by: 'u1', at })).toEqual({ platformDept: '市场监管局', unit: 'SCJGJ', by: 'u1', at });
     expect(cardFromDoc({ _id: 'track1', space: 'IM_GROUP', target: 'cid', keys: ['k1'], createdAt: at }))
       .toEqual({ outTrackId: 'track1', space: 'IM_GROUP', target: 'cid', keys: ['k1'], createdAt: at });
+  });
+
+  it('inbound messages and outbox entries: the queues', () => {
+    const m = inboundFromDoc({ _id: 'dingtalk:msg1', platform: 'dingtalk', senderId: 'li', kind: 'text', text: '帮助', conversationType: '2', status: 'new', attempts: 1, tok: 'abc' });
+    expect(m).toMatchObject({ id: 'dingtalk:msg1', msgId: 'msg1', platform: 'dingtalk', kind: 'text', text: '帮助', conversationType: '2', attempts: 1, tok: 'abc' });
+    expect(m.actionKey).toBeUndefined();
+    expect(() => inboundFromDoc({ _id: 'x:1', platform: 'feishu', kind: 'text' })).toThrow('not one of wecom, dingtalk');
+    const payload = { platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: '你好' } };
+    expect(outboxFromDoc({
+      _id: 'k1', payload: JSON.stringify(payload), platform: 'wecom', kind: 'app', rateKey: '', to: 'wecom:LiWx', seq: 7, status: 'pending',
+      attempts: 0, nextAttemptAt: at, leaseOwner: '', leaseUntil: at, lastError: '', createdAt: at,
+    })).toEqual({ id: 'k1', payload, attempts: 0, rateKey: '', to: 'wecom:LiWx', status: 'pending', lastError: '', createdAt: at, nextAttemptAt: at, seq: 7, leaseOwner: '' });
   });
 });
