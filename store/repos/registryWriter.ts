@@ -5,11 +5,12 @@
  */
 import type { Model } from 'mongoose';
 import type { RegistryWriter, StoredDoc } from '../../src/domain/records/registry';
+import { keyed } from './read';
 
 export type { RegistryWriter, Stamp, StoredDoc } from '../../src/domain/records/registry';
 
 export function registryWriter(model: Model<any>): RegistryWriter { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const col = model.collection;
+  const col = keyed<StoredDoc>(model);
   return {
     async digests() {
       const out = new Map<string, string>();
@@ -21,7 +22,7 @@ export function registryWriter(model: Model<any>): RegistryWriter { // eslint-di
       if (docs.length === 0) return { inserted: 0, existing: [] };
       try {
         // Raw driver insert: rows are validated by the domain before they get here.
-        const r = await col.insertMany(docs as never[], { ordered: false });
+        const r = await col.insertMany(docs, { ordered: false });
         return { inserted: r.insertedCount, existing: [] };
       } catch (err) {
         const e = err as { code?: number; writeErrors?: { code?: number; index: number; err?: { index: number; code: number } }[]; insertedCount?: number; result?: { insertedCount?: number } };
@@ -33,12 +34,12 @@ export function registryWriter(model: Model<any>): RegistryWriter { // eslint-di
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      return (await col.find({ _id: { $in: ids as never[] } }).toArray()) as unknown as StoredDoc[];
+      return (await col.find({ _id: { $in: ids } }).toArray());
     },
     async updateIfUnchanged(id, expectedHash, set, unset = []) {
       const update: Record<string, unknown> = { $set: set };
       if (unset.length) update.$unset = Object.fromEntries(unset.map((f) => [f, '']));
-      const r = await col.updateOne({ _id: id as never, rowHash: expectedHash }, update);
+      const r = await col.updateOne({ _id: id, rowHash: expectedHash }, update);
       return r.matchedCount === 1;
     },
   };
