@@ -26,8 +26,8 @@ export default tseslint.config(
     files: ['src/services/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
-        group: ['**/bot/**', '**/cli/**', '**/http/**', '**/runtime', 'koa', '@koa/router', 'axios'],
-        message: 'Services are use cases: they know neither the chat nor HTTP (ARCHITECTURE.md).',
+        group: ['**/bot/**', '**/cli/**', '**/http/**', '**/runtime', '**/app', 'koa', '@koa/router', 'axios'],
+        message: 'Services are use cases: they know neither the chat nor HTTP, nor the composition root (ARCHITECTURE.md).',
       }] }],
     },
   },
@@ -35,8 +35,36 @@ export default tseslint.config(
     files: ['store/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
-        group: ['**/src/services/**', '**/bot/commands/**', '**/bot/delivery/**', '**/bot/router', '!@koa/router', '**/src/http/**'],
+        group: ['**/src/services/**', '**/bot/commands/**', '**/bot/delivery/**', '**/bot/router', '!@koa/router', '**/src/http/**', '**/src/app', '**/src/runtime'],
         message: 'The store implements what services declare; it does not call them (ARCHITECTURE.md).',
+      }, {
+        // A repo stores what the delivery layer decided (e.g. an outbox entry's rate bucket); it applies no channel policy.
+        group: ['**/bot/**'],
+        allowTypeImports: true,
+        message: 'The store keeps channel payloads as data: type imports only, no channel code (ARCHITECTURE.md).',
+      }] }],
+    },
+  },
+  {
+    // Commands, the router and the views shared with reminders: they ask services, never the store or the composition root.
+    files: ['bot/commands/**/*.ts', 'bot/router.ts', 'bot/cards/**/*.ts', 'bot/views/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
+        group: ['**/store/**', '**/src/app', '**/src/runtime', '**/channels/wecom/**', '**/channels/dingtalk/**', '**/channels/shell/**'],
+        message: 'Commands ask services and record types from src/domain; repos, adapters and the composition root are not theirs (ARCHITECTURE.md).',
+      }, {
+        group: ['**/delivery/**'],
+        allowTypeImports: true,
+        message: 'Commands may name the delivery ports (types), not run delivery code (ARCHITECTURE.md).',
+      }] }],
+    },
+  },
+  {
+    files: ['bot/delivery/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
+        group: ['**/commands/**', '**/channels/wecom/**', '**/channels/dingtalk/**', '**/channels/shell/**', '**/src/app', '**/src/runtime'],
+        message: 'Delivery runs behind the contracts: no commands, no concrete adapter, no composition root; shared cards and views live in bot/cards and bot/views (ARCHITECTURE.md).',
       }] }],
     },
   },

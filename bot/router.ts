@@ -5,7 +5,7 @@
  * the sender, notices to other users, and the outcome to show on a tapped card.
  */
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../src/app';
+import type { Services } from '../src/services';
 import type { Logger } from '../src/logger';
 import { Refusal, renderRefusal, type Caller } from '../src/services/context';
 import { announce, deadLetters, resend } from './commands/admin';
@@ -13,7 +13,7 @@ import type { Announcer } from './delivery/announcer';
 import { helpCommand, whoami } from './commands/help';
 import { moreCommand } from './commands/format';
 import { placeInPool, poolCardActions } from './commands/pools';
-import { listInspectors, listItems, listValues, lookupEntity, queryPool } from './commands/registry';
+import { listInspectors, listItems, listValues, lookupEntity, queryPool } from './commands/lookup';
 import { approvalCardActions, approve, reject, todo } from './commands/approvals';
 import { planCommands, planFlow } from './commands/plans';
 import { drawCommands } from './commands/draws';

@@ -117,3 +117,13 @@ export class MediaTooLarge extends Error {
 
 /** Fetches an attachment by its platform reference, refusing anything over `maxBytes`. */
 export type MediaFetcher = (ref: string, maxBytes: number, name?: string) => Promise<FetchedMedia>;
+
+/** A payload as the outbox queues it: with its rate bucket ('' = none) and its recipient (sent in queue order). */
+export interface Outgoing {
+  payload: OutboundPayload;
+  rateKey: string;
+  to: string;
+}
+
+/** The delivery policy of a payload, decided here so the outbox only stores it. */
+export const outgoing = (payload: OutboundPayload): Outgoing => ({ payload, rateKey: rateKey(payload) ?? '', to: recipientKey(payload) });

@@ -8,7 +8,7 @@
 import { CJOINT_STATUS_LABELS, confirmationNo, isOpen, rulingNo, type CJointArrangement } from '../../src/domain/cJoint';
 import { normaliseCreditCode } from '../../src/domain/creditCode';
 import { unitName } from '../../src/domain/organisation';
-import type { Services } from '../../src/app';
+import type { Services } from '../../src/services';
 import { text } from '../types';
 import { announceChange } from './approvals';
 import { day, longList } from './format';

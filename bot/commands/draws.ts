@@ -13,7 +13,7 @@ import { formatSampling } from '../../src/domain/plan';
 import { compareTaskNumbers, parseTaskNumber } from '../../src/domain/task';
 import { POOL_LABELS } from '../../src/domain/pools';
 import type { DrawOutcome, RevealOutcome } from '../../src/services/draws';
-import type { TaskDoc } from '../../store/repos/tasks';
+import type { TaskDoc } from '../../src/domain/records/task';
 import type { Announcement } from '../delivery/announcer';
 import { markdownSafe, text } from '../types';
 import { longList } from './format';
@@ -270,7 +270,7 @@ export const myTasks: Command = {
   usage: '我的任务 [年度] — 检查人员看本人的检查任务，其他人看本单位的（不写年度：尚未结束的全部任务）',
   async run(args, ctx) {
     const year = /^\d{4}$/.test(args.trim()) ? Number(args.trim()) : undefined;
-    const { mode, tasks: found } = await ctx.services.draws.mine(ctx.caller, year);
+    const { mode, tasks: found } = await ctx.services.tasks.mine(ctx.caller, year);
     const tasks = [...found].sort((a, b) => compareTaskNumbers(a.taskNo, b.taskNo));
     const whose = mode === 'officer' ? '您' : unitName(ctx.caller.department);
     const when = year ? `${year}年` : '尚未结束的';
@@ -290,8 +290,8 @@ export const showTask: Command = {
   async run(args, ctx) {
     if (!args) throw new Refusal('请写明任务编号，例如：任务 12（本单位今年的第12号），或 任务 县市管局抽查〔2026〕12号');
     // "任务 12", ASCII brackets, spaces and full-width digits all name the same task.
-    const t = await ctx.services.draws.task(parseTaskNumber(args, { department: ctx.caller.department, year: thisYear(ctx) }) ?? args);
-    const names = await ctx.services.draws.itemNames(t.items);
+    const t = await ctx.services.tasks.task(parseTaskNumber(args, { department: ctx.caller.department, year: thisYear(ctx) }) ?? args);
+    const names = await ctx.services.tasks.itemNames(t.items);
     const lines = [
       `${t.taskNo}${t.status === 'cancelled' ? `（已取消：${t.cancelReason}）` : ''}`,
       `主体：${t.entityName}（${t.creditCode}）`,
@@ -312,7 +312,7 @@ export const jointInspections: Command = {
   roles: ['office', 'justice', 'admin'],
   async run(args, ctx) {
     const year = yearArg(args, ctx);
-    const r = await ctx.services.draws.joint(ctx.caller, year);
+    const r = await ctx.services.tasks.joint(ctx.caller, year);
     const head = `${year}年检查任务 ${r.open} 个，其中联合检查 ${r.tasks.length} 个，减少上门 ${r.visitsSaved} 次（进一次门、查多项事）。\n`
       + '计法：几个部门一次上门共同检查，本应各去一次，每个联合检查任务减少“参加部门数 − 1”次。';
     if (r.tasks.length === 0) return [text(head)];

@@ -4,9 +4,9 @@ import ExcelJS from 'exceljs';
 import { unitName } from '../../src/domain/organisation';
 import { INSPECTOR_KIND_LABELS } from '../../src/domain/inspector';
 import { POOL_LABELS } from '../../src/domain/pools';
-import type { EntityDoc, EntityListing } from '../../store/repos/entities';
-import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
-import type { ApprovalDoc } from '../../store/repos/approvals';
+import type { EntityDoc, EntityListing } from '../../src/domain/records/entity';
+import type { InspectorDoc, ItemDoc } from '../../src/domain/records/directory';
+import type { ApprovalDoc } from '../../src/domain/records/approval';
 import { text, type Reply } from '../types';
 import type { Command, CommandContext } from './types';
 

@@ -4,11 +4,9 @@
  * and recommendations for the A pool (`申请入A`, `推荐入A`) and an entity's pool
  * history (`调库记录`).
  */
-import ExcelJS from 'exceljs';
 import { beijingDate } from '../../src/domain/calendar';
 import { JOINT_OFFICE_HOST, MEMBER_UNITS, unitName } from '../../src/domain/organisation';
 import type { Card } from '../cards/card';
-import type { CCoverageRow } from '../../src/domain/cCoverage';
 import { poolWord, SOURCE_LABELS, type AdjustLine, type AdjustSource } from '../../src/domain/adjustment';
 import type { AdjustmentHeader } from '../../src/domain/poolYear';
 import { normaliseCreditCode } from '../../src/domain/creditCode';
@@ -19,19 +17,11 @@ import { announceChange } from './approvals';
 import { marchDeadline, MARCH_STATE_WORDS } from '../../src/domain/marchDeadlines';
 import type { MarchChecklist } from '../../src/services/marchDeadlines';
 import type { CardAction, Command, CommandContext } from './types';
+import { C_COVERAGE_HEADERS, cCoverageLine, cCoverageRows, workbook, XLSX } from '../views/cCoverage';
 
-export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { C_COVERAGE_HEADERS, cCoverageLine, cCoverageRows, workbook, XLSX } from '../views/cCoverage';
 
 const thisYear = (ctx: CommandContext) => Number(beijingDate(ctx.services.clock()).slice(0, 4));
-
-/** A workbook of one sheet: headers, then rows. */
-export async function workbook(sheet: string, headers: string[], rows: (string | number)[][]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet(sheet.slice(0, 31).replace(/[*?:\\/[\]]/g, ' '));
-  ws.addRow(headers).font = { bold: true };
-  for (const r of rows) ws.addRow(r);
-  return Buffer.from(await wb.xlsx.writeBuffer());
-}
 
 /** A file for the caller: a file message on WeCom, a signed link on DingTalk; in the terminal only its name. */
 async function fileReply(ctx: CommandContext, name: string, data: Buffer): Promise<{ reply?: Reply; note: string }> {
@@ -39,23 +29,6 @@ async function fileReply(ctx: CommandContext, name: string, data: Buffer): Promi
   const fileId = await ctx.services.lists.storeFile(name, XLSX, data);
   return { reply: { kind: 'file', fileId, name }, note: `名单另以 xlsx 文件“${name}”发给您${ctx.caller.channel === 'dingtalk' ? '（下载链接）' : ''}。` };
 }
-
-/** One department's coverage line. */
-export function cCoverageLine(r: CCoverageRow): string {
-  return `${unitName(r.department)}：C类主体 ${r.total} 户，已检查 ${r.inspected.length}，已列入任务 ${r.planned.length}，尚未覆盖 ${r.uncovered.length}`;
-}
-
-/** The uncovered (and planned) entities of the rows, one row each, for the xlsx. */
-export function cCoverageRows(rows: CCoverageRow[]): (string | number)[][] {
-  const out: (string | number)[][] = [];
-  for (const r of rows) {
-    for (const e of r.uncovered) out.push([out.length + 1, unitName(r.department), e.code, e.name, '尚未覆盖', '']);
-    for (const p of r.planned) out.push([out.length + 1, unitName(r.department), p.entity.code, p.entity.name, '已列入任务，未完成', p.taskNo]);
-    for (const i of r.inspected) out.push([out.length + 1, unitName(r.department), i.entity.code, i.entity.name, `已检查（${i.end}）`, i.taskNo]);
-  }
-  return out;
-}
-export const C_COVERAGE_HEADERS = ['序号', '负责单位', '统一社会信用代码', '名称', '状态', '任务或备案编号'];
 
 const cCoverage: Command = {
   names: ['C类覆盖', 'C类覆盖情况'],

@@ -17,7 +17,7 @@ import { checkConsistency, HANDLING_HELP, MAX_EVIDENCE_BYTES, METHODS, parseCate
 import type { FlowState } from '../../src/services/conversations';
 import { Refusal } from '../../src/services/context';
 import { FILING_ITEM, FILING_ITEM_NAME, type SaveOutcome } from '../../src/services/results';
-import type { ResultPart } from '../../store/repos/results';
+import type { ResultPart } from '../../src/domain/records/result';
 import { MediaTooLarge } from '../channels/contracts';
 import { text, type Reply } from '../types';
 import { announceChange } from './approvals';

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { unitName } from '../../src/domain/organisation';
-import type { FollowUpDoc } from '../../store/repos/results';
+import type { FollowUpDoc } from '../../src/domain/records/result';
 import type { Card } from '../cards/card';
 import { text, type Reply } from '../types';
 import { followUpLine, statusText } from './resultText';

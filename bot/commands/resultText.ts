@@ -2,7 +2,7 @@
 import { unitName } from '../../src/domain/organisation';
 import { handlingText, type ItemFinding } from '../../src/domain/result';
 import type { PlanProgress, TaskStatus } from '../../src/services/results';
-import type { FollowUpDoc } from '../../store/repos/results';
+import type { FollowUpDoc } from '../../src/domain/records/result';
 
 
 export const findingText = (f: ItemFinding | null | undefined): string =>

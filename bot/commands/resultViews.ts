@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { findUnit, unitName } from '../../src/domain/organisation';
 import type { PlanDraft } from '../../src/domain/plan';
 import { METHODS } from '../../src/domain/result';
-import type { ResultDoc, RiskProposalDoc } from '../../store/repos/results';
+import type { ResultDoc, RiskProposalDoc } from '../../src/domain/records/result';
 import type { Card } from '../cards/card';
 import { text, type Reply } from '../types';
 import { approvalHistory } from './approvals';

@@ -1,4 +1,4 @@
-import type { Services } from '../../src/app';
+import type { Services } from '../../src/services';
 import type { Caller } from '../../src/services/context';
 import type { FlowState } from '../../src/services/conversations';
 import type { Reply } from '../types';

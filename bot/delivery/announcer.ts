@@ -12,9 +12,9 @@ import { parseRobotList, type Config } from '../../src/config';
 import { findUnit } from '../../src/domain/organisation';
 import type { Repos } from '../../store/repos';
 import type { RobotProbe, RobotService } from '../../src/services/robots';
-import type { Sender } from '../channels/contracts';
-import { splitMarkdown } from '../channels/wecom/api';
-import { downloadLink } from '../channels/dingtalk/api';
+import { outgoing, type Sender } from '../channels/contracts';
+import { splitMarkdown } from '../channels/markdown';
+import { downloadLink } from '../channels/downloadLinks';
 
 export interface Announcement {
   title: string;
@@ -85,15 +85,15 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
       const w = wecom.get(department) ?? (await chatBound('wecom', department));
       if (w) {
         for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_markdown', robot: w.listed, markdown: part }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'robot_markdown', robot: w.listed, markdown: part }), at);
           queued++;
         }
         if (fileId) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_file', robot: w.listed, fileId }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'robot_file', robot: w.listed, fileId }), at);
           queued++;
         }
         if (imageId) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'robot_image', robot: w.listed, fileId: imageId }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'robot_image', robot: w.listed, fileId: imageId }), at);
           queued++;
         }
       }
@@ -101,7 +101,7 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
       if (chat) {
         // The app's own group chat (建群), where the department has no WeCom robot (text only; files go to robots).
         for (const part of splitMarkdown(`**${a.title}**\n${a.markdown}`)) {
-          await repos.outbox.enqueue({ platform: 'wecom', kind: 'appchat_markdown', chatId: chat.chatId, markdown: part }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'appchat_markdown', chatId: chat.chatId, markdown: part }), at);
           queued++;
         }
       }
@@ -111,7 +111,7 @@ export function createAnnouncer({ config, repos, now, robots, senders }: Announc
         const picture = imageId && a.image ? `\n\n![${a.image.name.replace(/[[\]]/g, '')}](${downloadLink(config, imageId, at)})` : '';
         // DingTalk's markdown limit is about 5,000 characters: split the same way.
         for (const part of splitMarkdown(`${a.markdown}${link}${picture}`, 4000)) {
-          await repos.outbox.enqueue({ platform: 'dingtalk', kind: 'group_markdown', robot: d.listed, title: a.title, markdown: part }, at);
+          await repos.outbox.enqueue(outgoing({ platform: 'dingtalk', kind: 'group_markdown', robot: d.listed, title: a.title, markdown: part }), at);
           queued++;
         }
       }

@@ -4,12 +4,12 @@
  * list of overdue complaints (Mondays, Beijing time), and the public form's hourly counters purged.
  * Keys make each message once across processes and runs.
  */
-import type { Services } from '../../src/app';
+import type { Services } from '../../src/services';
 import { beijingDate } from '../../src/domain/calendar';
 import type { Complaint } from '../../src/domain/complaint';
 import { unitName } from '../../src/domain/organisation';
-import type { UserDoc } from '../../store/repos/org';
-import { complaintCard, complaintLine, routeNotice } from '../commands/complaints';
+import type { UserDoc } from '../../src/domain/records/org';
+import { complaintCard, complaintLine, routeNotice } from '../cards/complaint';
 import { text } from '../types';
 import type { Notifier } from './notices';
 import type { Job } from './scheduler';

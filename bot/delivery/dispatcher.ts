@@ -20,7 +20,7 @@ import type { Logger } from '../../src/logger';
 import type { Repos } from '../../store/repos';
 import type { InboundRecord } from '../../store/repos/inbound';
 import type { OutboxEntry } from '../../store/repos/outbox';
-import type { OutboundPayload, Platform } from '../channels/contracts';
+import { outgoing, type OutboundPayload, type Platform } from '../channels/contracts';
 import type { Outcome, Router } from '../router';
 import type { Reply } from '../types';
 import { noticePayload } from './notices';
@@ -148,7 +148,8 @@ export function createDispatcher(o: DispatcherOptions) {
    */
   let queueing: Promise<unknown> = Promise.resolve();
   function enqueue(items: { payload: OutboundPayload; key: string }[]): Promise<void> {
-    const done = queueing.then(async () => { o.queued?.(await o.repos.outbox.enqueueMany(items, o.now(), { owner: o.owner, leaseMs })); });
+    const queued = items.map((it) => ({ ...outgoing(it.payload), key: it.key }));
+    const done = queueing.then(async () => { o.queued?.(await o.repos.outbox.enqueueMany(queued, o.now(), { owner: o.owner, leaseMs })); });
     queueing = done.catch(() => undefined);
     return done;
   }

@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../../src/logger';
 import type { Repos } from '../../store/repos';
-import type { OutboundPayload, Platform } from '../channels/contracts';
+import { outgoing, type OutboundPayload, type Platform } from '../channels/contracts';
 import type { Reply } from '../types';
 
 export type Notifier = (userId: string, reply: Reply, key?: string) => Promise<boolean>;
@@ -24,7 +24,7 @@ export function createNotifier(o: { repos: Repos; platforms: Record<Platform, bo
       o.log.warn('notice undeliverable: user has no id on a configured platform', { user: userId });
       return false;
     }
-    await o.repos.outbox.enqueue(p, o.now(), key);
+    await o.repos.outbox.enqueue(outgoing(p), o.now(), key);
     return true;
   };
 }

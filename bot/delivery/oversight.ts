@@ -3,7 +3,7 @@
  * chats (text, the figures as xlsx, the chart as a picture), and the quarterly
  * circular drafted on the 5th working day of the next quarter for 联席办 to review.
  */
-import type { Services } from '../../src/app';
+import type { Services } from '../../src/services';
 import type { Circular } from '../../src/domain/circular';
 import { XLSX_TYPE } from '../../src/services/statsWorkbook';
 import { markdownSafe, text } from '../types';

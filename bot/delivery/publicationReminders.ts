@@ -4,7 +4,7 @@
  * Mondays 联席办 gets the list of those past their deadline. Each message once per person
  * and day (the notifier's key), whichever process runs the job.
  */
-import type { Services } from '../../src/app';
+import type { Services } from '../../src/services';
 import { beijingDate } from '../../src/domain/calendar';
 import { unitName } from '../../src/domain/organisation';
 import { PUBLICATION_WORKING_DAYS, WARN_WORKING_DAYS } from '../../src/domain/publication';

@@ -3,11 +3,11 @@
  * configured working days (its deciders get the card again), and in March each
  * department whose items still lack a plan this year (R12).
  */
-import type { Services } from '../../src/app';
+import type { Services } from '../../src/services';
 import { beijingDate, inYearlyDeadlineMonth, yearlyDeadlineWords } from '../../src/domain/calendar';
-import { approvalCard, KIND_LABELS } from '../commands/approvals';
-import { coverageLines } from '../commands/plans';
-import { transferCard } from '../commands/results';
+import { approvalCard, KIND_LABELS } from '../cards/approval';
+import { transferCard } from '../cards/transfer';
+import { coverageLines } from '../views/coverage';
 import { text } from '../types';
 import { JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisation';
 import type { Notifier } from './notices';

@@ -8,12 +8,12 @@
  * Each reminder period is claimed once across all processes (a counter keyed
  * by the period), and each message has its own outbox key as well.
  */
-import type { Services } from '../../src/app';
+import type { Services } from '../../src/services';
 import { beijingDate } from '../../src/domain/calendar';
 import { marchDeadline, marchReminderWeek } from '../../src/domain/marchDeadlines';
 import { coverageRemindersDue, type CCoverageRow, type CoverageReminder } from '../../src/domain/cCoverage';
 import { JOINT_OFFICE_HOST, unitName } from '../../src/domain/organisation';
-import { C_COVERAGE_HEADERS, cCoverageLine, cCoverageRows, workbook, XLSX } from '../commands/poolYear';
+import { C_COVERAGE_HEADERS, cCoverageLine, cCoverageRows, workbook, XLSX } from '../views/cCoverage';
 import { text, type Reply } from '../types';
 import type { Notifier } from './notices';
 import type { Job } from './scheduler';

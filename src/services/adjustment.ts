@@ -18,7 +18,7 @@ import { DEFAULT_CATEGORIES } from '../domain/result';
 import { proposeAdjustment, SERIOUS_CATEGORY, type AdjustInspection, type AdjustLine, type AdjustSource } from '../domain/adjustment';
 import { unitName } from '../domain/organisation';
 import type { AdjustmentHeader } from '../domain/poolYear';
-import type { PoolMove } from '../../store/repos/entities';
+import type { PoolMove } from '../domain/records/entity';
 import { requireRole } from './roles';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 

@@ -10,8 +10,8 @@ import { createApproval, decide, deciderOf, mayDecide, overdue, roundOf, unstaff
 import { isWorkingDay } from '../domain/workdays';
 import { loadHolidayCalendar } from './holidays';
 import { ROLE_LABELS } from '../domain/organisation';
-import type { ApprovalDoc } from '../../store/repos/approvals';
-import type { UserDoc } from '../../store/repos/org';
+import type { ApprovalDoc } from '../domain/records/approval';
+import type { UserDoc } from '../domain/records/org';
 import { Refusal, type Caller, type Deps } from './context';
 
 const MAX_COMMENT_CHARS = 500;

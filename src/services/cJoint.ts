@@ -13,7 +13,7 @@ import {
 } from '../domain/cJoint';
 import { unitName } from '../domain/organisation';
 import { POOL_LABELS } from '../domain/pools';
-import type { ApprovalDoc } from '../../store/repos/approvals';
+import type { ApprovalDoc } from '../domain/records/approval';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 

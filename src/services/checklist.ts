@@ -10,7 +10,7 @@
 import { beijingDate } from '../domain/calendar';
 import { certificateValidOn, isEnforcementOfficer } from '../domain/inspector';
 import { JOINT_OFFICE_HOST, JUSTICE_DEPT, MEMBER_UNITS, type Role } from '../domain/organisation';
-import type { InspectorDoc } from '../../store/repos/directory';
+import type { InspectorDoc } from '../domain/records/directory';
 import type { Deps } from './context';
 import { usersOfInspectors } from './inspectorLinks';
 import { loadHolidayCalendar } from './holidays';

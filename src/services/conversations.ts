@@ -4,7 +4,7 @@
  * abandoned conversation expires and leaves nothing behind — drafts are only
  * written to the registry when the user submits.
  */
-import type { SessionDoc } from '../../store/repos/sessions';
+import type { SessionDoc } from '../domain/records/session';
 import type { Deps } from './context';
 
 export interface FlowState {

@@ -5,7 +5,7 @@
  */
 import { itemKey } from '../domain/item';
 import { MEMBER_UNITS } from '../domain/organisation';
-import type { ItemDoc } from '../../store/repos/directory';
+import type { ItemDoc } from '../domain/records/directory';
 import type { ApprovalService } from './approvals';
 import type { Deps } from './context';
 

@@ -8,7 +8,7 @@
  */
 import { diff } from '../domain/audit';
 import { findUnit, unitName } from '../domain/organisation';
-import type { UserDoc } from '../../store/repos/org';
+import type { UserDoc } from '../domain/records/org';
 import { Refusal, type Caller, type Deps } from './context';
 import { requireRole } from './roles';
 

@@ -6,7 +6,8 @@
  * the same entity in an overlapping window (一集中) — verification, and voiding.
  * The rules are written out in docs/draw.md.
  */
-import { inspectorOfUser, usersOfInspectors } from './inspectorLinks';
+import { usersOfInspectors } from './inspectorLinks';
+import { itemNamesOf } from './tasks';
 import { randomBytes } from 'node:crypto';
 import { beijingDate } from '../domain/calendar';
 import { STATUS_WORDS } from '../domain/status';
@@ -21,10 +22,10 @@ import { unitName } from '../domain/organisation';
 import { describeFilter, mayPlanPool } from '../domain/plan';
 import { POOL_LABELS } from '../domain/pools';
 import { mayJoin, taskNumber, taskSeries, type TaskPart } from '../domain/task';
-import type { DrawDoc, DrawFailure, SealedDraw } from '../../store/repos/draws';
-import type { EntitySummary } from '../../store/repos/entities';
-import type { PlanDoc } from '../../store/repos/plans';
-import type { NewTask, TaskDoc } from '../../store/repos/tasks';
+import type { DrawDoc, DrawFailure, SealedDraw } from '../domain/records/draw';
+import type { EntitySummary } from '../domain/records/entity';
+import type { PlanDoc } from '../domain/records/plan';
+import type { NewTask, TaskDoc } from '../domain/records/task';
 import type { ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { requireRole } from './roles';
@@ -483,34 +484,6 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
     },
 
     /**
-     * The caller's open tasks — of a year, or (no year) all not yet past: an
-     * inspector's own (the user linked to the inspector), otherwise the department's.
-     */
-    async mine(caller: Caller, year?: number): Promise<{ mode: 'officer' | 'department'; tasks: TaskDoc[] }> {
-      const when = year ? { year } : { endingFrom: beijingDate(now()) };
-      const me = await inspectorOfUser(repos, caller.userId);
-      if (me) return { mode: 'officer', tasks: await repos.tasks.forOfficer(me, when) };
-      return { mode: 'department', tasks: await repos.tasks.forDepartment(caller.department, when) };
-    },
-
-    async task(taskNo: string): Promise<TaskDoc> {
-      const t = await repos.tasks.get(taskNo.trim());
-      if (!t) throw new Refusal(`没有编号为“${taskNo.trim().slice(0, 40)}”的检查任务`);
-      return t;
-    },
-
-    /** Joint inspections of a year (一集中) and the visits they saved: for 联席办, 司法局 and administrators. */
-    async joint(caller: Caller, year: number): Promise<{ tasks: TaskDoc[]; open: number; visitsSaved: number }> {
-      if (!hasAny(caller, ['office', 'justice', 'admin'])) throw new Refusal('联合检查情况由联席办查看（R2、R3）');
-      const all = (await repos.tasks.forYear(year)).filter((t) => t.status === 'open');
-      const joint = all.filter((t) => t.departments.length > 1);
-      // One visit instead of one per department: a task of d departments saves d − 1 visits, whether
-      // the departments drew it together (a joint plan) or their separate draws were merged.
-      const visitsSaved = all.reduce((n, t) => n + Math.max(0, t.departments.length - 1), 0);
-      return { tasks: joint, open: all.length, visitsSaved };
-    },
-
-    /**
      * What waits for this caller to draw (for 待办): approved plans of this year they may draw
      * whose window has not ended and that have no draw yet, and committed draws waiting for 开奖.
      */
@@ -530,14 +503,8 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
       };
     },
 
-    /** Item names for a task's form. */
-    async itemNames(keys: string[]): Promise<Map<string, string>> {
-      const out = new Map<string, string>();
-      for (const d of new Set(keys.map((k) => k.split(':')[0]))) {
-        for (const i of await repos.items.byDepartment(d)) out.set(itemKey(i as ItemRecord), i.name);
-      }
-      return out;
-    },
+    /** Item names for a task's form (also services.tasks.itemNames). */
+    itemNames: (keys: string[]): Promise<Map<string, string>> => itemNamesOf(repos, keys),
   };
 }
 

@@ -15,7 +15,7 @@ import { unitName } from '../domain/organisation';
 import type { PublicationMode } from '../domain/publication';
 import type { HolidayCalendar } from '../domain/workdays';
 import type { Repos } from '../../store/repos';
-import type { ResultDoc } from '../../store/repos/results';
+import type { ResultDoc } from '../domain/records/result';
 import { Refusal } from './context';
 import { publicityService } from './publicity';
 import { publicResults } from './publicResults';

@@ -6,7 +6,7 @@
  * are shown first (关联检查人员) and applied on confirmation (关联检查人员 确认).
  */
 import { MEMBER_UNITS, unitName } from '../domain/organisation';
-import type { InspectorDoc } from '../../store/repos/directory';
+import type { InspectorDoc } from '../domain/records/directory';
 import type { Repos } from '../../store/repos';
 import { Refusal, type Caller, type Deps } from './context';
 import { requireRole } from './roles';

@@ -6,7 +6,7 @@ import { checkCreditCode } from '../domain/creditCode';
 import { decideConfirmation, decidePlacement, POOL_LABELS, type Pool } from '../domain/pools';
 import { JOINT_OFFICE_HOST } from '../domain/organisation';
 import type { StepSpec } from '../domain/approval';
-import type { EntityDoc } from '../../store/repos/entities';
+import type { EntityDoc } from '../domain/records/entity';
 import { approvalService, type ApprovalChange, type ApprovalService } from './approvals';
 import { Refusal, type Caller, type Deps } from './context';
 

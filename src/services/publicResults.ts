@@ -12,7 +12,7 @@ import type { PublicationMode } from '../domain/publication';
 import { publicationDeadline } from '../domain/publication';
 import { MissingHolidayYear, type HolidayCalendar } from '../domain/workdays';
 import type { Repos } from '../../store/repos';
-import type { EarlierResult, ResultDoc } from '../../store/repos/results';
+import type { EarlierResult, ResultDoc } from '../domain/records/result';
 import { loadHolidayCalendar } from './holidays';
 import { firstApproval } from './publication';
 import type { PublicCorrection, PublicResultNotice, PublicResults } from './publicity';

@@ -14,8 +14,8 @@ import {
 } from '../domain/publication';
 import { parseTaskNumber } from '../domain/task';
 import { isWorkingDay, MissingHolidayYear, type HolidayCalendar } from '../domain/workdays';
-import type { ResultDoc } from '../../store/repos/results';
-import type { TaskDoc } from '../../store/repos/tasks';
+import type { ResultDoc } from '../domain/records/result';
+import type { TaskDoc } from '../domain/records/task';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { loadHolidayCalendar } from './holidays';
 

@@ -6,8 +6,8 @@
  * results are entered it is empty.
  */
 import type { Repos } from '../../store/repos';
-import type { DrawDoc } from '../../store/repos/draws';
-import type { TaskDoc } from '../../store/repos/tasks';
+import type { DrawDoc } from '../domain/records/draw';
+import type { TaskDoc } from '../domain/records/task';
 import { publicRecordOf, type PublicDrawRecord } from '../domain/publicRecord';
 import { beijingDate, beijingTime } from '../domain/calendar';
 import { describeFilter, formatSampling } from '../domain/plan';

@@ -8,7 +8,7 @@ import { beijingDate } from '../domain/calendar';
 import { unitName } from '../domain/organisation';
 import { handlingText, parseDay } from '../domain/result';
 import { isWorkingDay, type HolidayCalendar } from '../domain/workdays';
-import type { FollowUpDoc, ResultDoc } from '../../store/repos/results';
+import type { FollowUpDoc, ResultDoc } from '../domain/records/result';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
 export function resultFollowUps({ repos, now }: Deps, cal: () => HolidayCalendar) {

@@ -9,7 +9,7 @@
 import { beijingDate } from '../domain/calendar';
 import type { PlanDraft } from '../domain/plan';
 import { inspectedByOthers, monthsBefore, type RecognisedInspection } from '../domain/result';
-import type { HistoryEntry } from '../../store/repos/results';
+import type { HistoryEntry } from '../domain/records/result';
 import type { Deps } from './context';
 
 /** How far back another department's inspection is recognised (R16), in months. */

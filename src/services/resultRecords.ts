@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { findUnit, unitName } from '../domain/organisation';
 import { lenientColumn, nextRiskClass, parseLenientRow, riskSignal, type LenientEntry, type ResultForm } from '../domain/result';
 import { RISK_CLASSES } from '../domain/pools';
-import type { HistoryEntry, ResultDoc, RiskProposalDoc } from '../../store/repos/results';
+import type { HistoryEntry, ResultDoc, RiskProposalDoc } from '../domain/records/result';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
 const allFindings = (r: ResultDoc) => Object.values(r.parts).flatMap((p) => p.findings);

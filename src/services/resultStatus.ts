@@ -6,8 +6,8 @@
 import { beijingDate } from '../domain/calendar';
 import { taskState, type ResultState } from '../domain/result';
 import { addWorkingDays, isWorkingDay, MissingHolidayYear, type HolidayCalendar } from '../domain/workdays';
-import type { ResultDoc } from '../../store/repos/results';
-import type { TaskDoc } from '../../store/repos/tasks';
+import type { ResultDoc } from '../domain/records/result';
+import type { TaskDoc } from '../domain/records/task';
 import type { Deps } from './context';
 
 export interface TaskStatus {

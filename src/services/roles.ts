@@ -4,7 +4,7 @@
  */
 import { diff } from '../domain/audit';
 import { findUnit, roleHomeDepartment, ROLE_LABELS, ROLES, unitName, type Role } from '../domain/organisation';
-import type { UserDoc } from '../../store/repos/org';
+import type { UserDoc } from '../domain/records/org';
 import type { RuleId } from '../domain/rules';
 import { Refusal, type Caller, type Deps } from './context';
 

@@ -12,7 +12,7 @@ import { beijingDate } from '../domain/calendar';
 import { findUnit, MEMBER_UNITS, unitName } from '../domain/organisation';
 import { itemKey } from '../domain/item';
 import { computeStats, monthPeriod, parsePeriod, type ComplaintCounts, type FilingFact, type Period, type PlanFact, type Stats, type TaskFact } from '../domain/stats';
-import type { ApprovalDoc } from '../../store/repos/approvals';
+import type { ApprovalDoc } from '../domain/records/approval';
 import type { ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { loadHolidayCalendar } from './holidays';

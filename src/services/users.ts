@@ -1,7 +1,7 @@
 /** Registering users and resolving who is speaking (R19, R20). */
 import { diff } from '../domain/audit';
 import { findUnit, roleHomeDepartment, ROLES, unitName, type Role } from '../domain/organisation';
-import type { UserDoc } from '../../store/repos/org';
+import type { UserDoc } from '../domain/records/org';
 import { Refusal, type Caller, type Deps } from './context';
 import { requireRole } from './roles';
 

@@ -1,22 +1,28 @@
 /** The append-only audit log (R20) and the record of import runs. */
-import type { AuditEntry } from '../../src/domain/audit';
+import { CHANNELS, type AuditEntry, type Change } from '../../src/domain/audit';
+import type { ImportRunDoc } from '../../src/domain/records/importRun';
 import type { Models } from '../models';
+import { date, num, oneOf, optDate, str, type Stored } from './read';
 
-export interface ImportRunDoc {
-  id: string;
-  kind: string;
-  file: string;
-  actor: string;
-  channel: string;
-  status: 'running' | 'done' | 'failed';
-  imported: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  lastCommittedRow: number;
-  error: string;
-  startedAt: Date;
-  finishedAt?: Date;
+/** The audit repo's one mapper: a stored entry → the domain's audit entry (R20). */
+export function fromDoc(d: Stored): AuditEntry {
+  const changes: Change[] = Array.isArray(d.changes)
+    ? d.changes.map((c: Stored) => ({ field: str(c.field), from: str(c.from), to: str(c.to) }))
+    : [];
+  return { at: date(d.at), actor: str(d.actor), channel: oneOf(CHANNELS, d.channel), action: str(d.action), target: str(d.target), changes, note: str(d.note) };
+}
+
+const RUN_STATUSES: readonly ImportRunDoc['status'][] = ['running', 'done', 'failed'];
+
+/** The import runs repo's one mapper: a stored run → the domain's import run record. */
+export function importRunFromDoc(d: Stored): ImportRunDoc {
+  const finishedAt = optDate(d.finishedAt);
+  return {
+    id: str(d._id), kind: str(d.kind), file: str(d.file), actor: str(d.actor), channel: str(d.channel),
+    status: oneOf(RUN_STATUSES, d.status), imported: num(d.imported), updated: num(d.updated), unchanged: num(d.unchanged),
+    rejected: num(d.rejected), lastCommittedRow: num(d.lastCommittedRow), error: str(d.error),
+    startedAt: date(d.startedAt), ...(finishedAt ? { finishedAt } : {}),
+  };
 }
 
 export function auditRepo(models: Models) {
@@ -27,7 +33,7 @@ export function auditRepo(models: Models) {
     },
     async forTarget(target: string, limit = 50): Promise<AuditEntry[]> {
       const docs = await models.Audit.collection.find({ target }).sort({ at: -1 }).limit(limit).toArray();
-      return docs.map(({ _id, ...rest }) => { void _id; return rest as unknown as AuditEntry; });
+      return docs.map(fromDoc);
     },
     /** Entries on any of several targets (one query), newest first; entries of the same instant in reverse order of writing. */
     async forTargets(targets: string[], limit = 500): Promise<AuditEntry[]> {
@@ -37,17 +43,13 @@ export function auditRepo(models: Models) {
     },
     async recent(action: string, limit = 50): Promise<AuditEntry[]> {
       const docs = await models.Audit.collection.find({ action }).sort({ at: -1 }).limit(limit).toArray();
-      return docs.map(({ _id, ...rest }) => { void _id; return rest as unknown as AuditEntry; });
+      return docs.map(fromDoc);
     },
   };
 }
 
 export function importRunRepo(models: Models) {
   const M = models.ImportRun;
-  const from = (d: Record<string, unknown>): ImportRunDoc => {
-    const { _id, ...rest } = d;
-    return { id: String(_id), ...(rest as Omit<ImportRunDoc, 'id'>) };
-  };
   return {
     async start(run: Pick<ImportRunDoc, 'kind' | 'file' | 'actor' | 'channel' | 'startedAt'>): Promise<string> {
       const doc = await M.create({ ...run, status: 'running' });
@@ -58,7 +60,7 @@ export function importRunRepo(models: Models) {
     },
     async get(id: string): Promise<ImportRunDoc | undefined> {
       const d = await M.findById(id).lean();
-      return d ? from(d as unknown as Record<string, unknown>) : undefined;
+      return d ? importRunFromDoc(d) : undefined;
     },
   };
 }

@@ -31,8 +31,9 @@
  * string field slowly (≈0.6 µs a character), compressed binary at memory speed.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Model, mongo } from 'mongoose';
+import type { Model } from 'mongoose';
 import { insertOnce } from './keys';
+import { bytes, json, keyed, type CounterDoc, type Keyed } from './read';
 
 /** The mirrored collection's model and the counters' model; the feed's own collections are named after it. */
 export interface FeedModels {
@@ -61,21 +62,18 @@ const GAP_WAIT_MS = 3000;
 const logId = (seq: number) => String(seq);
 const pack = (rows: unknown[]): Buffer => gzipSync(Buffer.from(JSON.stringify(rows)), { level: 1 });
 function unpack<Row>(stored: unknown): Row[] {
-  if (typeof stored === 'string') return JSON.parse(stored) as Row[];
-  const b = stored as { buffer?: Uint8Array } | Uint8Array;
-  const bytes = b instanceof Uint8Array ? b : (b as { buffer: Uint8Array }).buffer;
-  return JSON.parse(gunzipSync(Buffer.from(bytes)).toString('utf8')) as Row[];
+  if (typeof stored === 'string') return json<Row[]>(stored);
+  return json<Row[]>(gunzipSync(bytes(stored)).toString('utf8'));
 }
 const newGen = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 export function createChangeFeed<Row>(name: string, models: FeedModels, model: FeedModel<Row>) {
   const counterId = `${name}_log`;
-  const raw = (c: unknown) => c as mongo.Collection;
   const cols = {
-    source: raw(models.source.collection),
-    log: raw(models.source.db.collection(`${name}_log`)),
-    snapshot: raw(models.source.db.collection(`${name}_snapshot`)),
-    counters: raw(models.counters.collection),
+    source: keyed(models.source),
+    log: models.source.db.collection<Keyed>(`${name}_log`),
+    snapshot: models.source.db.collection<Keyed>(`${name}_snapshot`),
+    counters: keyed<CounterDoc>(models.counters),
   };
   let applied = 0;
   let ready: Promise<void> | undefined;
@@ -83,17 +81,17 @@ export function createChangeFeed<Row>(name: string, models: FeedModels, model: F
   let rebuilding: Promise<void> | undefined;
 
   async function counter(): Promise<number> {
-    const d = await cols.counters.findOne({ _id: counterId as never });
+    const d = await cols.counters.findOne({ _id: counterId });
     return Number(d?.seq ?? 0);
   }
 
   async function nextSeq(): Promise<number> {
-    const r = await cols.counters.findOneAndUpdate({ _id: counterId as never }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+    const r = await cols.counters.findOneAndUpdate({ _id: counterId }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
     return Number(r?.seq);
   }
 
   async function readEntry(seq: number): Promise<Row[] | undefined> {
-    const d = await cols.log.findOne({ _id: logId(seq) as never });
+    const d = await cols.log.findOne({ _id: logId(seq) });
     return d ? unpack<Row>(d.rows) : undefined;
   }
 
@@ -106,7 +104,7 @@ export function createChangeFeed<Row>(name: string, models: FeedModels, model: F
   async function writeChunks(gen: string, rows: Row[]): Promise<number> {
     let n = 0;
     for (let i = 0; i < rows.length; i += SNAPSHOT_CHUNK, n++) {
-      await cols.snapshot.insertOne({ _id: `${gen}:${n}` as never, gen, rows: pack(rows.slice(i, i + SNAPSHOT_CHUNK)) });
+      await cols.snapshot.insertOne({ _id: `${gen}:${n}`, gen, rows: pack(rows.slice(i, i + SNAPSHOT_CHUNK)) });
     }
     return n;
   }
@@ -128,11 +126,11 @@ export function createChangeFeed<Row>(name: string, models: FeedModels, model: F
     for (let attempt = 0; ; attempt++) {
       model.clear();
       applied = 0;
-      const meta = await cols.snapshot.findOne({ _id: 'meta' as never });
+      const meta = await cols.snapshot.findOne({ _id: 'meta' });
       if (!meta) return bootstrap();
       let complete = true;
       for (let i = 0; i < Number(meta.chunks); i++) {
-        const c = await cols.snapshot.findOne({ _id: `${String(meta.gen)}:${i}` as never });
+        const c = await cols.snapshot.findOne({ _id: `${String(meta.gen)}:${i}` });
         if (!c) { complete = false; break; } // replaced by a newer snapshot meanwhile: start again
         for (const r of unpack<Row>(c.rows)) model.apply(r);
       }
@@ -184,7 +182,7 @@ export function createChangeFeed<Row>(name: string, models: FeedModels, model: F
         waiting = [];
         try {
           const seq = await nextSeq();
-          await cols.log.insertOne({ _id: logId(seq) as never, at: new Date(), rows: pack(batch.flatMap((b) => b.rows)) });
+          await cols.log.insertOne({ _id: logId(seq), at: new Date(), rows: pack(batch.flatMap((b) => b.rows)) });
           for (const b of batch) b.done();
         } catch (err) {
           for (const b of batch) b.fail(err);
@@ -232,10 +230,10 @@ export function createChangeFeed<Row>(name: string, models: FeedModels, model: F
       const seq = await nextSeq();
       const rows: Row[] = [];
       for (let i = 0; i < ids.length; i += 16) {
-        const got = await Promise.all(ids.slice(i, i + 16).map((id) => cols.source.findOne({ _id: id as never }, { projection: model.projection })));
+        const got = await Promise.all(ids.slice(i, i + 16).map((id) => cols.source.findOne({ _id: id }, { projection: model.projection })));
         for (const d of got) if (d) rows.push(model.rowOf(d));
       }
-      await cols.log.insertOne({ _id: logId(seq) as never, at: new Date(), rows: pack(rows) });
+      await cols.log.insertOne({ _id: logId(seq), at: new Date(), rows: pack(rows) });
     },
 
     /**
@@ -245,12 +243,12 @@ export function createChangeFeed<Row>(name: string, models: FeedModels, model: F
      */
     async compact(minEntries = 200): Promise<boolean> {
       await this.fresh();
-      const meta = await cols.snapshot.findOne({ _id: 'meta' as never });
+      const meta = await cols.snapshot.findOne({ _id: 'meta' });
       if (!meta || applied - Number(meta.upTo) < minEntries) return false;
       const upTo = applied;
       const gen = newGen();
       const chunks = await writeChunks(gen, model.rows());
-      const r = await cols.snapshot.updateOne({ _id: 'meta' as never, gen: meta.gen }, { $set: { gen, upTo, chunks, at: new Date() } });
+      const r = await cols.snapshot.updateOne({ _id: 'meta', gen: meta.gen }, { $set: { gen, upTo, chunks, at: new Date() } });
       if (r.modifiedCount !== 1) {
         await cols.snapshot.deleteMany({ gen });
         return false;

@@ -6,6 +6,7 @@
 import type { Complaint, ComplaintSource, ComplaintStatus } from '../../src/domain/complaint';
 import type { Models } from '../models';
 import { insertOnce } from './keys';
+import { keyed } from './read';
 
 /** The stored document as the services see it (the one mapper). */
 export function fromDoc(d: Record<string, unknown>): Complaint {
@@ -49,7 +50,7 @@ const OPEN: ComplaintStatus[] = ['unrouted', 'received', 'acknowledged'];
 
 export function complaintRepo(models: Models) {
   const col = models.Complaint.collection;
-  const gate = models.ComplaintGate.collection;
+  const gate = keyed<{ _id: string; count?: number; expiresAt?: Date; key?: string }>(models.ComplaintGate);
   return {
     /** False when the number exists already. */
     create: (c: Complaint): Promise<boolean> => insertOnce(col, toDoc(c)),
@@ -72,13 +73,13 @@ export function complaintRepo(models: Models) {
     },
     /** One more hit under `key` (an address digest and an hour); returns the count so far. */
     async hit(key: string, expiresAt: Date): Promise<number> {
-      const r = await gate.findOneAndUpdate({ _id: key as never }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { upsert: true, returnDocument: 'after' });
+      const r = await gate.findOneAndUpdate({ _id: key }, { $inc: { count: 1 }, $setOnInsert: { expiresAt } }, { upsert: true, returnDocument: 'after' });
       return Number(r?.count ?? 1);
     },
     /** The form's signing key: made once (the first process's `fresh` wins), then read by every process. */
     async formKey(fresh: string): Promise<string> {
       await insertOnce(gate, { _id: 'form-key', key: fresh });
-      const d = await gate.findOne({ _id: 'form-key' as never });
+      const d = await gate.findOne({ _id: 'form-key' });
       return String(d?.key);
     },
     async purgeGate(before: Date): Promise<number> {

@@ -14,9 +14,9 @@
  *   it (the same decision sent to several approvers, or again into a group),
  *   so a decision updates all of them.
  */
-import type { mongo } from 'mongoose';
 import type { Models } from '../models';
 import { insertOnce } from './keys';
+import { date, oneOf, str, strs, type Keyed, type Stored } from './read';
 
 export interface DingtalkCardRecord {
   outTrackId: string;
@@ -27,11 +27,18 @@ export interface DingtalkCardRecord {
   createdAt: Date;
 }
 
+const SPACES: readonly DingtalkCardRecord['space'][] = ['IM_ROBOT', 'IM_GROUP'];
+
+/** The DingTalk repo's one mapper: a stored card instance → its record. */
+export function fromDoc(d: Stored): DingtalkCardRecord {
+  return { outTrackId: str(d._id), space: oneOf(SPACES, d.space), target: str(d.target), keys: strs(d.keys), createdAt: date(d.createdAt) };
+}
+
 export function dingtalkRepo(models: Models) {
   const db = () => models.Token.db.db!;
-  const signs = () => db().collection('dingtalk_signs') as unknown as mongo.Collection;
-  const cards = () => db().collection('dingtalk_cards') as unknown as mongo.Collection;
-  const cardKeys = () => db().collection('dingtalk_card_keys') as unknown as mongo.Collection;
+  const signs = () => db().collection<Keyed>('dingtalk_signs');
+  const cards = () => db().collection<Keyed>('dingtalk_cards');
+  const cardKeys = () => db().collection<{ _id: string; tracks: string[]; createdAt: Date }>('dingtalk_card_keys');
 
   return {
     /**
@@ -40,8 +47,8 @@ export function dingtalkRepo(models: Models) {
      * same request sent again), 'replayed' when it came with another body.
      */
     async recordSign(pairId: string, bodyDigest: string, at: Date): Promise<'new' | 'same' | 'replayed'> {
-      if (await insertOnce(signs(), { _id: pairId as never, body: bodyDigest, at })) return 'new';
-      const prior = await signs().findOne({ _id: pairId as never });
+      if (await insertOnce(signs(), { _id: pairId, body: bodyDigest, at })) return 'new';
+      const prior = await signs().findOne({ _id: pairId });
       return prior && prior.body === bodyDigest ? 'same' : 'replayed';
     },
 
@@ -53,30 +60,30 @@ export function dingtalkRepo(models: Models) {
     /** Records a card about to be delivered (idempotent: a resend keeps the first record). */
     async putCard(c: DingtalkCardRecord): Promise<void> {
       await cards().updateOne(
-        { _id: c.outTrackId as never },
+        { _id: c.outTrackId },
         { $setOnInsert: { space: c.space, target: c.target, keys: c.keys, createdAt: c.createdAt } },
         { upsert: true },
       );
       for (const key of c.keys) {
-        await cardKeys().updateOne({ _id: key as never }, { $addToSet: { tracks: c.outTrackId }, $setOnInsert: { createdAt: c.createdAt } }, { upsert: true });
+        await cardKeys().updateOne({ _id: key }, { $addToSet: { tracks: c.outTrackId }, $setOnInsert: { createdAt: c.createdAt } }, { upsert: true });
       }
     },
 
     /** Every card that carries one of this card's buttons (this one included): they show the same decision. */
     async sameDecision(outTrackId: string): Promise<string[]> {
-      const c = await cards().findOne({ _id: outTrackId as never });
+      const c = await cards().findOne({ _id: outTrackId });
       const out = new Set([outTrackId]);
-      for (const key of (c?.keys as string[] | undefined) ?? []) {
-        const k = await cardKeys().findOne({ _id: key as never });
-        for (const t of (k?.tracks as string[] | undefined) ?? []) out.add(t);
+      for (const key of strs(c?.keys)) {
+        const k = await cardKeys().findOne({ _id: key });
+        for (const t of strs(k?.tracks)) out.add(t);
       }
       return [...out];
     },
 
     async card(outTrackId: string): Promise<DingtalkCardRecord | undefined> {
-      const d = await cards().findOne({ _id: outTrackId as never });
+      const d = await cards().findOne({ _id: outTrackId });
       if (!d) return undefined;
-      return { outTrackId, space: d.space as DingtalkCardRecord['space'], target: String(d.target), keys: (d.keys as string[]) ?? [], createdAt: d.createdAt as Date };
+      return fromDoc(d);
     },
 
     async purgeCards(before: Date): Promise<number> {

@@ -1,18 +1,53 @@
 /** Inspectors (R7, R8, R8a) and inspection items (R9). */
-import type { InspectorRecord } from '../../src/domain/inspector';
-import type { ItemRecord } from '../../src/domain/item';
+import { INSPECTOR_KINDS } from '../../src/domain/inspector';
+import { POOLS } from '../../src/domain/pools';
+import type { InspectorDoc, ItemDoc } from '../../src/domain/records/directory';
 import type { Models } from '../models';
-import { registryWriter } from './registry';
+import { bool, date, keyed, oneOf, opt, str, strs, type Stored } from './read';
+import { registryWriter } from './registryWriter';
 
-export type InspectorDoc = InspectorRecord & { updatedAt: Date; updatedBy: string };
-export type ItemDoc = ItemRecord & { updatedAt: Date; updatedBy: string };
+/** The inspectors repo's one mapper: a stored inspector document → the domain's inspector record. */
+export function inspectorFromDoc(d: Stored): InspectorDoc {
+  return {
+    inspectorNo: str(d._id),
+    name: str(d.name),
+    department: str(d.department),
+    kind: oneOf(INSPECTOR_KINDS, d.kind),
+    certificateNo: str(d.certificateNo),
+    ...opt('certificateExpiry', d.certificateExpiry),
+    qualification: str(d.qualification),
+    specialties: strs(d.specialties),
+    jointPool: bool(d.jointPool),
+    ...opt('jointPoolUpdatedOn', d.jointPoolUpdatedOn),
+    active: d.active === undefined ? true : bool(d.active),
+    conflicts: strs(d.conflicts),
+    ...opt('mobile', d.mobile),
+    ...opt('platformId', d.platformId),
+    updatedAt: date(d.updatedAt),
+    updatedBy: str(d.updatedBy),
+  };
+}
+
+/** The items repo's one mapper: a stored item document → the domain's item record. */
+export function itemFromDoc(d: Stored): ItemDoc {
+  return {
+    itemCode: str(d.itemCode),
+    department: str(d.department),
+    name: str(d.name),
+    legalBasis: str(d.legalBasis),
+    powerListCode: str(d.powerListCode),
+    pools: strs(d.pools).map((p) => oneOf(POOLS, p)),
+    jointListA: bool(d.jointListA),
+    ...opt('jointListFiledOn', d.jointListFiledOn),
+    specialty: str(d.specialty),
+    updatedAt: date(d.updatedAt),
+    updatedBy: str(d.updatedBy),
+  };
+}
 
 export function inspectorRepo(models: Models) {
-  const col = models.Inspector.collection;
-  const fromDoc = (d: Record<string, unknown>): InspectorDoc => {
-    const { _id, ...rest } = d;
-    return { inspectorNo: String(_id), ...(rest as Omit<InspectorDoc, 'inspectorNo'>) };
-  };
+  const col = keyed(models.Inspector);
+  const fromDoc = inspectorFromDoc;
   return {
     writer: registryWriter(models.Inspector),
     async byDepartment(department: string, opts: { activeOnly?: boolean } = {}): Promise<InspectorDoc[]> {
@@ -21,7 +56,7 @@ export function inspectorRepo(models: Models) {
       return (await col.find(q).sort({ _id: 1 }).toArray()).map(fromDoc);
     },
     async get(inspectorNo: string): Promise<InspectorDoc | undefined> {
-      const d = await col.findOne({ _id: inspectorNo as never });
+      const d = await col.findOne({ _id: inspectorNo });
       return d ? fromDoc(d) : undefined;
     },
     count(): Promise<number> {
@@ -31,12 +66,8 @@ export function inspectorRepo(models: Models) {
 }
 
 export function itemRepo(models: Models) {
-  const col = models.Item.collection;
-  const fromDoc = (d: Record<string, unknown>): ItemDoc => {
-    const { _id, ...rest } = d;
-    void _id;
-    return rest as unknown as ItemDoc;
-  };
+  const col = keyed(models.Item);
+  const fromDoc = itemFromDoc;
   return {
     writer: registryWriter(models.Item),
     async byDepartment(department: string): Promise<ItemDoc[]> {

@@ -5,69 +5,14 @@
  * but `sealed`, until 开奖 makes it 'done' (or 'failed') and drops the seal.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { mongo } from 'mongoose';
 import type { Models } from '../models';
 import { insertOnce } from './keys';
-import type { AssignmentParams, DrawCommitment, DrawRecord } from '../../src/domain/draw';
-import type { Pool } from '../../src/domain/pools';
+import type { DrawRecord } from '../../src/domain/draw';
+import { POOLS } from '../../src/domain/pools';
+import type { DrawDoc, DrawFailure, DrawStatus, SealedDraw } from '../../src/domain/records/draw';
+import { bytes, date, json, keyed, num, oneOf, opt, optDate, str, strs, type Keyed, type Stored } from './read';
 
-/**
- * committed: the commitment is public, the seed secret, nothing drawn yet (two-step form);
- * done: drawn, the record is public; failed: revealed, but the officers could not be
- * assigned (kept, with the seed, because the commitment was public); voided: by 联席办.
- */
-export type DrawStatus = 'committed' | 'done' | 'failed' | 'voided';
-
-/** Why a revealed two-step draw could not be completed (docs/draw.md §4.6). */
-export interface DrawFailure {
-  publicValue?: string;
-  effectiveSeed: string;
-  creditCode: string;
-  department: string;
-  constraint: string;
-  rule: string;
-  message: string;
-}
-
-export interface DrawDoc {
-  drawNo: string;
-  planNo: string;
-  year: number;
-  department: string;
-  /** Participating departments, the lead first. */
-  departments: string[];
-  pool: Pool;
-  status: DrawStatus;
-  n: number;
-  k: number;
-  seedCommitment: string;
-  snapshotDigest: string;
-  rosterDigest: string;
-  /** SHA-256 over every announced field (docs/draw.md §1.5), as posted with the commitment. */
-  announcementDigest?: string;
-  /** The public record (docs/draw.md §5): present once drawn (done, or voided after it was done). */
-  record?: DrawRecord;
-  /** The seed once revealed and no record holds it: a failed draw, or one voided before 开奖. */
-  seed?: string;
-  failure?: DrawFailure;
-  createdBy: string;
-  createdAt: Date;
-  /** Who ran 开奖 and when (two-step draws). */
-  revealedBy?: string;
-  revealedAt?: Date;
-  voidedBy: string;
-  voidedAt?: Date;
-  voidReason: string;
-  supersedes: string;
-}
-
-/** What a committed draw keeps secret until 开奖: the seed, and the inputs frozen with the commitment. */
-export interface SealedDraw {
-  seed: string;
-  commitment: DrawCommitment;
-  /** The roster people's records, conflicts and last inspections, as read at commit time. */
-  assignment: AssignmentParams;
-}
+const STATUSES: readonly DrawStatus[] = ['committed', 'done', 'failed', 'voided'];
 
 const JSON_FIELDS = ['record', 'failure'] as const;
 
@@ -80,21 +25,43 @@ const JSON_FIELDS = ['record', 'failure'] as const;
 const INLINE_MAX_CHARS = 4_000_000;
 const PART_BYTES = 8_000_000;
 
-function fromDoc(d: Record<string, unknown>): DrawDoc {
-  const { _id, record, failure, sealed: _sealed, ...rest } = d;
+/** The draws repo's one mapper: a stored draw document (its record put together again) → the domain's draw record. */
+export function fromDoc(d: Stored): DrawDoc {
+  const revealedAt = optDate(d.revealedAt);
+  const voidedAt = optDate(d.voidedAt);
   return {
-    ...(rest as Omit<DrawDoc, 'drawNo' | 'record' | 'failure'>),
-    drawNo: String(_id),
-    ...(record ? { record: JSON.parse(String(record)) as DrawRecord } : {}),
-    ...(failure ? { failure: JSON.parse(String(failure)) as DrawFailure } : {}),
+    drawNo: str(d._id),
+    planNo: str(d.planNo),
+    year: num(d.year),
+    department: str(d.department),
+    departments: strs(d.departments),
+    pool: oneOf(POOLS, d.pool),
+    status: oneOf(STATUSES, d.status),
+    n: num(d.n),
+    k: num(d.k),
+    seedCommitment: str(d.seedCommitment),
+    snapshotDigest: str(d.snapshotDigest),
+    rosterDigest: str(d.rosterDigest),
+    ...opt('announcementDigest', d.announcementDigest),
+    ...(d.record ? { record: json<DrawRecord>(d.record) } : {}),
+    ...opt('seed', d.seed),
+    ...(d.failure ? { failure: json<DrawFailure>(d.failure) } : {}),
+    createdBy: str(d.createdBy),
+    createdAt: date(d.createdAt),
+    ...opt('revealedBy', d.revealedBy),
+    ...(revealedAt ? { revealedAt } : {}),
+    voidedBy: str(d.voidedBy),
+    ...(voidedAt ? { voidedAt } : {}),
+    voidReason: str(d.voidReason),
+    supersedes: str(d.supersedes),
   };
 }
 
-function toDoc(d: Partial<DrawDoc>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function toDoc(d: Partial<DrawDoc>): Stored {
+  const out: Stored = {};
   for (const [key, value] of Object.entries(d)) {
     if (value === undefined) continue;
-    out[key] = (JSON_FIELDS as readonly string[]).includes(key) ? JSON.stringify(value) : value;
+    out[key] = JSON_FIELDS.some((f) => f === key) ? JSON.stringify(value) : value;
   }
   return out;
 }
@@ -103,18 +70,18 @@ function toDoc(d: Partial<DrawDoc>): Record<string, unknown> {
 const NO_SEAL = { projection: { sealed: 0 } };
 
 export function drawRepo(models: Models) {
-  const col = models.Draw.collection;
-  const parts = () => models.Draw.db.collection('draw_parts') as unknown as mongo.Collection;
+  const col = keyed(models.Draw);
+  const parts = () => models.Draw.db.collection<Keyed>('draw_parts');
 
   /** A JSON field as stored: inline, or (too long for a document) in compressed parts, leaving `{ parts: n }`. */
   async function store(drawNo: string, field: 'record' | 'sealed', value: unknown): Promise<string | { parts: number }> {
-    const json = JSON.stringify(value);
-    if (json.length <= INLINE_MAX_CHARS) return json;
-    const packed = gzipSync(Buffer.from(json), { level: 1 });
+    const text = JSON.stringify(value);
+    if (text.length <= INLINE_MAX_CHARS) return text;
+    const packed = gzipSync(Buffer.from(text), { level: 1 });
     let n = 0;
     for (let at = 0; at < packed.length; at += PART_BYTES, n++) {
       const _id = `${drawNo}:${field}:${n}`;
-      await parts().replaceOne({ _id: _id as never }, { data: packed.subarray(at, at + PART_BYTES) }, { upsert: true });
+      await parts().replaceOne({ _id: _id }, { data: packed.subarray(at, at + PART_BYTES) }, { upsert: true });
     }
     return { parts: n };
   }
@@ -123,19 +90,18 @@ export function drawRepo(models: Models) {
   async function load(drawNo: string, field: 'record' | 'sealed', stored: unknown): Promise<string | undefined> {
     if (stored === undefined || stored === null) return undefined;
     if (typeof stored === 'string') return stored;
-    const n = Number((stored as { parts?: number }).parts ?? 0);
+    const n = typeof stored === 'object' && 'parts' in stored ? num(stored.parts) : 0;
     const chunks: Buffer[] = [];
     for (let i = 0; i < n; i++) {
-      const d = await parts().findOne({ _id: `${drawNo}:${field}:${i}` as never });
+      const d = await parts().findOne({ _id: `${drawNo}:${field}:${i}` });
       if (!d) throw new Error(`draw ${drawNo}: part ${i} of its ${field} is missing`);
-      const b = d.data as { buffer?: Uint8Array } | Uint8Array;
-      chunks.push(Buffer.from(b instanceof Uint8Array ? b : (b as { buffer: Uint8Array }).buffer));
+      chunks.push(bytes(d.data));
     }
     return gunzipSync(Buffer.concat(chunks)).toString('utf8');
   }
 
   /** A stored draw with its record put together again, when it was stored in parts. */
-  async function whole(d: Record<string, unknown>): Promise<DrawDoc> {
+  async function whole(d: Stored): Promise<DrawDoc> {
     if (d.record && typeof d.record !== 'string') return fromDoc({ ...d, record: await load(String(d._id), 'record', d.record) });
     return fromDoc(d);
   }
@@ -152,7 +118,7 @@ export function drawRepo(models: Models) {
     },
 
     async get(drawNo: string): Promise<DrawDoc | undefined> {
-      const d = await col.findOne({ _id: drawNo as never }, NO_SEAL);
+      const d = await col.findOne({ _id: drawNo }, NO_SEAL);
       return d ? whole(d) : undefined;
     },
 
@@ -165,8 +131,8 @@ export function drawRepo(models: Models) {
     async briefForYear(year: number): Promise<Pick<DrawDoc, 'drawNo' | 'planNo' | 'status' | 'pool' | 'department' | 'createdAt' | 'createdBy'>[]> {
       const docs = await col.find({ year }, { projection: { planNo: 1, status: 1, pool: 1, department: 1, createdAt: 1, createdBy: 1 } }).toArray();
       return docs.map((d) => ({
-        drawNo: String(d._id), planNo: String(d.planNo), status: d.status as DrawStatus, pool: d.pool as Pool,
-        department: String(d.department), createdAt: d.createdAt as Date, createdBy: String(d.createdBy),
+        drawNo: str(d._id), planNo: str(d.planNo), status: oneOf(STATUSES, d.status), pool: oneOf(POOLS, d.pool),
+        department: str(d.department), createdAt: date(d.createdAt), createdBy: str(d.createdBy),
       }));
     },
 
@@ -177,9 +143,9 @@ export function drawRepo(models: Models) {
 
     /** The seal of a committed draw (the seed and frozen inputs), for 开奖 or voiding only. */
     async sealed(drawNo: string): Promise<SealedDraw | undefined> {
-      const d = await col.findOne({ _id: drawNo as never, status: 'committed' }, { projection: { sealed: 1 } });
-      const json = await load(drawNo, 'sealed', d?.sealed);
-      return json ? (JSON.parse(json) as SealedDraw) : undefined;
+      const d = await col.findOne({ _id: drawNo, status: 'committed' }, { projection: { sealed: 1 } });
+      const text = await load(drawNo, 'sealed', d?.sealed);
+      return text ? json<SealedDraw>(text) : undefined;
     },
 
     /**
@@ -188,9 +154,9 @@ export function drawRepo(models: Models) {
      */
     async reveal(drawNo: string, change: Pick<DrawDoc, 'revealedBy' | 'revealedAt'> & (
       { status: 'done'; record: DrawRecord } | { status: 'failed'; seed: string; failure: DrawFailure })): Promise<boolean> {
-      const { record, ...rest } = change as typeof change & { record?: DrawRecord };
+      const { record, ...rest } = 'record' in change ? change : { ...change, record: undefined };
       const set = { ...toDoc(rest), ...(record ? { record: await store(drawNo, 'record', record) } : {}) };
-      const r = await col.updateOne({ _id: drawNo as never, status: 'committed' }, { $set: set, $unset: { sealed: '' } });
+      const r = await col.updateOne({ _id: drawNo, status: 'committed' }, { $set: set, $unset: { sealed: '' } });
       return r.modifiedCount === 1;
     },
 
@@ -200,7 +166,7 @@ export function drawRepo(models: Models) {
      */
     async markVoided(drawNo: string, from: 'done' | 'committed', by: string, at: Date, reason: string, seed?: string): Promise<boolean> {
       const r = await col.updateOne(
-        { _id: drawNo as never, status: from },
+        { _id: drawNo, status: from },
         { $set: { status: 'voided', voidedBy: by, voidedAt: at, voidReason: reason, ...(seed ? { seed } : {}) }, $unset: { sealed: '' } },
       );
       return r.modifiedCount === 1;

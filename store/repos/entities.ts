@@ -1,64 +1,10 @@
 /** Queries and pool placements of market entities. */
 import type { Models } from '../models';
-import type { Pool, RiskClass } from '../../src/domain/pools';
-import type { EntityRecord } from '../../src/domain/entity';
-import type { TargetFilter } from '../../src/domain/plan';
-import { registryWriter, type RegistryWriter } from './registry';
+import { ENTITY_KINDS, POOLS, RISK_CLASSES, type Pool } from '../../src/domain/pools';
+import type { AdjustmentRow, EntityDoc, EntityFilter, EntityListing, EntitySummary, PlanTargets, PoolMove } from '../../src/domain/records/entity';
+import { date, keyed, oneOf, optDate, str, strs, type Stored } from './read';
+import { registryWriter, type RegistryWriter } from './registryWriter';
 import { createEntityIndex, foldText, hashKey, rowOf, type EntityIndex, type IndexedEntity, type IndexRow } from './entityIndex';
-
-export interface EntityDoc extends EntityRecord {
-  pool: Pool;
-  poolPlacedBy: string;
-  poolPlacedAt: Date;
-  poolReason: string;
-  pendingPool: '' | Pool;
-  pendingBy: string;
-  pendingDepartment: string;
-  pendingAt?: Date;
-  pendingReason: string;
-  lastInspectedAt?: Date;
-  /** Closed and archived by an adjustment: kept, never drawn. */
-  archived?: boolean;
-  archivedReason?: string;
-  rowHash: string;
-  createdAt: Date;
-  updatedAt: Date;
-  updatedBy: string;
-}
-
-/** What the yearly pool adjustment (R5) reads of an entity. */
-export interface AdjustmentRow {
-  creditCode: string;
-  name: string;
-  pool: Pool;
-  riskClass: RiskClass;
-  departments: readonly string[];
-  /** Milliseconds since 1970 of the first import; 0 when unknown. */
-  createdAt: number;
-  archived: boolean;
-}
-
-/** One move of an adjustment: from the pool it was seen in, with why; `archive` for a closed entity. */
-export interface PoolMove {
-  creditCode: string;
-  from: Pool;
-  to: Pool;
-  reason: string;
-  adjustment: string;
-  archive?: boolean;
-}
-
-export interface EntityFilter {
-  pool?: Pool;
-  industry?: string;
-  township?: string;
-  riskClass?: RiskClass;
-  department?: string;
-  /** One of the entity's sector tags (领域标签). */
-  sectorTag?: string;
-  /** Part of the name. */
-  keyword?: string;
-}
 
 /** Whether an entity of the read model matches a query's filter (a keyword is part of the name, folded). */
 function matchesFilter(e: IndexedEntity, f: EntityFilter, keyword: string): boolean {
@@ -70,16 +16,6 @@ function matchesFilter(e: IndexedEntity, f: EntityFilter, keyword: string): bool
     && (!f.department || e.departments.includes(f.department))
     && (!f.sectorTag || e.sectorTags.includes(f.sectorTag))
     && (!keyword || e.norm.includes(keyword));
-}
-
-/** What a plan targets (R3, R4): its pool and filter; for B and C, only entities its departments supervise. */
-export interface PlanTargets {
-  pool: Pool;
-  filter: TargetFilter;
-  /** Supervising departments to match (any of them); empty = every entity of the pool (A: joint by construction). */
-  departments: string[];
-  /** Leave out entities inspected at or after this instant. */
-  inspectedSince?: Date;
 }
 
 const overlaps = (have: readonly string[], want: readonly string[]) => want.some((w) => have.includes(w));
@@ -143,15 +79,11 @@ function nameRank(e: IndexedEntity, whole: string, words: string[]): number {
   return words.length > 1 && words.every((w) => e.norm.includes(w)) ? 3 : -1;
 }
 
-/** What a list of entities shows of each: answered from the read model, with no database read. */
-export type EntityListing = Pick<EntityDoc, 'creditCode' | 'name' | 'industry' | 'township' | 'address' | 'riskClass' | 'pool' | 'departments' | 'sectorTags'>;
 const listing = (e: IndexedEntity): EntityListing => ({
   creditCode: e.code, name: e.name, industry: e.industry, township: e.township, address: e.address,
   riskClass: e.riskClass, pool: e.pool, departments: [...e.departments], sectorTags: [...e.sectorTags],
 });
 
-/** What a task shows of an entity. */
-export type EntitySummary = Pick<EntityDoc, 'creditCode' | 'name' | 'township' | 'address'>;
 const SUMMARY = { _id: 1, name: 1, township: 1, address: 1 };
 const toSummary = (d: Record<string, unknown>): EntitySummary =>
   ({ creditCode: String(d._id), name: String(d.name ?? ''), township: String(d.township ?? ''), address: String(d.address ?? '') });
@@ -171,18 +103,46 @@ function proposalGuard(seen: { pool: Pool; pendingPool: Pool; pendingBy: string;
   };
 }
 
-function fromDoc(d: Record<string, unknown>): EntityDoc {
-  const { _id, ...rest } = d;
-  return { creditCode: String(_id), ...(rest as Omit<EntityDoc, 'creditCode'>) };
+/** The entities repo's one mapper: a stored entity document → the domain's entity record. */
+export function fromDoc(d: Stored): EntityDoc {
+  const pendingAt = optDate(d.pendingAt);
+  const lastInspectedAt = optDate(d.lastInspectedAt);
+  const pendingPool = str(d.pendingPool);
+  return {
+    creditCode: str(d._id),
+    name: str(d.name),
+    kind: oneOf(ENTITY_KINDS, d.kind),
+    industry: str(d.industry),
+    township: str(d.township),
+    address: str(d.address),
+    riskClass: oneOf(RISK_CLASSES, d.riskClass),
+    sectorTags: strs(d.sectorTags),
+    departments: strs(d.departments),
+    pool: oneOf(POOLS, d.pool),
+    poolPlacedBy: str(d.poolPlacedBy),
+    poolPlacedAt: date(d.poolPlacedAt),
+    poolReason: str(d.poolReason),
+    pendingPool: pendingPool === '' ? '' : oneOf(POOLS, pendingPool),
+    pendingBy: str(d.pendingBy),
+    pendingDepartment: str(d.pendingDepartment),
+    ...(pendingAt ? { pendingAt } : {}),
+    pendingReason: str(d.pendingReason),
+    ...(lastInspectedAt ? { lastInspectedAt } : {}),
+    ...(d.archived === true ? { archived: true, archivedReason: str(d.archivedReason) } : {}),
+    rowHash: str(d.rowHash),
+    createdAt: date(d.createdAt),
+    updatedAt: date(d.updatedAt),
+    updatedBy: str(d.updatedBy),
+  };
 }
 
 export function entityRepo(models: Models) {
-  const col = models.Entity.collection;
+  const col = keyed(models.Entity);
   const index = createEntityIndex({ source: models.Entity, counters: models.Counter });
 
   /** Full documents of entities found in the read model, in the order given. */
   async function docs(found: readonly IndexedEntity[]): Promise<EntityDoc[]> {
-    const got = await Promise.all(found.map((e) => col.findOne({ _id: e.code as never })));
+    const got = await Promise.all(found.map((e) => col.findOne({ _id: e.code })));
     return got.filter((d): d is NonNullable<typeof d> => d !== null).map(fromDoc);
   }
 
@@ -215,7 +175,7 @@ export function entityRepo(models: Models) {
     compactIndex: (minEntries?: number) => index.compact(minEntries),
 
     async get(creditCode: string): Promise<EntityDoc | undefined> {
-      const d = await col.findOne({ _id: creditCode as never });
+      const d = await col.findOne({ _id: creditCode });
       return d ? fromDoc(d) : undefined;
     },
 
@@ -275,7 +235,7 @@ export function entityRepo(models: Models) {
         const e = index.get(code);
         if (e) out.push({ creditCode: e.code, name: e.name, township: e.township, address: e.address });
         else {
-          const d = await col.findOne({ _id: code as never }, { projection: SUMMARY });
+          const d = await col.findOne({ _id: code }, { projection: SUMMARY });
           if (d) out.push(toSummary(d));
         }
       }
@@ -308,7 +268,7 @@ export function entityRepo(models: Models) {
      */
     async place(creditCode: string, from: Pool, to: Pool, by: string, at: Date, reason: string): Promise<boolean> {
       const r = await col.updateOne(
-        { _id: creditCode as never, pool: from },
+        { _id: creditCode, pool: from },
         { $set: { pool: to, poolPlacedBy: by, poolPlacedAt: at, poolReason: reason, ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
       return logged(r.modifiedCount === 1, creditCode);
@@ -328,7 +288,7 @@ export function entityRepo(models: Models) {
       reason: string,
     ): Promise<boolean> {
       const r = await col.updateOne(
-        { _id: creditCode as never, ...proposalGuard(seen) },
+        { _id: creditCode, ...proposalGuard(seen) },
         { $set: { pool: seen.pendingPool, poolPlacedBy: by, poolPlacedAt: at, poolReason: reason, ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
       return logged(r.modifiedCount === 1, creditCode);
@@ -337,7 +297,7 @@ export function entityRepo(models: Models) {
     /** Records a proposal (C) if none is pending. */
     async propose(creditCode: string, pool: Pool, by: string, department: string, at: Date, reason: string): Promise<boolean> {
       const r = await col.updateOne(
-        { _id: creditCode as never, pendingPool: '' },
+        { _id: creditCode, pendingPool: '' },
         { $set: { pendingPool: pool, pendingBy: by, pendingDepartment: department, pendingAt: at, pendingReason: reason, updatedAt: at, updatedBy: by } },
       );
       return logged(r.modifiedCount === 1, creditCode);
@@ -354,7 +314,7 @@ export function entityRepo(models: Models) {
       seen?: { pool: Pool; pendingPool: Pool; pendingBy: string; pendingAt?: Date },
     ): Promise<boolean> {
       const r = await col.updateOne(
-        { _id: creditCode as never, ...(seen ? proposalGuard(seen) : { pendingPool: { $ne: '' } }) },
+        { _id: creditCode, ...(seen ? proposalGuard(seen) : { pendingPool: { $ne: '' } }) },
         { $set: { ...NO_PENDING, updatedAt: at, updatedBy: by }, $unset: { pendingAt: '' } },
       );
       return logged(r.modifiedCount === 1, creditCode);

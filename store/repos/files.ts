@@ -1,6 +1,7 @@
 /** Files we send (full lists as xlsx), kept until they expire. */
 import { Types } from 'mongoose';
 import type { Models } from '../models';
+import { bytes, date, str } from './read';
 
 export interface StoredFile {
   id: string;
@@ -22,12 +23,7 @@ export function fileRepo(models: Models) {
       if (!Types.ObjectId.isValid(id)) return undefined;
       const d = await col.findOne({ _id: new Types.ObjectId(id) });
       if (!d) return undefined;
-      const data = d.data as { buffer?: Uint8Array } | Buffer;
-      return {
-        id, name: d.name, contentType: d.contentType,
-        data: Buffer.isBuffer(data) ? data : Buffer.from((data as { buffer: Uint8Array }).buffer),
-        createdAt: d.createdAt, expiresAt: d.expiresAt,
-      };
+      return { id, name: str(d.name), contentType: str(d.contentType), data: bytes(d.data), createdAt: date(d.createdAt), expiresAt: date(d.expiresAt) };
     },
     /** Removes expired files (FerretDB has no TTL index: a job calls this). */
     async purgeExpired(now: Date): Promise<number> {

@@ -25,10 +25,12 @@
  * those avoid a pass over the whole queue (see BENCHMARKS.md).
  */
 import { randomBytes } from 'node:crypto';
-import type { mongo } from 'mongoose';
-import { DUPLICATE_KEY, isDuplicate } from './keys';
-import type { InboundMessage } from '../../bot/channels/contracts';
+import { claimFirst, deleteByIds, insertManyUnordered, lease, unheld, type Claim, type QueueDoc } from './leasedQueue';
+import { date, keyed, num, oneOf, str, type Stored } from './read';
+import type { InboundMessage, Platform } from '../../bot/channels/contracts';
 import type { Models } from '../models';
+
+export type { Claim } from './leasedQueue';
 
 export interface InboundRecord extends InboundMessage {
   id: string;
@@ -37,72 +39,34 @@ export interface InboundRecord extends InboundMessage {
   tok: string;
 }
 
-export interface Claim {
-  owner: string;
-  leaseMs: number;
-}
+const PLATFORMS: readonly Platform[] = ['wecom', 'dingtalk'];
+const KINDS: readonly InboundMessage['kind'][] = ['text', 'card_action'];
+const ATTACHMENTS: readonly NonNullable<InboundMessage['attachment']>[] = ['image', 'file'];
+const CONVERSATION_TYPES: readonly NonNullable<InboundMessage['conversationType']>[] = ['1', '2'];
+/** An optional field: stored only when the message has it. */
+const given = (v: unknown): string | undefined => (v ? str(v) : undefined);
 
-
-interface WriteErrorLike { index: number; code: number; errmsg?: string }
-
-/**
- * Runs an unordered insertMany and returns the indexes refused as duplicate
- * keys; any other failure is thrown (the caller cannot know what was stored).
- */
-export async function insertManyUnordered(col: mongo.Collection, docs: Record<string, unknown>[]): Promise<Set<number>> {
-  const dups = new Set<number>();
-  if (docs.length === 0) return dups;
-  try {
-    await col.insertMany(docs as never[], { ordered: false });
-  } catch (err) {
-    const e = err as { writeErrors?: WriteErrorLike[] | WriteErrorLike; code?: number };
-    const list = e.writeErrors === undefined ? undefined : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
-    if (!list || list.length === 0) {
-      if (docs.length === 1 && isDuplicate(err)) return new Set([0]);
-      throw err;
-    }
-    for (const w of list) {
-      if (w.code !== DUPLICATE_KEY) throw err;
-      dups.add(w.index);
-    }
-  }
-  return dups;
-}
-
-/**
- * Deletes documents by exact _id, a few per round trip: FerretDB runs each as
- * its own transaction while holding up every other write (including the
- * webhooks'), so a round trip is kept short.
- */
-export async function deleteByIds(col: mongo.Collection, ids: string[], perTrip = 8): Promise<number> {
-  let n = 0;
-  for (let i = 0; i < ids.length; i += perTrip) {
-    const r = await col.bulkWrite(ids.slice(i, i + perTrip).map((id) => ({ deleteOne: { filter: { _id: id as never } } })), { ordered: false });
-    n += r.deletedCount;
-  }
-  return n;
-}
-
-function fromDoc(d: Record<string, unknown>): InboundRecord {
-  const id = String(d._id);
+/** The inbound repo's one mapper: a queued document → the message as the dispatcher works on it. */
+export function fromDoc(d: Stored): InboundRecord {
+  const id = str(d._id);
   return {
-    id, msgId: id.slice(id.indexOf(':') + 1), platform: d.platform as InboundRecord['platform'], senderId: String(d.senderId),
-    kind: d.kind as InboundRecord['kind'], text: String(d.text ?? ''),
-    actionKey: (d.actionKey as string) || undefined, cardId: (d.cardId as string) || undefined, responseCode: (d.responseCode as string) || undefined,
-    sessionWebhook: (d.sessionWebhook as string) || undefined, sessionWebhookExpiresAt: (d.sessionWebhookExpiresAt as number) || undefined,
-    conversationId: (d.conversationId as string) || undefined,
-    conversationType: (d.conversationType as InboundRecord['conversationType']) || undefined,
-    attachment: (d.attachment as InboundRecord['attachment']) || undefined,
-    mediaRef: (d.mediaRef as string) || undefined, mediaName: (d.mediaName as string) || undefined, attempts: Number(d.attempts ?? 0),
-    tok: String(d.tok ?? ''),
+    id, msgId: id.slice(id.indexOf(':') + 1), platform: oneOf(PLATFORMS, d.platform), senderId: str(d.senderId),
+    kind: oneOf(KINDS, d.kind), text: str(d.text),
+    actionKey: given(d.actionKey), cardId: given(d.cardId), responseCode: given(d.responseCode),
+    sessionWebhook: given(d.sessionWebhook), sessionWebhookExpiresAt: d.sessionWebhookExpiresAt ? num(d.sessionWebhookExpiresAt) : undefined,
+    conversationId: given(d.conversationId),
+    conversationType: d.conversationType ? oneOf(CONVERSATION_TYPES, d.conversationType) : undefined,
+    attachment: d.attachment ? oneOf(ATTACHMENTS, d.attachment) : undefined,
+    mediaRef: given(d.mediaRef), mediaName: given(d.mediaName), attempts: num(d.attempts),
+    tok: str(d.tok),
   };
 }
 
 export function inboundRepo(models: Models) {
-  const col = models.Inbound.collection as unknown as mongo.Collection;
-  const keys = models.InboundKey.collection as unknown as mongo.Collection;
+  const col = keyed<QueueDoc>(models.Inbound);
+  const keys = keyed<QueueDoc>(models.InboundKey);
   /** Which processes are alive (renewed lately): their claims are not taken from them. */
-  const owners = () => models.Inbound.db.db!.collection('delivery_owners');
+  const owners = () => models.Inbound.db.db!.collection<QueueDoc>('delivery_owners');
 
   /**
    * Records a batch of platform messages with one insert into the queue. Each
@@ -115,7 +79,7 @@ export function inboundRepo(models: Models) {
   async function recordMany(msgs: InboundMessage[], now: Date, claim?: Claim): Promise<{ results: ('new' | 'duplicate')[]; claimed: InboundRecord[] }> {
     const results: ('new' | 'duplicate')[] = msgs.map(() => 'duplicate');
     const seen = new Set<string>();
-    const docs: Record<string, unknown>[] = [];
+    const docs: QueueDoc[] = [];
     const at: number[] = []; // docs[k] is msgs[at[k]]
     const toks = randomBytes(6 * msgs.length).toString('base64url');
     msgs.forEach((msg, i) => {
@@ -132,8 +96,8 @@ export function inboundRepo(models: Models) {
         _id: id,
         platform: msg.platform, senderId: msg.senderId, kind: msg.kind, text: msg.text,
         ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)),
-        status: claim ? 'working' : 'new', attempts: claim ? 1 : 0, leaseOwner: claim?.owner ?? '',
-        leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, receivedAt: now,
+        status: claim ? 'working' : 'new', attempts: claim ? 1 : 0,
+        ...(claim ? lease(claim.owner, now, claim.leaseMs) : { leaseOwner: '', leaseUntil: now }), receivedAt: now,
         tok: toks.slice(8 * i, 8 * i + 8),
       });
       at.push(i);
@@ -162,7 +126,7 @@ export function inboundRepo(models: Models) {
     const gone: string[] = [];
     for (const [i, m] of msgs.entries()) {
       if (!dupKeys.has(i)) { go.push(m); continue; }
-      const k = await keys.findOne({ _id: m.id as never });
+      const k = await keys.findOne({ _id: m.id });
       if (k && String(k.tok ?? '') === m.tok) go.push(m);
       else gone.push(m.id);
     }
@@ -181,7 +145,7 @@ export function inboundRepo(models: Models) {
 
     /** Whether a platform message was ever recorded (it waits, is in work, or its key is kept). */
     async seen(platform: string, msgId: string): Promise<boolean> {
-      const id = `${platform}:${msgId}` as never;
+      const id = `${platform}:${msgId}`;
       return (await col.countDocuments({ _id: id })) > 0 || (await keys.countDocuments({ _id: id })) > 0;
     },
 
@@ -190,15 +154,8 @@ export function inboundRepo(models: Models) {
      * whose owner is not among `alive` (processes that renewed their heartbeat).
      */
     async claim(owner: string, now: Date, leaseMs: number, alive: string[] = []): Promise<InboundRecord | undefined> {
-      const filter = { status: { $in: ['new', 'working'] }, leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) };
-      // Looked for with a read first: on FerretDB both are a pass over the queue, but only a write
-      // holds up the others (the webhooks' inserts among them), and mostly there is nothing to take.
-      if (!(await col.findOne(filter, { projection: { _id: 1 } }))) return undefined;
-      const d = await col.findOneAndUpdate(
-        filter,
-        { $set: { status: 'working', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        { sort: { receivedAt: 1 }, returnDocument: 'after' },
-      );
+      const filter = { status: { $in: ['new', 'working'] }, ...unheld(now, alive) };
+      const d = await claimFirst(col, filter, { status: 'working', ...lease(owner, now, leaseMs) }, { receivedAt: 1 });
       return d ? fromDoc(d) : undefined;
     },
 
@@ -211,7 +168,7 @@ export function inboundRepo(models: Models) {
     async finish(id: string, owner: string, status: 'done' | 'failed', now: Date, error = ''): Promise<boolean> {
       if (status === 'done') return (await this.finishDone([id], now, false)) === 1;
       const r = await col.updateOne(
-        { _id: id as never, status: 'working', leaseOwner: owner },
+        { _id: id, status: 'working', leaseOwner: owner },
         { $set: { status, doneAt: now, error, leaseOwner: '' } },
       );
       return r.modifiedCount === 1;
@@ -233,24 +190,24 @@ export function inboundRepo(models: Models) {
      * guard may cost a pass over the queue on FerretDB.
      */
     async release(id: string, owner: string, at: Date): Promise<void> {
-      await col.updateOne({ _id: id as never, leaseOwner: owner }, { $set: { leaseOwner: '', leaseUntil: at } });
+      await col.updateOne({ _id: id, leaseOwner: owner }, { $set: { leaseOwner: '', leaseUntil: at } });
     },
 
     /** Renews this process's heartbeat: its claims stay its own until `until`. */
     async heartbeat(owner: string, until: Date): Promise<void> {
-      await owners().updateOne({ _id: owner as never }, { $set: { until } }, { upsert: true });
+      await owners().updateOne({ _id: owner }, { $set: { until } }, { upsert: true });
     },
 
     /** The processes alive at `now`; forgets those dead for a day. */
     async aliveOwners(now: Date): Promise<string[]> {
       const all = await owners().find({}).toArray();
-      const stale = all.filter((d) => (d.until as Date).getTime() < now.getTime() - 86_400_000).map((d) => String(d._id));
+      const stale = all.filter((d) => date(d.until).getTime() < now.getTime() - 86_400_000).map((d) => String(d._id));
       if (stale.length) await deleteByIds(owners(), stale);
-      return all.filter((d) => (d.until as Date).getTime() > now.getTime()).map((d) => String(d._id));
+      return all.filter((d) => date(d.until).getTime() > now.getTime()).map((d) => String(d._id));
     },
 
     async get(platform: string, msgId: string) {
-      return col.findOne({ _id: `${platform}:${msgId}` as never });
+      return col.findOne({ _id: `${platform}:${msgId}` });
     },
 
     /** Forgets message ids and failed messages older than `before`: platforms retry within minutes, not days. */

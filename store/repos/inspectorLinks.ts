@@ -3,6 +3,7 @@
  * _id: `no:<人员编号>` → userId and `user:<userId>` → inspectorNo.
  */
 import type { Models } from '../models';
+import type { Keyed } from './read';
 
 export interface InspectorLinkDoc {
   inspectorNo: string;
@@ -14,14 +15,14 @@ export interface InspectorLinkDoc {
 }
 
 export function inspectorLinkRepo(models: Models) {
-  const col = () => models.User.db.db!.collection('inspector_links');
+  const col = () => models.User.db.db!.collection<Keyed>('inspector_links');
   return {
     async userFor(inspectorNo: string): Promise<string | undefined> {
-      const d = await col().findOne({ _id: `no:${inspectorNo}` as never });
+      const d = await col().findOne({ _id: `no:${inspectorNo}` });
       return d ? String(d.userId) : undefined;
     },
     async inspectorFor(userId: string): Promise<string | undefined> {
-      const d = await col().findOne({ _id: `user:${userId}` as never });
+      const d = await col().findOne({ _id: `user:${userId}` });
       return d ? String(d.inspectorNo) : undefined;
     },
     /** Every link, inspector number → user (a few hundred: one pass, for a draw's task delivery or the checklist). */
@@ -33,10 +34,10 @@ export function inspectorLinkRepo(models: Models) {
     async link(l: InspectorLinkDoc): Promise<void> {
       const oldUser = await this.userFor(l.inspectorNo);
       const oldNo = await this.inspectorFor(l.userId);
-      if (oldUser && oldUser !== l.userId) await col().deleteOne({ _id: `user:${oldUser}` as never });
-      if (oldNo && oldNo !== l.inspectorNo) await col().deleteOne({ _id: `no:${oldNo}` as never });
-      await col().updateOne({ _id: `no:${l.inspectorNo}` as never }, { $set: { ...l, kind: 'no' } }, { upsert: true });
-      await col().updateOne({ _id: `user:${l.userId}` as never }, { $set: { ...l, kind: 'user' } }, { upsert: true });
+      if (oldUser && oldUser !== l.userId) await col().deleteOne({ _id: `user:${oldUser}` });
+      if (oldNo && oldNo !== l.inspectorNo) await col().deleteOne({ _id: `no:${oldNo}` });
+      await col().updateOne({ _id: `no:${l.inspectorNo}` }, { $set: { ...l, kind: 'no' } }, { upsert: true });
+      await col().updateOne({ _id: `user:${l.userId}` }, { $set: { ...l, kind: 'user' } }, { upsert: true });
     },
   };
 }

@@ -6,7 +6,7 @@ export const DUPLICATE_KEY = 11000;
 export const isDuplicate = (err: unknown): boolean => (err as { code?: number }).code === DUPLICATE_KEY;
 
 /** Inserts unless a document with that `_id` exists; false then (a retry, or someone first). */
-export async function insertOnce(col: mongo.Collection, doc: mongo.Document): Promise<boolean> {
+export async function insertOnce<T extends mongo.Document>(col: mongo.Collection<T>, doc: mongo.OptionalUnlessRequiredId<T>): Promise<boolean> {
   try {
     await col.insertOne(doc);
     return true;

@@ -1,49 +1,48 @@
 /** Departments (R19) and users with their platform identities and roles. */
-import { JOINT_OFFICE_HOST, MEMBER_UNITS, type Role } from '../../src/domain/organisation';
+import { JOINT_OFFICE_HOST, MEMBER_UNITS, ROLES } from '../../src/domain/organisation';
+import type { DepartmentDoc, UserDoc } from '../../src/domain/records/org';
 import type { Models } from '../models';
+import { bool, date, keyed, num, oneOf, optStr, str, strs, type Keyed, type Stored } from './read';
 
-export interface UserDoc {
-  userId: string;
-  name: string;
-  department: string;
-  roles: Role[];
-  wecomUserId?: string;
-  dingtalkStaffId?: string;
-  /** From the platform's directory, for matching people; never shown to other users. */
-  mobile?: string;
-  active: boolean;
-  createdAt: Date;
-  updatedAt: Date;
+/** The org repo's one mapper: a stored user document → the domain's user record. */
+export function fromDoc(d: Stored): UserDoc {
+  const wecomUserId = optStr(d.wecomUserId);
+  const dingtalkStaffId = optStr(d.dingtalkStaffId);
+  const mobile = optStr(d.mobile);
+  return {
+    userId: str(d._id),
+    name: str(d.name),
+    department: str(d.department),
+    roles: strs(d.roles).map((r) => oneOf(ROLES, r)),
+    ...(wecomUserId !== undefined ? { wecomUserId } : {}),
+    ...(dingtalkStaffId !== undefined ? { dingtalkStaffId } : {}),
+    ...(mobile !== undefined ? { mobile } : {}),
+    active: d.active === undefined ? true : bool(d.active),
+    createdAt: date(d.createdAt),
+    updatedAt: date(d.updatedAt),
+  };
 }
 
-export interface DepartmentDoc {
-  code: string;
-  name: string;
-  order: number;
-  hostsJointOffice: boolean;
-}
+const departmentFrom = (d: Stored): DepartmentDoc => ({ code: str(d._id), name: str(d.name), order: num(d.order), hostsJointOffice: bool(d.hostsJointOffice) });
 
 const FIELD = { wecom: 'wecomUserId', dingtalk: 'dingtalkStaffId' } as const;
 
 export function orgRepo(models: Models) {
-  const users = models.User.collection;
-  const depts = models.Department.collection;
+  const users = keyed(models.User);
+  const depts = keyed(models.Department);
   /**
    * "<platform>:<platform id>" → user id, so a sender is found by two exact-_id
    * reads (on FerretDB anything else is a pass over the users). Only a hint:
    * the user read by _id must still carry that id, else the users are searched.
    */
-  const userKeys = () => models.User.db.db!.collection('user_keys');
-  const userFrom = (d: Record<string, unknown>): UserDoc => {
-    const { _id, ...rest } = d;
-    return { userId: String(_id), ...(rest as Omit<UserDoc, 'userId'>) };
-  };
+  const userKeys = () => models.User.db.db!.collection<Keyed>('user_keys');
+  const userFrom = fromDoc;
   return {
     /** Writes the 30 member units; idempotent. */
     async seedDepartments(): Promise<number> {
       const ops = MEMBER_UNITS.map((u, i) => ({
         updateOne: {
-          filter: { _id: u.code as never },
+          filter: { _id: u.code },
           update: { $set: { name: u.name, order: i + 1, hostsJointOffice: u.code === JOINT_OFFICE_HOST } },
           upsert: true,
         },
@@ -53,23 +52,23 @@ export function orgRepo(models: Models) {
     },
     async departments(): Promise<DepartmentDoc[]> {
       const docs = await depts.find({}).sort({ order: 1 }).toArray();
-      return docs.map((d) => ({ code: String(d._id), name: d.name, order: d.order, hostsJointOffice: d.hostsJointOffice }));
+      return docs.map(departmentFrom);
     },
     async user(userId: string): Promise<UserDoc | undefined> {
-      const d = await users.findOne({ _id: userId as never });
+      const d = await users.findOne({ _id: userId });
       return d ? userFrom(d) : undefined;
     },
     async userByPlatform(platform: 'wecom' | 'dingtalk', id: string): Promise<UserDoc | undefined> {
       const field = FIELD[platform];
-      const key = await userKeys().findOne({ _id: `${platform}:${id}` as never });
+      const key = await userKeys().findOne({ _id: `${platform}:${id}` });
       if (key) {
-        const d = await users.findOne({ _id: key.userId as never });
+        const d = await users.findOne({ _id: str(key.userId) });
         if (d && d[field] === id) return userFrom(d);
       }
       const d = await users.findOne({ [field]: id });
       if (!d) return undefined;
       // Saved before the keys were kept (or the key write failed): keep it now.
-      await userKeys().updateOne({ _id: `${platform}:${id}` as never }, { $set: { userId: String(d._id) } }, { upsert: true });
+      await userKeys().updateOne({ _id: `${platform}:${id}` }, { $set: { userId: String(d._id) } }, { upsert: true });
       return userFrom(d);
     },
     async users(): Promise<UserDoc[]> {
@@ -77,19 +76,19 @@ export function orgRepo(models: Models) {
     },
     async saveUser(u: UserDoc): Promise<void> {
       const { userId, ...rest } = u;
-      const before = await users.findOne({ _id: userId as never });
+      const before = await users.findOne({ _id: userId });
       const set: Record<string, unknown> = { ...rest };
       const unset: Record<string, ''> = {};
       for (const k of ['wecomUserId', 'dingtalkStaffId'] as const) {
         if (!u[k]) { delete set[k]; unset[k] = ''; }
       }
-      await users.updateOne({ _id: userId as never }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
+      await users.updateOne({ _id: userId }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
       // The user first, then its keys: a key is only a hint, checked against the user.
       for (const platform of ['wecom', 'dingtalk'] as const) {
         const id = u[FIELD[platform]];
-        const old = before?.[FIELD[platform]] as string | undefined;
-        if (id) await userKeys().updateOne({ _id: `${platform}:${id}` as never }, { $set: { userId } }, { upsert: true });
-        if (old && old !== id) await userKeys().deleteOne({ _id: `${platform}:${old}` as never, userId });
+        const old = optStr(before?.[FIELD[platform]]);
+        if (id) await userKeys().updateOne({ _id: `${platform}:${id}` }, { $set: { userId } }, { upsert: true });
+        if (old && old !== id) await userKeys().deleteOne({ _id: `${platform}:${old}`, userId });
       }
     },
   };

@@ -9,17 +9,19 @@
  * processes claim only what nobody alive holds (see store/repos/inbound.ts).
  */
 import { randomBytes } from 'node:crypto';
-import type { mongo } from 'mongoose';
 import { isDuplicate } from './keys';
-import { rateKey, recipientKey, type OutboundPayload } from '../../bot/channels/contracts';
+import type { OutboundPayload, Outgoing } from '../../bot/channels/contracts';
 import type { Models } from '../models';
-import { deleteByIds, insertManyUnordered, type Claim } from './inbound';
+import { claimFirst, deleteByIds, insertManyUnordered, lease, setCounting, unheld, type Claim, type QueueDoc } from './leasedQueue';
+import { date, json, keyed, num, oneOf, str, type Stored } from './read';
 
 export interface OutboxEntry {
   id: string;
   payload: OutboundPayload;
   attempts: number;
   rateKey: string;
+  /** The recipient whose messages go in queue order. */
+  to: string;
   status: 'pending' | 'sending' | 'sent' | 'dead';
   lastError: string;
   createdAt: Date;
@@ -38,35 +40,38 @@ function nextSeq(now: Date): number {
 }
 
 
-function fromDoc(d: Record<string, unknown>): OutboxEntry {
+const STATUSES: readonly OutboxEntry['status'][] = ['pending', 'sending', 'sent', 'dead'];
+
+/** The outbox repo's one mapper: a queued (or sent) document → the entry the worker sends. */
+export function fromDoc(d: Stored): OutboxEntry {
   return {
-    id: String(d._id),
-    payload: JSON.parse(String(d.payload)) as OutboundPayload,
-    attempts: Number(d.attempts),
-    rateKey: String(d.rateKey ?? ''),
-    status: d.status as OutboxEntry['status'],
-    lastError: String(d.lastError ?? ''),
-    createdAt: d.createdAt as Date,
-    nextAttemptAt: d.nextAttemptAt as Date,
-    seq: Number(d.seq ?? 0),
-    leaseOwner: String(d.leaseOwner ?? ''),
+    id: str(d._id),
+    payload: json<OutboundPayload>(d.payload),
+    attempts: num(d.attempts),
+    rateKey: str(d.rateKey),
+    to: str(d.to),
+    status: oneOf(STATUSES, d.status),
+    lastError: str(d.lastError),
+    createdAt: date(d.createdAt),
+    nextAttemptAt: date(d.nextAttemptAt),
+    seq: num(d.seq),
+    leaseOwner: str(d.leaseOwner),
   };
 }
 
-function toDoc(payload: OutboundPayload, id: string, now: Date, claim?: Claim): Record<string, unknown> {
+function toDoc({ payload, rateKey, to }: Outgoing, id: string, now: Date, claim?: Claim): QueueDoc {
   return {
     _id: id, payload: JSON.stringify(payload), platform: payload.platform, kind: payload.kind,
-    rateKey: rateKey(payload) ?? '', to: recipientKey(payload), seq: nextSeq(now), status: claim ? 'sending' : 'pending', attempts: claim ? 1 : 0, nextAttemptAt: now,
-    leaseOwner: claim?.owner ?? '', leaseUntil: claim ? new Date(now.getTime() + claim.leaseMs) : now, lastError: '', createdAt: now,
+    rateKey, to, seq: nextSeq(now), status: claim ? 'sending' : 'pending', attempts: claim ? 1 : 0, nextAttemptAt: now,
+    ...(claim ? lease(claim.owner, now, claim.leaseMs) : { leaseOwner: '', leaseUntil: now }), lastError: '', createdAt: now,
   };
 }
 
 export function outboxRepo(models: Models) {
-  const col = models.Outbox.collection;
-  const sentCol = models.OutboxSent.collection;
-  const keys = models.OutboxKey.collection;
-  const windows = models.RateWindow.collection;
-  const raw = (c: unknown) => c as mongo.Collection;
+  const col = keyed<QueueDoc>(models.Outbox);
+  const sentCol = keyed<QueueDoc>(models.OutboxSent);
+  const keys = keyed<QueueDoc>(models.OutboxKey);
+  const windows = keyed<{ _id: string; sent: Date[]; v: number; at?: Date; pausedUntil?: Date }>(models.RateWindow);
   return {
     /**
      * Queues a batch of messages under their keys (one insert into the queue,
@@ -74,16 +79,16 @@ export function outboxRepo(models: Models) {
      * the ones without a rate limit are queued as claimed by that owner and
      * returned, for it to send from memory; the others wait for a worker's claim.
      */
-    async enqueueMany(items: { payload: OutboundPayload; key: string }[], now: Date, claim?: Claim): Promise<OutboxEntry[]> {
-      const docs = items.map((it) => toDoc(it.payload, it.key, now, claim && !rateKey(it.payload) ? claim : undefined));
-      const dupDocs = await insertManyUnordered(raw(col), docs);
+    async enqueueMany(items: (Outgoing & { key: string })[], now: Date, claim?: Claim): Promise<OutboxEntry[]> {
+      const docs = items.map((it) => toDoc(it, it.key, now, claim && !it.rateKey ? claim : undefined));
+      const dupDocs = await insertManyUnordered(col, docs);
       const fresh = docs.filter((_, k) => !dupDocs.has(k)); // a duplicate is still queued
-      const dupKeys = await insertManyUnordered(raw(keys), fresh.map((d) => ({ _id: d._id, at: now })));
+      const dupKeys = await insertManyUnordered(keys, fresh.map((d) => ({ _id: d._id, at: now })));
       // Queued (and sent) before: drop the copies just made, unless a worker already took one.
       for (const j of dupKeys) {
         const d = fresh[j];
-        if (d.status === 'sending') await deleteByIds(raw(col), [String(d._id)]);
-        else await col.deleteOne({ _id: d._id as never, status: 'pending', attempts: 0 });
+        if (d.status === 'sending') await deleteByIds(col, [String(d._id)]);
+        else await col.deleteOne({ _id: d._id, status: 'pending', attempts: 0 });
       }
       return fresh.filter((d, j) => !dupKeys.has(j) && d.status === 'sending').map((d) => fromDoc(d));
     },
@@ -92,21 +97,21 @@ export function outboxRepo(models: Models) {
      * Queues a message. With a key, queuing the same key again is a no-op
      * (a re-processed inbound message never sends its replies twice).
      */
-    async enqueue(payload: OutboundPayload, now: Date, key?: string): Promise<string> {
+    async enqueue(out: Outgoing, now: Date, key?: string): Promise<string> {
       const id = key ?? randomBytes(12).toString('hex');
       try {
-        await col.insertOne(toDoc(payload, id, now) as never);
+        await col.insertOne(toDoc(out, id, now));
       } catch (err) {
         if (!isDuplicate(err)) throw err;
         return id; // still queued
       }
       if (key) {
         try {
-          await keys.insertOne({ _id: key as never, at: now });
+          await keys.insertOne({ _id: key, at: now });
         } catch (err) {
           if (!isDuplicate(err)) throw err;
           // Queued (and sent) before: drop the copy just made, unless a worker already took it.
-          await col.deleteOne({ _id: id as never, status: 'pending', attempts: 0 });
+          await col.deleteOne({ _id: id, status: 'pending', attempts: 0 });
         }
       }
       return id;
@@ -117,17 +122,11 @@ export function outboxRepo(models: Models) {
      * (its lease ran out and its owner is not among `alive`).
      */
     async claim(owner: string, now: Date, leaseMs: number, alive: string[] = [], dead: string[] = []): Promise<OutboxEntry | undefined> {
-      const free = { leaseUntil: { $lte: now }, ...(alive.length ? { leaseOwner: { $nin: alive } } : {}) };
+      const free = unheld(now, alive);
       // Known dead (`dead`: a process on this machine that is gone): its messages need not wait for their lease.
       const filter = { status: { $in: ['pending', 'sending'] }, nextAttemptAt: { $lte: now }, ...(dead.length ? { $or: [free, { leaseOwner: { $in: dead } }] } : free) };
-      // A read first, as in inboundRepo.claim: only the write holds up other writes on FerretDB.
-      if (!(await col.findOne(filter, { projection: { _id: 1 } }))) return undefined;
-      const d = await col.findOneAndUpdate(
-        filter,
-        { $set: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        // Oldest first, and in queue order among equals: a dead process's leftovers go out in the order queued.
-        { sort: { nextAttemptAt: 1, seq: 1 }, returnDocument: 'after' },
-      );
+      // Oldest first, and in queue order among equals: a dead process's leftovers go out in the order queued.
+      const d = await claimFirst(col, filter, { status: 'sending', ...lease(owner, now, leaseMs) }, { nextAttemptAt: 1, seq: 1 });
       return d ? fromDoc(d) : undefined;
     },
 
@@ -144,8 +143,8 @@ export function outboxRepo(models: Models) {
     /** Takes over a message from `from` (a dead process, or nobody: ''), if it still holds it; the entry as taken, else undefined. */
     async takeOver(id: string, from: string, owner: string, now: Date, leaseMs: number): Promise<OutboxEntry | undefined> {
       const d = await col.findOneAndUpdate(
-        { _id: id as never, leaseOwner: from, status: { $in: ['pending', 'sending'] } },
-        { $set: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+        { _id: id, leaseOwner: from, status: { $in: ['pending', 'sending'] } },
+        setCounting({ status: 'sending', ...lease(owner, now, leaseMs) }, 1),
         { returnDocument: 'after' },
       );
       return d ? fromDoc(d) : undefined;
@@ -153,14 +152,14 @@ export function outboxRepo(models: Models) {
 
     /** Moves a sent message out of the queue into outbox_sent. */
     async markSent(id: string, owner: string, now: Date): Promise<void> {
-      const d = await col.findOne({ _id: id as never, leaseOwner: owner });
+      const d = await col.findOne({ _id: id, leaseOwner: owner });
       if (!d) return;
       try {
         await sentCol.insertOne({ ...d, status: 'sent', sentAt: now, leaseOwner: '', lastError: '' });
       } catch (err) {
         if (!isDuplicate(err)) throw err;
       }
-      await col.deleteOne({ _id: id as never, leaseOwner: owner });
+      await col.deleteOne({ _id: id, leaseOwner: owner });
     },
 
     /**
@@ -169,23 +168,24 @@ export function outboxRepo(models: Models) {
      */
     async markSentMany(entries: OutboxEntry[], now: Date): Promise<void> {
       if (entries.length === 0) return;
-      await insertManyUnordered(raw(sentCol), entries.map((e) => ({
-        ...toDoc(e.payload, e.id, e.createdAt), seq: e.seq, status: 'sent', attempts: e.attempts, nextAttemptAt: e.nextAttemptAt,
+      await insertManyUnordered(sentCol, entries.map((e) => ({
+        ...toDoc(e, e.id, e.createdAt), seq: e.seq, status: 'sent', attempts: e.attempts, nextAttemptAt: e.nextAttemptAt,
         leaseUntil: now, sentAt: now,
       })));
-      await deleteByIds(raw(col), entries.map((e) => e.id));
+      await deleteByIds(col, entries.map((e) => e.id));
     },
 
     /** Back to pending at `at`; `countAttempt` false when it was only held back by a rate limit. */
     async retryAt(id: string, owner: string, at: Date, error: string, countAttempt = true): Promise<void> {
+      const back = { status: 'pending', nextAttemptAt: at, leaseUntil: at, leaseOwner: '', lastError: error };
       await col.updateOne(
-        { _id: id as never, leaseOwner: owner },
-        { $set: { status: 'pending', nextAttemptAt: at, leaseUntil: at, leaseOwner: '', lastError: error }, ...(countAttempt ? {} : { $inc: { attempts: -1 } }) },
+        { _id: id, leaseOwner: owner },
+        countAttempt ? { $set: back } : setCounting(back, -1),
       );
     },
 
     async markDead(id: string, owner: string, error: string): Promise<void> {
-      await col.updateOne({ _id: id as never, leaseOwner: owner }, { $set: { status: 'dead', leaseOwner: '', lastError: error } });
+      await col.updateOne({ _id: id, leaseOwner: owner }, { $set: { status: 'dead', leaseOwner: '', lastError: error } });
     },
 
     async dead(limit: number): Promise<OutboxEntry[]> {
@@ -195,14 +195,14 @@ export function outboxRepo(models: Models) {
     /** Puts a dead message back in the queue; false if there is no such dead message. */
     async resend(id: string, now: Date): Promise<boolean> {
       const r = await col.updateOne(
-        { _id: id as never, status: 'dead' },
+        { _id: id, status: 'dead' },
         { $set: { status: 'pending', attempts: 0, nextAttemptAt: now, leaseUntil: now, lastError: '' } },
       );
       return r.modifiedCount === 1;
     },
 
     async get(id: string): Promise<OutboxEntry | undefined> {
-      const d = (await col.findOne({ _id: id as never })) ?? (await sentCol.findOne({ _id: id as never }));
+      const d = (await col.findOne({ _id: id })) ?? (await sentCol.findOne({ _id: id }));
       return d ? fromDoc(d) : undefined;
     },
 
@@ -233,7 +233,7 @@ export function outboxRepo(models: Models) {
      */
     async pauseSlot(key: string, until: Date, now: Date): Promise<void> {
       await windows.updateOne(
-        { _id: key as never },
+        { _id: key },
         { $set: { pausedUntil: until, at: now }, $inc: { v: 1 }, $setOnInsert: { sent: [] } },
         { upsert: true },
       );
@@ -246,23 +246,23 @@ export function outboxRepo(models: Models) {
      */
     async takeSlot(key: string, limit: number, now: Date): Promise<number> {
       for (let tries = 0; tries < 20; tries++) {
-        const doc = await windows.findOne({ _id: key as never });
-        const paused = (doc?.pausedUntil as Date | undefined)?.getTime() ?? 0;
+        const doc = await windows.findOne({ _id: key });
+        const paused = doc?.pausedUntil?.getTime() ?? 0;
         if (paused > now.getTime()) return paused - now.getTime();
         const since = now.getTime() - 60_000;
-        const recent = ((doc?.sent ?? []) as Date[]).filter((t) => t.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
+        const recent = (doc?.sent ?? []).filter((t) => t.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
         if (recent.length >= limit) return recent[recent.length - limit].getTime() + 60_000 - now.getTime();
         const v = Number(doc?.v ?? 0);
         if (!doc) {
           try {
-            await windows.insertOne({ _id: key as never, sent: [now], v: 1, at: now });
+            await windows.insertOne({ _id: key, sent: [now], v: 1, at: now });
             return 0;
           } catch (err) {
             if (!isDuplicate(err)) throw err;
             continue;
           }
         }
-        const r = await windows.updateOne({ _id: key as never, v }, { $set: { sent: [...recent, now], v: v + 1, at: now } });
+        const r = await windows.updateOne({ _id: key, v }, { $set: { sent: [...recent, now], v: v + 1, at: now } });
         if (r.modifiedCount === 1) return 0;
       }
       return 1000; // heavy contention: try again shortly

@@ -1,40 +1,31 @@
 /** Submitted plans. Changes are guarded by `version`, so two officials cannot overwrite each other silently. */
 import type { Models } from '../models';
-import type { PlanDraft, TargetFilter } from '../../src/domain/plan';
-import type { Pool } from '../../src/domain/pools';
+import type { TargetFilter } from '../../src/domain/plan';
+import { POOLS } from '../../src/domain/pools';
+import type { PlanDoc } from '../../src/domain/records/plan';
+import { date, json, keyed, num, oneOf, str, strs, type Stored } from './read';
 
-export interface PlanDoc extends PlanDraft {
-  planNo: string;
-  predictedTargets: number;
-  /** Plans this one overlaps (R13), flagged to the 联席办 reviewer. */
-  duplicates: string[];
-  createdBy: string;
-  createdAt: Date;
-  updatedBy: string;
-  updatedAt: Date;
-  version: number;
-}
-
-function fromDoc(d: Record<string, unknown>): PlanDoc {
-  const sampling = d.count != null ? { count: Number(d.count) } : { ratioPermille: Number(d.ratioPermille) };
+/** The plans repo's one mapper: a stored plan document → the domain's plan record. */
+export function fromDoc(d: Stored): PlanDoc {
+  const sampling = d.count != null ? { count: num(d.count) } : { ratioPermille: num(d.ratioPermille) };
   return {
-    planNo: String(d._id),
-    year: Number(d.year),
-    department: String(d.department),
-    pool: d.pool as Pool,
-    filter: JSON.parse(String(d.filter)) as TargetFilter,
-    items: d.items as string[],
+    planNo: str(d._id),
+    year: num(d.year),
+    department: str(d.department),
+    pool: oneOf(POOLS, d.pool),
+    filter: json<TargetFilter>(d.filter),
+    items: strs(d.items),
     sampling,
-    window: { from: String(d.windowFrom), to: String(d.windowTo) },
-    jointDepartments: d.jointDepartments as string[],
-    ...(d.specialReason ? { special: { reason: String(d.specialReason) } } : {}),
-    predictedTargets: Number(d.predictedTargets),
-    duplicates: d.duplicates as string[],
-    createdBy: String(d.createdBy),
-    createdAt: d.createdAt as Date,
-    updatedBy: String(d.updatedBy),
-    updatedAt: d.updatedAt as Date,
-    version: Number(d.version),
+    window: { from: str(d.windowFrom), to: str(d.windowTo) },
+    jointDepartments: strs(d.jointDepartments),
+    ...(d.specialReason ? { special: { reason: str(d.specialReason) } } : {}),
+    predictedTargets: num(d.predictedTargets),
+    duplicates: strs(d.duplicates),
+    createdBy: str(d.createdBy),
+    createdAt: date(d.createdAt),
+    updatedBy: str(d.updatedBy),
+    updatedAt: date(d.updatedAt),
+    version: num(d.version),
   };
 }
 
@@ -61,20 +52,20 @@ function toFields(p: PlanDoc): Record<string, unknown> {
 }
 
 export function planRepo(models: Models) {
-  const col = models.Plan.collection;
+  const col = keyed(models.Plan);
   return {
     async create(p: PlanDoc): Promise<void> {
-      await col.insertOne({ _id: p.planNo as never, ...toFields(p) });
+      await col.insertOne({ _id: p.planNo, ...toFields(p) });
     },
 
     async get(planNo: string): Promise<PlanDoc | undefined> {
-      const d = await col.findOne({ _id: planNo as never });
+      const d = await col.findOne({ _id: planNo });
       return d ? fromDoc(d) : undefined;
     },
 
     /** Replaces a plan only over the version the editor started from; false if someone changed it meanwhile. */
     async update(p: PlanDoc, readVersion: number): Promise<boolean> {
-      const r = await col.updateOne({ _id: p.planNo as never, version: readVersion }, { $set: toFields({ ...p, version: readVersion + 1 }) });
+      const r = await col.updateOne({ _id: p.planNo, version: readVersion }, { $set: toFields({ ...p, version: readVersion + 1 }) });
       return r.modifiedCount === 1;
     },
 

@@ -1,70 +1,48 @@
 /** Inspection results (one per task, _id = task number): written whole, over the version read. */
 import type { Models } from '../models';
 import { createChangeFeed } from './changeFeed';
-import type { Handling, ItemFinding, LenientEntry, ResultForm } from '../../src/domain/result';
+import type { Handling, LenientEntry, ResultForm } from '../../src/domain/result';
+import type { EarlierResult, FollowUpDoc, HistoryEntry, ResultDoc, ResultPart, ResultStatus, RiskProposalDoc } from '../../src/domain/records/result';
+import { isDuplicate } from './keys';
+import { bool, bytes, date, json, keyed, num, oneOf, optDate, str, strs, type Keyed, type Stored } from './read';
 
-/** One department's share of the form: its items, who entered them and when. */
-export interface ResultPart {
-  findings: ItemFinding[];
-  by: string;
-  byName: string;
-  at: string;
-  /** Evidence files (images, documents) kept with the result: file ids and their SHA-256. */
-  evidence: { name: string; sha256: string; bytes: number }[];
-}
+const RESULT_STATUSES: readonly ResultStatus[] = ['draft', 'pending', 'returned', 'approved'];
+const SOURCES: readonly ResultDoc['source'][] = ['task', 'filing'];
+const FOLLOW_UP_STATUSES: readonly FollowUpDoc['status'][] = ['open', 'awaiting', 'closed'];
+const DIRECTIONS: readonly RiskProposalDoc['direction'][] = ['raise', 'lower'];
+const PROPOSAL_STATUSES: readonly RiskProposalDoc['status'][] = ['pending', 'applied', 'rejected'];
 
-/** An approved version replaced by a correction (R20): kept whole, with why it was corrected. */
-export interface EarlierResult {
-  round: number;
-  form?: ResultForm;
-  parts: Record<string, ResultPart>;
-  approvedAt?: string;
-  correctedBy: string;
-  correctedAt: string;
-  reason: string;
-}
-
-export type ResultStatus = 'draft' | 'pending' | 'returned' | 'approved';
-
-export interface ResultDoc {
-  taskNo: string;
-  source: 'task' | 'filing';
-  lead: string;
-  departments: string[];
-  creditCode: string;
-  entityName: string;
-  window: { from: string; to: string };
-  status: ResultStatus;
-  form?: ResultForm;
-  parts: Record<string, ResultPart>;
-  earlier: EarlierResult[];
-  correctionReason: string;
-  /** 1 for the first version; each correction adds one. */
-  round: number;
-  submittedBy: string;
-  submittedAt?: Date;
-  approvedAt?: Date;
-  openFollowUps: number;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
-
-function fromDoc(d: Record<string, unknown>): ResultDoc {
-  const { _id, windowFrom, windowTo, form, parts, earlier, ...rest } = d;
+/** The results repo's one mapper: a stored result document → the domain's result record. */
+export function fromDoc(d: Stored): ResultDoc {
+  const submittedAt = optDate(d.submittedAt);
+  const approvedAt = optDate(d.approvedAt);
   return {
-    ...(rest as Omit<ResultDoc, 'taskNo' | 'window' | 'form' | 'parts' | 'earlier'>),
-    taskNo: String(_id),
-    window: { from: String(windowFrom), to: String(windowTo) },
-    form: form ? (JSON.parse(String(form)) as ResultForm) : undefined,
-    parts: JSON.parse(String(parts)) as Record<string, ResultPart>,
-    earlier: JSON.parse(String(earlier ?? '[]')) as EarlierResult[],
+    taskNo: str(d._id),
+    source: oneOf(SOURCES, d.source),
+    lead: str(d.lead),
+    departments: strs(d.departments),
+    creditCode: str(d.creditCode),
+    entityName: str(d.entityName),
+    window: { from: str(d.windowFrom), to: str(d.windowTo) },
+    status: oneOf(RESULT_STATUSES, d.status),
+    form: d.form ? json<ResultForm>(d.form) : undefined,
+    parts: json<Record<string, ResultPart>>(d.parts),
+    earlier: json<EarlierResult[]>(d.earlier ?? '[]'),
+    correctionReason: str(d.correctionReason),
+    round: num(d.round),
+    submittedBy: str(d.submittedBy),
+    ...(submittedAt ? { submittedAt } : {}),
+    ...(approvedAt ? { approvedAt } : {}),
+    openFollowUps: num(d.openFollowUps),
+    createdAt: date(d.createdAt),
+    updatedAt: date(d.updatedAt),
+    version: num(d.version),
   };
 }
 
-function toDoc(r: ResultDoc): Record<string, unknown> {
+function toDoc(r: ResultDoc): Keyed {
   const { taskNo, window, form, parts, earlier, ...rest } = r;
-  const out: Record<string, unknown> = {
+  const out: Keyed = {
     _id: taskNo, ...rest, windowFrom: window.from, windowTo: window.to,
     form: form ? JSON.stringify(form) : '', parts: JSON.stringify(parts), earlier: JSON.stringify(earlier),
   };
@@ -105,7 +83,7 @@ function stateRowOf(d: Record<string, unknown>): StateRow {
  * reminders never read one result per task.
  */
 export function resultRepo(models: Models) {
-  const col = models.Result.collection;
+  const col = keyed(models.Result);
   const states = new Map<string, ResultState>();
   const feed = createChangeFeed<StateRow>('result_state', { source: models.Result, counters: models.Counter }, {
     projection: STATE_PROJECTION,
@@ -120,7 +98,7 @@ export function resultRepo(models: Models) {
     /** Writes a new snapshot of the states when their log has grown (a periodic job). */
     compactIndex: (minEntries?: number) => feed.compact(minEntries),
     async get(taskNo: string): Promise<ResultDoc | undefined> {
-      const d = await col.findOne({ _id: taskNo as never });
+      const d = await col.findOne({ _id: taskNo });
       return d ? fromDoc(d) : undefined;
     },
 
@@ -163,10 +141,10 @@ export function resultRepo(models: Models) {
     async create(r: ResultDoc): Promise<boolean> {
       await feed.loaded();
       try {
-        await col.insertOne(toDoc(r) as never);
+        await col.insertOne(toDoc(r));
         return logged(true, r.taskNo);
       } catch (err) {
-        if ((err as { code?: number }).code === 11000) return false;
+        if (isDuplicate(err)) return false;
         throw err;
       }
     },
@@ -175,7 +153,7 @@ export function resultRepo(models: Models) {
     async replace(r: ResultDoc, expected: number): Promise<boolean> {
       await feed.loaded();
       const { _id, ...rest } = toDoc(r);
-      const res = await col.replaceOne({ _id: _id as never, version: expected }, rest as never);
+      const res = await col.replaceOne({ _id, version: expected }, rest);
       return logged(res.modifiedCount === 1, r.taskNo);
     },
   };
@@ -183,57 +161,50 @@ export function resultRepo(models: Models) {
 
 export type ResultRepo = ReturnType<typeof resultRepo>;
 
-/** A problem's handling followed until closed (R14). */
-export interface FollowUpDoc {
-  id: string;
-  taskNo: string;
-  n: number;
-  creditCode: string;
-  entityName: string;
-  department: string;
-  itemKey: string;
-  problem: string;
-  handling: Handling;
-  /** The department that must act now: the inspecting one, or the one a transfer went to. */
-  owner: string;
-  /** awaiting: a transfer not yet accepted. */
-  status: 'open' | 'awaiting' | 'closed';
-  due: string;
-  extended: boolean;
-  extensionReason: string;
-  acceptedBy: string;
-  acceptedAt?: Date;
-  review?: { start: string; end: string; outcome: string; by: string; byName: string };
-  closedBy: string;
-  closedAt?: Date;
-  remindedOn: string;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
-
-function followUpFrom(d: Record<string, unknown>): FollowUpDoc {
-  const { _id, handling, review, ...rest } = d;
+/** The follow-ups repo's one mapper: a stored follow-up document → the domain's follow-up record (R14). */
+export function followUpFromDoc(d: Stored): FollowUpDoc {
+  const acceptedAt = optDate(d.acceptedAt);
+  const closedAt = optDate(d.closedAt);
   return {
-    ...(rest as Omit<FollowUpDoc, 'id' | 'handling' | 'review'>),
-    id: String(_id),
-    handling: JSON.parse(String(handling)) as Handling,
-    review: review ? (JSON.parse(String(review)) as FollowUpDoc['review']) : undefined,
+    id: str(d._id),
+    taskNo: str(d.taskNo),
+    n: num(d.n),
+    creditCode: str(d.creditCode),
+    entityName: str(d.entityName),
+    department: str(d.department),
+    itemKey: str(d.itemKey),
+    problem: str(d.problem),
+    handling: json<Handling>(d.handling),
+    owner: str(d.owner),
+    status: oneOf(FOLLOW_UP_STATUSES, d.status),
+    due: str(d.due),
+    extended: bool(d.extended),
+    extensionReason: str(d.extensionReason),
+    acceptedBy: str(d.acceptedBy),
+    ...(acceptedAt ? { acceptedAt } : {}),
+    review: d.review ? json<FollowUpDoc['review']>(d.review) : undefined,
+    closedBy: str(d.closedBy),
+    ...(closedAt ? { closedAt } : {}),
+    remindedOn: str(d.remindedOn),
+    createdAt: date(d.createdAt),
+    updatedAt: date(d.updatedAt),
+    version: num(d.version),
   };
 }
+const followUpFrom = followUpFromDoc;
 
-function followUpTo(f: FollowUpDoc): Record<string, unknown> {
+function followUpTo(f: FollowUpDoc): Keyed {
   const { id, handling, review, ...rest } = f;
-  const out: Record<string, unknown> = { _id: id, ...rest, handling: JSON.stringify(handling), review: review ? JSON.stringify(review) : '' };
+  const out: Keyed = { _id: id, ...rest, handling: JSON.stringify(handling), review: review ? JSON.stringify(review) : '' };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;
 }
 
 export function followUpRepo(models: Models) {
-  const col = models.FollowUp.collection;
+  const col = keyed(models.FollowUp);
   return {
     async get(id: string): Promise<FollowUpDoc | undefined> {
-      const d = await col.findOne({ _id: id as never });
+      const d = await col.findOne({ _id: id });
       return d ? followUpFrom(d) : undefined;
     },
     /** Inserts the follow-ups not yet stored (a retry inserts nothing twice); returns those inserted now. */
@@ -241,10 +212,10 @@ export function followUpRepo(models: Models) {
       const inserted: FollowUpDoc[] = [];
       for (const f of list) {
         try {
-          await col.insertOne(followUpTo(f) as never);
+          await col.insertOne(followUpTo(f));
           inserted.push(f);
         } catch (err) {
-          if ((err as { code?: number }).code !== 11000) throw err;
+          if (!isDuplicate(err)) throw err;
         }
       }
       return inserted;
@@ -259,7 +230,7 @@ export function followUpRepo(models: Models) {
     },
     async replace(f: FollowUpDoc, expected: number): Promise<boolean> {
       const { _id, ...rest } = followUpTo(f);
-      return (await col.replaceOne({ _id: _id as never, version: expected }, rest as never)).modifiedCount === 1;
+      return (await col.replaceOne({ _id, version: expected }, rest)).modifiedCount === 1;
     },
   };
 }
@@ -268,72 +239,58 @@ const CHUNK = 255 * 1024;
 
 /** Evidence files stored by content (SHA-256) in chunks: storing the same file twice writes nothing new. */
 export function evidenceRepo(models: Models) {
-  const col = models.EvidenceChunk.collection;
+  const col = keyed(models.EvidenceChunk);
   return {
     async put(sha256: string, data: Buffer): Promise<void> {
       const of = Math.max(1, Math.ceil(data.length / CHUNK));
       for (let n = 0; n < of; n++) {
         try {
-          await col.insertOne({ _id: `${sha256}:${n}` as never, sha256, n, of, data: data.subarray(n * CHUNK, (n + 1) * CHUNK) });
+          await col.insertOne({ _id: `${sha256}:${n}`, sha256, n, of, data: data.subarray(n * CHUNK, (n + 1) * CHUNK) });
         } catch (err) {
-          if ((err as { code?: number }).code !== 11000) throw err;
+          if (!isDuplicate(err)) throw err;
         }
       }
     },
     /** The file's bytes, read chunk by chunk by `_id`; undefined if any chunk is missing. */
     async get(sha256: string): Promise<Buffer | undefined> {
-      const first = await col.findOne({ _id: `${sha256}:0` as never });
+      const first = await col.findOne({ _id: `${sha256}:0` });
       if (!first) return undefined;
       const parts: Buffer[] = [];
       for (let n = 0; n < Number(first.of); n++) {
-        const d = n === 0 ? first : await col.findOne({ _id: `${sha256}:${n}` as never });
+        const d = n === 0 ? first : await col.findOne({ _id: `${sha256}:${n}` });
         if (!d) return undefined;
-        const b = d.data as { buffer?: Uint8Array } | Buffer;
-        parts.push(Buffer.isBuffer(b) ? b : Buffer.from((b as { buffer: Uint8Array }).buffer));
+        parts.push(bytes(d.data));
       }
       return Buffer.concat(parts);
     },
   };
 }
 
-/** One approved inspection of an entity, as every department sees it (R16). */
-export interface HistoryEntry {
-  taskNo: string;
-  source: 'task' | 'filing';
-  lead: string;
-  departments: string[];
-  start: string;
-  end: string;
-  categories: string[];
-  round: number;
-  /** 免罚清单 entries ('DEPT:no') this inspection recorded a violation of (R18). */
-  lenient?: string[];
-}
-
 /** Each entity's approved results, read by `_id` (the credit code): one lookup for 查 <代码>. */
 export function historyRepo(models: Models) {
-  const col = models.EntityResults.collection;
+  const col = keyed(models.EntityResults);
+  const entriesOf = (d: Stored | null): HistoryEntry[] => strs(d?.entries).map((e) => json<HistoryEntry>(e));
   return {
     async get(creditCode: string): Promise<HistoryEntry[]> {
-      const d = await col.findOne({ _id: creditCode as never });
-      return d ? (d.entries as string[]).map((e) => JSON.parse(e) as HistoryEntry) : [];
+      const d = await col.findOne({ _id: creditCode });
+      return entriesOf(d);
     },
     /** Adds or replaces the task's entry (a correction replaces it), over the version read. */
     async record(creditCode: string, entry: HistoryEntry): Promise<void> {
       for (let attempt = 0; attempt < 5; attempt++) {
-        const d = await col.findOne({ _id: creditCode as never });
-        const entries = ((d?.entries as string[] | undefined) ?? []).filter((e) => (JSON.parse(e) as HistoryEntry).taskNo !== entry.taskNo);
+        const d = await col.findOne({ _id: creditCode });
+        const entries = strs(d?.entries).filter((e) => json<HistoryEntry>(e).taskNo !== entry.taskNo);
         entries.push(JSON.stringify(entry));
         if (!d) {
           try {
-            await col.insertOne({ _id: creditCode as never, entries, version: 1 });
+            await col.insertOne({ _id: creditCode, entries, version: 1 });
             return;
           } catch (err) {
-            if ((err as { code?: number }).code !== 11000) throw err;
+            if (!isDuplicate(err)) throw err;
             continue;
           }
         }
-        const r = await col.updateOne({ _id: creditCode as never, version: d.version }, { $set: { entries, version: Number(d.version) + 1 } });
+        const r = await col.updateOne({ _id: creditCode, version: d.version }, { $set: { entries, version: Number(d.version) + 1 } });
         if (r.modifiedCount === 1) return;
       }
       throw new Error(`entity history of ${creditCode} kept changing`);
@@ -341,66 +298,62 @@ export function historyRepo(models: Models) {
   };
 }
 
+/** The 免罚清单 repo's one mapper: a stored entry → the domain's 免罚清单 entry (R18). */
+export const lenientFromDoc = (d: Stored): LenientEntry => ({
+  department: str(d.department), no: num(d.no), itemCode: str(d.itemCode), violation: str(d.violation), conditions: str(d.conditions), legalBasis: str(d.legalBasis),
+});
+
 /** The 免罚清单 (R18): upserted by natural key, read per department. */
 export function lenientRepo(models: Models) {
-  const col = models.Lenient.collection;
+  const col = keyed(models.Lenient);
   return {
     async upsert(entries: LenientEntry[], by: string, at: Date): Promise<void> {
       for (const e of entries) {
-        await col.replaceOne({ _id: `${e.department}:${e.no}` as never }, { ...e, updatedAt: at, updatedBy: by }, { upsert: true });
+        await col.replaceOne({ _id: `${e.department}:${e.no}` }, { ...e, updatedAt: at, updatedBy: by }, { upsert: true });
       }
     },
     async byDepartment(department: string): Promise<LenientEntry[]> {
       const docs = await col.find({ department }).sort({ no: 1 }).toArray();
-      return docs.map((d) => ({ department: d.department, no: d.no, itemCode: d.itemCode, violation: d.violation, conditions: d.conditions, legalBasis: d.legalBasis }));
+      return docs.map(lenientFromDoc);
     },
   };
 }
 
-/** R17: a proposal to move an entity's credit-risk class, decided by 联席办. */
-export interface RiskProposalDoc {
-  id: string;
-  creditCode: string;
-  entityName: string;
-  taskNo: string;
-  direction: 'raise' | 'lower';
-  from: string;
-  to: string;
-  reason: string;
-  status: 'pending' | 'applied' | 'rejected';
-  createdAt: Date;
-  decidedBy: string;
-  decidedAt?: Date;
-  version: number;
+/** The risk proposals repo's one mapper: a stored proposal → the domain's risk proposal (R17). */
+export function riskProposalFromDoc(d: Stored): RiskProposalDoc {
+  const decidedAt = optDate(d.decidedAt);
+  return {
+    id: str(d._id), creditCode: str(d.creditCode), entityName: str(d.entityName), taskNo: str(d.taskNo),
+    direction: oneOf(DIRECTIONS, d.direction), from: str(d.from), to: str(d.to), reason: str(d.reason),
+    status: oneOf(PROPOSAL_STATUSES, d.status), createdAt: date(d.createdAt), decidedBy: str(d.decidedBy),
+    ...(decidedAt ? { decidedAt } : {}), version: num(d.version),
+  };
 }
 
 export function riskProposalRepo(models: Models) {
-  const col = models.RiskProposal.collection;
-  const from = (d: Record<string, unknown>): RiskProposalDoc => {
-    const { _id, ...rest } = d;
-    return { id: String(_id), ...(rest as Omit<RiskProposalDoc, 'id'>) };
-  };
+  const col = keyed(models.RiskProposal);
+  const from = riskProposalFromDoc;
   return {
     /** Inserts the proposal unless one for the same result exists (a retry). */
     async create(p: RiskProposalDoc): Promise<void> {
       const { id, ...rest } = p;
       try {
-        const doc: Record<string, unknown> = { _id: id, ...rest };
+        const doc: Keyed = { _id: id, ...rest };
         if (doc.decidedAt === undefined) delete doc.decidedAt;
-        await col.insertOne(doc as never);
+        await col.insertOne(doc);
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
+        if (!isDuplicate(err)) throw err;
       }
     },
     async get(id: string): Promise<RiskProposalDoc | undefined> {
-      const d = await col.findOne({ _id: id as never });
+      const d = await col.findOne({ _id: id });
       return d ? from(d) : undefined;
     },
     async pending(): Promise<RiskProposalDoc[]> {
       return (await col.find({ status: 'pending' }).sort({ createdAt: 1, _id: 1 }).toArray()).map(from);
     },
     async decide(p: RiskProposalDoc, status: 'applied' | 'rejected', by: string, at: Date): Promise<boolean> {
-      const r = await col.updateOne({ _id: p.id as never, version: p.version, status: 'pending' }, { $set: { status, decidedBy: by, decidedAt: at, version: p.version + 1 } });
+      const r = await col.updateOne({ _id: p.id, version: p.version, status: 'pending' }, { $set: { status, decidedBy: by, decidedAt: at, version: p.version + 1 } });
       return r.modifiedCount === 1;
     },
   };

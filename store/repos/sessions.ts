@@ -1,29 +1,25 @@
 /** Conversations in progress: one per user, written only over the version read, dropped when done or expired. */
 import type { Models } from '../models';
 import { insertOnce } from './keys';
+import type { SessionDoc } from '../../src/domain/records/session';
+import { date, json, keyed, num, optDate, str, type Stored } from './read';
 
-export interface SessionDoc {
-  userId: string;
-  flow: string;
-  step: string;
-  data: Record<string, unknown>;
-  expiresAt: Date;
-  version: number;
-  /** Set while a message's turn is being worked on: no other message may take the conversation until it ends. */
-  busyUntil?: Date;
+/** The sessions repo's one mapper: a stored conversation → the domain's session record. */
+export function fromDoc(d: Stored): SessionDoc {
+  const busyUntil = optDate(d.busyUntil);
+  return {
+    userId: str(d._id), flow: str(d.flow), step: str(d.step), data: json<Record<string, unknown>>(d.data),
+    expiresAt: date(d.expiresAt), version: num(d.version),
+    ...(busyUntil ? { busyUntil } : {}),
+  };
 }
 
 export function sessionRepo(models: Models) {
-  const col = models.Session.collection;
+  const col = keyed(models.Session);
   return {
     async get(userId: string): Promise<SessionDoc | undefined> {
-      const d = await col.findOne({ _id: userId as never });
-      if (!d) return undefined;
-      return {
-        userId, flow: String(d.flow), step: String(d.step), data: JSON.parse(String(d.data)) as Record<string, unknown>,
-        expiresAt: d.expiresAt as Date, version: Number(d.version),
-        ...(d.busyUntil ? { busyUntil: d.busyUntil as Date } : {}),
-      };
+      const d = await col.findOne({ _id: userId });
+      return d ? fromDoc(d) : undefined;
     },
 
     /**
@@ -35,7 +31,7 @@ export function sessionRepo(models: Models) {
       if (readVersion === undefined) return (await insertOnce(col, { _id: s.userId, ...fields, version: 1 })) ? 1 : undefined;
       const set = { ...fields, version: readVersion + 1, ...(s.busyUntil ? { busyUntil: s.busyUntil } : {}) };
       const r = await col.updateOne(
-        { _id: s.userId as never, version: readVersion },
+        { _id: s.userId, version: readVersion },
         s.busyUntil ? { $set: set } : { $set: set, $unset: { busyUntil: '' } },
       );
       return r.modifiedCount === 1 ? readVersion + 1 : undefined;
@@ -43,7 +39,7 @@ export function sessionRepo(models: Models) {
 
     /** Ends the conversation (only the version read, when given). */
     async end(userId: string, readVersion?: number): Promise<void> {
-      await col.deleteOne(readVersion === undefined ? { _id: userId as never } : { _id: userId as never, version: readVersion });
+      await col.deleteOne(readVersion === undefined ? { _id: userId } : { _id: userId, version: readVersion });
     },
 
     async purgeExpired(now: Date): Promise<number> {

@@ -2,43 +2,39 @@
 import type { Models } from '../models';
 import { createChangeFeed } from './changeFeed';
 import { shapeOf, type TaskPart } from '../../src/domain/task';
+import type { NewTask, TaskDoc, TaskPeriod } from '../../src/domain/records/task';
+import { date, json, keyed, num, oneOf, optDate, str, strs, type CounterDoc, type Keyed, type Stored } from './read';
 
-export interface TaskDoc {
-  taskNo: string;
-  year: number;
-  /** The department whose series numbered the task (the lead when it was made). */
-  issuer: string;
-  lead: string;
-  departments: string[];
-  creditCode: string;
-  entityName: string;
-  drawNos: string[];
-  planNos: string[];
-  officers: string[];
-  items: string[];
-  window: { from: string; to: string };
-  /** Each draw's share, earliest first. */
-  parts: TaskPart[];
-  status: 'open' | 'cancelled';
-  createdAt: Date;
-  updatedAt: Date;
-  cancelledAt?: Date;
-  cancelReason: string;
-  version: number;
-}
+const STATUSES: readonly TaskDoc['status'][] = ['open', 'cancelled'];
 
-function fromDoc(d: Record<string, unknown>): TaskDoc {
-  const { _id, parts, windowFrom, windowTo, ...rest } = d;
+/** The tasks repo's one mapper: a stored task document (or its change-feed row, dates as milliseconds) → the domain's task record. */
+export function fromDoc(d: Stored): TaskDoc {
+  const cancelledAt = optDate(d.cancelledAt);
   return {
-    ...(rest as Omit<TaskDoc, 'taskNo' | 'parts' | 'window'>),
-    taskNo: String(_id),
-    window: { from: String(windowFrom), to: String(windowTo) },
-    parts: JSON.parse(String(parts)) as TaskPart[],
+    taskNo: str(d._id),
+    year: num(d.year),
+    issuer: str(d.issuer),
+    lead: str(d.lead),
+    departments: strs(d.departments),
+    creditCode: str(d.creditCode),
+    entityName: str(d.entityName),
+    drawNos: strs(d.drawNos),
+    planNos: strs(d.planNos),
+    officers: strs(d.officers),
+    items: strs(d.items),
+    window: { from: str(d.windowFrom), to: str(d.windowTo) },
+    parts: json<TaskPart[]>(d.parts),
+    status: oneOf(STATUSES, d.status),
+    createdAt: date(d.createdAt),
+    updatedAt: date(d.updatedAt),
+    ...(cancelledAt ? { cancelledAt } : {}),
+    cancelReason: str(d.cancelReason),
+    version: num(d.version),
   };
 }
 
 /** The stored document of a task (the inverse of fromDoc). */
-function toStored(t: TaskDoc): Record<string, unknown> {
+function toStored(t: TaskDoc): Keyed {
   const { taskNo, window, parts, ...rest } = t;
   return { ...rest, _id: taskNo, windowFrom: window.from, windowTo: window.to, parts: JSON.stringify(parts) };
 }
@@ -52,33 +48,20 @@ function derived(parts: TaskPart[]): Record<string, unknown> {
   };
 }
 
-export interface NewTask {
-  taskNo: string;
-  year: number;
-  issuer: string;
-  creditCode: string;
-  entityName: string;
-  parts: TaskPart[];
-  at: Date;
-}
-
-/** A year, or every task whose window ends on or after a day ('YYYY-MM-DD'). */
-export type TaskPeriod = { year: number } | { endingFrom: string };
 const inPeriod = (t: TaskDoc, p: TaskPeriod) => ('year' in p ? t.year === p.year : t.window.to >= p.endingFrom);
 
 /** A task as its change feed carries it: the stored document, dates as milliseconds. */
-type TaskRow = Record<string, unknown> & { _id: string };
-const DATES = ['createdAt', 'updatedAt', 'cancelledAt'] as const;
-function rowOf(d: Record<string, unknown>): TaskRow {
-  const row: TaskRow = { ...d, _id: String(d._id) };
-  for (const k of DATES) if (d[k] instanceof Date) row[k] = (d[k] as Date).getTime();
+type TaskRow = Keyed;
+const DATES = ['createdAt', 'updatedAt', 'cancelledAt'];
+function rowOf(d: Stored): TaskRow {
+  const row: TaskRow = { ...d, _id: str(d._id) };
+  for (const k of DATES) {
+    const v = d[k];
+    if (v instanceof Date) row[k] = v.getTime();
+  }
   return row;
 }
-function taskOfRow(row: TaskRow): TaskDoc {
-  const d: Record<string, unknown> = { ...row };
-  for (const k of DATES) if (typeof row[k] === 'number') d[k] = new Date(row[k] as number);
-  return fromDoc(d);
-}
+const taskOfRow = (row: TaskRow): TaskDoc => fromDoc(row);
 const byCreated = (a: TaskDoc, b: TaskDoc) => a.createdAt.getTime() - b.createdAt.getTime() || (a.taskNo < b.taskNo ? -1 : a.taskNo > b.taskNo ? 1 : 0);
 const byWindow = (a: TaskDoc, b: TaskDoc) => (a.window.from < b.window.from ? -1 : a.window.from > b.window.from ? 1 : a.taskNo < b.taskNo ? -1 : a.taskNo > b.taskNo ? 1 : 0);
 
@@ -88,8 +71,8 @@ const byWindow = (a: TaskDoc, b: TaskDoc) => (a.window.from < b.window.from ? -1
  * the draw's check for open tasks never scan the tasks collection.
  */
 export function taskRepo(models: Models) {
-  const col = models.Task.collection;
-  const counters = models.Counter.collection;
+  const col = keyed(models.Task);
+  const counters = keyed<CounterDoc>(models.Counter);
   const tasks = new Map<string, TaskDoc>();
   const feed = createChangeFeed<TaskRow>('task', { source: models.Task, counters: models.Counter }, {
     projection: {},
@@ -109,7 +92,7 @@ export function taskRepo(models: Models) {
   return {
     /** Reserves `count` consecutive numbers of a series at once; returns the first. */
     async reserve(series: string, count: number): Promise<number> {
-      const r = await counters.findOneAndUpdate({ _id: series as never }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' });
+      const r = await counters.findOneAndUpdate({ _id: series }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' });
       return Number(r?.seq) - count + 1;
     },
 
@@ -121,13 +104,13 @@ export function taskRepo(models: Models) {
         _id: t.taskNo, year: t.year, issuer: t.issuer, creditCode: t.creditCode, entityName: t.entityName,
         ...derived(t.parts), status: 'open', createdAt: t.at, updatedAt: t.at, cancelReason: '', version: 1,
       }));
-      await col.insertMany(docs.map((d) => ({ ...d })) as never[], { ordered: true });
+      await col.insertMany(docs.map((d) => ({ ...d })), { ordered: true });
       await feed.log(docs.map((d) => rowOf(d)));
       return docs.map((d) => fromDoc(d));
     },
 
     async get(taskNo: string): Promise<TaskDoc | undefined> {
-      const d = await col.findOne({ _id: taskNo as never });
+      const d = await col.findOne({ _id: taskNo });
       return d ? fromDoc(d) : undefined;
     },
 
@@ -166,7 +149,7 @@ export function taskRepo(models: Models) {
     async setParts(t: TaskDoc, parts: TaskPart[], at: Date): Promise<boolean> {
       await feed.loaded();
       const r = await col.updateOne(
-        { _id: t.taskNo as never, version: t.version, status: 'open' },
+        { _id: t.taskNo, version: t.version, status: 'open' },
         { $set: { ...derived(parts), updatedAt: at, version: t.version + 1 } },
       );
       return logged(r.modifiedCount === 1, t.taskNo);
@@ -176,7 +159,7 @@ export function taskRepo(models: Models) {
     async cancel(t: TaskDoc, at: Date, reason: string): Promise<boolean> {
       await feed.loaded();
       const r = await col.updateOne(
-        { _id: t.taskNo as never, version: t.version, status: 'open' },
+        { _id: t.taskNo, version: t.version, status: 'open' },
         { $set: { status: 'cancelled', cancelledAt: at, cancelReason: reason, updatedAt: at, version: t.version + 1 } },
       );
       return logged(r.modifiedCount === 1, t.taskNo);

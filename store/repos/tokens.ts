@@ -1,5 +1,6 @@
 /** Platform access tokens cached in the database, so every process shares one. */
 import type { Models } from '../models';
+import { date, keyed, str } from './read';
 
 export interface CachedToken {
   value: string;
@@ -7,18 +8,18 @@ export interface CachedToken {
 }
 
 export function tokenRepo(models: Models) {
-  const col = models.Token.collection;
+  const col = keyed(models.Token);
   return {
     async get(key: string): Promise<CachedToken | undefined> {
-      const d = await col.findOne({ _id: key as never });
-      return d ? { value: d.value as string, expiresAt: d.expiresAt as Date } : undefined;
+      const d = await col.findOne({ _id: key });
+      return d ? { value: str(d.value), expiresAt: date(d.expiresAt) } : undefined;
     },
     async put(key: string, value: string, expiresAt: Date, fetchedAt: Date): Promise<void> {
-      await col.updateOne({ _id: key as never }, { $set: { value, expiresAt, fetchedAt } }, { upsert: true });
+      await col.updateOne({ _id: key }, { $set: { value, expiresAt, fetchedAt } }, { upsert: true });
     },
     /** Forgets a token the platform rejected, unless another process already replaced it. */
     async invalidate(key: string, value: string): Promise<void> {
-      await col.deleteOne({ _id: key as never, value });
+      await col.deleteOne({ _id: key, value });
     },
   };
 }

@@ -38,6 +38,7 @@
  * Exits 0 unless something crashed: a missed goal is reported, not fatal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { outgoing } from '../../bot/channels/contracts';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -520,7 +521,7 @@ async function makeHistory(db: Db, n: number): Promise<{ made: number; msEach: n
     await repos.inbound.record({ platform: 'wecom', msgId: `history${made}`, senderId: from, kind: 'text', text: '我是谁' }, at);
     const msg = await repos.inbound.claim('bench', at, 60_000);
     if (!msg) throw new Error('history: nothing to claim');
-    await repos.outbox.enqueue({ platform: 'wecom', kind: 'app', toUser: from, reply: { kind: 'text', text: '历史消息' } }, at, `${msg.id}:0`);
+    await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'app', toUser: from, reply: { kind: 'text', text: '历史消息' } }), at, `${msg.id}:0`);
     await repos.inbound.finish(msg.id, 'bench', 'done', at);
     const out = await repos.outbox.claim('bench', at, 60_000);
     if (!out) throw new Error('history: no outbox message to claim');

@@ -7,6 +7,7 @@
  * frozen (SIGSTOP) rather than gone.
  */
 import { mkdtempSync } from 'node:fs';
+import { outgoing } from '../../bot/channels/contracts';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '../../store/connection';
@@ -55,7 +56,7 @@ it(`a ${OUTAGE_MS / 1000} s database outage loses no queued message and no callb
   // Queue messages due shortly, then take the database away before they are sent.
   const due = new Date(Date.now() + 8000);
   for (let i = 0; i < QUEUED; i++) {
-    await repos.outbox.enqueue({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: `排队消息 ${i}` } }, due, `queued-${i}`);
+    await repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: `排队消息 ${i}` } }), due, `queued-${i}`);
   }
   await dbServer.stop();
   const downAt = Date.now();

@@ -13,9 +13,9 @@ import type { TaskPart } from '../../src/domain/task';
 import { PLAN_STEPS } from '../../src/services/plans';
 import { FILING_STEPS } from '../../src/services/filings';
 import type { Repos } from '../../store/repos';
-import type { DrawDoc } from '../../store/repos/draws';
-import type { PlanDoc } from '../../store/repos/plans';
-import type { ResultDoc } from '../../store/repos/results';
+import type { DrawDoc } from '../../src/domain/records/draw';
+import type { PlanDoc } from '../../src/domain/records/plan';
+import type { ResultDoc } from '../../src/domain/records/result';
 import { addEntities, code, itemDoc } from './fixtures';
 
 export const TODAY = '2026-12-15';

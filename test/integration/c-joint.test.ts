@@ -8,7 +8,7 @@
 import type { Services } from '../../src/app';
 import { createApproval } from '../../src/domain/approval';
 import { PLAN_STEPS } from '../../src/services/plans';
-import type { PlanDoc } from '../../store/repos/plans';
+import type { PlanDoc } from '../../src/domain/records/plan';
 import type { Announcer } from '../../bot/delivery/announcer';
 import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';

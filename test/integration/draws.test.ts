@@ -14,7 +14,7 @@ import { createApproval } from '../../src/domain/approval';
 import { announcementDigest, verifyDraw, type DrawRecord } from '../../src/domain/draw';
 import type { Pool } from '../../src/domain/pools';
 import { PLAN_STEPS } from '../../src/services/plans';
-import type { PlanDoc } from '../../store/repos/plans';
+import type { PlanDoc } from '../../src/domain/records/plan';
 import type { Announcer, Announcement } from '../../bot/delivery/announcer';
 import type { Outcome, Router } from '../../bot/router';
 import { replyText } from '../../bot/types';
@@ -467,6 +467,10 @@ describe('two steps for a meeting: 抽取 <计划编号> 待公开值, then 开�
   });
 
   it('a second 开奖 changes nothing and says it was already drawn', async () => {
+    // Its own two-step draw, committed and revealed here: the test does not lean on the one above.
+    const own = await plan({ department: 'XFJYDD', pool: 'B', items: ['XFJYDD:XF001'], sampling: { count: 3 }, window: { from: '2026-10-01', to: '2026-10-31' } });
+    const drawNo = drawNoOf(all(await say('xf.official', `抽取 ${own} 待公开值`)));
+    expect(all(await say('xf.official', `开奖 ${drawNo} 7315`))).toContain('【抽取结果】');
     const was = await services.draws.get(drawNo);
     const tasksBefore = (await db.repos.tasks.forDraw(drawNo)).map((t) => t.taskNo).sort();
     const postedBefore = posted.length;

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { exportService, GSXT_COLUMNS, JGXW_COLUMNS, JIANGXI_COLUMNS, writeExport } from '../../src/services/exports';
-import type { ResultDoc } from '../../store/repos/results';
-import type { TaskDoc } from '../../store/repos/tasks';
+import type { ResultDoc } from '../../src/domain/records/result';
+import type { TaskDoc } from '../../src/domain/records/task';
 import { publicCounty, type PublicCounty } from '../helpers/publicCounty';
 import { runTsx } from '../helpers/run';
 

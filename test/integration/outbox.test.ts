@@ -5,6 +5,7 @@
  * reads and resends from the chat.
  */
 import { loadConfig } from '../../src/config';
+import { outgoing } from '../../bot/channels/contracts';
 import { createServices } from '../../src/app';
 import { cliCaller } from '../../src/services/context';
 import { createLogger } from '../../src/logger';
@@ -123,7 +124,7 @@ describe('retries and the dead-letter list', () => {
     await drain();
     const sentBefore = wecom.messages.length;
     wecom.failSendNext(ERR.busy, 2);
-    const id = await db.repos.outbox.enqueue({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: '重试测试' } }, now());
+    const id = await db.repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: '重试测试' } }), now());
     await drain();
     let e = await db.repos.outbox.get(id);
     expect(e?.status).toBe('pending');
@@ -142,7 +143,7 @@ describe('retries and the dead-letter list', () => {
 
   it('a permanent refusal goes to the dead-letter list; an admin sees it and resends it from the chat', async () => {
     wecom.failSendNext(ERR.invalidUserId, 1);
-    const id = await db.repos.outbox.enqueue({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: '死信测试' } }, now());
+    const id = await db.repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: '死信测试' } }), now());
     await drain();
     expect((await db.repos.outbox.get(id))?.status).toBe('dead');
 
@@ -161,7 +162,7 @@ describe('retries and the dead-letter list', () => {
 
   it('a message that keeps failing goes dead after OUTBOX_MAX_ATTEMPTS', async () => {
     wecom.failSendNext(ERR.busy, 10);
-    const id = await db.repos.outbox.enqueue({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: '一直失败' } }, now());
+    const id = await db.repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'text', text: '一直失败' } }), now());
     for (let i = 0; i < 3; i++) {
       await drain();
       clock += 600_000;
@@ -214,7 +215,7 @@ describe('a group robot throttled by DingTalk (errcode 130101)', () => {
       });
       const run = async () => { while (await w.step()); };
       for (let i = 1; i <= 25; i++) {
-        await own.repos.outbox.enqueue({ platform: 'dingtalk', kind: 'group_markdown', robot: '县市管局', title: '通知', markdown: `第${i}条` }, at());
+        await own.repos.outbox.enqueue(outgoing({ platform: 'dingtalk', kind: 'group_markdown', robot: '县市管局', title: '通知', markdown: `第${i}条` }), at());
       }
       await run();
       expect(emu.groupMessages).toHaveLength(20);
@@ -247,8 +248,8 @@ describe('a long list\'s file, privately', () => {
     const at = now();
     const dead = await db.repos.outbox.count({ status: 'dead' });
     const fileId = await db.repos.files.put({ name: '名单.xlsx', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', data: Buffer.from('PK fake xlsx'), createdAt: at, expiresAt: new Date(at.getTime() + 3600_000) });
-    await db.repos.outbox.enqueue({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'file', fileId, name: '名单.xlsx' } }, at);
-    await db.repos.outbox.enqueue({ platform: 'dingtalk', kind: 'robot_user', toUser: 'li-dd', reply: { kind: 'file', fileId, name: '名单.xlsx' } }, at);
+    await db.repos.outbox.enqueue(outgoing({ platform: 'wecom', kind: 'app', toUser: 'LiWx', reply: { kind: 'file', fileId, name: '名单.xlsx' } }), at);
+    await db.repos.outbox.enqueue(outgoing({ platform: 'dingtalk', kind: 'robot_user', toUser: 'li-dd', reply: { kind: 'file', fileId, name: '名单.xlsx' } }), at);
     await drain();
     const upload = wecom.appUploads.at(-1);
     expect(upload?.filename).toBe('名单.xlsx');

@@ -61,36 +61,56 @@ afterAll(async () => {
 const GOOD_B = ['2026', 'B', '无', '乡镇=陈营镇 风险=较高', '1', '15%', '9月'];
 
 describe('新建计划: one thing at a time, then three approvals (R13)', () => {
-  let no = '';
+  /**
+   * The walk-through, once, as set-up: 新建计划 to 提交, then each approval step by one
+   * tap (and a second tap). Every answer is kept, so each test reads what it needs and
+   * none depends on another having run.
+   */
+  const walk = {} as {
+    no: string; first: string; summary: string; submitted: Outcome; sessionAfter: unknown;
+    leader: Outcome; office: Outcome; justice: Outcome; again: Outcome;
+  };
+  beforeAll(async () => {
+    walk.first = all(await say('xf.official', '新建计划'));
+    walk.summary = await conversation('xf.official', GOOD_B);
+    walk.submitted = await say('xf.official', '提交');
+    walk.no = planNo(all(walk.submitted));
+    walk.sessionAfter = await db.repos.sessions.get('xf.official');
+    walk.leader = await say('xf.leader', `点 ap.yes:${walk.no}#0`);
+    walk.office = await say('lxb.office', `点 ap.yes:${walk.no}#1`);
+    walk.justice = await say('sfj.justice', `点 ap.yes:${walk.no}#2`);
+    walk.again = await say('sfj.justice', `点 ap.yes:${walk.no}#2`);
+  });
 
   it('walks a B plan from 新建计划 to submission with the predicted number of targets', async () => {
-    expect(all(await say('xf.official', '新建计划'))).toContain('请输入计划年度');
-    const summary = await conversation('xf.official', GOOD_B);
+    expect(walk.first).toContain('请输入计划年度');
+    const summary = walk.summary;
     expect(summary).toContain('预计检查对象：20 户，抽取 3 户');
     expect(summary).toContain('回复“提交”');
-    const submitted = await say('xf.official', '提交');
-    no = planNo(all(submitted));
+    const submitted = walk.submitted;
+    const no = walk.no;
     expect(no).toMatch(/^JH2026-\d{4}$/);
     expect(cardTo(submitted, 'xf.leader')).toBeDefined();
-    expect(await db.repos.sessions.get('xf.official')).toBeUndefined();
+    expect(walk.sessionAfter).toBeUndefined();
   });
 
   it('R13: department leader → 联席办 → 司法局, each by one tap; the requester is told at each step', async () => {
-    const leader = await say('xf.leader', `点 ap.yes:${no}#0`);
+    const leader = walk.leader;
     expect(leader.cardOutcome).toBe('已同意');
     const officeCard = cardTo(leader, 'lxb.office');
     expect(officeCard?.kind === 'card' && officeCard.card.fields.map((f) => f.value).join()).toContain('36112900XF001');
     expect(leader.notices.some((n) => n.userId === 'xf.official' && replyText(n.reply).includes('联席办'))).toBe(true);
-    const office = await say('lxb.office', `点 ap.yes:${no}#1`);
+    const office = walk.office;
     expect(cardTo(office, 'sfj.justice')).toBeDefined();
-    const justice = await say('sfj.justice', `点 ap.yes:${no}#2`);
+    const justice = walk.justice;
     expect(all(justice)).toContain('审批全部完成');
     expect(justice.notices.some((n) => n.userId === 'xf.official' && replyText(n.reply).includes('全部审批通过'))).toBe(true);
-    const again = await say('sfj.justice', `点 ap.yes:${no}#2`);
+    const again = walk.again;
     expect(all(again)).toContain('无需重复操作');
   });
 
   it('计划 <编号> and 我的计划 show status and history', async () => {
+    const { no } = walk;
     const view = all(await say('xf.official2', `计划 ${no}`));
     expect(view).toContain('状态：已通过');
     expect(view).toMatch(/部门领导审批：已同意，黄大队长（xf\.leader）/);
@@ -99,6 +119,7 @@ describe('新建计划: one thing at a time, then three approvals (R13)', () => 
   });
 
   it('R13: a plan that duplicates another is flagged to the 联席办 reviewer with the plans it overlaps', async () => {
+    const { no } = walk;
     const summary = await conversation('xf.official2', ['新建计划', '2026', 'B', '无', '风险=较高', '1', '20%', '2026-09-10 至 2026-09-20']);
     expect(summary).toContain('R13');
     expect(summary).toContain(no);

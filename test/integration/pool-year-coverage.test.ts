@@ -18,7 +18,7 @@ import { replyText, type Reply } from '../../bot/types';
 import type { TestDb } from '../helpers/db';
 import { testCounty } from '../helpers/county';
 import { addEntities, code, saveUsers } from '../helpers/fixtures';
-import type { HistoryEntry } from '../../store/repos/results';
+import type { HistoryEntry } from '../../src/domain/records/result';
 
 let db: TestDb;
 let services: Services;

@@ -13,8 +13,8 @@ import { createRouter } from '../../bot/router';
 import { createLogger } from '../../src/logger';
 import { replyText, type Reply } from '../../bot/types';
 import { publicationReminderJob } from '../../bot/delivery/publicationReminders';
-import type { ResultDoc } from '../../store/repos/results';
-import type { TaskDoc } from '../../store/repos/tasks';
+import type { ResultDoc } from '../../src/domain/records/result';
+import type { TaskDoc } from '../../src/domain/records/task';
 import { saveUsers } from '../helpers/fixtures';
 import { publicCounty, type PublicCounty } from '../helpers/publicCounty';
 

@@ -4,13 +4,13 @@
  */
 import type { Role } from '../../src/domain/organisation';
 import type { Caller } from '../../src/services/context';
-import { registryService, type RegistryService } from '../../src/services/registry';
+import { lookupService, type LookupService } from '../../src/services/lookup';
 import { freshDb, type TestDb } from '../helpers/db';
 import { refusal } from '../helpers/refusal';
 import { addEntities, code } from '../helpers/fixtures';
 
 let db: TestDb;
-let registry: RegistryService;
+let registry: LookupService;
 
 const caller = (roles: Role[], department = 'SCJGJ'): Caller =>
   ({ userId: `u.${department}.${roles.join('.') || 'none'}`, name: 'x', department, roles, channel: 'wecom' });
@@ -22,7 +22,7 @@ const stamp = { rowHash: 'h', createdAt: new Date('2026-01-05T00:00:00Z'), updat
 
 beforeAll(async () => {
   db = await freshDb();
-  registry = registryService({ repos: db.repos, now: () => new Date('2026-03-02T02:00:00Z') });
+  registry = lookupService({ repos: db.repos, now: () => new Date('2026-03-02T02:00:00Z') });
   await addEntities(db.repos, [
     { n: 1, name: '万年县华达食品有限公司', pool: 'C', industry: '制造业', township: '陈营镇', riskClass: '高' },
     { n: 2, name: '万年县华达汽车维修店', kind: '个体工商户', pool: 'B', industry: '交通运输业', township: '石镇镇', riskClass: '一般' },

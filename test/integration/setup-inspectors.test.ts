@@ -50,7 +50,7 @@ describe('inspectors linked to people', () => {
     expect(out).toContain('收不到检查任务的 1 名');
     expect(out).toContain('赵强（XF-003，县消防救援大队）');
     expect(await db.repos.inspectorLinks.userFor('XF-001')).toBeUndefined();
-    expect((await services.draws.mine({ userId: 'wang', name: '王伟', department: 'XFJYDD', roles: ['inspector'], channel: 'shell' })).mode).toBe('department');
+    expect((await services.tasks.mine({ userId: 'wang', name: '王伟', department: 'XFJYDD', roles: ['inspector'], channel: 'shell' })).mode).toBe('department');
   });
 
   it('R20: 确认 applies only the unique matches, audited; an ambiguous name is refused for review and linked by hand', async () => {
@@ -62,7 +62,7 @@ describe('inspectors linked to people', () => {
     const [entry] = await db.repos.audit.forTarget('inspector:XF-001', 1);
     expect(entry).toMatchObject({ action: 'inspector.link', actor: 'root', note: '姓名+部门唯一匹配' });
     // 我的任务 now knows wang is inspector XF-001.
-    expect((await services.draws.mine({ userId: 'wang', name: '王伟', department: 'XFJYDD', roles: ['inspector'], channel: 'shell' })).mode).toBe('officer');
+    expect((await services.tasks.mine({ userId: 'wang', name: '王伟', department: 'XFJYDD', roles: ['inspector'], channel: 'shell' })).mode).toBe('officer');
 
     expect(await say('root', '关联检查人员 XF-003 zhao.other')).toContain('不能关联');
     expect(await say('root', '关联检查人员 XF-002 li2')).toContain('已关联');

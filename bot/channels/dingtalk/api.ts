@@ -38,7 +38,10 @@ import type { TokenRepo } from '../../../store/repos/tokens';
 import type { DingtalkRepo } from '../../../store/repos/dingtalk';
 import { markdownSafe, type Reply } from '../../types';
 import { MediaTooLarge, SendError, type FetchedMedia, type OutboundPayload, type Sender } from '../contracts';
-import { downloadSignature, signedRobotUrl, withoutQuery } from './sign';
+import { signedRobotUrl, withoutQuery } from './sign';
+import { downloadLink } from '../downloadLinks';
+
+export { downloadLink } from '../downloadLinks';
 import { cardParams, cardTrackId, decidedParams, openSpaceId, type CardSpace } from './cards';
 import { DINGTALK_CARD_CALLBACK_PATH } from './callback';
 
@@ -148,16 +151,6 @@ export function robotApiMessage(reply: Reply): { msgKey: string; msgParam: Recor
     msgParam[`actionURL${i + 1}`] = tapUrl(b.key);
   });
   return { msgKey: `sampleActionCard${buttons.length}`, msgParam };
-}
-
-/**
- * `${PUBLIC_BASE_URL}/files/<id>?exp=<epoch s>&sig=<hex HMAC-SHA256(DOWNLOAD_SECRET, id + "." + exp)>`,
- * valid for DOWNLOAD_TTL_HOURS from `now`. The link is a credential: do not log it.
- */
-export function downloadLink(config: Pick<Config, 'PUBLIC_BASE_URL' | 'DOWNLOAD_SECRET' | 'DOWNLOAD_TTL_HOURS'>, fileId: string, now: Date): string {
-  if (!config.PUBLIC_BASE_URL || !config.DOWNLOAD_SECRET) throw new Error('PUBLIC_BASE_URL and DOWNLOAD_SECRET are needed for download links');
-  const exp = Math.floor(now.getTime() / 1000) + config.DOWNLOAD_TTL_HOURS * 3600;
-  return `${trimSlash(config.PUBLIC_BASE_URL)}/files/${encodeURIComponent(fileId)}?exp=${exp}&sig=${downloadSignature(config.DOWNLOAD_SECRET, fileId, exp)}`;
 }
 
 const trimSlash = (s: string) => s.replace(/\/+$/, '');

@@ -9,7 +9,8 @@
 import Router from '@koa/router';
 import type { Config } from '../../../src/config';
 import type { FileRepo } from '../../../store/repos/files';
-import { downloadSignature, safeEqual } from './sign';
+import { downloadSignature } from '../downloadLinks';
+import { safeEqual } from './sign';
 
 export interface DownloadRouteDeps {
   config: Pick<Config, 'DOWNLOAD_SECRET'>;

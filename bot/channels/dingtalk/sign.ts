@@ -70,10 +70,8 @@ export function signedRobotUrl(oapiBase: string, accessToken: string, secret: st
   return `${oapiBase.replace(/\/+$/, '')}/robot/send?access_token=${encodeURIComponent(accessToken)}&timestamp=${ts}&sign=${robotSign(ts, secret)}`;
 }
 
-/** Hex HMAC-SHA256(secret, id + "." + exp) of a download link; exp is epoch seconds. */
-export function downloadSignature(secret: string, fileId: string, expSeconds: number): string {
-  return createHmac('sha256', secret).update(`${fileId}.${expSeconds}`, 'utf8').digest('hex');
-}
+/** Our own download links' signature (kept with the links, bot/channels/downloadLinks.ts). */
+export { downloadSignature } from '../downloadLinks';
 
 /** A URL without its query string and fragment: safe to log or to put in an error. */
 export function withoutQuery(url: string): string {

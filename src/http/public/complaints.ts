@@ -19,7 +19,7 @@ import type { Complaint, PublishedOutcome } from '../../domain/complaint';
 import { LIMITS } from '../../domain/complaint';
 import type { ComplaintService } from '../../services/complaints';
 import { Refusal } from '../../services/context';
-import type { UserDoc } from '../../../store/repos/org';
+import type { UserDoc } from '../../domain/records/org';
 import { html, raw, type Html } from './html';
 
 export const COMPLAINT_BASE = '/gongshi/tousu';

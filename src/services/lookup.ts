@@ -3,8 +3,8 @@ import { checkCreditCode, looksLikeCreditCode } from '../domain/creditCode';
 import { matchValue } from '../domain/fields';
 import { findUnit, unitName } from '../domain/organisation';
 import { RISK_ALIASES, RISK_CLASSES, type Pool } from '../domain/pools';
-import type { EntityDoc, EntityFilter, EntityListing } from '../../store/repos/entities';
-import type { InspectorDoc, ItemDoc } from '../../store/repos/directory';
+import type { EntityDoc, EntityFilter, EntityListing } from '../domain/records/entity';
+import type { InspectorDoc, ItemDoc } from '../domain/records/directory';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
 export interface PoolQueryResult {
@@ -32,7 +32,7 @@ const MAX_ROWS = 200;
 export const MAX_FILE_ROWS = 5000;
 const rowLimit = (limit: number, max = MAX_ROWS) => Math.min(Math.max(Math.trunc(limit) || 1, 1), max);
 
-export function registryService({ repos }: Deps) {
+export function lookupService({ repos }: Deps) {
   function mayQuery(caller: Caller) {
     if (!hasAny(caller, QUERY_ROLES)) throw new Refusal('您没有查询检查对象库的权限，请联系系统管理员分配角色');
   }
@@ -135,4 +135,4 @@ export function registryService({ repos }: Deps) {
   };
 }
 
-export type RegistryService = ReturnType<typeof registryService>;
+export type LookupService = ReturnType<typeof lookupService>;

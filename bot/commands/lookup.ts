@@ -1,11 +1,11 @@
-/** Registry commands: query a pool, look an entity up, list a department's inspectors and items. */
+/** Lookup commands over the registers (两库一清单): query a pool, look an entity up, list a department's inspectors and items. */
 import { Refusal } from '../../src/services/context';
 import { beijingDate } from '../../src/domain/calendar';
 import { isActiveOfficerOn } from '../../src/domain/inspector';
 import { findUnit, unitName } from '../../src/domain/organisation';
 import { POOL_ALIASES, POOL_LABELS, type RiskClass } from '../../src/domain/pools';
-import { MAX_FILE_ROWS, VALUE_FIELD_LABELS, type ValueField } from '../../src/services/registry';
-import type { EntityFilter } from '../../store/repos/entities';
+import { MAX_FILE_ROWS, VALUE_FIELD_LABELS, type ValueField } from '../../src/services/lookup';
+import type { EntityFilter } from '../../src/domain/records/entity';
 import { keyValues } from './args';
 import { entityCard, entityLine, inspectorLine, itemLine, LIST_FILE_ROWS, longList } from './format';
 import { historyLines } from './results';

@@ -4,31 +4,13 @@
  * import is idempotent and a concurrent change is never overwritten silently.
  */
 import type { Model } from 'mongoose';
+import type { RegistryWriter, StoredDoc } from '../../src/domain/records/registry';
+import { keyed } from './read';
 
-export interface Stamp {
-  rowHash: string;
-  createdAt: Date;
-  updatedAt: Date;
-  updatedBy: string;
-}
-
-export type StoredDoc = { _id: string } & Stamp & Record<string, unknown>;
-
-export interface RegistryWriter {
-  /** Every stored key with the digest of the row it came from (one scan, then memory). */
-  digests(): Promise<Map<string, string>>;
-  /** Inserts new documents; keys that already exist are returned, not overwritten. */
-  insertNew(docs: StoredDoc[]): Promise<{ inserted: number; existing: string[] }>;
-  getMany(ids: string[]): Promise<StoredDoc[]>;
-  /**
-   * Sets (and unsets) fields only if the stored digest is still `expectedHash`;
-   * false if someone changed it meanwhile.
-   */
-  updateIfUnchanged(id: string, expectedHash: string, set: Record<string, unknown>, unset?: string[]): Promise<boolean>;
-}
+export type { RegistryWriter, Stamp, StoredDoc } from '../../src/domain/records/registry';
 
 export function registryWriter(model: Model<any>): RegistryWriter { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const col = model.collection;
+  const col = keyed<StoredDoc>(model);
   return {
     async digests() {
       const out = new Map<string, string>();
@@ -40,7 +22,7 @@ export function registryWriter(model: Model<any>): RegistryWriter { // eslint-di
       if (docs.length === 0) return { inserted: 0, existing: [] };
       try {
         // Raw driver insert: rows are validated by the domain before they get here.
-        const r = await col.insertMany(docs as never[], { ordered: false });
+        const r = await col.insertMany(docs, { ordered: false });
         return { inserted: r.insertedCount, existing: [] };
       } catch (err) {
         const e = err as { code?: number; writeErrors?: { code?: number; index: number; err?: { index: number; code: number } }[]; insertedCount?: number; result?: { insertedCount?: number } };
@@ -52,12 +34,12 @@ export function registryWriter(model: Model<any>): RegistryWriter { // eslint-di
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      return (await col.find({ _id: { $in: ids as never[] } }).toArray()) as unknown as StoredDoc[];
+      return (await col.find({ _id: { $in: ids } }).toArray());
     },
     async updateIfUnchanged(id, expectedHash, set, unset = []) {
       const update: Record<string, unknown> = { $set: set };
       if (unset.length) update.$unset = Object.fromEntries(unset.map((f) => [f, '']));
-      const r = await col.updateOne({ _id: id as never, rowHash: expectedHash }, update);
+      const r = await col.updateOne({ _id: id, rowHash: expectedHash }, update);
       return r.matchedCount === 1;
     },
   };
