@@ -10,7 +10,9 @@ import type { RuleId } from './rules';
 import { addDays, beijingDate } from './calendar';
 import { DECISION_WORDS } from './status';
 
-export type ApprovalKind = 'plan' | 'filing' | 'pool' | 'result' | 'circular' | 'cjoint' | 'jointList';
+/** Every kind of request the engine decides (the repo's mapper refuses any other). */
+export const APPROVAL_KINDS = ['plan', 'filing', 'pool', 'result', 'circular', 'cjoint', 'jointList'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 
 export interface StepSpec {
   role: Role;

@@ -18,7 +18,7 @@ import { DEFAULT_CATEGORIES } from '../domain/result';
 import { proposeAdjustment, SERIOUS_CATEGORY, type AdjustInspection, type AdjustLine, type AdjustSource } from '../domain/adjustment';
 import { unitName } from '../domain/organisation';
 import type { AdjustmentHeader } from '../domain/poolYear';
-import type { PoolMove } from '../domain/records/entity';
+import type { PoolMove, PoolMoveRecord } from '../domain/records/entity';
 import { requireRole } from './roles';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 
@@ -212,15 +212,12 @@ export function adjustmentService(deps: Deps) {
     },
 
     /** An entity's pool history: each adjustment's move, then its current placement. */
-    async history(code: string): Promise<{ name: string; pool: string; placed: string; moves: { at: string; by: string; from: string; to: string; reason: string; adjustment: string }[] }> {
+    async history(code: string): Promise<{ name: string; pool: string; placed: string; moves: PoolMoveRecord[] }> {
       const check = checkCreditCode(code);
       if (!check.ok) throw new Refusal(check.reason);
       const e = await repos.entities.get(check.code);
       if (!e) throw new Refusal(`未找到统一社会信用代码为 ${check.code} 的市场主体`);
-      const moves = Object.entries(e as unknown as Record<string, unknown>)
-        .filter(([k]) => k.startsWith('poolMove_'))
-        .map(([, v]) => JSON.parse(String(v)) as { at: string; by: string; from: string; to: string; reason: string; adjustment: string })
-        .sort((a, b) => (a.at < b.at ? -1 : 1));
+      const moves = e.poolMoves ?? [];
       return { name: e.name, pool: e.archived ? `${e.pool}（已归档）` : e.pool, placed: `${beijingDate(e.poolPlacedAt)} ${e.poolPlacedBy}：${e.poolReason}`, moves };
     },
 

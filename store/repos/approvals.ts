@@ -1,12 +1,12 @@
 /** Approval requests: created once per subject, then changed only over the version the decider read. */
 import type { Models } from '../models';
 import { insertOnce } from './keys';
-import type { ApprovalKind, EarlierStep, Step } from '../../src/domain/approval';
+import { APPROVAL_KINDS, type ApprovalKind, type EarlierStep, type Step } from '../../src/domain/approval';
 import { ROLES } from '../../src/domain/organisation';
 import type { ApprovalDoc } from '../../src/domain/records/approval';
 import { date, json, keyed, num, oneOf, optDate, optStr, str, strs, type Keyed, type Stored } from './read';
 
-const KINDS: readonly ApprovalKind[] = ['plan', 'filing', 'pool', 'result'];
+const KINDS: readonly ApprovalKind[] = APPROVAL_KINDS;
 const OUTCOMES: readonly Step['outcome'][] = ['waiting', 'pending', 'approved', 'rejected'];
 const STATUSES: readonly ApprovalDoc['status'][] = ['pending', 'approved', 'rejected'];
 

@@ -1,7 +1,7 @@
 /** Queries and pool placements of market entities. */
 import type { Models } from '../models';
 import { ENTITY_KINDS, POOLS, RISK_CLASSES, type Pool } from '../../src/domain/pools';
-import type { AdjustmentRow, EntityDoc, EntityFilter, EntityListing, EntitySummary, PlanTargets, PoolMove } from '../../src/domain/records/entity';
+import type { AdjustmentRow, EntityDoc, EntityFilter, EntityListing, EntitySummary, PlanTargets, PoolMove, PoolMoveRecord } from '../../src/domain/records/entity';
 import { date, keyed, oneOf, optDate, str, strs, type Stored } from './read';
 import { registryWriter, type RegistryWriter } from './registryWriter';
 import { createEntityIndex, foldText, hashKey, rowOf, type EntityIndex, type IndexedEntity, type IndexRow } from './entityIndex';
@@ -103,6 +103,15 @@ function proposalGuard(seen: { pool: Pool; pendingPool: Pool; pendingBy: string;
   };
 }
 
+/** The adjustments' moves, kept one field per adjustment (`poolMove_<方案编号>`, JSON: a `$set` is fast on FerretDB where a `$push` is not). */
+function poolMovesOf(d: Stored): { poolMoves?: PoolMoveRecord[] } {
+  const moves = Object.keys(d).filter((k) => k.startsWith('poolMove_')).map((k) => {
+    const m = JSON.parse(str(d[k])) as Record<string, unknown>;
+    return { at: str(m.at), by: str(m.by), from: str(m.from), to: str(m.to), reason: str(m.reason), adjustment: str(m.adjustment) };
+  });
+  return moves.length ? { poolMoves: moves.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)) } : {};
+}
+
 /** The entities repo's one mapper: a stored entity document → the domain's entity record. */
 export function fromDoc(d: Stored): EntityDoc {
   const pendingAt = optDate(d.pendingAt);
@@ -129,6 +138,7 @@ export function fromDoc(d: Stored): EntityDoc {
     pendingReason: str(d.pendingReason),
     ...(lastInspectedAt ? { lastInspectedAt } : {}),
     ...(d.archived === true ? { archived: true, archivedReason: str(d.archivedReason) } : {}),
+    ...poolMovesOf(d),
     rowHash: str(d.rowHash),
     createdAt: date(d.createdAt),
     updatedAt: date(d.updatedAt),

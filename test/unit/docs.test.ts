@@ -24,6 +24,27 @@ describe('the project documents', () => {
     }
   });
 
+  it('R1–R22: ARCHITECTURE.md names each rule\'s home, and each named function is exported by the domain file named', () => {
+    const section = read('ARCHITECTURE.md').split('## Where each rule is enforced')[1]?.split('\n## ')[0] ?? '';
+    const rows = section.split('\n').filter((l) => /^\| R\d/.test(l));
+    const ids = rows.flatMap((r) => [...r.split('|')[1].matchAll(/R\d+a?/g)].map((m) => m[0]));
+    for (let i = 1; i <= 22; i++) expect(ids).toContain(`R${i}`);
+    expect(ids).toContain('R8a');
+    for (const row of rows) {
+      const home = row.split('|')[2];
+      // "`file.ts` `fn`, `fn2`; `other.ts` `fn3`": each function belongs to the file before it.
+      let file = '';
+      for (const [, name] of home.matchAll(/`([^`]+)`/g)) {
+        if (name.endsWith('.ts')) {
+          file = name;
+          expect({ row: row.slice(0, 12), file, exists: existsSync(path.join(ROOT, 'src/domain', file)) }).toEqual({ row: row.slice(0, 12), file, exists: true });
+        } else {
+          expect({ file, name, exported: new RegExp(`export (?:async )?(?:function|const|class) ${name}\\b`).test(read(`src/domain/${file}`)) }).toEqual({ file, name, exported: true });
+        }
+      }
+    }
+  });
+
   it('R1–R22: the rules are in docs/rules.md, in Chinese and English, and the README links them', () => {
     const rules = read('docs/rules.md');
     for (let i = 1; i <= 22; i++) expect(rules).toContain(`**R${i} `);

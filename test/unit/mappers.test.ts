@@ -143,6 +143,21 @@ describe('repo mappers', () => {
     expect(() => entityFromDoc({ ...stored, riskClass: '极高' })).toThrow('not one of');
   });
 
+  it('R5: entities: each adjustment\'s move, kept in its own field, comes back as poolMoves oldest first; archived kept', () => {
+    const stored = {
+      _id: '91361129000000001X', name: '华达食品', kind: '企业', industry: '制造业', township: '陈营镇', address: '', riskClass: '一般',
+      sectorTags: [], departments: ['SCJGJ'], pool: 'C', poolPlacedBy: 'lxb.b', poolPlacedAt: later, poolReason: '年度调库',
+      pendingPool: '', pendingBy: '', pendingDepartment: '', pendingReason: '', rowHash: 'h', createdAt: at, updatedAt: later, updatedBy: 'lxb.b',
+      poolMove_TZ2027: JSON.stringify({ at: '2027-12-20T02:00:00.000Z', by: 'lxb.b', from: 'B', to: 'C', reason: '严重违法', adjustment: 'TZ2027' }),
+      poolMove_TZ2026: JSON.stringify({ at: '2026-12-20T02:00:00.000Z', by: 'lxb.a', from: 'A', to: 'B', reason: '一般违法', adjustment: 'TZ2026' }),
+      archived: true, archivedReason: '注销',
+    };
+    const e = entityFromDoc(stored);
+    expect(e.poolMoves?.map((m) => [m.adjustment, m.from, m.to, m.by])).toEqual([['TZ2026', 'A', 'B', 'lxb.a'], ['TZ2027', 'B', 'C', 'lxb.b']]);
+    expect(e).toMatchObject({ archived: true, archivedReason: '注销' });
+    expect('poolMove_TZ2026' in e).toBe(false);
+  });
+
   it('tasks: parts from JSON, window from its two fields, dates from a change-feed row', () => {
     const parts = [{ drawNo: 'D1', planNo: 'P1', departments: ['SCJGJ'], officers: [], items: ['SCJGJ:001'], window: { from: '2026-04-01', to: '2026-06-30' }, at: at.toISOString() }];
     const row = {

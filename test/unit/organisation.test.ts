@@ -5,11 +5,10 @@ import { findUnit, JOINT_OFFICE_HOST, JUSTICE_DEPT, MEMBER_UNITS, roleHomeDepart
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The member units as the seed's attachment lists them. */
+/** The member units as the source document's attachment lists them (a copy is kept in docs/seeds). */
 function attachmentUnits(): string[] {
-  const dirs = [path.join(ROOT, '..', 'shared', 'seeds'), path.join(ROOT, 'docs', 'seeds'), '/work/shared/seeds'];
-  const dir = dirs.find((d) => existsSync(d));
-  if (!dir) throw new Error(`seed document not found in ${dirs.join(', ')}`);
+  const dir = path.join(ROOT, 'docs', 'seeds');
+  if (!existsSync(dir)) throw new Error(`the source document is missing from ${dir}`);
   const file = readdirSync(dir).filter((f) => f.endsWith('.txt')).map((f) => path.join(dir, f))
     .find((f) => readFileSync(f, 'utf8').includes('成员单位名单'));
   if (!file) throw new Error(`no seed in ${dir} has the member-unit attachment`);

@@ -17,10 +17,22 @@ export interface EntityDoc extends EntityRecord {
   /** Closed and archived by an adjustment: kept, never drawn. */
   archived?: boolean;
   archivedReason?: string;
+  /** Each yearly adjustment's move of this entity (R5), oldest first; stored one field per adjustment. */
+  poolMoves?: PoolMoveRecord[];
   rowHash: string;
   createdAt: Date;
   updatedAt: Date;
   updatedBy: string;
+}
+
+/** One applied adjustment's move of an entity, as kept on it (R5). */
+export interface PoolMoveRecord {
+  at: string;
+  by: string;
+  from: string;
+  to: string;
+  reason: string;
+  adjustment: string;
 }
 
 /** What the yearly pool adjustment (R5) reads of an entity. */
