@@ -4,9 +4,10 @@
  * and 司法局 (R9), and each department has its plans (R12). From 1 March the
  * reminders come weekly until done; after 31 March what is not done is late.
  */
+import { yearlyDeadline } from './calendar';
 
-/** The deadline of the year's March tasks. */
-export const marchDeadline = (year: number) => `${year}-03-31`;
+/** The deadline of the year's March tasks (R8, R9, R12): the one yearly deadline. */
+export const marchDeadline = (year: number): string => yearlyDeadline(year);
 
 /** The weekly reminder period a Beijing date falls in (weeks counted from 1 March); none before March. */
 export function marchReminderWeek(day: string): { year: number; key: string } | undefined {

@@ -8,6 +8,7 @@
  * count it once.
  */
 import { addWorkingDays, MissingHolidayYear, type HolidayCalendar } from './workdays';
+import { isLatePlan } from './plan/rules';
 
 export interface Period {
   kind: 'year' | 'quarter' | 'month';
@@ -251,7 +252,7 @@ export function computeStats(input: StatsInput): Stats {
   for (const p of plans) {
     for (const r of [row(p.department), county]) {
       r.plans++;
-      if (!p.special && p.createdOn <= `${p.year}-03-31`) r.plansByMarch++;
+      if (!p.special && !isLatePlan(p.year, p.createdOn)) r.plansByMarch++;
       if (p.status === 'approved') r.plansApproved++;
       else if (p.status === 'returned') r.plansReturned++;
       else if (p.status === 'refused') r.plansRefused++;

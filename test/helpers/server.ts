@@ -1,5 +1,6 @@
 /** Runs the real server (`src/main.ts`) as a child process, as an operator would. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './run';
 
@@ -90,4 +91,39 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The pid of the process listening on 127.0.0.1:`port` (Linux: the LISTEN socket's
+ * inode in /proc/net/tcp, found among /proc/<pid>/fd), or undefined.
+ */
+export function pidListeningOn(port: number): number | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = readFileSync(table, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[1].endsWith(`:${hexPort}`) && f[3] === '0A') inodes.add(f[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let fds: string[] = [];
+    try { fds = readdirSync(`/proc/${d}/fd`); } catch { continue; }
+    for (const fd of fds) {
+      let target = '';
+      try { target = readlinkSync(`/proc/${d}/fd/${fd}`); } catch { continue; }
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m && inodes.has(m[1])) return Number(d);
+    }
+  }
+  return undefined;
+}
+
+/** Whether the process is stopped (SIGSTOP took effect): its state in /proc is T. */
+export function isStopped(pid: number): boolean {
+  try { return /^State:\s+T/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; }
 }
