@@ -26,6 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { mongo } from 'mongoose';
+import { insertUnordered } from './insertCommand';
 import { DUPLICATE_KEY, isDuplicate } from './keys';
 import type { InboundMessage } from '../../bot/channels/contracts';
 import type { Models } from '../models';
@@ -137,7 +138,8 @@ export function inboundRepo(models: Models) {
       });
       at.push(i);
     });
-    const dupDocs = await insertManyUnordered(col, docs);
+    // One insert command (store/repos/insertCommand.ts): the webhooks' one write, at the driver's least cost.
+    const dupDocs = await insertUnordered(models.Inbound.db.db!, col.collectionName, docs);
     const claimed: InboundRecord[] = [];
     docs.forEach((d, k) => {
       if (dupDocs.has(k)) return;
