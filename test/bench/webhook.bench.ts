@@ -663,9 +663,12 @@ How the server gets there (FerretDB 1.24 over SQLite, behind the front of store/
    \`_ferretdb_sjson->'$._id'\`, which FerretDB's own \`_id\` index (on \`->"_id"\`) does not serve. The front now adds,
    once per collection, an index on exactly that expression, so \`{_id}\` reads, updates and deletes stay flat
    (the \`{_id}\` rows above).
-2. The hot path uses nothing else. The webhook's one write is a group-committed, unordered \`insertMany\` into
-   the queue (\`_id\` = the platform's message id, so a retry while the message lives is a duplicate key, each
-   callback getting its own verdict); two such writes may be in flight. The messages are recorded claimed by
+2. The hot path uses nothing else. The webhook's one write is a group-committed, unordered insert into
+   the queue, one \`insert\` command (store/repos/insertCommand.ts, not the driver's bulk-write \`insertMany\`)
+   (\`_id\` = the platform's message id, so a retry while the message lives is a duplicate key, each
+   callback getting its own verdict). The messages accepted in one turn of the event loop are written together;
+   two writes may be in flight, but a second one starts only with at least as many messages as the one in flight
+   carries (fewer wait for it and go together). The messages are recorded claimed by
    the receiving process and handed to its dispatcher in memory. Processing writes each batch's kept keys
    first (one \`insertMany\` into \`inbound_keys\`, each key carrying its entry's token: a retry that arrives after
    its message was finished finds a key with another token and is dropped unprocessed), routes (identify is
@@ -684,7 +687,7 @@ How the server gets there (FerretDB 1.24 over SQLite, behind the front of store/
    WeCom needs only the answer within 5 s): processing averaged
    ${fmt(f.processRate, 1)} messages/s over load and catch-up (CPU line above).
 4. Rate: ${ratio.toFixed(2)} × the faster bare run. On these ${fmt(os.cpus().length)} CPUs the load generator, the server, the emulator and
-   FerretDB share the machine; the webhook's own cost beyond the bare route is its share of one \`insertMany\`
+   FerretDB share the machine; the webhook's own cost beyond the bare route is its share of one insert
    (bare \`insertMany\` reaches ${fmt(ceilings.batchDocsPerSecond)} documents/s here) and the wait for the write in progress.
 ${!kept || kept.history === 0 ? '' : `5. History does not slow an idle server: with ${fmt(kept.history)} messages processed before, one message at a time is
    answered in ${fmt(kept.webhookP50)} ms and replied to in ${fmt(kept.replyP50)} ms, against ${fmt(none.webhookP50)} and ${fmt(none.replyP50)} ms with none.
