@@ -28,6 +28,11 @@ export interface InboxOptions {
   onFailed?: (ids: string[]) => void;
   /** Most messages per write. */
   maxBatch?: number;
+  /**
+   * Most text per write, in characters (a message over it goes alone): one
+   * insert command must stay under the database's 16 MB message limit.
+   */
+  maxBatchChars?: number;
   /** Writes in flight at once. */
   parallel?: number;
 }
@@ -40,6 +45,7 @@ interface Waiting {
 
 export function createInbox(repos: Repos, now: () => Date, opts: InboxOptions = {}): Inbox {
   const maxBatch = opts.maxBatch ?? 200;
+  const maxBatchChars = opts.maxBatchChars ?? 2_000_000;
   const parallel = opts.parallel ?? 2;
   const queue: Waiting[] = [];
   let inFlight = 0;
@@ -55,7 +61,7 @@ export function createInbox(repos: Repos, now: () => Date, opts: InboxOptions = 
     }
   }
 
-   // Sizes of the batches in flight, oldest first.
+  // Sizes of the batches in flight, oldest first.
   const flying: number[] = [];
   let scheduled = false;
 
@@ -63,7 +69,7 @@ export function createInbox(repos: Repos, now: () => Date, opts: InboxOptions = 
     while (inFlight < parallel && queue.length > 0) {
       // With a write in flight, another starts only with at least as many messages as the newest one carries.
       if (inFlight > 0 && queue.length < Math.min(maxBatch, flying[flying.length - 1])) return;
-      const batch = queue.splice(0, maxBatch);
+      const batch = queue.splice(0, batchLength());
       inFlight++;
       flying.push(batch.length);
       void write(batch).finally(() => {
@@ -72,6 +78,15 @@ export function createInbox(repos: Repos, now: () => Date, opts: InboxOptions = 
         pump();
       });
     }
+  }
+
+  /** How many of the waiting messages the next write takes: at most maxBatch, and maxBatchChars of text (at least one). */
+  function batchLength(): number {
+    const most = Math.min(maxBatch, queue.length);
+    let chars = queue[0].msg.text.length;
+    let n = 1;
+    while (n < most && chars + queue[n].msg.text.length <= maxBatchChars) chars += queue[n++].msg.text.length;
+    return n;
   }
 
   const flush = () => {

@@ -8,7 +8,9 @@
  * about half the driver's CPU per batch (BENCHMARKS.md, "Webhook"). The
  * server's answer says per document which failed, so a duplicate key is still
  * reported per document. The database's write concern applies as with
- * `insertMany`.
+ * `insertMany`. Unlike `insertMany` it does not split a batch: the caller keeps
+ * one batch well under the database's 16 MB message limit (bot/inbox.ts caps
+ * the text per write).
  */
 import { mongo } from 'mongoose';
 import { DUPLICATE_KEY } from './keys';

@@ -97,6 +97,19 @@ describe('inbox group commit', () => {
     expect(await Promise.all([...first, ...second])).toEqual(Array(20).fill('new'));
   });
 
+  it('a write stays under its text budget (one insert command must fit the database\'s message limit)', async () => {
+    const c = counted();
+    const inbox = createInbox(c.repos, now, { maxBatchChars: 1000 });
+    const long = (): InboundMessage => ({ ...msg(), text: '查'.repeat(400) });
+    const verdicts = await Promise.all(Array.from({ length: 5 }, () => inbox.accept(long())));
+    expect(verdicts).toEqual(Array(5).fill('new'));
+    expect(c.sizes).toEqual([2, 2, 1]);
+    // One message over the budget still goes, alone.
+    c.sizes.length = 0;
+    expect(await inbox.accept({ ...msg(), text: '查'.repeat(1500) })).toBe('new');
+    expect(c.sizes).toEqual([1]);
+  });
+
   it('a lone message is written at once', async () => {
     const c = counted();
     const inbox = createInbox(c.repos, now);
