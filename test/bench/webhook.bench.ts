@@ -798,6 +798,16 @@ the likeliest cause, as in the other runs where (b) itself fell to 900–1,400 r
 before, 1.91 × after; the req/s ratio cannot be told apart from the machine's noise here. The runs table at the top
 gives the full runs of this state; the quiet-machine re-runs decide the 0.5 × goal.
 
+The two full runs of this state (03:37 and 03:42 UTC in the runs table, both on the busy machine: load average 8–20)
+met zero lost and zero duplicated (34,882 and 42,648 callbacks, caught up in about 170 s), CPU per callback 1.69 × and
+2.28 ×, and missed the rate and p99 goals: 0.23 × and 0.17 ×, p99 171 and 140 ms. Their (b) runs show the drift —
+4,408 then 7,458 req/s in the first, 5,656 then 12,245 in the second, the faster (compared) one each time after (a)
+when the machine had quietened. During (a)'s load the server used only 32 % and 40 % of a CPU and the database
+22 % and 28 %: on a crowded machine the accept path waits on the round trips of its writes (server, front, FerretDB,
+each needing to be scheduled), not on its own CPU. Not tried for want of a quiet machine: more than two writes in
+flight now that a second write carries a full batch (two was better before this pass, when extra writes carried one
+message each).
+
 In production, MongoDB (as ARCHITECTURE.md says): the same code, with indexes serving the sweeps and no front.
 Not measurable on this machine (no \`mongod\`; mongodb-memory-server cannot download one); run this benchmark with
 \`MONGODB_URI\` to measure it.
