@@ -51,7 +51,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
         pending--;
       }
     };
-    // \`on\`, not \`once\`: release is idempotent, and these objects live for one request.
+    // `on`, not `once`: release is idempotent, and these objects live for one request.
     ctx.req.on('end', release);
     ctx.req.on('close', release);
     ctx.res.on('close', release);
