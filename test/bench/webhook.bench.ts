@@ -806,7 +806,7 @@ when the machine had quietened. During (a)'s load the server used only 32 % and 
 22 % and 28 %: on a crowded machine the accept path waits on the round trips of its writes (server, front, FerretDB,
 each needing to be scheduled), not on its own CPU. Four writes in flight instead of two (now that a further write
 carries a full batch), two 10 s runs each, alternated on the busy machine: 0.46 × and 0.51 × against 0.50 × and
-0.34 × (CPU per callback 1.80 × and 1.78 × against 1.83 × and 2.01 ×), no difference the noise lets one see; two kept.
+0.34 × (CPU per callback 1.80 × and 1.81 × against 1.83 × and 2.14 ×), no difference the noise lets one see; two kept.
 
 In production, MongoDB (as ARCHITECTURE.md says): the same code, with indexes serving the sweeps and no front.
 Not measurable on this machine (no \`mongod\`; mongodb-memory-server cannot download one); run this benchmark with
