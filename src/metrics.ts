@@ -43,14 +43,30 @@ export function createMetrics(stats: StatsRepo) {
     registry,
     /** Counts and times the webhook requests of the bot's HTTP server. */
     observeHttp(server: Server): void {
+      // Per callback: one clock reading and, once answered, the (platform, status) series looked up by one key.
+      const series = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+      const seriesOf = (platform: Platform, code: number) => {
+        const key = `${platform} ${code}`;
+        let s = series.get(key);
+        if (!s) {
+          const labels = { platform, status: String(code) };
+          const c = requests.labels(labels);
+          const h = latency.labels(labels);
+          s = { count: () => c.inc(), time: (seconds) => h.observe(seconds) };
+          series.set(key, s);
+        }
+        return s;
+      };
       server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-        const platform = WEBHOOKS[(req.url ?? '').split('?')[0]];
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        const platform = WEBHOOKS[q < 0 ? url : url.slice(0, q)];
         if (!platform) return;
-        const end = latency.startTimer({ platform });
-        res.once('finish', () => {
-          const status = String(res.statusCode);
-          requests.inc({ platform, status });
-          end({ status });
+        const started = performance.now();
+        res.on('finish', () => {
+          const s = seriesOf(platform, res.statusCode);
+          s.count();
+          s.time((performance.now() - started) / 1000);
         });
       });
     },

@@ -51,9 +51,10 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
         pending--;
       }
     };
-    ctx.req.once('end', release);
-    ctx.req.once('close', release);
-    ctx.res.once('close', release);
+    // `on`, not `once`: release is idempotent, and these objects live for one request.
+    ctx.req.on('end', release);
+    ctx.req.on('close', release);
+    ctx.res.on('close', release);
     try {
       await next();
     } finally {

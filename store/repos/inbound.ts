@@ -28,6 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { claimFirst, deleteByIds, insertManyUnordered, lease, unheld, type Claim, type QueueDoc } from './leasedQueue';
 import { date, keyed, num, oneOf, str, type Stored } from './read';
 import type { InboundMessage, Platform } from '../../bot/channels/contracts';
+import { insertUnordered } from './insertCommand';
 import type { Models } from '../models';
 
 export type { Claim } from './leasedQueue';
@@ -102,7 +103,8 @@ export function inboundRepo(models: Models) {
       });
       at.push(i);
     });
-    const dupDocs = await insertManyUnordered(col, docs);
+    // One insert command (store/repos/insertCommand.ts): the webhooks' one write, at the driver's least cost.
+    const dupDocs = await insertUnordered(models.Inbound.db.db!, col.collectionName, docs);
     const claimed: InboundRecord[] = [];
     docs.forEach((d, k) => {
       if (dupDocs.has(k)) return;

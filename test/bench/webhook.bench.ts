@@ -664,9 +664,12 @@ How the server gets there (FerretDB 1.24 over SQLite, behind the front of store/
    \`_ferretdb_sjson->'$._id'\`, which FerretDB's own \`_id\` index (on \`->"_id"\`) does not serve. The front now adds,
    once per collection, an index on exactly that expression, so \`{_id}\` reads, updates and deletes stay flat
    (the \`{_id}\` rows above).
-2. The hot path uses nothing else. The webhook's one write is a group-committed, unordered \`insertMany\` into
-   the queue (\`_id\` = the platform's message id, so a retry while the message lives is a duplicate key, each
-   callback getting its own verdict); two such writes may be in flight. The messages are recorded claimed by
+2. The hot path uses nothing else. The webhook's one write is a group-committed, unordered insert into
+   the queue, one \`insert\` command (store/repos/insertCommand.ts, not the driver's bulk-write \`insertMany\`)
+   (\`_id\` = the platform's message id, so a retry while the message lives is a duplicate key, each
+   callback getting its own verdict). The messages accepted in one turn of the event loop are written together;
+   two writes may be in flight, but a second one starts only with at least as many messages as the one in flight
+   carries (fewer wait for it and go together). The messages are recorded claimed by
    the receiving process and handed to its dispatcher in memory. Processing writes each batch's kept keys
    first (one \`insertMany\` into \`inbound_keys\`, each key carrying its entry's token: a retry that arrives after
    its message was finished finds a key with another token and is dropped unprocessed), routes (identify is
@@ -685,7 +688,7 @@ How the server gets there (FerretDB 1.24 over SQLite, behind the front of store/
    WeCom needs only the answer within 5 s): processing averaged
    ${fmt(f.processRate, 1)} messages/s over load and catch-up (CPU line above).
 4. Rate: ${ratio.toFixed(2)} × the faster bare run. On these ${fmt(os.cpus().length)} CPUs the load generator, the server, the emulator and
-   FerretDB share the machine; the webhook's own cost beyond the bare route is its share of one \`insertMany\`
+   FerretDB share the machine; the webhook's own cost beyond the bare route is its share of one insert
    (bare \`insertMany\` reaches ${fmt(ceilings.batchDocsPerSecond)} documents/s here) and the wait for the write in progress.
 ${!kept || kept.history === 0 ? '' : `5. History does not slow an idle server: with ${fmt(kept.history)} messages processed before, one message at a time is
    answered in ${fmt(kept.webhookP50)} ms and replied to in ${fmt(kept.replyP50)} ms, against ${fmt(none.webhookP50)} and ${fmt(none.replyP50)} ms with none.
@@ -737,10 +740,74 @@ work shared the machine, which slowed (a) most):
 | (experiment, not kept) processing a hundredth of the time | 6,211 | 13,275 | 0.47 | 1.68 × |
 | (experiment, not kept) four inbox writes in flight instead of two | 5,672 | 13,602 | 0.42 | 1.97 × |
 
-What limits (a) now is the accept path itself (its main thread is about 60 % busy): each callback waits for its
-group-committed insert, which FerretDB runs one write at a time; with processing all but stopped it reaches 0.47 ×.
+What limited (a) then was the accept path itself (its main thread about 60 % busy): each callback waited for its
+group-committed insert, which FerretDB runs one write at a time; with processing all but stopped it reached 0.47 ×.
 The bare route itself became about twice as fast on this machine since the figures above were first taken
 (6,322 req/s on 2026-11-25; 13,000–14,000 on 2026-12-01), so the 0.5 × bar moved with it.
+
+The next pass (2026-12-01, later; every figure in it taken while several other people's builds and tests ran on the
+same 2 CPUs — load average about 20 — so the bare route itself measured anywhere from 900 to 5,200 req/s: read the
+figures for their direction only). Counting the server's database commands and its batch sizes during the load
+(a preloaded counter, 6 s in the middle of the load) showed where the accept path went:
+
+- 625 of 1,053 inbox writes carried one message, the rest about 48: a write that finished freed its slot, and the
+  first callback to arrive took it alone, so every large batch waited at the front behind a write of one, and the
+  database and the driver paid a whole write (their cost is mostly per write) for one message. Now the messages
+  accepted in one turn of the event loop are written together (one wake-up per turn, not per message), and a second
+  write starts only with at least as many messages as the one in flight carries: 562 writes for 12,283 callbacks
+  (22 per write, almost none alone), for the same 50 workers.
+- The driver's \`insertMany\` runs through its bulk-write machinery; one \`insert\` command with the same documents
+  (store/repos/insertCommand.ts, duplicates still reported per document) took 369–582 µs of Node CPU per batch of 25
+  against 693–854 µs (a micro-benchmark against the embedded database, 400 batches each, alternated).
+- While the webhooks arrive, processing did nothing in that window (no \`inbound_keys\` insert, no identify read):
+  the dispatcher's duty cycle already keeps it out of the way, so it was left as it is.
+- Per callback, the metrics look up their (platform, status) series once and read the clock once (prom-client's
+  \`startTimer\` hashed the labels twice per callback); the body-cap middleware listens with \`on\` instead of \`once\`.
+
+Where the server's main-thread CPU went, before and after this pass (V8 CPU profiles, 6 s in the middle of the load,
+same busy machine; shares of busy samples, the profiler's own excluded):
+
+| | before | after |
+| --- | ---: | ---: |
+| WeCom XML (fast-xml-parser, bot/channels/wecom/xml.ts) | 16.1 % | 24.7 % |
+| Koa, the routers, the body-cap middleware | 7.5 % | 7.7 % |
+| decryption and signature | 6.8 % | 6.6 % |
+| Node's HTTP (parsing, writing answers, streams) | 19.8 % | 14.1 % |
+| the callback route's own code | 0.9 % | 0.8 % |
+| the inbox (group commit, building the documents) | 2.1 % | 1.9 % |
+| the MongoDB driver, BSON and its socket writes | 25.5 % | 16.3 % |
+| processing | 0.3 % | 0.1 % |
+| metrics (prom-client) | 1.5 % | 2.4 % |
+| garbage collection (main thread) | 7.5 % | 16.8 % |
+| other (events, microtasks, timers, URL, buffers) | 12.0 % | 8.6 % |
+
+The XML and the decryption cost the same per callback in both (the bare route runs that very code), so their larger
+share means the rest shrank: per callback the main thread does about three quarters of the work it did. The same
+pass, six runs of 10 s alternating the code before and after (same busy machine):
+
+| run | (a) req/s | faster (b) req/s | ratio | (a) / (b) CPU per callback |
+| --- | ---: | ---: | ---: | ---: |
+| before, 1 | 1,155 | 2,444 | 0.47 | 2.34 × |
+| after, 1 | 1,528 | 3,753 | 0.41 | 1.87 × |
+| before, 2 | 1,042 | 4,297 | 0.24 | 2.84 × |
+| after, 2 | 1,883 | 3,552 | 0.53 | 1.91 × |
+| before, 3 | 1,936 | 5,180 | 0.37 | 2.26 × |
+| after, 3 ¹ | 439 | 2,787 | 0.16 | 3.76 × |
+
+¹ the server was starved for most of that run (4,393 requests in 10 s, p99 571 ms); the machine's other work is
+the likeliest cause, as in the other runs where (b) itself fell to 900–1,400 req/s. Median CPU per callback: 2.34 ×
+before, 1.91 × after; the req/s ratio cannot be told apart from the machine's noise here. The runs table at the top
+gives the full runs of this state; the quiet-machine re-runs decide the 0.5 × goal.
+
+The two full runs of this state (03:37 and 03:42 UTC in the runs table, both on the busy machine: load average 8–20)
+met zero lost and zero duplicated (34,882 and 42,648 callbacks, caught up in about 170 s), CPU per callback 1.69 × and
+2.28 ×, and missed the rate and p99 goals: 0.23 × and 0.17 ×, p99 171 and 140 ms. Their (b) runs show the drift —
+4,408 then 7,458 req/s in the first, 5,656 then 12,245 in the second, the faster (compared) one each time after (a)
+when the machine had quietened. During (a)'s load the server used only 32 % and 40 % of a CPU and the database
+22 % and 28 %: on a crowded machine the accept path waits on the round trips of its writes (server, front, FerretDB,
+each needing to be scheduled), not on its own CPU. Four writes in flight instead of two (now that a further write
+carries a full batch), two 10 s runs each, alternated on the busy machine: 0.46 × and 0.51 × against 0.50 × and
+0.34 × (CPU per callback 1.80 × and 1.81 × against 1.83 × and 2.14 ×), no difference the noise lets one see; two kept.
 
 In production, MongoDB (as ARCHITECTURE.md says): the same code, with indexes serving the sweeps and no front.
 Not measurable on this machine (no \`mongod\`; mongodb-memory-server cannot download one); run this benchmark with
