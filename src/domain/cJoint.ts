@@ -21,7 +21,8 @@ import { shortName, windowsOverlap, type DateWindow, type TaskPart } from './tas
  * 联席办 rules; agreed: every department confirmed; decided: 联席办 upheld it;
  * dropped: 联席办 did not adopt it (a new proposal may be made).
  */
-export type CJointStatus = 'confirming' | 'disputed' | 'agreed' | 'decided' | 'dropped';
+export const CJOINT_STATUSES = ['confirming', 'disputed', 'agreed', 'decided', 'dropped'] as const;
+export type CJointStatus = (typeof CJOINT_STATUSES)[number];
 
 export const CJOINT_STATUS_LABELS: Record<CJointStatus, string> = {
   confirming: '待各部门确认',
@@ -31,7 +32,8 @@ export const CJOINT_STATUS_LABELS: Record<CJointStatus, string> = {
   dropped: '联席办未采纳',
 };
 
-export type LeadBasis = 'proposer' | 'items';
+export const LEAD_BASES = ['proposer', 'items'] as const;
+export type LeadBasis = (typeof LEAD_BASES)[number];
 
 export interface CJointArrangement {
   creditCode: string;

@@ -7,7 +7,8 @@
 import { unitName } from './organisation';
 import { percent, ratesOf, scoreOf, shortfalls, type Stats } from './stats';
 
-export type CircularStatus = 'draft' | 'pending' | 'returned' | 'approved' | 'sent';
+export const CIRCULAR_STATUSES = ['draft', 'pending', 'returned', 'approved', 'sent'] as const;
+export type CircularStatus = (typeof CIRCULAR_STATUSES)[number];
 
 export interface Circular {
   /** The draft's id and approval subject, e.g. "TB2026-0001". */

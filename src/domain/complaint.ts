@@ -20,7 +20,8 @@ export const COMPLAINT_STATUS_LABELS: Record<ComplaintStatus, string> = {
 };
 
 /** Where it came from: the public site's form, or 12345/12315 staff in the chat. */
-export type ComplaintSource = 'web' | 'hotline';
+export const COMPLAINT_SOURCES = ['web', 'hotline'] as const;
+export type ComplaintSource = (typeof COMPLAINT_SOURCES)[number];
 
 export interface Complaint {
   complaintNo: string;

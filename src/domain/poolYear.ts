@@ -1,10 +1,14 @@
 /** Record types of the pools' year (R5, R6): an adjustment's header, an A-pool application, a credit-risk class entry and change. */
 
+export const ADJUSTMENT_STATUSES = ['draft', 'applying', 'applied'] as const;
+export const POOL_APPLICATION_KINDS = ['apply', 'recommend'] as const;
+export const POOL_APPLICATION_STATUSES = ['open', 'used'] as const;
+
 export interface AdjustmentHeader {
   /** TZ<年度>. */
   id: string;
   year: number;
-  status: 'draft' | 'applying' | 'applied';
+  status: (typeof ADJUSTMENT_STATUSES)[number];
   /** The last applied adjustment's time this one starts from (none for the first). */
   since?: Date;
   createdBy: string;
@@ -25,12 +29,12 @@ export interface AdjustmentHeader {
 /** A member unit's application (its supervised entity) or recommendation for the A pool (R5). */
 export interface PoolApplication {
   creditCode: string;
-  kind: 'apply' | 'recommend';
+  kind: (typeof POOL_APPLICATION_KINDS)[number];
   department: string;
   reason: string;
   by: string;
   at: Date;
-  status: 'open' | 'used';
+  status: (typeof POOL_APPLICATION_STATUSES)[number];
 }
 
 /** One credit-risk classification of an entity (R6), as published. */

@@ -2,41 +2,41 @@
  * Joint arrangements for overlapping C entities (R4): one document per entity, `_id` = credit code,
  * changed only over the version read. A small collection (C entities with two or more departments).
  */
-import type { mongo } from 'mongoose';
 import type { Models } from '../models';
-import type { CJointArrangement, CJointStatus, LeadBasis } from '../../src/domain/cJoint';
+import { CJOINT_STATUSES, isInForce, LEAD_BASES, type CJointArrangement } from '../../src/domain/cJoint';
 import { insertOnce } from './keys';
+import { date, keyed, num, oneOf, str, strs, type Keyed, type Stored } from './read';
 
-/** The stored document → the arrangement the services see. */
-export function fromDoc(d: Record<string, unknown>): CJointArrangement {
+/** The C-joint repo's one mapper: a stored document → the arrangement the services see. */
+export function fromDoc(d: Stored): CJointArrangement {
   const disagreement = d.disagreeDepartment
     ? {
-      department: String(d.disagreeDepartment), by: String(d.disagreeBy ?? ''), byName: String(d.disagreeByName ?? ''),
-      comment: String(d.disagreeComment ?? ''), at: d.disagreeAt as Date,
+      department: str(d.disagreeDepartment), by: str(d.disagreeBy), byName: str(d.disagreeByName),
+      comment: str(d.disagreeComment), at: date(d.disagreeAt),
     }
     : undefined;
   return {
-    creditCode: String(d._id),
-    entityName: String(d.entityName ?? ''),
-    lead: String(d.lead),
-    participants: [...((d.participants as string[] | undefined) ?? [])],
-    basis: d.basis as LeadBasis,
-    basisNote: String(d.basisNote ?? ''),
-    proposedBy: String(d.proposedBy),
-    proposedByName: String(d.proposedByName ?? ''),
-    proposedDepartment: String(d.proposedDepartment),
-    proposedAt: d.proposedAt as Date,
-    status: d.status as CJointStatus,
+    creditCode: str(d._id),
+    entityName: str(d.entityName),
+    lead: str(d.lead),
+    participants: strs(d.participants),
+    basis: oneOf(LEAD_BASES, d.basis),
+    basisNote: str(d.basisNote),
+    proposedBy: str(d.proposedBy),
+    proposedByName: str(d.proposedByName),
+    proposedDepartment: str(d.proposedDepartment),
+    proposedAt: date(d.proposedAt),
+    status: oneOf(CJOINT_STATUSES, d.status),
     ...(disagreement ? { disagreement } : {}),
-    ...(d.decidedBy ? { decidedBy: String(d.decidedBy), decidedByName: String(d.decidedByName ?? ''), decidedAt: d.decidedAt as Date } : {}),
-    round: Number(d.round),
-    version: Number(d.version),
-    updatedAt: d.updatedAt as Date,
+    ...(d.decidedBy ? { decidedBy: str(d.decidedBy), decidedByName: str(d.decidedByName), decidedAt: date(d.decidedAt) } : {}),
+    round: num(d.round),
+    version: num(d.version),
+    updatedAt: date(d.updatedAt),
   };
 }
 
 /** The arrangement → the stored document (flat; absent optional fields are left out). */
-export function toDoc(a: CJointArrangement): Record<string, unknown> {
+export function toDoc(a: CJointArrangement): Keyed {
   const { creditCode, disagreement, decidedBy, decidedByName, decidedAt, ...rest } = a;
   return {
     _id: creditCode,
@@ -48,13 +48,15 @@ export function toDoc(a: CJointArrangement): Record<string, unknown> {
   };
 }
 
+const IN_FORCE = CJOINT_STATUSES.filter((status) => isInForce({ status }));
+
 const UNSET_OPTIONAL = ['disagreeDepartment', 'disagreeBy', 'disagreeByName', 'disagreeComment', 'disagreeAt', 'decidedBy', 'decidedByName', 'decidedAt'];
 
 export function cJointRepo(models: Models) {
-  const col = models.CJoint.collection as unknown as mongo.Collection;
+  const col = keyed(models.CJoint);
   return {
     async get(creditCode: string): Promise<CJointArrangement | undefined> {
-      const d = await col.findOne({ _id: creditCode as never });
+      const d = await col.findOne({ _id: creditCode });
       return d ? fromDoc(d) : undefined;
     },
 
@@ -65,7 +67,7 @@ export function cJointRepo(models: Models) {
 
     /** Arrangements in force (agreed or decided): what a C draw joins tasks by. */
     async inForce(): Promise<CJointArrangement[]> {
-      return (await col.find({ status: { $in: ['agreed', 'decided'] } }).toArray()).map(fromDoc);
+      return (await col.find({ status: { $in: IN_FORCE } }).toArray()).map(fromDoc);
     },
 
     /** False if the entity already has an arrangement (someone proposed first). */
@@ -74,8 +76,9 @@ export function cJointRepo(models: Models) {
     /** Writes the arrangement over the version read (a.version must be that version + 1); false if it changed meanwhile. */
     async replace(a: CJointArrangement, readVersion: number): Promise<boolean> {
       const { _id, ...rest } = toDoc(a);
-      const unset = Object.fromEntries(UNSET_OPTIONAL.filter((k) => !(k in rest)).map((k) => [k, '']));
-      const r = await col.updateOne({ _id: _id as never, version: readVersion }, { $set: rest, ...(Object.keys(unset).length ? { $unset: unset } : {}) });
+      const unset: Record<string, ''> = {};
+      for (const k of UNSET_OPTIONAL) if (!(k in rest)) unset[k] = '';
+      const r = await col.updateOne({ _id, version: readVersion }, { $set: rest, ...(Object.keys(unset).length ? { $unset: unset } : {}) });
       return r.modifiedCount === 1;
     },
   };

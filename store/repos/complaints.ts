@@ -3,64 +3,62 @@
  * and the open ones (small collections: hundreds a year); the public form's per-address counters
  * and its signing key. State changes are guarded by `version`.
  */
-import type { Complaint, ComplaintSource, ComplaintStatus } from '../../src/domain/complaint';
+import { COMPLAINT_SOURCES, COMPLAINT_STATUSES, type Complaint, type ComplaintStatus } from '../../src/domain/complaint';
 import type { Models } from '../models';
 import { insertOnce } from './keys';
-import { keyed } from './read';
+import { date, keyed, num, oneOf, optDate, str, type Keyed, type Stored } from './read';
 
-/** The stored document as the services see it (the one mapper). */
-export function fromDoc(d: Record<string, unknown>): Complaint {
-  const date = (v: unknown) => (v instanceof Date ? v : v ? new Date(String(v)) : undefined);
-  const s = (v: unknown) => (typeof v === 'string' ? v : '');
+/** The complaints repo's one mapper: a stored complaint → the record the services see. */
+export function fromDoc(d: Stored): Complaint {
   return {
-    complaintNo: String(d._id),
-    source: d.source as ComplaintSource,
-    queryHash: s(d.queryHash),
-    receivedAt: date(d.receivedAt)!,
-    receivedBy: s(d.receivedBy),
-    entityText: s(d.entityText),
-    creditCode: s(d.creditCode),
-    entityName: s(d.entityName),
-    content: s(d.content),
-    contact: s(d.contact),
-    matter: s(d.matter),
-    department: s(d.department),
-    routeNote: s(d.routeNote),
-    status: d.status as ComplaintStatus,
-    ackDue: s(d.ackDue),
-    routedAt: date(d.routedAt),
-    acknowledgedAt: date(d.acknowledgedAt),
-    acknowledgedBy: s(d.acknowledgedBy),
-    filingNo: s(d.filingNo),
-    outcome: s(d.outcome),
-    closedAt: date(d.closedAt),
-    closedBy: s(d.closedBy),
-    version: Number(d.version ?? 1),
+    complaintNo: str(d._id),
+    source: oneOf(COMPLAINT_SOURCES, d.source),
+    queryHash: str(d.queryHash),
+    receivedAt: date(d.receivedAt),
+    receivedBy: str(d.receivedBy),
+    entityText: str(d.entityText),
+    creditCode: str(d.creditCode),
+    entityName: str(d.entityName),
+    content: str(d.content),
+    contact: str(d.contact),
+    matter: str(d.matter),
+    department: str(d.department),
+    routeNote: str(d.routeNote),
+    status: oneOf(COMPLAINT_STATUSES, d.status),
+    ackDue: str(d.ackDue),
+    routedAt: optDate(d.routedAt),
+    acknowledgedAt: optDate(d.acknowledgedAt),
+    acknowledgedBy: str(d.acknowledgedBy),
+    filingNo: str(d.filingNo),
+    outcome: str(d.outcome),
+    closedAt: optDate(d.closedAt),
+    closedBy: str(d.closedBy),
+    version: num(d.version ?? 1),
   };
 }
 
-function toDoc(c: Complaint): Record<string, unknown> {
+function toDoc(c: Complaint): Keyed {
   const { complaintNo, ...rest } = c;
-  const doc: Record<string, unknown> = { _id: complaintNo, year: Number(complaintNo.slice(2, 6)), ...rest };
+  const doc: Keyed = { _id: complaintNo, year: Number(complaintNo.slice(2, 6)), ...rest };
   for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
   return doc;
 }
 
-const OPEN: ComplaintStatus[] = ['unrouted', 'received', 'acknowledged'];
+const OPEN: ComplaintStatus[] = COMPLAINT_STATUSES.filter((s) => s !== 'closed');
 
 export function complaintRepo(models: Models) {
-  const col = models.Complaint.collection;
+  const col = keyed(models.Complaint);
   const gate = keyed<{ _id: string; count?: number; expiresAt?: Date; key?: string }>(models.ComplaintGate);
   return {
     /** False when the number exists already. */
     create: (c: Complaint): Promise<boolean> => insertOnce(col, toDoc(c)),
     async get(no: string): Promise<Complaint | undefined> {
-      const d = await col.findOne({ _id: no as never });
+      const d = await col.findOne({ _id: no });
       return d ? fromDoc(d) : undefined;
     },
     /** Writes `next` (its version one more) only over the version read; false when someone changed it meanwhile. */
     async update(next: Complaint, expectedVersion: number): Promise<boolean> {
-      const r = await col.replaceOne({ _id: next.complaintNo as never, version: expectedVersion }, toDoc({ ...next, version: expectedVersion + 1 }));
+      const r = await col.replaceOne({ _id: next.complaintNo, version: expectedVersion }, toDoc({ ...next, version: expectedVersion + 1 }));
       return r.modifiedCount === 1;
     },
     async forYears(years: number[]): Promise<Complaint[]> {

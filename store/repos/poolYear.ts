@@ -6,49 +6,73 @@
  */
 import type { Models } from '../models';
 import type { AdjustLine } from '../../src/domain/adjustment';
-import type { AdjustmentHeader, PoolApplication, RiskClassEntry, RiskChange } from '../../src/domain/poolYear';
+import {
+  ADJUSTMENT_STATUSES, POOL_APPLICATION_KINDS, POOL_APPLICATION_STATUSES,
+  type AdjustmentHeader, type PoolApplication, type RiskClassEntry, type RiskChange,
+} from '../../src/domain/poolYear';
+import { insertOnce, isDuplicate } from './keys';
+import { date, json, keyed, num, oneOf, optDate, str, strs, type Stored } from './read';
+import { riskProposalFromDoc } from './results';
 
 /** Lines per stored chunk (≈150 bytes a line: well under the 16 MB document limit). */
 export const LINES_PER_CHUNK = 5000;
 
-/** The stored header document as the services see it. */
-export function adjustmentFromDoc(d: Record<string, unknown>): AdjustmentHeader {
+/** The adjustments repo's one mapper: a stored header document → the header the services see. */
+export function adjustmentFromDoc(d: Stored): AdjustmentHeader {
   return {
-    id: String(d._id),
-    year: Number(d.year),
-    status: d.status as AdjustmentHeader['status'],
-    since: d.since instanceof Date ? d.since : undefined,
-    createdBy: String(d.createdBy ?? ''),
-    createdAt: d.createdAt as Date,
-    total: Number(d.total ?? 0),
-    chunks: Number(d.chunks ?? 0),
-    counts: JSON.parse(String(d.counts || '{}')) as Record<string, number>,
-    rejected: Array.isArray(d.rejected) ? d.rejected.map(Number) : [],
-    rejectNote: String(d.rejectNote ?? ''),
-    appliedBy: String(d.appliedBy ?? ''),
-    appliedAt: d.appliedAt instanceof Date ? d.appliedAt : undefined,
-    applied: Number(d.applied ?? 0),
-    version: Number(d.version ?? 0),
+    id: str(d._id),
+    year: num(d.year),
+    status: oneOf(ADJUSTMENT_STATUSES, d.status),
+    since: optDate(d.since),
+    createdBy: str(d.createdBy),
+    createdAt: date(d.createdAt),
+    total: num(d.total),
+    chunks: num(d.chunks),
+    counts: json<Record<string, number>>(d.counts || '{}'),
+    rejected: Array.isArray(d.rejected) ? d.rejected.map(num) : [],
+    rejectNote: str(d.rejectNote),
+    appliedBy: str(d.appliedBy),
+    appliedAt: optDate(d.appliedAt),
+    applied: num(d.applied),
+    version: num(d.version),
   };
 }
 
-export function applicationFromDoc(d: Record<string, unknown>): PoolApplication {
+/** The A-pool applications repo's one mapper. */
+export function applicationFromDoc(d: Stored): PoolApplication {
   return {
-    creditCode: String(d.creditCode), kind: d.kind as PoolApplication['kind'], department: String(d.department),
-    reason: String(d.reason), by: String(d.by), at: d.at as Date, status: d.status as PoolApplication['status'],
+    creditCode: str(d.creditCode), kind: oneOf(POOL_APPLICATION_KINDS, d.kind), department: str(d.department),
+    reason: str(d.reason), by: str(d.by), at: date(d.at), status: oneOf(POOL_APPLICATION_STATUSES, d.status),
   };
 }
 
-export function riskChangeFromDoc(d: Record<string, unknown>): RiskChange {
-  return { creditCode: String(d.creditCode), from: String(d.from), to: String(d.to), date: String(d.date), source: String(d.source), at: d.at as Date };
+/** The risk-class repo's mapper of a stored class change. */
+export function riskChangeFromDoc(d: Stored): RiskChange {
+  return { creditCode: str(d.creditCode), from: str(d.from), to: str(d.to), date: str(d.date), source: str(d.source), at: date(d.at) };
 }
+
+/** An entity's stored class history → its entries, oldest first (each entry stored in JSON text: flat documents for FerretDB). */
+export function riskHistoryFromDoc(d: Stored): RiskClassEntry[] {
+  return strs(d.entries).map((e) => json<RiskClassEntry>(e));
+}
+
+/** The milestones repo's one mapper. */
+export function milestoneFromDoc(d: Stored): { at: Date; by: string; note: string } {
+  return { at: date(d.at), by: str(d.by), note: str(d.note) };
+}
+
+/** A stored header, field by field (no index signature, so `$inc: { version }` type-checks). */
+type HeaderDoc = {
+  _id: string; year: number; status: string; since?: Date; createdBy: string; createdAt: Date; total: number; chunks: number;
+  counts: string; rejected: number[]; rejectNote: string; appliedBy: string; appliedAt?: Date; applied: number; version: number;
+};
 
 export function adjustmentRepo(models: Models) {
-  const head = models.PoolAdjustment.collection;
-  const chunks = models.PoolAdjustmentLines.collection;
+  const head = keyed<HeaderDoc>(models.PoolAdjustment);
+  const chunks = keyed(models.PoolAdjustmentLines);
   return {
     async get(id: string): Promise<AdjustmentHeader | undefined> {
-      const d = await head.findOne({ _id: id as never });
+      const d = await head.findOne({ _id: id });
       return d ? adjustmentFromDoc(d) : undefined;
     },
 
@@ -67,22 +91,14 @@ export function adjustmentRepo(models: Models) {
       const n = Math.ceil(lines.length / LINES_PER_CHUNK);
       for (let i = 0; i < n; i++) {
         const part = lines.slice(i * LINES_PER_CHUNK, (i + 1) * LINES_PER_CHUNK);
-        await chunks.replaceOne({ _id: `${h.id}:${i}` as never }, { lines: JSON.stringify(part) }, { upsert: true });
+        await chunks.replaceOne({ _id: `${h.id}:${i}` }, { lines: JSON.stringify(part) }, { upsert: true });
       }
       const doc = {
         year: h.year, status: 'draft', ...(h.since ? { since: h.since } : {}), createdBy: h.createdBy, createdAt: h.createdAt,
         total: lines.length, chunks: n, counts: JSON.stringify(h.counts), rejected: [], rejectNote: '', appliedBy: '', applied: 0,
       };
-      if (expected === undefined) {
-        try {
-          await head.insertOne({ _id: h.id as never, ...doc, version: 1 });
-          return true;
-        } catch (err) {
-          if ((err as { code?: number }).code === 11000) return false;
-          throw err;
-        }
-      }
-      const r = await head.replaceOne({ _id: h.id as never, version: expected, status: 'draft' }, { ...doc, version: expected + 1 });
+      if (expected === undefined) return insertOnce(head, { _id: h.id, ...doc, version: 1 });
+      const r = await head.replaceOne({ _id: h.id, version: expected, status: 'draft' }, { ...doc, version: expected + 1 });
       return r.modifiedCount === 1;
     },
 
@@ -90,74 +106,74 @@ export function adjustmentRepo(models: Models) {
     async lines(h: AdjustmentHeader): Promise<AdjustLine[]> {
       const out: AdjustLine[] = [];
       for (let i = 0; i < h.chunks; i++) {
-        const d = await chunks.findOne({ _id: `${h.id}:${i}` as never });
-        if (d) out.push(...(JSON.parse(String(d.lines)) as AdjustLine[]));
+        const d = await chunks.findOne({ _id: `${h.id}:${i}` });
+        if (d) out.push(...json<AdjustLine[]>(d.lines));
       }
       return out.slice(0, h.total);
     },
 
     /** Sets the rejected line numbers over the version read. */
     async reject(h: AdjustmentHeader, rejected: number[], note: string): Promise<boolean> {
-      const r = await head.updateOne({ _id: h.id as never, version: h.version, status: 'draft' }, { $set: { rejected, rejectNote: note, version: h.version + 1 } });
+      const r = await head.updateOne({ _id: h.id, version: h.version, status: 'draft' }, { $set: { rejected, rejectNote: note, version: h.version + 1 } });
       return r.modifiedCount === 1;
     },
 
     /** Claims the draft for applying (once, over the version read). */
     async startApplying(h: AdjustmentHeader, by: string, at: Date): Promise<boolean> {
-      const r = await head.updateOne({ _id: h.id as never, version: h.version, status: 'draft' }, { $set: { status: 'applying', appliedBy: by, appliedAt: at, version: h.version + 1 } });
+      const r = await head.updateOne({ _id: h.id, version: h.version, status: 'draft' }, { $set: { status: 'applying', appliedBy: by, appliedAt: at, version: h.version + 1 } });
       return r.modifiedCount === 1;
     },
 
     async finishApplying(id: string, applied: number): Promise<void> {
-      await head.updateOne({ _id: id as never, status: 'applying' }, { $set: { status: 'applied', applied }, $inc: { version: 1 } });
+      await head.updateOne({ _id: id, status: 'applying' }, { $set: { status: 'applied', applied }, $inc: { version: 1 } });
     },
   };
 }
 
 export function poolApplicationRepo(models: Models) {
-  const col = models.PoolApplication.collection;
+  const col = keyed(models.PoolApplication);
   return {
     /** One application per entity and unit (`_id` code:department); a new one replaces an open one. */
     async put(a: PoolApplication): Promise<void> {
-      await col.replaceOne({ _id: `${a.creditCode}:${a.department}` as never }, { ...a }, { upsert: true });
+      await col.replaceOne({ _id: `${a.creditCode}:${a.department}` }, { ...a }, { upsert: true });
     },
     async open(): Promise<PoolApplication[]> {
       return (await col.find({ status: 'open' }).toArray()).map(applicationFromDoc);
     },
     /** Closes the applications an applied adjustment decided. */
     async markUsed(keys: { creditCode: string; department: string }[]): Promise<void> {
-      for (const k of keys) await col.updateOne({ _id: `${k.creditCode}:${k.department}` as never }, { $set: { status: 'used' } });
+      for (const k of keys) await col.updateOne({ _id: `${k.creditCode}:${k.department}` }, { $set: { status: 'used' } });
     },
   };
 }
 
 export function riskClassRepo(models: Models) {
-  const hist = models.RiskHistory.collection;
-  const changes = models.RiskChange.collection;
-  const rp = models.RiskProposal.collection;
+  const hist = keyed(models.RiskHistory);
+  const changes = keyed(models.RiskChange);
+  const rp = keyed(models.RiskProposal);
   return {
     async history(creditCode: string): Promise<RiskClassEntry[]> {
-      const d = await hist.findOne({ _id: creditCode as never });
-      return d ? (d.entries as string[]).map((e) => JSON.parse(e) as RiskClassEntry) : [];
+      const d = await hist.findOne({ _id: creditCode });
+      return d ? riskHistoryFromDoc(d) : [];
     },
 
     /** Appends a class entry (a re-import of the same date and source changes nothing). Over the version read. */
     async record(creditCode: string, entry: RiskClassEntry): Promise<boolean> {
       for (let attempt = 0; attempt < 5; attempt++) {
-        const d = await hist.findOne({ _id: creditCode as never });
-        const entries = (d?.entries as string[] | undefined) ?? [];
-        if (entries.some((e) => { const x = JSON.parse(e) as RiskClassEntry; return x.date === entry.date && x.source === entry.source && x.riskClass === entry.riskClass; })) return false;
-        const next = [...entries, JSON.stringify(entry)];
+        const d = await hist.findOne({ _id: creditCode });
+        const entries = d ? riskHistoryFromDoc(d) : [];
+        if (entries.some((x) => x.date === entry.date && x.source === entry.source && x.riskClass === entry.riskClass)) return false;
+        const next = [...strs(d?.entries), JSON.stringify(entry)];
         if (!d) {
           try {
-            await hist.insertOne({ _id: creditCode as never, entries: next, version: 1 });
+            await hist.insertOne({ _id: creditCode, entries: next, version: 1 });
             return true;
           } catch (err) {
-            if ((err as { code?: number }).code !== 11000) throw err;
+            if (!isDuplicate(err)) throw err;
             continue;
           }
         }
-        const r = await hist.updateOne({ _id: creditCode as never, version: d.version }, { $set: { entries: next, version: Number(d.version) + 1 } });
+        const r = await hist.updateOne({ _id: creditCode, version: d.version }, { $set: { entries: next, version: num(d.version) + 1 } });
         if (r.modifiedCount === 1) return true;
       }
       throw new Error(`risk history of ${creditCode} kept changing`);
@@ -165,16 +181,19 @@ export function riskClassRepo(models: Models) {
 
     /** A class change, for the next adjustment (idempotent by entity, date and source). */
     async change(c: RiskChange): Promise<void> {
-      await changes.replaceOne({ _id: `${c.creditCode}:${c.date}:${c.source}` as never }, { ...c }, { upsert: true });
+      await changes.replaceOne({ _id: `${c.creditCode}:${c.date}:${c.source}` }, { ...c }, { upsert: true });
     },
 
     /** Class changes recorded after an instant: imports, and R17 proposals applied by 联席办. */
     async changesSince(since: Date): Promise<RiskChange[]> {
       const imported = (await changes.find({ at: { $gt: since } }).toArray()).map(riskChangeFromDoc);
-      const proposals = await rp.find({ status: 'applied' }).toArray();
-      const fromResults = proposals
-        .filter((p) => p.decidedAt instanceof Date && p.decidedAt.getTime() > since.getTime())
-        .map((p) => ({ creditCode: String(p.creditCode), from: String(p.from), to: String(p.to), date: new Date((p.decidedAt as Date).getTime() + 8 * 3600_000).toISOString().slice(0, 10), source: `检查结果${String(p.taskNo)}（R17：${String(p.reason)}）`, at: p.decidedAt as Date }));
+      const proposals = (await rp.find({ status: 'applied' }).toArray()).map(riskProposalFromDoc);
+      const fromResults: RiskChange[] = [];
+      for (const p of proposals) {
+        const at = p.decidedAt;
+        if (!at || at.getTime() <= since.getTime()) continue;
+        fromResults.push({ creditCode: p.creditCode, from: p.from, to: p.to, date: new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10), source: `检查结果${p.taskNo}（R17：${p.reason}）`, at });
+      }
       return [...imported, ...fromResults];
     },
   };
@@ -186,21 +205,15 @@ export type RiskClassRepo = ReturnType<typeof riskClassRepo>;
 
 /** Yearly milestones done once (R8: the joint inspector pool confirmed), by `_id`. */
 export function milestoneRepo(models: Models) {
-  const col = models.YearMilestone.collection;
+  const col = keyed(models.YearMilestone);
   return {
     async get(id: string): Promise<{ at: Date; by: string; note: string } | undefined> {
-      const d = await col.findOne({ _id: id as never });
-      return d ? { at: d.at as Date, by: String(d.by), note: String(d.note ?? '') } : undefined;
+      const d = await col.findOne({ _id: id });
+      return d ? milestoneFromDoc(d) : undefined;
     },
     /** Records it once; false when it was already recorded. */
-    async record(id: string, at: Date, by: string, note: string): Promise<boolean> {
-      try {
-        await col.insertOne({ _id: id as never, at, by, note });
-        return true;
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) return false;
-        throw err;
-      }
+    record(id: string, at: Date, by: string, note: string): Promise<boolean> {
+      return insertOnce(col, { _id: id, at, by, note });
     },
   };
 }

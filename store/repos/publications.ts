@@ -1,25 +1,27 @@
 /** Results published by their department (`公示`, R15): one document per task, _id = task number. */
 import type { Models } from '../models';
 import type { Publication } from '../../src/domain/publication';
+import { insertOnce } from './keys';
+import { date, keyed, num, str, type Stored } from './read';
 
-/** A stored publication as the services see it. */
-export function fromDoc(d: Record<string, unknown>): Publication {
+/** The publications repo's one mapper: a stored publication → the record the services see. */
+export function fromDoc(d: Stored): Publication {
   return {
-    taskNo: String(d._id),
-    department: String(d.department),
-    creditCode: String(d.creditCode),
-    entityName: String(d.entityName ?? ''),
-    round: Number(d.round),
-    publishedAt: new Date(d.publishedAt as Date),
-    publishedBy: String(d.publishedBy),
-    version: Number(d.version),
+    taskNo: str(d._id),
+    department: str(d.department),
+    creditCode: str(d.creditCode),
+    entityName: str(d.entityName),
+    round: num(d.round),
+    publishedAt: date(d.publishedAt),
+    publishedBy: str(d.publishedBy),
+    version: num(d.version),
   };
 }
 
 export function publicationRepo(models: Models) {
-  const col = models.Publication.collection;
+  const col = keyed(models.Publication);
   const get = async (taskNo: string): Promise<Publication | undefined> => {
-    const d = await col.findOne({ _id: taskNo as never });
+    const d = await col.findOne({ _id: taskNo });
     return d ? fromDoc(d) : undefined;
   };
   return {
@@ -34,15 +36,9 @@ export function publicationRepo(models: Models) {
       return out;
     },
     /** Records the first publication; false when the task was published already (a retry or a second person). */
-    async create(p: Publication): Promise<boolean> {
+    create(p: Publication): Promise<boolean> {
       const { taskNo, ...rest } = p;
-      try {
-        await col.insertOne({ _id: taskNo as never, ...rest });
-        return true;
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) return false;
-        throw err;
-      }
+      return insertOnce(col, { _id: taskNo, ...rest });
     },
   };
 }

@@ -5,6 +5,9 @@
  */
 import { fromDoc as approvalFromDoc } from '../../store/repos/approvals';
 import { fromDoc as auditFromDoc, importRunFromDoc } from '../../store/repos/audit';
+import { fromDoc as cJointFromDoc } from '../../store/repos/cJoint';
+import { fromDoc as circularFromDoc } from '../../store/repos/circulars';
+import { fromDoc as complaintFromDoc } from '../../store/repos/complaints';
 import { fromDoc as mappingFromDoc } from '../../store/repos/deptMappings';
 import { fromDoc as cardFromDoc } from '../../store/repos/dingtalk';
 import { inspectorFromDoc, itemFromDoc } from '../../store/repos/directory';
@@ -16,6 +19,8 @@ import { fromDoc as listPageFromDoc } from '../../store/repos/listPages';
 import { fromDoc as userFromDoc } from '../../store/repos/org';
 import { fromDoc as outboxFromDoc } from '../../store/repos/outbox';
 import { fromDoc as planFromDoc } from '../../store/repos/plans';
+import { adjustmentFromDoc, applicationFromDoc, milestoneFromDoc, riskChangeFromDoc, riskHistoryFromDoc } from '../../store/repos/poolYear';
+import { fromDoc as publicationFromDoc } from '../../store/repos/publications';
 import { bytes, date, json, oneOf, opt } from '../../store/repos/read';
 import { fromDoc as resultFromDoc, followUpFromDoc, lenientFromDoc, riskProposalFromDoc } from '../../store/repos/results';
 import { fromDoc as robotFromDoc } from '../../store/repos/robots';
@@ -225,6 +230,85 @@ describe('repo mappers', () => {
     expect(mappingFromDoc({ _id: '市场监管局', unit: 'SCJGJ', by: 'u1', at })).toEqual({ platformDept: '市场监管局', unit: 'SCJGJ', by: 'u1', at });
     expect(cardFromDoc({ _id: 'track1', space: 'IM_GROUP', target: 'cid', keys: ['k1'], createdAt: at }))
       .toEqual({ outTrackId: 'track1', space: 'IM_GROUP', target: 'cid', keys: ['k1'], createdAt: at });
+  });
+
+  it('pool year: an adjustment header, an A-pool application, class changes and history, a milestone', () => {
+    const header = {
+      _id: 'TZ2026', year: 2026, status: 'applied', since: at, createdBy: 'lxb.a', createdAt: at, total: 3, chunks: 1, counts: '{"new":2,"risk":1}',
+      rejected: [2], rejectNote: '重复', appliedBy: 'lxb.b', appliedAt: later, applied: 2, version: 4,
+    };
+    expect(adjustmentFromDoc(header)).toEqual({
+      id: 'TZ2026', year: 2026, status: 'applied', since: at, createdBy: 'lxb.a', createdAt: at, total: 3, chunks: 1, counts: { new: 2, risk: 1 },
+      rejected: [2], rejectNote: '重复', appliedBy: 'lxb.b', appliedAt: later, applied: 2, version: 4,
+    });
+    expect(adjustmentFromDoc({ _id: 'TZ2027', year: 2027, status: 'draft', createdAt: at, counts: '' })).toMatchObject({ counts: {}, rejected: [], total: 0, since: undefined });
+    expect(() => adjustmentFromDoc({ ...header, status: 'lost' })).toThrow('not one of draft, applying, applied');
+    const application = { _id: 'C:SCJGJ', creditCode: 'C', kind: 'recommend', department: 'SCJGJ', reason: '信用良好', by: 'u1', at, status: 'used' };
+    expect(applicationFromDoc(application)).toEqual({ creditCode: 'C', kind: 'recommend', department: 'SCJGJ', reason: '信用良好', by: 'u1', at, status: 'used' });
+    expect(() => applicationFromDoc({ ...application, kind: 'demand' })).toThrow('not one of apply, recommend');
+    expect(() => applicationFromDoc({ ...application, status: 'closed' })).toThrow('not one of open, used');
+    expect(riskChangeFromDoc({ _id: 'C:2026-01-01:s', creditCode: 'C', from: '一般', to: '较高', date: '2026-01-01', source: 's', at: at.getTime() }))
+      .toEqual({ creditCode: 'C', from: '一般', to: '较高', date: '2026-01-01', source: 's', at });
+    const entry = { riskClass: '低', written: 'A', date: '2026-01-01', source: '省局', importedAt: at.toISOString(), by: 'u1' };
+    expect(riskHistoryFromDoc({ _id: 'C', entries: [JSON.stringify(entry)], version: 1 })).toEqual([entry]);
+    expect(riskHistoryFromDoc({ _id: 'C' })).toEqual([]);
+    expect(milestoneFromDoc({ _id: 'R8:2026', at, by: 'lxb.a' })).toEqual({ at, by: 'lxb.a', note: '' });
+    expect(() => milestoneFromDoc({ _id: 'R8:2026', by: 'lxb.a' })).toThrow('not a date');
+  });
+
+  it('circulars: figures from JSON, approval and sending times only when stored, status checked', () => {
+    const stats = { period: { year: 2026 }, county: {}, departments: [], notes: [] };
+    const stored = {
+      _id: 'TB2026-0001', docNo: '万联办通〔2026〕3号', periodKey: '2026', periodLabel: '2026年度', title: 't', threshold: 80, requirements: 'r', remarks: '',
+      stats: JSON.stringify(stats), author: 'lxb', authorName: '程丽华', auto: true, status: 'sent', sentTo: ['SCJGJ'], createdAt: at, updatedAt: later,
+      approvedAt: later, sentAt: later, version: 5,
+    };
+    expect(circularFromDoc(stored)).toEqual({
+      circularNo: 'TB2026-0001', docNo: '万联办通〔2026〕3号', periodKey: '2026', periodLabel: '2026年度', title: 't', threshold: 80, requirements: 'r', remarks: '',
+      stats, author: 'lxb', authorName: '程丽华', auto: true, status: 'sent', sentTo: ['SCJGJ'], createdAt: at, updatedAt: later, approvedAt: later, sentAt: later, version: 5,
+    });
+    const draft = circularFromDoc({ ...stored, status: 'draft', sentTo: undefined, approvedAt: undefined, sentAt: undefined });
+    expect(draft.sentTo).toEqual([]);
+    expect('approvedAt' in draft || 'sentAt' in draft).toBe(false);
+    expect(() => circularFromDoc({ ...stored, status: 'archived' })).toThrow('not one of draft, pending, returned, approved, sent');
+  });
+
+  it('C joint arrangements: disagreement and decision only when stored, basis and status checked', () => {
+    const stored = {
+      _id: '91361129000000001X', entityName: '华达食品', lead: 'SCJGJ', participants: ['YJJ'], basis: 'proposer', basisNote: '提出列入C类的单位',
+      proposedBy: 'u1', proposedByName: '王伟', proposedDepartment: 'SCJGJ', proposedAt: at, status: 'decided',
+      disagreeDepartment: 'YJJ', disagreeBy: 'u2', disagreeByName: '李明', disagreeComment: '不同意', disagreeAt: at,
+      decidedBy: 'lxb.a', decidedByName: '程丽华', decidedAt: later, round: 1, version: 4, updatedAt: later,
+    };
+    expect(cJointFromDoc(stored)).toEqual({
+      creditCode: '91361129000000001X', entityName: '华达食品', lead: 'SCJGJ', participants: ['YJJ'], basis: 'proposer', basisNote: '提出列入C类的单位',
+      proposedBy: 'u1', proposedByName: '王伟', proposedDepartment: 'SCJGJ', proposedAt: at, status: 'decided',
+      disagreement: { department: 'YJJ', by: 'u2', byName: '李明', comment: '不同意', at },
+      decidedBy: 'lxb.a', decidedByName: '程丽华', decidedAt: later, round: 1, version: 4, updatedAt: later,
+    });
+    const plain = cJointFromDoc({ ...stored, status: 'confirming', disagreeDepartment: undefined, decidedBy: undefined });
+    expect('disagreement' in plain || 'decidedBy' in plain || 'decidedAt' in plain).toBe(false);
+    expect(() => cJointFromDoc({ ...stored, basis: 'seniority' })).toThrow('not one of proposer, items');
+    expect(() => cJointFromDoc({ ...stored, status: 'pending' })).toThrow('not one of confirming, disputed, agreed, decided, dropped');
+  });
+
+  it('publications: the task number from _id, the date kept', () => {
+    const stored = { _id: '县市管局抽查〔2026〕12号', department: 'SCJGJ', creditCode: 'C', round: 2, publishedAt: at, publishedBy: 'u1', version: 1 };
+    expect(publicationFromDoc(stored)).toEqual({ taskNo: '县市管局抽查〔2026〕12号', department: 'SCJGJ', creditCode: 'C', entityName: '', round: 2, publishedAt: at, publishedBy: 'u1', version: 1 });
+    expect(() => publicationFromDoc({ ...stored, publishedAt: undefined })).toThrow('not a date');
+  });
+
+  it('complaints: absent text fields empty, optional dates only when stored, source and status checked', () => {
+    const stored = {
+      _id: 'TS2026-0007', year: 2026, source: 'hotline', queryHash: 'h', receivedAt: at, receivedBy: 'u1', entityText: '华达', content: '内容', status: 'closed',
+      ackDue: '2026-10-13', routedAt: at, acknowledgedAt: at, acknowledgedBy: 'u2', closedAt: later, closedBy: 'u2', outcome: '已处理', version: 4,
+    };
+    const c = complaintFromDoc(stored);
+    expect(c).toMatchObject({ complaintNo: 'TS2026-0007', source: 'hotline', status: 'closed', contact: '', routedAt: at, closedAt: later, version: 4 });
+    expect('year' in c).toBe(false);
+    expect(complaintFromDoc({ ...stored, version: undefined, closedAt: undefined }).version).toBe(1);
+    expect(() => complaintFromDoc({ ...stored, source: 'email' })).toThrow('not one of web, hotline');
+    expect(() => complaintFromDoc({ ...stored, status: 'lost' })).toThrow('not one of unrouted, received, acknowledged, closed');
   });
 
   it('inbound messages and outbox entries: the queues', () => {
