@@ -137,6 +137,13 @@ afterAll(async () => {
   await db?.close();
 });
 
+it('R4: a 备案\'s approved result, like a task\'s, marks the entity inspected on the inspection\'s day', async () => {
+  const day = async (c: string) => (await db.repos.entities.get(c))?.lastInspectedAt?.toISOString();
+  expect(await day(the.general)).toBe(new Date(`${Y}-07-08T00:00:00+08:00`).toISOString());
+  expect(await day(the.clean)).toBe(new Date(`${Y}-06-16T00:00:00+08:00`).toISOString());
+  expect(await day(the.recommended)).toBeUndefined();
+});
+
 /** The proposal's line for an entity, and its number. */
 const lineOf = (out: string, creditCode: string) => out.split('\n').find((l) => /^\d+\. /.test(l) && l.includes(`（${creditCode}）`)) ?? '';
 const numberOf = (out: string, creditCode: string) => Number(/^(\d+)\./.exec(lineOf(out, creditCode))?.[1]);
