@@ -110,8 +110,14 @@ export const listInspectors: Command = {
     if (people.length === 0) return [text(`${unitName(d.code)}尚未登记执法检查人员，请先导入人员名录`)];
     const today = beijingDate(ctx.services.clock());
     const officers = people.filter((p) => isActiveOfficerOn(p, today)).length;
+    // R8: whether 联席办 has confirmed this year's joint inspector pool, and when.
+    const year = Number(today.slice(0, 4));
+    const confirmed = await ctx.services.march.jointPoolConfirmed(year);
+    const jointPool = confirmed
+      ? `${year}年度联合检查人员库已于 ${beijingDate(confirmed.at)} 确认（R8）`
+      : `${year}年度联合检查人员库尚未确认（R8，联席办应于3月31日前确认）`;
     return longList(ctx, {
-      title: `${unitName(d.code)}执法检查人员`, head: `${unitName(d.code)}执法检查人员 ${people.length} 人，其中在岗且执法证有效 ${officers} 人：`,
+      title: `${unitName(d.code)}执法检查人员`, head: `${jointPool}\n${unitName(d.code)}执法检查人员 ${people.length} 人，其中在岗且执法证有效 ${officers} 人：`,
       lines: people.map((p, i) => inspectorLine(p, i, today)), shown: ctx.pageSize * 3, columns: ['姓名', '人员类别', '执法证', '专长', '备注'],
     });
   },

@@ -179,6 +179,8 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
         lenient: allFindings(r.parts).flatMap((f) => (f.handling?.kind === 'rectify' && f.handling.lenient ? [f.handling.lenient] : [])),
       });
     }
+    // R4: the entity counts as inspected on the inspection's last day (Beijing), for 排除近N个月已检查.
+    if (approve && r.form) await repos.entities.markInspected(r.creditCode, new Date(`${r.form.end}T00:00:00+08:00`));
     if (approve && r.form) await records.proposeRisk(r, r.form, at);
     await audit(caller, approve ? 'result.approve' : 'result.return', r, r.status, next.status, comment);
   });

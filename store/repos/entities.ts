@@ -304,6 +304,18 @@ export function entityRepo(models: Models) {
       return logged(r.modifiedCount === 1, creditCode);
     },
 
+    /**
+     * R4: records an approved inspection's last day as the entity's last inspection, guarded by `_id`
+     * and only forward (an older result approved later never moves it back). False if unchanged.
+     */
+    async markInspected(creditCode: string, on: Date): Promise<boolean> {
+      const r = await col.updateOne(
+        { _id: creditCode, $or: [{ lastInspectedAt: { $exists: false } }, { lastInspectedAt: null }, { lastInspectedAt: { $lt: on } }] },
+        { $set: { lastInspectedAt: on } },
+      );
+      return logged(r.modifiedCount === 1, creditCode);
+    },
+
     /** Records a proposal (C) if none is pending. */
     async propose(creditCode: string, pool: Pool, by: string, department: string, at: Date, reason: string): Promise<boolean> {
       const r = await col.updateOne(

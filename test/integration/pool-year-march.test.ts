@@ -1,6 +1,7 @@
 /**
  * The March deadlines (R8, R9, R12) through the router on the real database:
- * 联席办 confirms the joint inspector pool once (R8), a member unit files its
+ * 联席办 confirms the joint inspector pool once (R8) and the directory (人员) shows
+ * when, a member unit files its
  * A-pool joint items and 联席办 then 司法局 acknowledge them by card (R9, R20),
  * 联席办's one checklist of who is late (R12 included), and the weekly reminders
  * from 1 March until done, once per week across two server processes.
@@ -90,9 +91,13 @@ describe('the March deadlines (R8, R9, R12)', () => {
   });
 
   it('R8: 联席办 confirms the joint inspector pool once, with its date', async () => {
+    expect(all(await say('xf.official', '人员'))).toContain('2026年度联合检查人员库尚未确认（R8');
     expect(all(await say('xf.official', '联合人员库确认 2026'))).toContain('联席办');
     expect(all(await say('lxb.a', '联合人员库确认 2026'))).toContain('已确认2026年度联合检查人员库（2026-03-02），共 2 人');
     expect(all(await say('lxb.a', '联合人员库确认 2026'))).toContain('已于2026-03-02由lxb.a确认');
+    // R8: the directory shows the confirmation date, to the unit and to 联席办.
+    expect(all(await say('xf.official', '人员'))).toContain('2026年度联合检查人员库已于 2026-03-02 确认（R8）');
+    expect(all(await say('lxb.a', '人员 县消防救援大队'))).toContain('联合检查人员库已于 2026-03-02 确认（R8）');
   });
 
   it('R8, R9, R12: 联席办 sees one checklist; after 31 March what is not done is late', async () => {
