@@ -2,7 +2,7 @@
  * The yearly pool adjustment (R5), pure: from what happened since the last
  * adjustment, one proposed line per entity with its reason and evidence.
  * Sources, first match wins for an entity:
- *  1. closed (已注销 / 已被吊销营业执照 / 已被撤销登记 in an approved result) → archived, never deleted;
+ *  1. closed (注销 / 吊销 / 撤销 in the registry import, or 已注销 / 已被吊销营业执照 / 已被撤销登记 in an approved result) → archived, never deleted;
  *  2. findings on an A entity: a serious violation (立案查处, 移送司法机关, 不配合检查情节严重) → C,
  *     a general or minor one (any other problem found) → B;
  *  3. credit-risk class changes (R6, R17): risen to 高 → C (unless in C); an A entity risen to 较高 → B;
@@ -11,6 +11,7 @@
  *  5. an entity new in the registry since the last adjustment → B (confirmed in B with provenance).
  */
 import type { Pool } from './pools';
+import { CLOSED_REGISTRATIONS } from './entity';
 
 export const CLOSED_CATEGORIES = ['已注销', '已被吊销营业执照', '已被撤销登记'] as const;
 export const SERIOUS_CATEGORY = '不配合检查情节严重';
@@ -38,6 +39,8 @@ export interface AdjustEntity {
   pool: Pool;
   createdAt: number;
   archived: boolean;
+  /** The registration state the registry import gave (注销, 吊销, 撤销 close it); '' or absent when in business. */
+  registration?: string;
 }
 
 /** An approved inspection since the last adjustment, with what it found. */
@@ -99,6 +102,10 @@ export function proposeAdjustment(input: AdjustInput): AdjustLine[] {
   for (const e of input.entities) {
     if (e.archived) continue;
     const seen = (byCode.get(e.code) ?? []).sort((a, b) => (a.end < b.end ? -1 : 1));
+    if (e.registration && (CLOSED_REGISTRATIONS as readonly string[]).includes(e.registration)) {
+      push(e, 'archived', 'closed', `登记状态为“${e.registration}”，移出监管库归档（不删除）`, `主体名录导入：登记状态“${e.registration}”`);
+      continue;
+    }
     const closed = seen.find((i) => i.categories.some((c) => (CLOSED_CATEGORIES as readonly string[]).includes(c)));
     if (closed) {
       push(e, 'archived', 'closed', `${closed.categories.find((c) => (CLOSED_CATEGORIES as readonly string[]).includes(c))}，移出监管库归档（不删除）`, evidence(closed));

@@ -15,7 +15,17 @@ export interface EntityRecord {
   riskClass: RiskClass;
   sectorTags: string[];
   departments: string[];
+  /** The registration state when it is not 存续 (absent: the entity is in business); 注销, 吊销, 撤销 close it (R5). */
+  registration?: Registration;
 }
+
+/** Registration states of a market entity; the last three close it and archive it at the yearly adjustment (R5). */
+export const REGISTRATION_STATES = ['存续', '注销', '吊销', '撤销'] as const;
+export type Registration = (typeof REGISTRATION_STATES)[number];
+export const CLOSED_REGISTRATIONS: readonly Registration[] = ['注销', '吊销', '撤销'];
+const REGISTRATION_ALIASES: Record<string, Registration> = {
+  存续: '存续', 在业: '存续', 开业: '存续', 正常: '存续', 注销: '注销', 已注销: '注销', 吊销: '吊销', '吊销，未注销': '吊销', 吊销未注销: '吊销', 已吊销: '吊销', 撤销: '撤销', 已撤销: '撤销',
+};
 
 /** Column headers: canonical field → accepted spellings (first one is used in templates). */
 export const ENTITY_HEADERS: Record<keyof EntityRecord, string[]> = {
@@ -28,6 +38,7 @@ export const ENTITY_HEADERS: Record<keyof EntityRecord, string[]> = {
   riskClass: ['信用风险分类', '风险等级', '信用风险等级', 'riskClass'],
   sectorTags: ['领域标签', '重点领域', 'sectorTags'],
   departments: ['监管部门', '主管部门', 'departments'],
+  registration: ['登记状态', '经营状态', 'registration'],
 };
 
 export const ENTITY_REQUIRED: (keyof EntityRecord)[] = ['creditCode', 'name', 'kind', 'riskClass'];
@@ -49,6 +60,8 @@ export function parseEntityRow(cells: Partial<Record<keyof EntityRecord, string>
   if (!risk.ok) return risk;
   const tagsText = text('领域标签', cells.sectorTags, { lines: 'list' });
   if (!tagsText.ok) return tagsText;
+  const registration = oneOf('登记状态', cells.registration, REGISTRATION_ALIASES, { fallback: '存续' });
+  if (!registration.ok) return registration;
   const deptText = text('监管部门', cells.departments, { lines: 'list' });
   if (!deptText.ok) return deptText;
   const departments: string[] = [];
@@ -67,5 +80,7 @@ export function parseEntityRow(cells: Partial<Record<keyof EntityRecord, string>
     riskClass: risk.value,
     sectorTags: list(tagsText.value),
     departments: [...new Set(departments)],
+    // 存续 is the default and is not stored, so rows imported before this column keep their digests.
+    ...(registration.value === '存续' ? {} : { registration: registration.value }),
   });
 }

@@ -118,7 +118,7 @@ export function adjustmentService(deps: Deps) {
       ]);
       const lines = proposeAdjustment({
         since: newSince,
-        entities: rows.map((r) => ({ code: r.creditCode, name: r.name, pool: r.pool, createdAt: r.createdAt, archived: r.archived })),
+        entities: rows.map((r) => ({ code: r.creditCode, name: r.name, pool: r.pool, createdAt: r.createdAt, archived: r.archived, registration: r.registration })),
         inspections,
         creditChanges: creditChanges.map((c) => ({ code: c.creditCode, from: c.from, to: c.to, date: c.date, source: c.source })),
         applications: applications.map((a) => ({ code: a.creditCode, kind: a.kind, department: a.department, reason: a.reason, date: beijingDate(a.at) })),

@@ -1,6 +1,7 @@
 /** Queries and pool placements of market entities. */
 import type { Models } from '../models';
 import { ENTITY_KINDS, POOLS, RISK_CLASSES, type Pool } from '../../src/domain/pools';
+import { REGISTRATION_STATES } from '../../src/domain/entity';
 import type { AdjustmentRow, EntityDoc, EntityFilter, EntityListing, EntitySummary, PlanTargets, PoolMove, PoolMoveRecord } from '../../src/domain/records/entity';
 import { date, keyed, oneOf, optDate, str, strs, type Stored } from './read';
 import { registryWriter, type RegistryWriter } from './registryWriter';
@@ -33,7 +34,7 @@ function matchesTargets(e: IndexedEntity, t: PlanTargets, since: number): boolea
 }
 
 /** Searchable fields that an import may set or unset, with their value when unset. */
-const INDEXED_DEFAULTS: Record<string, unknown> = { name: '', industry: '', township: '', riskClass: '一般', departments: [], sectorTags: [], address: '', rowHash: '' };
+const INDEXED_DEFAULTS: Record<string, unknown> = { name: '', industry: '', township: '', riskClass: '一般', departments: [], sectorTags: [], address: '', rowHash: '', registration: '' };
 
 /** The searchable part of an import's update of one entity. */
 function partialRow(code: string, set: Record<string, unknown>, unset: string[]): IndexRow {
@@ -137,6 +138,7 @@ export function fromDoc(d: Stored): EntityDoc {
     ...(pendingAt ? { pendingAt } : {}),
     pendingReason: str(d.pendingReason),
     ...(lastInspectedAt ? { lastInspectedAt } : {}),
+    ...(d.registration ? { registration: oneOf(REGISTRATION_STATES, d.registration) } : {}),
     ...(d.archived === true ? { archived: true, archivedReason: str(d.archivedReason) } : {}),
     ...poolMovesOf(d),
     rowHash: str(d.rowHash),
@@ -347,7 +349,7 @@ export function entityRepo(models: Models) {
       await index.fresh();
       return index.all().map((e) => ({
         creditCode: e.code, name: e.name, pool: e.pool, riskClass: e.riskClass, departments: e.departments,
-        createdAt: e.createdAt ?? 0, archived: e.archived === true,
+        createdAt: e.createdAt ?? 0, archived: e.archived === true, registration: e.registration ?? '',
       }));
     },
 

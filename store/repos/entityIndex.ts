@@ -37,6 +37,8 @@ export interface IndexedEntity {
   createdAt?: number;
   /** Closed (注销, 吊销, 撤销) and archived by a pool adjustment: kept, never drawn. */
   archived?: boolean;
+  /** The registration state as imported when not 存续 ('' otherwise). */
+  registration?: string;
 }
 
 /** What a log entry or snapshot row says of one entity: its code and the fields written (all of them for a full row). */
@@ -67,12 +69,13 @@ export function rowOf(d: Record<string, unknown>): IndexRow {
     rowHash: hashKey(String(d.rowHash ?? '')),
     createdAt: d.createdAt instanceof Date ? d.createdAt.getTime() : 0,
     archived: d.archived === true,
+    registration: d.registration ? String(d.registration) : '',
   };
 }
 
 /** The projection that `rowOf` needs. */
 export const ROW_FIELDS = {
-  _id: 1, name: 1, pool: 1, industry: 1, township: 1, riskClass: 1, departments: 1, sectorTags: 1, address: 1, pendingPool: 1, lastInspectedAt: 1, rowHash: 1, createdAt: 1, archived: 1,
+  _id: 1, name: 1, pool: 1, industry: 1, township: 1, riskClass: 1, departments: 1, sectorTags: 1, address: 1, pendingPool: 1, lastInspectedAt: 1, rowHash: 1, createdAt: 1, archived: 1, registration: 1,
 } as const;
 
 export function createEntityIndex(models: FeedModels) {
@@ -121,6 +124,7 @@ export function createEntityIndex(models: FeedModels) {
     if (row.rowHash !== undefined) e.rowHash = hashKey(row.rowHash);
     if (row.createdAt !== undefined) e.createdAt = row.createdAt;
     if (row.archived !== undefined) e.archived = row.archived;
+    if (row.registration !== undefined) e.registration = row.registration || undefined;
     if (!had) {
       byCode.set(e.code, e);
       sortedStale = true;

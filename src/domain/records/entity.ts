@@ -45,6 +45,8 @@ export interface AdjustmentRow {
   /** Milliseconds since 1970 of the first import; 0 when unknown. */
   createdAt: number;
   archived: boolean;
+  /** The imported registration state when not 存续, else ''. */
+  registration: string;
 }
 
 /** One move of an adjustment: from the pool it was seen in, with why; `archive` for a closed entity. */

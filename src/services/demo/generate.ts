@@ -19,7 +19,7 @@ import {
 
 export type Cells = Record<string, string>;
 /** Rows keyed by the importer's canonical field names, holding text as a spreadsheet cell would. */
-export type EntityCells = Record<keyof EntityRecord, string>;
+export type EntityCells = Record<Exclude<keyof EntityRecord, 'registration'>, string> & { registration?: string };
 export type InspectorCells = Record<Exclude<keyof InspectorRecord, 'mobile' | 'platformId'>, string> & Partial<Record<'mobile' | 'platformId', string>>;
 export type ItemCells = Record<keyof ItemRecord, string>;
 
