@@ -202,8 +202,7 @@ async function main(): Promise<void> {
     console.log(`\n${table}\n\n${goals.replace(/\*\*/g, '')}\n`);
     writeReport('## Pool adjustment', `## Pool adjustment
 
-\`npm run bench:adjust\` (test/bench/adjust.bench.ts), run ${new Date().toISOString().slice(0, 10)} — **measured on a busy
-machine (2 cores shared by several jobs): rough figures, to be re-run on a quiet machine.**
+\`npm run bench:adjust\` (test/bench/adjust.bench.ts), run ${new Date().toISOString().slice(0, 10)}.
 
 A generated ${fmt(n)}-entity county (3% A, 1% C, 10% new since the last adjustment, about 1% inspected this year
 with findings and closures, credit-risk class changes and applications for A) is adjusted by

@@ -124,7 +124,7 @@ async function main(): Promise<void> {
       '',
       `\`npm run bench:stats\`: the statistics of a year (统计 年度: every figure for 30 member units and the county) on ${fmt(ENTITIES)} entities (${fmt(ENTITIES / 10)} in pool C), ${fmt(TASKS)} tasks (one in five joint) and ${fmt(TASKS)} results (half approved, a quarter waiting for review, a quarter drafts), side by side with a bare aggregation of one count per department (\`$group\` of the tasks by lead department) in the same run. Filling took ${fmt(fillS, 1)} s.`,
       '',
-      `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memGB} GB, Node ${m.node}, ${m.engine}. **Measured on a busy machine** (other work sharing 2 cores): rough figures, to be re-run on a quiet one.`,
+      `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memGB} GB, Node ${m.node}, ${m.engine}.`,
       '',
       `| median of ${RUNS} | seconds |`,
       '| --- | --- |',

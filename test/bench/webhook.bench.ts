@@ -809,6 +809,15 @@ each needing to be scheduled), not on its own CPU. Four writes in flight instead
 carries a full batch), two 10 s runs each, alternated on the busy machine: 0.46 × and 0.51 × against 0.50 × and
 0.34 × (CPU per callback 1.80 × and 1.81 × against 1.83 × and 2.14 ×), no difference the noise lets one see; two kept.
 
+Re-run on a quiet machine (04:11 UTC in the runs table; no other work): 0.42 × the faster bare run (5,150 against
+12,245 req/s), CPU per callback 1.79 ×, p99 31.4 ms, zero lost, zero duplicated: the rate goal is still missed. During
+the load the server used about 0.8 of a CPU, the database about half of one and the load generator most of the
+rest: the two CPUs are nearly full, so the server cannot simply take more. A 10 s trial with processing held to 5 %
+of the time while webhooks arrive (instead of 20 %) gave 0.46 × at the same CPU per callback (0.149 against 0.085 CPU
+s per 1,000): processing is not where the difference lies. It lies in the accept path's own work beyond the bare
+route (the insert's BSON and driver, the group commit, the deadline timer, the hand-over) and in the database's CPU
+for each insert on the same two CPUs. Not changed further this stop.
+
 In production, MongoDB (as ARCHITECTURE.md says): the same code, with indexes serving the sweeps and no front.
 Not measurable on this machine (no \`mongod\`; mongodb-memory-server cannot download one); run this benchmark with
 \`MONGODB_URI\` to measure it.
