@@ -2,7 +2,7 @@
 import { JOINT_OFFICE_HOST, MEMBER_UNITS, ROLES } from '../../src/domain/organisation';
 import type { DepartmentDoc, UserDoc } from '../../src/domain/records/org';
 import type { Models } from '../models';
-import { bool, date, keyed, num, oneOf, optStr, str, strs, type Keyed, type Stored } from './read';
+import { bool, date, keyed, num, oneOf, optStr, str, strs, type CounterDoc, type Keyed, type Stored } from './read';
 
 /** The org repo's one mapper: a stored user document → the domain's user record. */
 export function fromDoc(d: Stored): UserDoc {
@@ -26,6 +26,13 @@ export function fromDoc(d: Stored): UserDoc {
 const departmentFrom = (d: Stored): DepartmentDoc => ({ code: str(d._id), name: str(d.name), order: num(d.order), hostsJointOffice: bool(d.hostsJointOffice) });
 
 const FIELD = { wecom: 'wecomUserId', dingtalk: 'dingtalkStaffId' } as const;
+/** The counter bumped by every user write: a process's cached list is good while it has not moved. */
+const USERS_VERSION = 'users:version';
+
+function freezeUser(u: UserDoc): UserDoc {
+  Object.freeze(u.roles);
+  return Object.freeze(u);
+}
 
 export function orgRepo(models: Models) {
   const users = keyed(models.User);
@@ -37,6 +44,8 @@ export function orgRepo(models: Models) {
    */
   const userKeys = () => models.User.db.db!.collection<Keyed>('user_keys');
   const userFrom = fromDoc;
+  const counters = keyed<CounterDoc>(models.Counter);
+  let cached: { version: number; list: UserDoc[] } | undefined;
   return {
     /** Writes the 30 member units; idempotent. */
     async seedDepartments(): Promise<number> {
@@ -71,8 +80,17 @@ export function orgRepo(models: Models) {
       await userKeys().updateOne({ _id: `${platform}:${id}` }, { $set: { userId: String(d._id) } }, { upsert: true });
       return userFrom(d);
     },
+    /**
+     * Every user, by department. Kept in memory under the users' version (one `_id` read per call):
+     * approvals ask for it twice per request, and on FerretDB the whole list is a pass over every user.
+     */
     async users(): Promise<UserDoc[]> {
-      return (await users.find({}).sort({ department: 1, _id: 1 }).toArray()).map(userFrom);
+      const version = (await counters.findOne({ _id: USERS_VERSION }))?.seq ?? 0;
+      if (cached?.version !== version) {
+        // Frozen: the records are shared by every caller until the next write.
+        cached = { version, list: (await users.find({}).sort({ department: 1, _id: 1 }).toArray()).map((d) => freezeUser(userFrom(d))) };
+      }
+      return [...cached.list];
     },
     async saveUser(u: UserDoc): Promise<void> {
       const { userId, ...rest } = u;
@@ -83,6 +101,8 @@ export function orgRepo(models: Models) {
         if (!u[k]) { delete set[k]; unset[k] = ''; }
       }
       await users.updateOne({ _id: userId }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
+      // Every process's cached list is stale from here (read after the write, so a list read before it is refreshed).
+      await counters.updateOne({ _id: USERS_VERSION }, { $inc: { seq: 1 } }, { upsert: true });
       // The user first, then its keys: a key is only a hint, checked against the user.
       for (const platform of ['wecom', 'dingtalk'] as const) {
         const id = u[FIELD[platform]];
