@@ -10,8 +10,6 @@ import { unitName } from '../../src/domain/organisation';
 import type { UserDoc } from '../../src/domain/records/org';
 import { text, type Reply } from '../types';
 import { complaintCard, complaintLine, overdueText, routeNotice } from '../cards/complaint';
-
-export { complaintCard, complaintLine, routeNotice } from '../cards/complaint';
 import type { CardAction, Command, CommandContext } from './types';
 
 /** The card or the notice for whoever must act now. */

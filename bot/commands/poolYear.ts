@@ -19,8 +19,6 @@ import type { MarchChecklist } from '../../src/services/marchDeadlines';
 import type { CardAction, Command, CommandContext } from './types';
 import { C_COVERAGE_HEADERS, cCoverageLine, cCoverageRows, workbook, XLSX } from '../views/cCoverage';
 
-export { C_COVERAGE_HEADERS, cCoverageLine, cCoverageRows, workbook, XLSX } from '../views/cCoverage';
-
 const thisYear = (ctx: CommandContext) => Number(beijingDate(ctx.services.clock()).slice(0, 4));
 
 /** A file for the caller: a file message on WeCom, a signed link on DingTalk; in the terminal only its name. */

@@ -4,7 +4,6 @@
  */
 import { unitName } from '../../src/domain/organisation';
 import type { FollowUpDoc } from '../../src/domain/records/result';
-export { transferCard } from '../cards/transfer';
 import { text, type Reply } from '../types';
 import { followUpLine, statusText } from './resultText';
 import type { CardAction, Command, CommandContext } from './types';

@@ -8,9 +8,9 @@ import { correctResult, enterResult, submitResult } from './resultEntry';
 import { acceptTransfer, reviewFollowUp, toHandle } from './resultFollowUps';
 import { inspectionForm, lenientList, riskProposals, showResult } from './resultViews';
 
-export { correctResult, enterResult, resultFlow, submitResult } from './resultEntry';
-export { acceptTransfer, followUpActions, reviewFollowUp, toHandle, transferCard } from './resultFollowUps';
-export { formWorkbook, historyLines, inspectionForm, lenientList, planRecognitionLines, riskActions, riskProposals, showResult } from './resultViews';
-export { findingText, followUpLine, progressText, statusText } from './resultText';
+export { correctResult, resultFlow } from './resultEntry';
+export { followUpActions } from './resultFollowUps';
+export { historyLines, planRecognitionLines, riskActions } from './resultViews';
+export { progressText, statusText } from './resultText';
 
 export const resultCommands: Command[] = [inspectionForm, lenientList, riskProposals, enterResult, correctResult, submitResult, showResult, toHandle, acceptTransfer, reviewFollowUp];

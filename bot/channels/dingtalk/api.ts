@@ -40,8 +40,6 @@ import { markdownSafe, type Reply } from '../../types';
 import { MediaTooLarge, SendError, type FetchedMedia, type OutboundPayload, type Sender } from '../contracts';
 import { signedRobotUrl, withoutQuery } from './sign';
 import { downloadLink } from '../downloadLinks';
-
-export { downloadLink } from '../downloadLinks';
 import { cardParams, cardTrackId, decidedParams, openSpaceId, type CardSpace } from './cards';
 import { DINGTALK_CARD_CALLBACK_PATH } from './callback';
 
