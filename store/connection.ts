@@ -1,5 +1,5 @@
 /** Opens the database: the configured MONGODB_URI, or a local server started for us. */
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type Model, type mongo } from 'mongoose';
 import { startLocalDatabase, type Engine, type LocalDatabase } from './embedded';
 import { createModels, type Models } from './models';
 
@@ -58,6 +58,29 @@ export async function connect(uri: string, dbName: string): Promise<Omit<Databas
   });
   await conn.asPromise();
   const models = createModels(conn);
-  await Promise.all(Object.values(models).map((m) => m.createIndexes()));
+  const ferret = Boolean((await conn.db!.admin().buildInfo()).ferretdbVersion);
+  await Promise.all(Object.values(models).map((m) => (ferret ? uniqueIndexesOnly(m) : m.createIndexes())));
   return { conn, models, close: () => conn.close() };
+}
+
+/**
+ * FerretDB 1.24 serves no query from a secondary index (it filters every
+ * document but an exact `_id` in Go), yet each index costs every insert and
+ * update a JSON extraction in SQLite: there, only the unique indexes are made
+ * (they keep their constraint), and the others a data folder may hold from
+ * before are dropped. MongoDB gets every index the schemas declare.
+ */
+async function uniqueIndexesOnly(model: Model<any>): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // The collection exists after connecting, as it does once mongoose has made its indexes.
+  await model.createCollection().catch((err: { codeName?: string }) => {
+    if (err.codeName !== 'NamespaceExists') throw err;
+  });
+  const declared = model.schema.indexes();
+  for (const [keys, options] of declared) {
+    if (options?.unique) await model.collection.createIndex(keys as Record<string, 1 | -1>, options as mongo.CreateIndexesOptions);
+  }
+  const existing = await model.collection.listIndexes().toArray().catch(() => []);
+  for (const ix of existing) {
+    if (ix.name !== '_id_' && !ix.unique) await model.collection.dropIndex(ix.name as string);
+  }
 }

@@ -72,7 +72,7 @@ const PROBE_OPS = 100;
 const PROBE_SCANS = 10;
 const CEILING_SECONDS = 5;
 /** Callbacks made before the timed part, per second of load: (a) needs one per request, (b) may reuse them. */
-const POOL_PER_SECOND = 4000;
+const POOL_PER_SECOND = 8000;
 const IDLE_MESSAGES = 10;
 const IDLE_SETTLE_MS = 3000;
 const IDLE_REPLY_TIMEOUT_MS = 30_000;
