@@ -272,7 +272,7 @@ export const resultFlow: Flow = {
 async function start(taskNo: string, ctx: CommandContext, correction?: string): Promise<Reply[]> {
   const svc = ctx.services.results;
   const s = await svc.scope(ctx.caller, taskNo, correction);
-  const names = await ctx.services.draws.itemNames(s.items);
+  const names = await svc.itemNames(s.items);
   const part: ResultPart | undefined = s.result?.parts[s.department];
   const form = s.lead ? s.result?.form : undefined;
   const others = svc.otherFindings(s);
