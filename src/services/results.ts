@@ -275,7 +275,8 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
      * goes to review; otherwise the part waits for the others.
      */
     async save(caller: Caller, taskNo: string, draft: PartDraft, correction?: string): Promise<SaveOutcome> {
-      const scope = await this.scope(caller, taskNo, correction);
+      // The users list for R20 (one `_id` read while it is unchanged) is read with the task and result.
+      const [scope, users] = await Promise.all([this.scope(caller, taskNo, correction), repos.org.users()]);
       const { task, department } = scope;
       const keys = scope.items;
       if (draft.findings.length !== keys.length || draft.findings.some((f, i) => f.key !== keys[i])) {
@@ -324,27 +325,22 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
         createdAt: before?.createdAt ?? at, updatedAt: at, version: (before?.version ?? 0) + 1,
       };
       // R20: the request must be decidable before anything is written.
-      const staffed = submits ? await approvals.ensureStaffed(RESULT_STEPS(task.lead), caller) : undefined;
-      const written = before ? await repos.results.replace(next, before.version) : await repos.results.create(next);
-      if (!written) throw new Refusal(`${task.taskNo} 的检查结果刚被他人修改或提交，请发送“结果 ${task.taskNo}”查看后再录入`);
+      const staffed = submits ? await approvals.ensureStaffed(RESULT_STEPS(task.lead), caller, users) : undefined;
       const entry = auditEntry(caller, correction ? 'result.correct' : submits ? 'result.submit' : 'result.part', next, before?.status ?? '', next.status,
         correction ? `更正理由：${correction}` : `${unitName(department)}：${draft.findings.length}项`);
-      if (!submits) {
-        await repos.audit.append(entry);
-        return { result: next, missing, leader };
+      const clash = () => new Refusal(`${task.taskNo} 的检查结果刚被他人修改或提交，请发送“结果 ${task.taskNo}”查看后再录入`);
+      if (staffed && !before) {
+        // A first submission: the review is opened, its audit entry and the result's in one insert
+        // (the result's alone if opening fails), while the result's state is logged.
+        const opened = await repos.results.createThen(next, () => sendForReview(caller, next, false, { staffed, audit: entry })
+          .catch(async (err: unknown) => { await repos.audit.append(entry); throw err; }));
+        if (!opened) throw clash();
+        return { result: next, change: opened.value, missing, leader };
       }
-      if (before) {
-        await repos.audit.append(entry);
-        return { result: next, change: await sendForReview(caller, next, !!correction), missing, leader };
-      }
-      // A first submission: its audit entry goes in with the review's (written alone if opening fails).
-      let change: ApprovalChange;
-      try {
-        change = await sendForReview(caller, next, false, { staffed: staffed!, audit: entry });
-      } catch (err) {
-        await repos.audit.append(entry);
-        throw err;
-      }
+      const written = before ? await repos.results.replace(next, before.version) : await repos.results.create(next);
+      if (!written) throw clash();
+      await repos.audit.append(entry);
+      const change = submits ? await sendForReview(caller, next, !!correction) : undefined;
       return { result: next, change, missing, leader };
     },
 

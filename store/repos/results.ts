@@ -149,14 +149,26 @@ export function resultRepo(models: Models) {
 
     /** Inserts a new result; false when one already exists (a concurrent first entry). */
     async create(r: ResultDoc): Promise<boolean> {
+      return (await this.createThen(r, async () => undefined)) !== undefined;
+    },
+
+    /**
+     * Inserts a new result, then runs `alongside` (writes that need the result stored, not its
+     * state logged) while its state is logged; both are done when it returns. Undefined when a
+     * result already exists (a concurrent first entry): then `alongside` does not run.
+     */
+    async createThen<T>(r: ResultDoc, alongside: () => Promise<T>): Promise<{ value: T } | undefined> {
       await feed.loaded();
       try {
         await col.insertOne(toDoc(r));
-        return logged(true, r.taskNo);
       } catch (err) {
-        if (isDuplicate(err)) return false;
+        if (isDuplicate(err)) return undefined;
         throw err;
       }
+      const [log, value] = await Promise.allSettled([logged(true, r.taskNo), alongside()]);
+      if (log.status === 'rejected') throw log.reason;
+      if (value.status === 'rejected') throw value.reason;
+      return { value: value.value };
     },
 
     /** Writes the result over the version read (the new doc carries version + 1); false if it changed meanwhile. */
