@@ -75,6 +75,11 @@ export interface PartDraft {
   form?: ResultForm;
   /** Evidence received in the conversation (already stored by content; listed on the part at 提交). */
   evidence?: ResultPart['evidence'];
+  /**
+   * The task had no result when the conversation started: it is not read again at 提交, the
+   * result's insert finds one entered meanwhile (then it is read and the save done over it).
+   */
+  fresh?: boolean;
 }
 
 export interface SaveOutcome {
@@ -228,13 +233,15 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
      * May the caller enter (or, with `correction`, correct) this task's result now?
      * Returns their department's scope with what is already entered.
      */
-    async scope(caller: Caller, taskNo: string, correction?: string): Promise<EntryScope> {
+    async scope(caller: Caller, taskNo: string, correction?: string, opts: { assumeNone?: boolean } = {}): Promise<EntryScope> {
       // The task and its result are read at once, the result by the number as typed (a filing's in
-      // capitals); read again only when the task's own number differs.
+      // capitals); read again only when the task's own number differs. `assumeNone`: the caller
+      // writes by an insert, which finds a result if there is one; nothing is read.
       const key = FILING_NO.test(taskNo.trim()) ? taskNo.trim().toUpperCase() : taskNo.trim();
-      const [task, typed] = await Promise.all([loadTask(taskNo), repos.results.get(key)]);
+      const none = Promise.resolve(undefined);
+      const [task, typed] = await Promise.all([loadTask(taskNo), opts.assumeNone ? none : repos.results.get(key)]);
       const department = await departmentFor(caller, task);
-      const result = task.taskNo === key ? typed : await repos.results.get(task.taskNo);
+      const result = opts.assumeNone ? undefined : task.taskNo === key ? typed : await repos.results.get(task.taskNo);
       const t = today();
       if (t < task.window.from) throw new Refusal(`${task.taskNo} 的检查期从 ${task.window.from} 开始，检查后才能录入结果`, 'R15');
       if (correction !== undefined) {
@@ -276,7 +283,10 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
      */
     async save(caller: Caller, taskNo: string, draft: PartDraft, correction?: string): Promise<SaveOutcome> {
       // The users list for R20 (one `_id` read while it is unchanged) is read with the task and result.
-      const [scope, users] = await Promise.all([this.scope(caller, taskNo, correction), repos.org.users()]);
+      const assumeNone = !!draft.fresh && correction === undefined;
+      const [scope, users] = await Promise.all([this.scope(caller, taskNo, correction, { assumeNone }), repos.org.users()]);
+      // A result entered since the conversation started: read it and save over it.
+      const again = () => this.save(caller, taskNo, { ...draft, fresh: false }, correction);
       const { task, department } = scope;
       const keys = scope.items;
       if (draft.findings.length !== keys.length || draft.findings.some((f, i) => f.key !== keys[i])) {
@@ -334,10 +344,14 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
         // (the result's alone if opening fails), while the result's state is logged.
         const opened = await repos.results.createThen(next, () => sendForReview(caller, next, false, { staffed, audit: entry })
           .catch(async (err: unknown) => { await repos.audit.append(entry); throw err; }));
-        if (!opened) throw clash();
+        if (!opened) {
+          if (assumeNone) return again();
+          throw clash();
+        }
         return { result: next, change: opened.value, missing, leader };
       }
       const written = before ? await repos.results.replace(next, before.version) : await repos.results.create(next);
+      if (!written && assumeNone) return again();
       if (!written) throw clash();
       await repos.audit.append(entry);
       const change = submits ? await sendForReview(caller, next, !!correction) : undefined;
