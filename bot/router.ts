@@ -151,11 +151,15 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
   async function respond(event: BotEvent): Promise<Outcome> {
     const input = event.text.trim();
     if (input.startsWith(`${TAP_WORD} `)) return tap(event, input.slice(TAP_WORD.length + 1).trim());
+    // The conversation is read with the sender, under the sender id: it is the user id in the shell and
+    // for users the directory registered by platform id; under any other user id it is read again.
+    const early = services.conversations.peek(event.senderId);
+    early.catch(() => undefined); // awaited below when used; otherwise dropped
     const caller = await identify(event);
     if (!caller) return only([NOT_REGISTERED]);
     if (!input && !event.attachment) return only([text('请输入命令，发送“帮助”查看可用命令。')]);
     if (input.length > MAX_INPUT_CHARS) return only([text(`消息过长（${input.length}字），请控制在${MAX_INPUT_CHARS}字以内。`)]);
-    const conv = await services.conversations.current(caller.userId);
+    const conv = await services.conversations.current(caller.userId, caller.userId === event.senderId ? early : undefined);
     const expiredNote = conv.expired
       ? [text(`您未完成的“${flowsByName.get(conv.expired.flow)?.label ?? '操作'}”超过${services.conversations.minutes()}分钟未回复，已作废，没有保存任何内容。`)]
       : [];

@@ -48,6 +48,8 @@ interface Draft {
   correction?: string;
   /** Evidence received so far (stored by content; listed on the part at 提交). */
   evidence?: { name: string; sha256: string; bytes: number }[];
+  /** The task had no result at the start (PartDraft.fresh). */
+  fresh?: boolean;
 }
 
 type Turn = { replies: Reply[]; next?: FlowState };
@@ -251,7 +253,7 @@ export const resultFlow: Flow = {
     const step = st.step as Step;
     if (step === 'confirm' && SUBMIT_WORDS.includes(input)) {
       const form = d.lead ? { start: d.start!, end: d.end!, methods: d.methods!, categories: d.categories! } : undefined;
-      const o = await ctx.services.results.save(ctx.caller, d.taskNo, { findings: d.findings as ItemFinding[], form, evidence: d.evidence }, d.correction);
+      const o = await ctx.services.results.save(ctx.caller, d.taskNo, { findings: d.findings as ItemFinding[], form, evidence: d.evidence, fresh: d.fresh === true }, d.correction);
       return { replies: saved(o, d, ctx) };
     }
     const file = /^(?:证据|附件)\s+(.+)$/.exec(input);
@@ -272,7 +274,7 @@ export const resultFlow: Flow = {
 async function start(taskNo: string, ctx: CommandContext, correction?: string): Promise<Reply[]> {
   const svc = ctx.services.results;
   const s = await svc.scope(ctx.caller, taskNo, correction);
-  const names = await ctx.services.draws.itemNames(s.items);
+  const names = await svc.itemNames(s.items);
   const part: ResultPart | undefined = s.result?.parts[s.department];
   const form = s.lead ? s.result?.form : undefined;
   const others = svc.otherFindings(s);
@@ -282,6 +284,7 @@ async function start(taskNo: string, ctx: CommandContext, correction?: string): 
     findings: s.items.map((k) => part?.findings.find((f) => f.key === k) ?? null),
     others, othersMissing: s.task.departments.some((x) => x !== s.department && !s.result?.parts[x]),
     start: form?.start, end: form?.end, methods: form?.methods, categories: form?.categories, correction: s.correction,
+    ...(s.result ? {} : { fresh: true }),
   };
   // Problems already entered (a returned result, a correction): their 免罚清单 entries (R18).
   for (const [i, f] of d.findings.entries()) {

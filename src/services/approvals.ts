@@ -12,6 +12,7 @@ import { loadHolidayCalendar } from './holidays';
 import { ROLE_LABELS } from '../domain/organisation';
 import type { ApprovalDoc } from '../domain/records/approval';
 import type { UserDoc } from '../domain/records/org';
+import type { AuditEntry } from '../domain/audit';
 import { Refusal, type Caller, type Deps } from './context';
 
 const MAX_COMMENT_CHARS = 500;
@@ -53,10 +54,11 @@ export function approvalService({ repos, now }: Deps) {
   /** Reminders count working days on the State Council's holiday calendar (R15's). */
   const isWorking = (day: string) => isWorkingDay(day, loadHolidayCalendar());
 
-  async function deciders(a: ApprovalDoc): Promise<UserDoc[]> {
+  /** `known`: the users list the caller read for this very request (no second read). */
+  async function deciders(a: ApprovalDoc, known?: readonly UserDoc[]): Promise<UserDoc[]> {
     const step = a.steps[a.current];
     if (a.status !== 'pending' || !step) return [];
-    return (await repos.org.users()).filter((u) => mayDecide(a, u).ok && u.active);
+    return (known ?? await repos.org.users()).filter((u) => mayDecide(a, u).ok && u.active);
   }
 
   /**
@@ -64,10 +66,10 @@ export function approvalService({ repos, now }: Deps) {
    * deciding another step of the same request. Otherwise the request is refused before anything
    * is written, saying whom to register, instead of waiting for nobody.
    */
-  async function ensureStaffed(steps: StepSpec[], requester: Caller): Promise<void> {
-    const users = await repos.org.users();
+  async function ensureStaffed(steps: StepSpec[], requester: Caller, known?: readonly UserDoc[]): Promise<readonly UserDoc[]> {
+    const users = known ?? await repos.org.users();
     const i = unstaffedStep(steps, users, requester.userId);
-    if (i < 0) return;
+    if (i < 0) return users;
     const s = steps[i];
     const who = deciderOf(s);
     const registered = users.filter((u) => u.active && u.department === s.department && u.roles.includes(s.role)).length;
@@ -99,11 +101,21 @@ export function approvalService({ repos, now }: Deps) {
     get: (subject: string) => repos.approvals.get(subject),
     many: (subjects: string[]) => repos.approvals.many(subjects),
 
-    /** Opens the request; opening the same subject again (a retry) returns the existing one unchanged. */
-    async open(req: ApprovalRequest): Promise<ApprovalChange> {
-      const existing = await repos.approvals.get(req.subject);
-      if (existing) return { approval: existing, event: 'submitted', deciders: await deciders(existing) };
-      await ensureStaffed(req.steps, req.requester);
+    /**
+     * Opens the request; opening the same subject again (a retry) returns the existing one unchanged.
+     * `staffed`: the users list the caller has just checked the steps against (ensureStaffed), so
+     * neither it nor a first look for an existing request is read again (the insert finds one).
+     * `audit`: the caller's own entries, written in one insert with the request's (or alone when
+     * the request already existed).
+     */
+    async open(req: ApprovalRequest, opts: { staffed?: readonly UserDoc[]; audit?: AuditEntry[] } = {}): Promise<ApprovalChange> {
+      const theirs = opts.audit ?? [];
+      const existing = opts.staffed ? undefined : await repos.approvals.get(req.subject);
+      if (existing) {
+        await repos.audit.append(theirs);
+        return { approval: existing, event: 'submitted', deciders: await deciders(existing) };
+      }
+      const users = await ensureStaffed(req.steps, req.requester, opts.staffed);
       const at = now();
       const doc: ApprovalDoc = {
         ...createApproval(req.kind, req.subject, req.requester.userId, req.steps, at),
@@ -113,14 +125,15 @@ export function approvalService({ repos, now }: Deps) {
         flags: req.flags ?? [],
       };
       if (!(await repos.approvals.create(doc))) {
+        await repos.audit.append(theirs);
         const existing = await load(req.subject);
-        return { approval: existing, event: 'submitted', deciders: await deciders(existing) };
+        return { approval: existing, event: 'submitted', deciders: await deciders(existing, opts.staffed) };
       }
-      await repos.audit.append({
+      await repos.audit.append([...theirs, {
         at, actor: req.requester.userId, channel: req.requester.channel, action: 'approval.open', target: `${req.kind}:${req.subject}`,
         changes: [{ field: 'status', from: '""', to: '"pending"' }], note: req.steps.map((s) => s.label).join(' → '),
-      });
-      return { approval: doc, event: 'submitted', deciders: await deciders(doc) };
+      }]);
+      return { approval: doc, event: 'submitted', deciders: await deciders(doc, users) };
     },
 
     /**

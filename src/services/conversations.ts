@@ -18,9 +18,12 @@ export const TURN_LEASE_MS = 60_000;
 export function conversationService({ repos, now, policy }: Deps) {
   const ttlMs = () => (policy?.conversationMinutes ?? 30) * 60_000;
   return {
-    /** The user's live conversation, or the one that just expired (deleted now, so it is reported once). */
-    async current(userId: string): Promise<{ session?: SessionDoc; expired?: SessionDoc }> {
-      const s = await repos.sessions.get(userId);
+    /**
+     * The user's live conversation, or the one that just expired (deleted now, so it is reported once).
+     * `read`: the user's stored conversation as already read (`peek`), so it is not read again.
+     */
+    async current(userId: string, read?: Promise<SessionDoc | undefined>): Promise<{ session?: SessionDoc; expired?: SessionDoc }> {
+      const s = await (read ?? repos.sessions.get(userId));
       if (!s) return {};
       if (s.expiresAt.getTime() <= now().getTime()) {
         await repos.sessions.end(userId, s.version);
@@ -28,6 +31,8 @@ export function conversationService({ repos, now, policy }: Deps) {
       }
       return { session: s };
     },
+    /** The stored conversation of this user id as it is (expired or not): a read only, for `current`. */
+    peek: (userId: string): Promise<SessionDoc | undefined> => repos.sessions.get(userId),
     /** Starts a conversation; false if the user already has one. */
     async begin(userId: string, flow: string, state: FlowState): Promise<boolean> {
       const at = new Date(now().getTime() + ttlMs());

@@ -18,6 +18,8 @@ import type { StepSpec } from '../domain/approval';
 import type { TaskDoc } from '../domain/records/task';
 import type { ApprovalDoc } from '../domain/records/approval';
 import type { EarlierResult, ResultDoc, ResultPart } from '../domain/records/result';
+import type { UserDoc } from '../domain/records/org';
+import type { AuditEntry } from '../domain/audit';
 import type { ApprovalChange, ApprovalService } from './approvals';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { FILING_NO } from './filings';
@@ -73,6 +75,11 @@ export interface PartDraft {
   form?: ResultForm;
   /** Evidence received in the conversation (already stored by content; listed on the part at 提交). */
   evidence?: ResultPart['evidence'];
+  /**
+   * The task had no result when the conversation started: it is not read again at 提交, the
+   * result's insert finds one entered meanwhile (then it is read and the save done over it).
+   */
+  fresh?: boolean;
 }
 
 export interface SaveOutcome {
@@ -150,11 +157,12 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
       `依据规则 R15（谁检查、谁录入）：${t.taskNo} 的检查结果只能由该任务检查组成员或参加部门（${t.departments.map(unitName).join('、')}）的工作人员录入，您不能录入`, 'R15');
   }
 
+  const auditEntry = (caller: Caller, action: string, r: ResultDoc, from: string, to: string, note = ''): AuditEntry => ({
+    at: now(), actor: caller.userId, channel: caller.channel, action, target: `result:${r.taskNo}`,
+    changes: [{ field: 'status', from: JSON.stringify(from), to: JSON.stringify(to) }], note,
+  });
   async function audit(caller: Caller, action: string, r: ResultDoc, from: string, to: string, note = ''): Promise<void> {
-    await repos.audit.append({
-      at: now(), actor: caller.userId, channel: caller.channel, action, target: `result:${r.taskNo}`,
-      changes: [{ field: 'status', from: JSON.stringify(from), to: JSON.stringify(to) }], note,
-    });
+    await repos.audit.append(auditEntry(caller, action, r, from, to, note));
   }
 
   const records = resultRecords({ repos, now, policy });
@@ -185,8 +193,12 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
     await audit(caller, approve ? 'result.approve' : 'result.return', r, r.status, next.status, comment);
   });
 
-  /** Opens the result for review (or for a new round after a return or a correction). */
-  async function sendForReview(caller: Caller, r: ResultDoc, correction: boolean, first = false): Promise<ApprovalChange> {
+  /**
+   * Opens the result for review (or for a new round after a return or a correction). A first
+   * submission passes the users list R20 was just checked against and its own audit entry, which
+   * is written with the review's in one insert.
+   */
+  async function sendForReview(caller: Caller, r: ResultDoc, correction: boolean, first?: { staffed: readonly UserDoc[]; audit: AuditEntry }): Promise<ApprovalChange> {
     const states = r.form?.categories.join('、') ?? '';
     const req = {
       kind: 'result' as const,
@@ -202,7 +214,8 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
       ],
     };
     // A result written for the first time has never been reviewed: no review to look up.
-    const existing = first ? undefined : await approvals.get(reviewSubject(r.taskNo));
+    if (first) return approvals.open(req, { staffed: first.staffed, audit: [first.audit] });
+    const existing = await approvals.get(reviewSubject(r.taskNo));
     return existing ? approvals.reopen(req, { afterApproval: correction }) : approvals.open(req);
   }
 
@@ -220,10 +233,15 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
      * May the caller enter (or, with `correction`, correct) this task's result now?
      * Returns their department's scope with what is already entered.
      */
-    async scope(caller: Caller, taskNo: string, correction?: string): Promise<EntryScope> {
-      const task = await loadTask(taskNo);
+    async scope(caller: Caller, taskNo: string, correction?: string, opts: { assumeNone?: boolean } = {}): Promise<EntryScope> {
+      // The task and its result are read at once, the result by the number as typed (a filing's in
+      // capitals); read again only when the task's own number differs. `assumeNone`: the caller
+      // writes by an insert, which finds a result if there is one; nothing is read.
+      const key = FILING_NO.test(taskNo.trim()) ? taskNo.trim().toUpperCase() : taskNo.trim();
+      const none = Promise.resolve(undefined);
+      const [task, typed] = await Promise.all([loadTask(taskNo), opts.assumeNone ? none : repos.results.get(key)]);
       const department = await departmentFor(caller, task);
-      const result = await repos.results.get(task.taskNo);
+      const result = opts.assumeNone ? undefined : task.taskNo === key ? typed : await repos.results.get(task.taskNo);
       const t = today();
       if (t < task.window.from) throw new Refusal(`${task.taskNo} 的检查期从 ${task.window.from} 开始，检查后才能录入结果`, 'R15');
       if (correction !== undefined) {
@@ -239,6 +257,13 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
         throw new Refusal(`依据规则 R20：${task.taskNo} 的检查结果已审核通过，不能直接修改；如需更正，请发送“更正结果 ${task.taskNo} <理由>”，原结果将保留可查`, 'R20');
       }
       return { task, department, lead: department === task.lead, items: itemsOf(task, department), result, correction: correction?.trim() };
+    },
+
+    /** The names of a form's items by key (a filing's one item by its fixed name). */
+    async itemNames(keys: string[]): Promise<Map<string, string>> {
+      const names = await repos.results.itemNames(keys.filter((k) => !k.endsWith(`:${FILING_ITEM}`)));
+      for (const k of keys) if (k.endsWith(`:${FILING_ITEM}`)) names.set(k, FILING_ITEM_NAME);
+      return names;
     },
 
     /** Checks the visit's dates against the task's window and today (R15). */
@@ -257,7 +282,11 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
      * goes to review; otherwise the part waits for the others.
      */
     async save(caller: Caller, taskNo: string, draft: PartDraft, correction?: string): Promise<SaveOutcome> {
-      const scope = await this.scope(caller, taskNo, correction);
+      // The users list for R20 (one `_id` read while it is unchanged) is read with the task and result.
+      const assumeNone = !!draft.fresh && correction === undefined;
+      const [scope, users] = await Promise.all([this.scope(caller, taskNo, correction, { assumeNone }), repos.org.users()]);
+      // A result entered since the conversation started: read it and save over it.
+      const again = () => this.save(caller, taskNo, { ...draft, fresh: false }, correction);
       const { task, department } = scope;
       const keys = scope.items;
       if (draft.findings.length !== keys.length || draft.findings.some((f, i) => f.key !== keys[i])) {
@@ -305,15 +334,27 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
         approvedAt: before?.approvedAt, openFollowUps: openProblems(parts),
         createdAt: before?.createdAt ?? at, updatedAt: at, version: (before?.version ?? 0) + 1,
       };
-      if (submits) {
-        // R20: the request must be decidable before anything is written.
-        await approvals.ensureStaffed(RESULT_STEPS(task.lead), caller);
+      // R20: the request must be decidable before anything is written.
+      const staffed = submits ? await approvals.ensureStaffed(RESULT_STEPS(task.lead), caller, users) : undefined;
+      const entry = auditEntry(caller, correction ? 'result.correct' : submits ? 'result.submit' : 'result.part', next, before?.status ?? '', next.status,
+        correction ? `更正理由：${correction}` : `${unitName(department)}：${draft.findings.length}项`);
+      const clash = () => new Refusal(`${task.taskNo} 的检查结果刚被他人修改或提交，请发送“结果 ${task.taskNo}”查看后再录入`);
+      if (staffed && !before) {
+        // A first submission: the review is opened, its audit entry and the result's in one insert
+        // (the result's alone if opening fails), while the result's state is logged.
+        const opened = await repos.results.createThen(next, () => sendForReview(caller, next, false, { staffed, audit: entry })
+          .catch(async (err: unknown) => { await repos.audit.append(entry); throw err; }));
+        if (!opened) {
+          if (assumeNone) return again();
+          throw clash();
+        }
+        return { result: next, change: opened.value, missing, leader };
       }
       const written = before ? await repos.results.replace(next, before.version) : await repos.results.create(next);
-      if (!written) throw new Refusal(`${task.taskNo} 的检查结果刚被他人修改或提交，请发送“结果 ${task.taskNo}”查看后再录入`);
-      await audit(caller, correction ? 'result.correct' : submits ? 'result.submit' : 'result.part', next, before?.status ?? '', next.status,
-        correction ? `更正理由：${correction}` : `${unitName(department)}：${draft.findings.length}项`);
-      const change = submits ? await sendForReview(caller, next, !!correction, !before) : undefined;
+      if (!written && assumeNone) return again();
+      if (!written) throw clash();
+      await repos.audit.append(entry);
+      const change = submits ? await sendForReview(caller, next, !!correction) : undefined;
       return { result: next, change, missing, leader };
     },
 

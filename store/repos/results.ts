@@ -102,7 +102,17 @@ export function resultRepo(models: Models) {
       return d ? fromDoc(d) : undefined;
     },
 
-    /** Results of these tasks (one `_id` lookup each: FerretDB serves only exact `_id` filters from an index). */
+    /**
+     * The names of a form's items (keys "<部门>:<事项编码>", the items' `_id`s), each read by `_id`
+     * at once: a department's list is a pass over every item on FerretDB. Unknown keys are left out.
+     */
+    async itemNames(keys: string[]): Promise<Map<string, string>> {
+      const items = keyed(models.Item);
+      const unique = [...new Set(keys)];
+      const docs = await Promise.all(unique.map((k) => items.findOne({ _id: k }, { projection: { name: 1 } })));
+      return new Map(unique.flatMap((k, i) => (docs[i] ? [[k, str(docs[i].name)] as [string, string]] : [])));
+    },
+
     /** The states of these tasks' results (those that have one), from memory. */
     async many(taskNos: string[]): Promise<Map<string, ResultState>> {
       await feed.fresh();
@@ -139,14 +149,26 @@ export function resultRepo(models: Models) {
 
     /** Inserts a new result; false when one already exists (a concurrent first entry). */
     async create(r: ResultDoc): Promise<boolean> {
+      return (await this.createThen(r, async () => undefined)) !== undefined;
+    },
+
+    /**
+     * Inserts a new result, then runs `alongside` (writes that need the result stored, not its
+     * state logged) while its state is logged; both are done when it returns. Undefined when a
+     * result already exists (a concurrent first entry): then `alongside` does not run.
+     */
+    async createThen<T>(r: ResultDoc, alongside: () => Promise<T>): Promise<{ value: T } | undefined> {
       await feed.loaded();
       try {
         await col.insertOne(toDoc(r));
-        return logged(true, r.taskNo);
       } catch (err) {
-        if (isDuplicate(err)) return false;
+        if (isDuplicate(err)) return undefined;
         throw err;
       }
+      const [log, value] = await Promise.allSettled([logged(true, r.taskNo), alongside()]);
+      if (log.status === 'rejected') throw log.reason;
+      if (value.status === 'rejected') throw value.reason;
+      return { value: value.value };
     },
 
     /** Writes the result over the version read (the new doc carries version + 1); false if it changed meanwhile. */
