@@ -816,7 +816,37 @@ rest: the two CPUs are nearly full, so the server cannot simply take more. A 10 
 of the time while webhooks arrive (instead of 20 %) gave 0.46 × at the same CPU per callback (0.149 against 0.085 CPU
 s per 1,000): processing is not where the difference lies. It lies in the accept path's own work beyond the bare
 route (the insert's BSON and driver, the group commit, the deadline timer, the hand-over) and in the database's CPU
-for each insert on the same two CPUs. Not changed further this stop.
+for each insert on the same two CPUs.
+
+The database's own CPU (2026-12-01, later). The inbox's write time under the load was the gap: a preloaded counter of
+each write's latency showed p50 3–5 ms for about 22 documents, against about 1.5 ms for the same insert alone, and the
+server's main thread idle a fifth of the time waiting for it. Inserting only \`{_id}\` (an experiment, not kept: the
+queue needs its fields) took (a) to 7,600 req/s in a run where the unchanged code made 3,651, so what each insert costs
+the database was the lever. A \`perf\` profile of the FerretDB process during (a)'s load:
+
+| share of the database's CPU during (a)'s load | before | after |
+| --- | ---: | ---: |
+| formatting FerretDB's debug-log attributes (\`slog\` \`Logger.With\`: every document quoted and escaped, then dropped) | 9.6 % | 0 % |
+| Go's garbage collector (mark workers, sweeping) | 19 % | about 10 % |
+| SQLite's JSON extraction (one per index, per document written) | 6.9 % | fewer indexes (below) |
+
+What changed, in store/embedded/ferretdb/main.go and store/connection.ts:
+- FerretDB calls \`Logger.With(args)\` twice around every SQL statement for its debug log, and slog's text handler
+  formats those attributes at once, whatever the level. Our handler now defers With and WithGroup until a record is
+  actually written (\`lazyAttrs\`, with a Go test).
+- The Go GC runs at GOGC=400 (the heap stays in tens of MB; GOGC in the environment still wins).
+- On FerretDB a connection makes only the unique indexes (there are none today) and drops secondary ones a data folder
+  holds from before: FerretDB 1.24 serves no query from them, and each cost every insert and update a JSON
+  extraction in SQLite. MongoDB still gets every declared index (test/integration/indexes.test.ts).
+- Separately, the bench now makes enough callbacks before (a) (8,000 per second of load), so that the bench process
+  no longer encrypts callbacks during (a)'s load alone.
+
+Micro-benchmark, the inbound document as the webhook writes it, batches of 25, database CPU per document: 53 µs before,
+40–45 µs with the log fix, 37–40 µs with GOGC=400; an \`{_id}\` alone costs about 21 µs. Under the load the database
+used 39 % of a CPU instead of 57–59 %, the inbox's writes took p50 2.3–2.7 ms instead of 3–5, and (a) reached 6,938
+req/s against a faster bare run of 11,783: 0.59 ×, CPU per callback 1.59 ×, p99 23.6 ms, zero lost, zero duplicated
+(05:50 UTC in the runs table; the next row is the run after it, unchanged code). The catch-up also shortened: 138,787
+messages processed 298 s after the load (103,045 in 329 s before).
 
 In production, MongoDB (as ARCHITECTURE.md says): the same code, with indexes serving the sweeps and no front.
 Not measurable on this machine (no \`mongod\`; mongodb-memory-server cannot download one); run this benchmark with
