@@ -81,6 +81,10 @@ async function uniqueIndexesOnly(model: Model<any>): Promise<void> { // eslint-d
   }
   const existing = await model.collection.listIndexes().toArray().catch(() => []);
   for (const ix of existing) {
-    if (ix.name !== '_id_' && !ix.unique) await model.collection.dropIndex(ix.name as string);
+    if (ix.name === '_id_' || ix.unique) continue;
+    // Another process connecting at the same moment may have dropped it first.
+    await model.collection.dropIndex(ix.name as string).catch((err: { codeName?: string }) => {
+      if (err.codeName !== 'IndexNotFound') throw err;
+    });
   }
 }
