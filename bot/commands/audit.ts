@@ -3,7 +3,6 @@
  * task, result, filing, complaint or entity — when (Beijing time), who, through which channel,
  * what — oldest first. A long trail comes as an xlsx as well.
  */
-import ExcelJS from 'exceljs';
 import type { Trail } from '../../src/services/auditTrail';
 import { text, type Reply } from '../types';
 import type { Command, CommandContext } from './types';
@@ -18,6 +17,7 @@ export function trailLines(t: Trail, limit = SHOWN): string[] {
 }
 
 async function workbook(t: Trail): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded when first needed: keeps start-up fast
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('审计记录');
   ws.addRow([`${t.kind} ${t.subject} 的审计记录（北京时间）`]);

@@ -1,6 +1,5 @@
 /** Short Chinese renderings of registry records for chat, and long lists (更多, xlsx). */
 import { beijingDate } from '../../src/domain/calendar';
-import ExcelJS from 'exceljs';
 import { unitName } from '../../src/domain/organisation';
 import { INSPECTOR_KIND_LABELS } from '../../src/domain/inspector';
 import { POOL_LABELS } from '../../src/domain/pools';
@@ -63,6 +62,7 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 /** A list's lines as a workbook: "1. a｜b｜c" becomes a row 1, a, b, c under the given headers. */
 async function listWorkbook(title: string, headers: string[], lines: string[]): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded when first needed: keeps start-up fast
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet(title.slice(0, 31).replace(/[*?:\\/[\]]/g, ' '));
   ws.addRow(headers).font = { bold: true };

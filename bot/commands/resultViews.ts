@@ -4,7 +4,6 @@
  * the 检查记录表 (检查单), the 免罚清单 (R18) and the risk proposals for 联席办 (R17).
  */
 import { createHash } from 'node:crypto';
-import ExcelJS from 'exceljs';
 import { findUnit, unitName } from '../../src/domain/organisation';
 import type { PlanDraft } from '../../src/domain/plan';
 import { METHODS } from '../../src/domain/result';
@@ -78,6 +77,7 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 /** The 检查记录表 as xlsx: entity, window, team (组长 first), every department's items with a column each for 是否检查 / 检查情况 / 处置. */
 export async function formWorkbook(f: Awaited<ReturnType<CommandContext['services']['results']['form']>>): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded when first needed: keeps start-up fast
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('检查记录表');
   const t = f.task;

@@ -1,5 +1,4 @@
 /** C-pool coverage (R4) as lines and an xlsx: for the 'C类覆盖' command and the reminders alike. */
-import ExcelJS from 'exceljs';
 import type { CCoverageRow } from '../../src/domain/cCoverage';
 import { unitName } from '../../src/domain/organisation';
 
@@ -7,6 +6,7 @@ export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml
 
 /** A workbook of one sheet: headers, then rows. */
 export async function workbook(sheet: string, headers: string[], rows: (string | number)[][]): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded when first needed: keeps start-up fast
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet(sheet.slice(0, 31).replace(/[*?:\\/[\]]/g, ' '));
   ws.addRow(headers).font = { bold: true };

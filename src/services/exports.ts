@@ -9,7 +9,6 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
 import { beijingDate, beijingTime } from '../domain/calendar';
 import { unitName } from '../domain/organisation';
 import type { PublicationMode } from '../domain/publication';
@@ -178,6 +177,7 @@ export async function writeExport(sheets: Sheet[], out: string): Promise<string[
     return files;
   }
   if (ext !== '.xlsx') throw new Refusal(`输出文件须以 .xlsx 或 .csv 结尾：${path.basename(out)}`);
+  const { default: ExcelJS } = await import('exceljs'); // loaded when first needed: keeps start-up fast
   const wb = new ExcelJS.Workbook();
   for (const s of sheets) {
     const ws = wb.addWorksheet(s.name);

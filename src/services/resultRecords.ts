@@ -4,7 +4,6 @@
  * an entity's credit-risk class that approved results make, decided by 联席办 (R17).
  */
 import path from 'node:path';
-import ExcelJS from 'exceljs';
 import { findUnit, unitName } from '../domain/organisation';
 import { lenientColumn, nextRiskClass, parseLenientRow, riskSignal, type LenientEntry, type ResultForm } from '../domain/result';
 import { RISK_CLASSES } from '../domain/pools';
@@ -49,6 +48,7 @@ export function resultRecords({ repos, now }: Deps) {
        */
       async importLenient(caller: Caller, file: string): Promise<{ imported: number; rejected: { row: number; reason: string }[] }> {
         if (!hasAny(caller, ['admin', 'official', 'leader'])) throw new Refusal('免罚清单由各部门工作人员或系统管理员导入');
+        const { default: ExcelJS } = await import('exceljs'); // loaded when first needed: keeps start-up fast
         const wb = new ExcelJS.Workbook();
         const ws = file.toLowerCase().endsWith('.csv') ? await wb.csv.readFile(file) : (await wb.xlsx.readFile(file), wb.worksheets[0]);
         if (!ws) throw new Refusal(`文件“${path.basename(file)}”没有工作表`);
