@@ -7,7 +7,6 @@
  * The rules are written out in docs/draw.md.
  */
 import { usersOfInspectors } from './inspectorLinks';
-import { itemNamesOf } from './tasks';
 import { randomBytes } from 'node:crypto';
 import { beijingDate } from '../domain/calendar';
 import { STATUS_WORDS } from '../domain/status';
@@ -504,7 +503,7 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
     },
 
     /** Item names for a task's form (also services.tasks.itemNames). */
-    itemNames: (keys: string[]): Promise<Map<string, string>> => itemNamesOf(repos, keys),
+    itemNames: (keys: string[]): Promise<Map<string, string>> => repos.items.names(keys),
   };
 }
 

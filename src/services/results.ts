@@ -261,7 +261,7 @@ export function resultService({ repos, now, policy }: Deps, approvals: ApprovalS
 
     /** The names of a form's items by key (a filing's one item by its fixed name). */
     async itemNames(keys: string[]): Promise<Map<string, string>> {
-      const names = await repos.results.itemNames(keys.filter((k) => !k.endsWith(`:${FILING_ITEM}`)));
+      const names = await repos.items.names(keys.filter((k) => !k.endsWith(`:${FILING_ITEM}`)));
       for (const k of keys) if (k.endsWith(`:${FILING_ITEM}`)) names.set(k, FILING_ITEM_NAME);
       return names;
     },

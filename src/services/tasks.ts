@@ -5,19 +5,9 @@
  * (services/draws.ts).
  */
 import { beijingDate } from '../domain/calendar';
-import { itemKey } from '../domain/item';
 import type { TaskDoc } from '../domain/records/task';
 import { hasAny, Refusal, type Caller, type Deps } from './context';
 import { inspectorOfUser } from './inspectorLinks';
-
-/** Item names ('DEPT:itemCode' → name) for a task's form. */
-export async function itemNamesOf(repos: Deps['repos'], keys: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const d of new Set(keys.map((k) => k.split(':')[0]))) {
-    for (const i of await repos.items.byDepartment(d)) out.set(itemKey(i), i.name);
-  }
-  return out;
-}
 
 export function taskService({ repos, now }: Deps) {
   return {
@@ -50,7 +40,7 @@ export function taskService({ repos, now }: Deps) {
     },
 
     /** Item names for a task's form. */
-    itemNames: (keys: string[]): Promise<Map<string, string>> => itemNamesOf(repos, keys),
+    itemNames: (keys: string[]): Promise<Map<string, string>> => repos.items.names(keys),
   };
 }
 

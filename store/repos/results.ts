@@ -102,17 +102,6 @@ export function resultRepo(models: Models) {
       return d ? fromDoc(d) : undefined;
     },
 
-    /**
-     * The names of a form's items (keys "<部门>:<事项编码>", the items' `_id`s), each read by `_id`
-     * at once: a department's list is a pass over every item on FerretDB. Unknown keys are left out.
-     */
-    async itemNames(keys: string[]): Promise<Map<string, string>> {
-      const items = keyed(models.Item);
-      const unique = [...new Set(keys)];
-      const docs = await Promise.all(unique.map((k) => items.findOne({ _id: k }, { projection: { name: 1 } })));
-      return new Map(unique.flatMap((k, i) => (docs[i] ? [[k, str(docs[i].name)] as [string, string]] : [])));
-    },
-
     /** The states of these tasks' results (those that have one), from memory. */
     async many(taskNos: string[]): Promise<Map<string, ResultState>> {
       await feed.fresh();
