@@ -501,9 +501,6 @@ export function drawService(deps: Deps, approvals: ApprovalService) {
         toReveal: draws.filter((d) => d.status === 'committed' && may(d.pool, d.department)).map(({ drawNo, planNo, createdAt }) => ({ drawNo, planNo, createdAt })),
       };
     },
-
-    /** Item names for a task's form (also services.tasks.itemNames). */
-    itemNames: (keys: string[]): Promise<Map<string, string>> => repos.items.names(keys),
   };
 }
 
