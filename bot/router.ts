@@ -30,6 +30,7 @@ import type { CardAction, Command, CommandContext, Flow } from './commands/types
 import type { MediaFetcher } from './channels/contracts';
 import { CANCEL_WORDS } from './commands/flow';
 import type { FlowState } from '../src/services/conversations';
+import type { SessionDoc } from '../src/domain/records/session';
 import { text, type BotEvent, type Reply } from './types';
 
 export const MAX_INPUT_CHARS = 2000;
@@ -68,6 +69,8 @@ export interface Outcome {
 }
 
 const only = (replies: Reply[]): Outcome => ({ replies, notices: [] });
+/** A message to take again with its conversation read from the database (see `attempt`). */
+const STALE = Symbol('stale conversation copy');
 
 export function createRouter({ services, log, pageSize, announcer, flows = [], extraCommands = [], extraActions = [], media = {} }: RouterOptions) {
   const commands: Command[] = [];
@@ -151,29 +154,46 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
   async function respond(event: BotEvent): Promise<Outcome> {
     const input = event.text.trim();
     if (input.startsWith(`${TAP_WORD} `)) return tap(event, input.slice(TAP_WORD.length + 1).trim());
-    // The conversation is read with the sender, under the sender id: it is the user id in the shell and
-    // for users the directory registered by platform id; under any other user id it is read again.
-    const early = services.conversations.peek(event.senderId);
-    early.catch(() => undefined); // awaited below when used; otherwise dropped
+    // This process's copy of the sender's conversation first; taken again from the database when
+    // the copy turns out to be stale (another process moved the conversation on).
+    const out = await attempt(event, input, true);
+    return out === STALE ? (await attempt(event, input, false)) as Outcome : out;
+  }
+
+  /**
+   * One message, with the sender's conversation as this process last saw it (`trustKnown`) or as
+   * stored. A reply that rests on the copy is given only once a write over the copy's version has
+   * succeeded; where it would not be (or that write fails for the copy's being stale), STALE:
+   * nothing has been done, and the message is to be taken again from what is stored.
+   */
+  async function attempt(event: BotEvent, input: string, trustKnown: boolean): Promise<Outcome | typeof STALE> {
+    // Else the conversation is read with the sender, under the sender id: it is the user id in the shell
+    // and for users the directory registered by platform id; under any other user id it is read again.
+    const early = trustKnown && services.conversations.holds(event.senderId) ? undefined : services.conversations.peek(event.senderId);
+    early?.catch(() => undefined); // awaited below when used; otherwise dropped
     const caller = await identify(event);
     if (!caller) return only([NOT_REGISTERED]);
     if (!input && !event.attachment) return only([text('请输入命令，发送“帮助”查看可用命令。')]);
     if (input.length > MAX_INPUT_CHARS) return only([text(`消息过长（${input.length}字），请控制在${MAX_INPUT_CHARS}字以内。`)]);
-    const conv = await services.conversations.current(caller.userId, caller.userId === event.senderId ? early : undefined);
+    const conv = await services.conversations.current(caller.userId, { read: caller.userId === event.senderId ? early : undefined, trustKnown });
     const expiredNote = conv.expired
       ? [text(`您未完成的“${flowsByName.get(conv.expired.flow)?.label ?? '操作'}”超过${services.conversations.minutes()}分钟未回复，已作废，没有保存任何内容。`)]
       : [];
     const session = conv.session;
     const flow = session && flowsByName.get(session.flow);
+    const clash = only([text('这条回复与您的另一条消息同时到达，已忽略，请按最新提示重新回复。')]);
+    /** A write over `s` failed: a copy taken unread was stale (take the message again), or another message won. */
+    const lost = (s: SessionDoc, reply = clash) => (services.conversations.lost(s) === 'stale' && conv.known ? STALE : reply);
     if (event.attachment) {
       // Evidence for the conversation that takes it (录入结果); anywhere else, what to do with it.
       const takes = session && flow?.attachment ? { session, flow, handle: flow.attachment } : undefined;
       if (!takes) {
+        if (conv.known) return STALE; // the note below would rest on the copy alone
         const busy = session && flow ? `（您正在进行“${flow.label}”，它不接收图片或文件，请继续回答上一个问题。）` : '';
         return only([...expiredNote, text(`${ATTACHMENT_REPLY[event.attachment]}${busy}`)]);
       }
       const mine = await services.conversations.claim(takes.session);
-      if (!mine) return only([text('这条消息与您的另一条消息同时到达，已忽略，请重新发送。')]);
+      if (!mine) return lost(takes.session, only([text('这条消息与您的另一条消息同时到达，已忽略，请重新发送。')]));
       let settled = false;
       const out = await guarded(caller, takes.flow.name, async (ctx) => {
         const turn = await takes.handle({ kind: event.attachment!, ...(event.media ?? {}) }, { step: mine.step, data: mine.data }, ctx);
@@ -186,37 +206,37 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
     }
     if (session && flow) {
       if (CANCEL_WORDS.has(input)) {
-        await services.conversations.end(caller.userId, session.version);
+        if (!(await services.conversations.end(session))) return lost(session);
         return only([text(`已取消“${flow.label}”，没有保存任何内容。`)]);
       }
       // A command typed mid-conversation runs as a command; the conversation waits, untouched.
       const typed = match(input, true);
       if (typed) {
+        if (conv.known) return STALE; // run once, with the conversation as stored
         const out = await guarded(caller, typed.command.names[0], async (ctx) => only(await typed.command.run(typed.args, ctx)));
         return { ...out, replies: [...out.replies, text(`（已执行“${typed.command.names[0]}”；您的“${flow.label}”仍在等待回复，可接着回答上一个问题，或发送“取消”放弃。）`)] };
       }
-      const clash = only([text('这条回复与您的另一条消息同时到达，已忽略，请按最新提示重新回复。')]);
       // An answer that writes nothing outside the conversation needs no claim: its one write is the
       // next step, guarded by the version read, so of two messages at once only one moves it on.
       if (flow.pure?.(input, { step: session.step, data: session.data }) && !session.busyUntil) {
-        let lost = false;
+        let wrote: boolean | undefined; // undefined: the turn stopped before its write (a refusal)
         const out = await guarded(caller, flow.name, async (ctx) => {
           const turn = await flow.answer(input, { step: session.step, data: session.data }, ctx);
-          lost = turn.next ? !(await services.conversations.advance(session, turn.next)) : false;
-          if (!turn.next) await services.conversations.end(caller.userId, session.version);
+          wrote = turn.next ? !!(await services.conversations.advance(session, turn.next)) : await services.conversations.end(session);
           return only(turn.replies);
         });
-        return lost ? clash : out;
+        if (wrote === undefined) return conv.known ? STALE : out;
+        return wrote ? out : lost(session);
       }
       // Claim the turn first (a guarded write that holds the conversation until this turn ends),
       // so two messages at once can never both act on it.
       const mine = await services.conversations.claim(session);
-      if (!mine) return clash;
+      if (!mine) return lost(session);
       let settled = false;
       const out = await guarded(caller, flow.name, async (ctx) => {
         const turn = await flow.answer(input, { step: mine.step, data: mine.data }, ctx);
         if (turn.next) await services.conversations.advance(mine, turn.next);
-        else await services.conversations.end(caller.userId, mine.version);
+        else await services.conversations.end(mine);
         settled = true;
         return only(turn.replies);
       });

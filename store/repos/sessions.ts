@@ -23,12 +23,13 @@ export function sessionRepo(models: Models) {
     },
 
     /**
-     * Saves the next state. `readVersion` undefined starts a conversation (fails if one exists);
-     * otherwise it must still be the version read. Returns the new version, or undefined on a clash.
+     * Saves the next state. `readVersion` undefined starts a conversation at version `first` (fails
+     * if one exists); otherwise it must still be the version read. Returns the new version, or
+     * undefined on a clash.
      */
-    async save(s: Omit<SessionDoc, 'version'>, readVersion: number | undefined): Promise<number | undefined> {
+    async save(s: Omit<SessionDoc, 'version'>, readVersion: number | undefined, first = 1): Promise<number | undefined> {
       const fields = { flow: s.flow, step: s.step, data: JSON.stringify(s.data), expiresAt: s.expiresAt };
-      if (readVersion === undefined) return (await insertOnce(col, { _id: s.userId, ...fields, version: 1 })) ? 1 : undefined;
+      if (readVersion === undefined) return (await insertOnce(col, { _id: s.userId, ...fields, version: first })) ? first : undefined;
       const set = { ...fields, version: readVersion + 1, ...(s.busyUntil ? { busyUntil: s.busyUntil } : {}) };
       const r = await col.updateOne(
         { _id: s.userId, version: readVersion },
@@ -37,9 +38,10 @@ export function sessionRepo(models: Models) {
       return r.modifiedCount === 1 ? readVersion + 1 : undefined;
     },
 
-    /** Ends the conversation (only the version read, when given). */
-    async end(userId: string, readVersion?: number): Promise<void> {
-      await col.deleteOne(readVersion === undefined ? { _id: userId } : { _id: userId, version: readVersion });
+    /** Ends the conversation (only the version read, when given); false if there was none to end. */
+    async end(userId: string, readVersion?: number): Promise<boolean> {
+      const r = await col.deleteOne(readVersion === undefined ? { _id: userId } : { _id: userId, version: readVersion });
+      return r.deletedCount === 1;
     },
 
     async purgeExpired(now: Date): Promise<number> {
