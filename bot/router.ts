@@ -34,6 +34,8 @@ import type { SessionDoc } from '../src/domain/records/session';
 import { text, type BotEvent, type Reply } from './types';
 
 export const MAX_INPUT_CHARS = 2000;
+/** How many senders' identities a process remembers (the oldest is forgotten first). */
+const MAX_REMEMBERED_SENDERS = 10_000;
 /** The word that taps a card button by typing (shell, and DingTalk ActionCard buttons send it). */
 export const TAP_WORD = '点';
 
@@ -103,10 +105,36 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
     return undefined;
   }
 
+  /** Each sender as last identified by this process, for answers that act on nothing but their own conversation. */
+  const lastIdentified = new Map<string, Caller>();
+  const senderKey = (event: Pick<BotEvent, 'channel' | 'senderId'>) => `${event.channel}\u0000${event.senderId}`;
+
   async function identify(event: Pick<BotEvent, 'channel' | 'senderId'>): Promise<Caller | undefined> {
     const platform = event.channel === 'wecom' || event.channel === 'dingtalk' ? event.channel : 'shell';
     const user = await services.users.identify(platform, event.senderId);
-    return user && { userId: user.userId, name: user.name, department: user.department, roles: user.roles, channel: event.channel };
+    const key = senderKey(event);
+    lastIdentified.delete(key);
+    if (!user) return undefined;
+    const caller: Caller = { userId: user.userId, name: user.name, department: user.department, roles: user.roles, channel: event.channel };
+    lastIdentified.set(key, caller);
+    if (lastIdentified.size > MAX_REMEMBERED_SENDERS) lastIdentified.delete(lastIdentified.keys().next().value as string);
+    return caller;
+  }
+
+  /**
+   * The sender, without reading the directory, when this message answers the conversation this
+   * process holds for them (under the sender id) with an answer that writes nothing but the
+   * conversation's next step. Such an answer acts on nothing anyone else sees, and the turn that
+   * does act (提交, any claimed step) identifies the sender again, so an account stopped
+   * mid-conversation can move only its own conversation, never save it. Else undefined.
+   */
+  function rememberedFor(event: BotEvent, input: string): Caller | undefined {
+    if (event.attachment || !input || input.length > MAX_INPUT_CHARS) return undefined;
+    const caller = lastIdentified.get(senderKey(event));
+    const held = caller?.userId === event.senderId ? services.conversations.held(event.senderId) : undefined;
+    const flow = held && flowsByName.get(held.flow);
+    if (!held || !flow?.pure || held.busyUntil || CANCEL_WORDS.has(input) || match(input, true)) return undefined;
+    return flow.pure(input, { step: held.step, data: held.data }) ? caller : undefined;
   }
 
   const NOT_REGISTERED = text('您好，您尚未在监管助手中登记（或账号已停用），暂不能使用。请联系联席办或系统管理员登记单位和角色后再试。');
@@ -169,9 +197,10 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
   async function attempt(event: BotEvent, input: string, trustKnown: boolean): Promise<Outcome | typeof STALE> {
     // Else the conversation is read with the sender, under the sender id: it is the user id in the shell
     // and for users the directory registered by platform id; under any other user id it is read again.
-    const early = trustKnown && services.conversations.holds(event.senderId) ? undefined : services.conversations.peek(event.senderId);
+    const remembered = trustKnown ? rememberedFor(event, input) : undefined;
+    const early = remembered || (trustKnown && services.conversations.holds(event.senderId)) ? undefined : services.conversations.peek(event.senderId);
     early?.catch(() => undefined); // awaited below when used; otherwise dropped
-    const caller = await identify(event);
+    const caller = remembered ?? await identify(event);
     if (!caller) return only([NOT_REGISTERED]);
     if (!input && !event.attachment) return only([text('请输入命令，发送“帮助”查看可用命令。')]);
     if (input.length > MAX_INPUT_CHARS) return only([text(`消息过长（${input.length}字），请控制在${MAX_INPUT_CHARS}字以内。`)]);

@@ -70,6 +70,11 @@ export function conversationService({ repos, now, policy }: Deps) {
       const copy = known.get(userId);
       return !!copy && live(copy);
     },
+    /** This process's live copy of this user id's conversation, if it holds one: what `current` would return unread. */
+    held: (userId: string): SessionDoc | undefined => {
+      const copy = known.get(userId);
+      return copy && live(copy) ? copy : undefined;
+    },
     /** The stored conversation of this user id as it is (expired or not): a read only, for `current`. */
     peek: (userId: string): Promise<SessionDoc | undefined> => repos.sessions.get(userId),
     /**

@@ -70,10 +70,13 @@ it('the next message to the same process moves the conversation on without readi
   expect(all(await say(router, '开始甲'))).toContain('请输入第一个词');
   commands.length = 0;
   expect(all(await say(router, '苹果'))).toContain('甲流程：请输入第二个词');
-  expect(commands.filter((c) => c.coll === 'sessions').map((c) => c.name)).toEqual(['update']);
+  // An answer that writes only the next step: one guarded write, not even the sender is read.
+  expect(commands).toEqual([{ name: 'update', coll: 'sessions' }]);
   commands.length = 0;
   expect(all(await say(router, '香蕉'))).toContain('甲流程已提交 苹果 香蕉');
   expect(commands.filter((c) => c.coll === 'sessions').map((c) => c.name)).toEqual(['update', 'delete']);
+  // A turn that acts (claimed) identifies the sender again.
+  expect(commands.filter((c) => c.coll === 'users').map((c) => c.name)).toEqual(['find']);
   expect(await db.repos.sessions.get('li.official')).toBeUndefined();
 });
 
@@ -109,4 +112,19 @@ it('a command typed to a process whose copy is stale runs once, without claiming
   expect(all(await say(a, '开始甲'))).toContain('请输入第一个词');
   expect(all(await say(b, '取消'))).toContain('已取消');
   expect(all(await say(a, '取消'))).not.toContain('已取消“甲流程”');
+});
+
+it('an account stopped mid-conversation can move only its own conversation on, never act with it', async () => {
+  const { router, services } = process();
+  await saveUsers(services, [{ userId: 'zhao.official', name: '赵经办', department: '县市管局', roles: ['official'] }]);
+  const zhao = (t: string) => router.respond({ channel: 'shell', senderId: 'zhao.official', text: t });
+  expect(all(await zhao('开始甲'))).toContain('请输入第一个词');
+  await saveUsers(services, [{ userId: 'zhao.official', name: '赵经办', department: '县市管局', roles: ['official'], active: false }]);
+  // The answer is taken with the identity this process read at the start: it writes only the next step…
+  expect(all(await zhao('苹果'))).toContain('甲流程：请输入第二个词');
+  // …and the turn that would act reads the directory again and is refused, its conversation left as it was.
+  expect(all(await zhao('香蕉'))).toContain('尚未在监管助手中登记（或账号已停用）');
+  expect((await db.repos.sessions.get('zhao.official'))?.step).toBe('second');
+  // Another process, which never read the account while it was active, refuses every message.
+  expect(all(await b.respond({ channel: 'shell', senderId: 'zhao.official', text: '取消' }))).toContain('账号已停用');
 });
