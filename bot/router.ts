@@ -129,13 +129,17 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
    * mid-conversation can move only its own conversation, never save it. Else undefined.
    */
   function rememberedFor(event: BotEvent, input: string): Caller | undefined {
-    if (event.attachment || !input || input.length > MAX_INPUT_CHARS) return undefined;
+    if (event.attachment) return undefined;
     const caller = lastIdentified.get(senderKey(event));
     const held = caller?.userId === event.senderId ? services.conversations.held(event.senderId) : undefined;
     const flow = held && flowsByName.get(held.flow);
-    if (!held || !flow?.pure || held.busyUntil || CANCEL_WORDS.has(input) || match(input, true)) return undefined;
-    return flow.pure(input, { step: held.step, data: held.data }) ? caller : undefined;
+    if (!held || !flow || CANCEL_WORDS.has(input) || match(input, true)) return undefined;
+    return answersPurely(held, flow, input) ? caller : undefined;
   }
+
+  /** Whether `input` answers conversation `s` writing nothing but its next step (so needing no claim). */
+  const answersPurely = (s: SessionDoc, flow: Flow, input: string): boolean =>
+    !s.busyUntil && !!flow.pure?.(input, { step: s.step, data: s.data });
 
   const NOT_REGISTERED = text('您好，您尚未在监管助手中登记（或账号已停用），暂不能使用。请联系联席办或系统管理员登记单位和角色后再试。');
 
@@ -198,7 +202,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
     // Else the conversation is read with the sender, under the sender id: it is the user id in the shell
     // and for users the directory registered by platform id; under any other user id it is read again.
     const remembered = trustKnown ? rememberedFor(event, input) : undefined;
-    const early = remembered || (trustKnown && services.conversations.holds(event.senderId)) ? undefined : services.conversations.peek(event.senderId);
+    const early = trustKnown && services.conversations.held(event.senderId) ? undefined : services.conversations.peek(event.senderId);
     early?.catch(() => undefined); // awaited below when used; otherwise dropped
     const caller = remembered ?? await identify(event);
     if (!caller) return only([NOT_REGISTERED]);
@@ -247,7 +251,7 @@ export function createRouter({ services, log, pageSize, announcer, flows = [], e
       }
       // An answer that writes nothing outside the conversation needs no claim: its one write is the
       // next step, guarded by the version read, so of two messages at once only one moves it on.
-      if (flow.pure?.(input, { step: session.step, data: session.data }) && !session.busyUntil) {
+      if (answersPurely(session, flow, input)) {
         let wrote: boolean | undefined; // undefined: the turn stopped before its write (a refusal)
         const out = await guarded(caller, flow.name, async (ctx) => {
           const turn = await flow.answer(input, { step: session.step, data: session.data }, ctx);

@@ -65,12 +65,7 @@ export function conversationService({ repos, now, policy }: Deps) {
       }
       return { session: keep(s) };
     },
-    /** Whether this process holds a live copy of this user id's conversation (then `peek` is not needed). */
-    holds: (userId: string): boolean => {
-      const copy = known.get(userId);
-      return !!copy && live(copy);
-    },
-    /** This process's live copy of this user id's conversation, if it holds one: what `current` would return unread. */
+    /** This process's live copy of this user id's conversation, if it holds one (then `peek` is not needed): what `current` would return unread. */
     held: (userId: string): SessionDoc | undefined => {
       const copy = known.get(userId);
       return copy && live(copy) ? copy : undefined;

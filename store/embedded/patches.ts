@@ -20,6 +20,25 @@ const UPSTREAM_ID_PUSHDOWN = `	if params.Filter.Len() == 1 {
 		case string, types.ObjectID:
 `;
 
+/** A patch making one of FerretDB's lifetime-tracking functions (resource.go) return at once outside debug builds. */
+function debugBuildsOnly(fn: 'Track' | 'Untrack', why: string): SourcePatch {
+  const head = `func ${fn}(obj any, token *Token) {
+`;
+  return {
+    name: `lifetime-tracking-in-debug-builds-only (${fn.toLowerCase()})`,
+    file: 'internal/util/resource/resource.go',
+    why,
+    find: `${head}	checkArgs(obj, token)
+`,
+    replace: `${head}	if !debugbuild.Enabled {
+		return // patched by the embedded build (store/embedded/patches.ts)
+	}
+
+	checkArgs(obj, token)
+`,
+  };
+}
+
 export const PATCHES: readonly SourcePatch[] = [
   {
     name: 'id-lookup-for-guarded-writes (query)',
@@ -89,40 +108,12 @@ func exactID(filter *types.Document) (any, bool) {
 // check interfaces
 `,
   },
-  {
-    name: 'lifetime-tracking-in-debug-builds-only (track)',
-    file: 'internal/util/resource/resource.go',
-    why:
-      'FerretDB tracks the lifetime of every iterator, transaction and connection it opens through a ' +
-      'pprof profile (a stack captured with runtime.Callers) and a finalizer, to panic on a leak in its own ' +
-      'tests. In a release build nothing reads them, and they cost about 5% of its CPU on our commands. ' +
-      'A debug build (debugbuild.Enabled) keeps them.',
-    find: `func Track(obj any, token *Token) {
-	checkArgs(obj, token)
-`,
-    replace: `func Track(obj any, token *Token) {
-	if !debugbuild.Enabled {
-		return // patched by the embedded build (store/embedded/patches.ts)
-	}
-
-	checkArgs(obj, token)
-`,
-  },
-  {
-    name: 'lifetime-tracking-in-debug-builds-only (untrack)',
-    file: 'internal/util/resource/resource.go',
-    why: 'what Track no longer tracks, Untrack must not look for (it panics on an object it does not know).',
-    find: `func Untrack(obj any, token *Token) {
-	checkArgs(obj, token)
-`,
-    replace: `func Untrack(obj any, token *Token) {
-	if !debugbuild.Enabled {
-		return // patched by the embedded build (store/embedded/patches.ts)
-	}
-
-	checkArgs(obj, token)
-`,
-  },
+  debugBuildsOnly('Track',
+    'FerretDB tracks the lifetime of every iterator, transaction and connection it opens through a ' +
+    'pprof profile (a stack captured with runtime.Callers) and a finalizer, to panic on a leak in its own ' +
+    'tests. In a release build nothing reads them, and they cost about 5% of its CPU on our commands. ' +
+    'A debug build (debugbuild.Enabled) keeps them.'),
+  debugBuildsOnly('Untrack', 'what Track no longer tracks, Untrack must not look for (it panics on an object it does not know).'),
 ];
 
 /** The patched text of one file, or an error naming the patch whose text is not there exactly once. */
